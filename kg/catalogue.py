@@ -1,0 +1,122 @@
+"""The query catalogue: one SPARQL file per question, with a header of title, description and parameters."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from . import resources
+from .errors import KGError, UnknownNameError
+from .namespaces import PREFIXES
+from .terms import IRI
+
+_HEADER = re.compile(r"^#\s*(title|description|param|example):\s*(.*)$")
+_IRI_OK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
+
+
+class ParameterError(KGError):
+    """A parameter value is missing, unknown or of the wrong type."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One bindable variable of a catalogue query."""
+
+    name: str
+    type: str  # iri, string, integer, decimal or boolean
+    description: str
+
+    def convert(self, text: str) -> Any:
+        """Turn a command-line value into the bound value, or raise ParameterError."""
+        if text == "" or any(ord(c) < 32 for c in text):
+            raise ParameterError(f"parameter {self.name}: empty value or control character")
+        if self.type == "iri":
+            return expand_iri(text, self.name)
+        if self.type == "integer":
+            if not re.fullmatch(r"[+-]?\d{1,18}", text):
+                raise ParameterError(f"parameter {self.name}: {text!r} is not an integer")
+            return int(text)
+        if self.type == "decimal":
+            try:
+                return Decimal(text)
+            except InvalidOperation:
+                raise ParameterError(f"parameter {self.name}: {text!r} is not a number") from None
+        if self.type == "boolean":
+            if text.lower() not in ("true", "false"):
+                raise ParameterError(f"parameter {self.name}: {text!r} is not true or false")
+            return text.lower() == "true"
+        return text
+
+
+def expand_iri(text: str, what: str = "value") -> IRI:
+    """Expand a CURIE with the project's prefixes, or check a full IRI; raise ParameterError if malformed."""
+    prefix, sep, local = text.partition(":")
+    if sep and prefix in PREFIXES and not local.startswith("//"):
+        text = PREFIXES[prefix] + local
+    if len(text) > 2048 or not _IRI_OK.match(text):
+        raise ParameterError(f"{what}: {text[:80]!r} is not an IRI or a known prefixed name")
+    return IRI(text)
+
+
+@dataclass(frozen=True)
+class CatalogueQuery:
+    """A query of the catalogue: its name (file stem), header fields and SPARQL text."""
+
+    name: str
+    title: str
+    description: str
+    parameters: tuple[Parameter, ...]
+    example: str
+    text: str = field(repr=False)
+    path: Path | None = None
+
+    @property
+    def form(self) -> str:
+        """The query form: select, ask, construct or describe."""
+        body = "\n".join(line for line in self.text.splitlines()
+                         if not line.lstrip().startswith(("#", "PREFIX", "prefix")))
+        return re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.I).group(1).lower()
+
+    def bind(self, values: dict[str, str]) -> dict[str, Any]:
+        """Check and convert ``name=value`` strings against the declared parameters."""
+        declared = {p.name: p for p in self.parameters}
+        unknown = [k for k in values if k not in declared]
+        if unknown:
+            raise ParameterError(f"query {self.name} has no parameter {unknown[0]!r}; it takes: "
+                                 + (", ".join(declared) or "none"))
+        return {k: declared[k].convert(v) for k, v in values.items()}
+
+
+def parse_query_file(path: Path) -> CatalogueQuery:
+    """Read one ``.rq`` file and its header."""
+    text = path.read_text(encoding="utf-8")
+    fields: dict[str, list[str]] = {"title": [], "description": [], "param": [], "example": []}
+    for line in text.splitlines():
+        match = _HEADER.match(line)
+        if match:
+            fields[match.group(1)].append(match.group(2).strip())
+    params = []
+    for spec in fields["param"]:
+        name, ptype, *rest = spec.split(None, 2)
+        params.append(Parameter(name, ptype, rest[0] if rest else ""))
+    return CatalogueQuery(path.stem, (fields["title"] or [path.stem])[0], " ".join(fields["description"]),
+                          tuple(params), (fields["example"] or [""])[0], text, path)
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, CatalogueQuery]:
+    """Every shipped query by name."""
+    return {q.name: q for q in map(parse_query_file, resources.query_files())}
+
+
+def get(name: str) -> CatalogueQuery:
+    """The shipped query called ``name``; UnknownNameError with close matches if there is none."""
+    queries = catalogue()
+    if name not in queries:
+        raise UnknownNameError("query", name, difflib.get_close_matches(name, list(queries), n=5, cutoff=0.4))
+    return queries[name]

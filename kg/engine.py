@@ -1,0 +1,61 @@
+"""Running SPARQL: one result type for every backend (the embedded store now, endpoints later).
+
+Parameters are never formatted into query text: they are bound as a VALUES block of RDF terms
+serialised by pyoxigraph (see ``binding``), the same way for every backend.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+from .binding import bind_values
+from .errors import KGError
+from .terms import to_python
+
+Term = dict[str, str]  # a SPARQL 1.1 Query Results JSON term
+
+
+class QueryError(KGError):
+    """The query text is not valid SPARQL, or the engine refused it."""
+
+
+@dataclass
+class Result:
+    """The answer to one query: SELECT rows, an ASK boolean, or CONSTRUCT/DESCRIBE triples."""
+
+    kind: str  # "select", "ask" or "graph"
+    variables: list[str] = field(default_factory=list)
+    bindings: list[dict[str, Term]] = field(default_factory=list)
+    boolean: bool | None = None
+    ntriples: str = ""  # graph results, one N-Triples statement a line
+
+    def rows(self) -> list[dict[str, Any]]:
+        """SELECT rows as dicts of plain Python values (unbound variables are None)."""
+        return [{v: to_python(b.get(v)) for v in self.variables} for b in self.bindings]
+
+
+class LocalEngine:
+    """SPARQL over an embedded pyoxigraph store; the default graph is the union of all named graphs."""
+
+    def __init__(self, store: ox.Store):
+        self.store = store
+
+    def execute(self, query: str, bindings: Mapping[str, Any] | None = None) -> Result:
+        try:
+            answer = self.store.query(bind_values(query, bindings), use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise QueryError(f"invalid SPARQL: {exc}") from None
+        except OSError as exc:
+            raise QueryError(f"query failed: {exc}") from None
+        if isinstance(answer, ox.QueryBoolean):
+            return Result("ask", boolean=bool(answer))
+        if isinstance(answer, ox.QuerySolutions):
+            data = json.loads(answer.serialize(format=ox.QueryResultsFormat.JSON))
+            return Result("select", data["head"]["vars"], data["results"]["bindings"])
+        text = answer.serialize(format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        return Result("graph", ntriples=text)

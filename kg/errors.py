@@ -1,0 +1,45 @@
+"""The library's own exceptions; each carries what a person needs to fix the problem."""
+
+from __future__ import annotations
+
+
+class KGError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+    exit_code = 2
+
+
+class InputError(KGError):
+    """A file cannot be read or parsed."""
+
+    def __init__(self, path: str, message: str, line: int | None = None, column: int | None = None):
+        self.path, self.line, self.column = path, line, column
+        where = path if line is None else f"{path}:{line}:{column or 0}"
+        super().__init__(f"{where}: {message}")
+
+
+class UnknownNameError(KGError):
+    """A name (scenario, procedure, query...) matches nothing; ``matches`` holds the closest names."""
+
+    def __init__(self, kind: str, name: str, matches: list[str]):
+        self.kind, self.name, self.matches = kind, name, matches
+        hint = ("; did you mean: " + ", ".join(matches)) if matches else ""
+        super().__init__(f"unknown {kind} {name!r}{hint}")
+
+
+class AmbiguousNameError(UnknownNameError):
+    """A name matches several resources; ``matches`` lists them."""
+
+    def __init__(self, kind: str, name: str, matches: list[str]):
+        KGError.__init__(self, f"{kind} {name!r} is ambiguous; it matches: " + ", ".join(matches))
+        self.kind, self.name, self.matches = kind, name, matches
+
+
+class ValidationError(KGError):
+    """The graph does not conform to the shapes; ``report`` lists the violations."""
+
+    exit_code = 1
+
+    def __init__(self, report):
+        self.report = report
+        super().__init__(f"{len(report.violations)} SHACL violation(s)")

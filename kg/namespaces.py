@@ -1,0 +1,50 @@
+"""Every namespace and fixed IRI of the project, defined once."""
+
+from __future__ import annotations
+
+BASE = "https://w3id.org/iakg/"
+
+IAKG = BASE + "ontology#"  #: ontology terms (classes, properties)
+IAKGD = BASE + "id/"  #: resources of the graph (topics, scenarios, procedures...)
+IAKGSH = BASE + "shapes#"  #: SHACL shapes
+GRAPH = BASE + "graph/"  #: named graphs of a loaded dataset
+
+ONTOLOGY_IRI = BASE + "ontology"
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+SH = "http://www.w3.org/ns/shacl#"
+
+#: prefix -> namespace, as used in Turtle output, SPARQL headers and CURIEs in messages.
+PREFIXES: dict[str, str] = {
+    "iakg": IAKG,
+    "iakgd": IAKGD,
+    "iakgsh": IAKGSH,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "xsd": XSD,
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "prov": PROV,
+    "sh": SH,
+}
+
+#: named graphs that keep the parts of a loaded dataset apart
+GRAPH_ONTOLOGY = GRAPH + "ontology"
+GRAPH_DATA = GRAPH + "data"
+GRAPH_EXTRA = GRAPH + "extra"
+GRAPH_INFERRED = GRAPH + "inferred"
+
+
+def curie(iri: str) -> str:
+    """Shorten an IRI with the project's prefixes (``iakg:category``); unknown IRIs come back whole."""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri

@@ -1,0 +1,57 @@
+"""Converting the embedded store to rdflib (the currency of pyshacl, owlrl and rdflib users)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+import rdflib
+
+from .namespaces import PREFIXES
+
+
+def _term(term):
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+
+
+def to_rdflib(store: ox.Store, exclude_graphs: Iterable[str] = ()) -> rdflib.Graph:
+    """All triples of ``store`` (union of its graphs, less ``exclude_graphs``) as one rdflib Graph."""
+    excluded = set(exclude_graphs)
+    graph = rdflib.Graph()
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns)
+    for quad in store:
+        if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in excluded:
+            continue
+        graph.add((_term(quad.subject), _term(quad.predicate), _term(quad.object)))
+    return graph
+
+
+def add_to_store(store: ox.Store, triples: Iterable, graph: str) -> int:
+    """Add rdflib triples to a named graph of ``store``; return how many were added."""
+    target = ox.NamedNode(graph)
+    count = 0
+    quads = []
+    for s, p, o in triples:
+        quads.append(ox.Quad(_ox(s), _ox(p), _ox(o), target))
+        count += 1
+    store.extend(quads)
+    return count
+
+
+def _ox(term):
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))

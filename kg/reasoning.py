@@ -1,0 +1,21 @@
+"""OWL RL / RDFS inference with owlrl; inferred triples go to their own named graph, apart from asserted ones."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from .namespaces import GRAPH_INFERRED
+
+
+def materialise(store: ox.Store, profile: str = "owlrl") -> int:
+    """Compute the closure of the asserted triples and store only the new ones in the inferred graph."""
+    import owlrl
+
+    from .rdflib_bridge import add_to_store, to_rdflib
+
+    asserted = to_rdflib(store, exclude_graphs=(GRAPH_INFERRED,))
+    closure = to_rdflib(store, exclude_graphs=(GRAPH_INFERRED,))
+    semantics = owlrl.OWLRL_Semantics if profile == "owlrl" else owlrl.RDFS_Semantics
+    owlrl.DeductiveClosure(semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
+    inferred = (t for t in closure if t not in asserted)
+    return add_to_store(store, inferred, GRAPH_INFERRED)

@@ -1,0 +1,55 @@
+"""Loading RDF files into an embedded Oxigraph store, each part of the dataset in its own named graph."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import resources
+from .errors import InputError
+from .namespaces import GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
+
+#: file extensions we read, by the format registry of pyoxigraph
+SUPPORTED_EXTENSIONS = (".ttl", ".nt", ".nq", ".trig", ".jsonld", ".json", ".rdf", ".owl", ".n3")
+
+
+def rdf_format(path: Path) -> ox.RdfFormat:
+    """The RDF format of a file, chosen by its extension."""
+    ext = path.suffix.lower()
+    fmt = ox.RdfFormat.from_extension({".json": "jsonld", ".owl": "rdf"}.get(ext, ext)[1:]) if ext else None
+    if fmt is None:
+        raise InputError(str(path), f"unsupported file extension {ext or '(none)'!r}; use one of "
+                         + ", ".join(SUPPORTED_EXTENSIONS))
+    return fmt
+
+
+def load_file(store: ox.Store, path: Path | str, graph: str) -> None:
+    """Parse one file into ``graph`` of ``store``; raise InputError with line and column on bad syntax."""
+    path = Path(path)
+    fmt = rdf_format(path)
+    if not path.is_file():
+        raise InputError(str(path), "no such file" if not path.exists() else "not a regular file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    target = None if fmt.supports_datasets else ox.NamedNode(graph)
+    try:
+        store.load(data, format=fmt, base_iri=path.resolve().as_uri(), to_graph=target)
+    except SyntaxError as exc:
+        raise InputError(str(path), exc.msg, exc.lineno, exc.offset) from None
+    except (ValueError, OSError) as exc:
+        raise InputError(str(path), str(exc)) from None
+
+
+def build_store(extra_files: Iterable[Path | str] = ()) -> ox.Store:
+    """An in-memory store holding the shipped ontology and data, plus any extra files."""
+    store = ox.Store()
+    load_file(store, resources.ONTOLOGY_FILE, GRAPH_ONTOLOGY)
+    for path in resources.data_files():
+        load_file(store, path, GRAPH_DATA)
+    for path in extra_files:
+        load_file(store, path, GRAPH_EXTRA)
+    return store
