@@ -25,7 +25,8 @@ class Violation:
 
     def __str__(self) -> str:
         who = f"{self.focus_label} <{self.focus}>" if self.focus_label else f"<{self.focus}>"
-        where = f" {curie(self.path)}" if self.path else ""
+        where = f" {curie(self.path.lstrip('^'))}" if self.path else ""
+        where = where.replace(" ", " ^", 1) if self.path and self.path.startswith("^") else where
         return f"{self.severity}: {who}{where}: {self.message}"
 
 
@@ -49,7 +50,8 @@ def validate_graph(data: rdflib.Graph, shapes: rdflib.Graph | None = None) -> Va
     """Validate ``data`` (ontology and instances together) against the shapes."""
     import pyshacl
 
-    conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes or shapes_graph(), inference="none",
+    shapes = shapes if shapes is not None else shapes_graph()
+    conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
                                            allow_warnings=True, advanced=False)
     violations = []
     for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):
@@ -59,10 +61,26 @@ def validate_graph(data: rdflib.Graph, shapes: rdflib.Graph | None = None) -> Va
         value = report.value(result, SH.value)
         violations.append(Violation(
             focus=str(focus), focus_label=str(label) if label is not None else None,
-            path=str(path) if isinstance(path, rdflib.URIRef) else (None if path is None else str(path)),
+            path=_path_text(report, path),
             message=str(report.value(result, SH.resultMessage) or "constraint violated"),
             severity=curie(str(report.value(result, SH.resultSeverity))).replace("sh:", ""),
-            shape=str(report.value(result, SH.sourceShape)),
+            shape=_owning_shape(shapes, report.value(result, SH.sourceShape)),
             value=None if value is None else str(value)))
     violations.sort(key=lambda v: (v.focus, v.path or "", v.message))
     return ValidationReport(violations)
+
+
+def _owning_shape(shapes: rdflib.Graph, shape) -> str | None:
+    """The named node shape a (possibly anonymous property) shape belongs to."""
+    if isinstance(shape, rdflib.BNode):
+        parent = shapes.value(predicate=SH.property, object=shape)
+        shape = parent if parent is not None else shape
+    return None if shape is None else curie(str(shape))
+
+
+def _path_text(report: rdflib.Graph, path) -> str | None:
+    """A result path as text: an IRI, ``^IRI`` for an inverse path, else None."""
+    if isinstance(path, rdflib.URIRef):
+        return str(path)
+    inverse = report.value(path, SH.inversePath) if path is not None else None
+    return f"^{inverse}" if isinstance(inverse, rdflib.URIRef) else None
