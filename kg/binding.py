@@ -75,7 +75,7 @@ def _where_group_start(query: str) -> int:
                 form = match.group(1).upper()
                 i = match.end()
                 continue
-        if c == "{":
+        if c == "{" and form is not None:
             if depth == 0:
                 # CONSTRUCT's template comes first; its WHERE group is the next top-level one,
                 # unless the short form CONSTRUCT WHERE { ... } is used.
@@ -83,7 +83,7 @@ def _where_group_start(query: str) -> int:
                 if form != "CONSTRUCT" or groups_closed >= 1 or short_form:
                     return i + 1
             depth += 1
-        elif c == "}":
+        elif c == "}" and form is not None:
             depth -= 1
             if depth == 0:
                 groups_closed += 1

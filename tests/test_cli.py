@@ -1,0 +1,101 @@
+"""The kg command end to end, as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import FIXTURES
+
+PNET = "pnet-post-resection-surveillance"
+
+
+def kg(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_recommend_table():
+    out = kg("recommend", PNET)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "Routine surveillance after complete resection of a pancreatic neuroendocrine tumor"
+    rows = [line for line in lines if line[:1].isdigit()]
+    assert [r.split("  ")[1].strip() for r in rows] == [
+        "CT abdomen and pelvis with IV contrast", "CT chest abdomen pelvis with IV contrast",
+        "MRI abdomen and pelvis without and with IV contrast", "DOTATATE PET/CT", "FDG PET/CT"]
+    assert "May be appropriate (Disagreement)" in rows[2] and "1-10 mSv" in rows[0]
+
+
+def test_recommend_json():
+    out = kg("recommend", "iakgd:" + PNET, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout)
+    first, last = answer["procedures"][0], answer["procedures"][-1]
+    assert first["label"] == "CT abdomen and pelvis with IV contrast"
+    assert first["radiation"] == {"symbol": "☢☢☢", "rank": 3, "dose_min_msv": 1, "dose_max_msv": 10,
+                                  "dose_range": "1-10 mSv"}
+    assert (last["label"], last["category_text"], last["radiation"]) == (
+        "FDG PET/CT", "Usually not appropriate", None)
+
+
+def test_unknown_scenario_gives_close_matches_and_exit_2():
+    out = kg("recommend", "pnet-post-resection-surveilance")
+    assert out.returncode == 2
+    assert "unknown scenario" in out.stderr and PNET in out.stderr
+    assert out.stdout == ""
+
+
+def test_invalid_data_file_names_file_line_and_column(tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b "unterminated .\n', encoding="utf-8")
+    out = kg("validate", str(bad))
+    assert out.returncode == 2
+    assert f"{bad}:2:" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_missing_file_and_wrong_extension(tmp_path):
+    out = kg("validate", str(tmp_path / "nope.ttl"))
+    assert out.returncode == 2 and "no such file" in out.stderr
+    odd = tmp_path / "data.xyz"
+    odd.write_text("x", encoding="utf-8")
+    out = kg("validate", str(odd))
+    assert out.returncode == 2 and "unsupported file extension" in out.stderr
+
+
+def test_non_conforming_file_lists_violations_and_exits_1():
+    out = kg("validate", str(FIXTURES / "broken" / "AppropriatenessRatingShape.ttl"))
+    assert out.returncode == 1
+    assert "second rating of the same pair <https://example.org/broken/rating-duplicate> iakg:ratedProcedure" \
+        in out.stdout
+
+
+def test_validate_shipped_graph():
+    out = kg("validate")
+    assert out.returncode == 0 and out.stdout.startswith("conforms")
+
+
+def test_scenarios_and_query_formats():
+    out = kg("scenarios")
+    assert out.returncode == 0 and PNET in out.stdout
+    out = kg("query", "radiation-level", "--param", "procedure=iakgd:ct-abdomen-pelvis-with-iv-contrast",
+             "--format", "json")
+    data = json.loads(out.stdout)
+    assert data["results"]["bindings"][0]["radiation"]["value"] == "☢☢☢"
+    out = kg("query", "disagreement", "--format", "csv")
+    assert out.stdout.splitlines()[0] == "scenario,procedure,procedureLabel,categoryLabel"
+    assert "MRI abdomen and pelvis without and with IV contrast" in out.stdout
+
+
+def test_query_file_and_unknown_query(tmp_path):
+    rq = tmp_path / "ask.rq"
+    rq.write_text("PREFIX iakg: <https://w3id.org/iakg/ontology#>\nASK { ?r a iakg:AppropriatenessRating }\n")
+    out = kg("query", str(rq))
+    assert (out.returncode, out.stdout.strip()) == (0, "yes")
+    out = kg("query", "recomendation")
+    assert out.returncode == 2 and "recommendation" in out.stderr
+
+
+def test_reason_flag_answers_the_same():
+    plain, reasoned = kg("recommend", PNET, "--format", "json"), kg("recommend", PNET, "--format", "json", "--reason")
+    assert json.loads(plain.stdout) == json.loads(reasoned.stdout)

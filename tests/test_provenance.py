@@ -1,0 +1,63 @@
+"""Nothing clinical is invented: quotes occur in the source, codes come from the terminology reference."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import rdflib
+from rdflib.namespace import RDF, SKOS
+
+from conftest import SOURCE, TERMINOLOGY
+from kg import resources
+from kg.namespaces import IAKG, PROV
+
+IAKG_NS = rdflib.Namespace(IAKG)
+
+
+@pytest.fixture(scope="module")
+def data() -> rdflib.Graph:
+    graph = rdflib.Graph()
+    for path in resources.data_files():
+        graph.parse(path)
+    return graph
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.mark.skipif(not SOURCE.exists(), reason="the shared source article is not beside this checkout")
+def test_every_evidence_quote_is_verbatim_in_the_article(data):
+    article = _norm(SOURCE.read_text(encoding="utf-8"))
+    quotes = [str(q) for q in data.objects(None, IAKG_NS.evidenceQuote)]
+    assert len(quotes) > 50
+    missing = [q for q in quotes if _norm(q) not in article]
+    assert not missing, missing
+
+
+@pytest.mark.skipif(not TERMINOLOGY.exists(), reason="the shared terminology reference is not beside this checkout")
+def test_every_code_is_in_the_terminology_reference(data):
+    reference = TERMINOLOGY.read_text(encoding="utf-8")
+    codes = [str(o) for o in data.objects(None, SKOS.notation) if o.datatype in (IAKG_NS.LOINC, IAKG_NS.HCPCS)]
+    external = {str(o) for p in (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch) for o in data.objects(None, p)}
+    ids = [iri.rsplit("/", 1)[-1].replace("NCIT_", "") for iri in external]
+    assert codes and ids
+    for code in codes + ids:
+        assert code in reference, f"{code} is not in the terminology reference"
+
+
+def test_every_rating_names_its_source_and_authority(data):
+    ratings = list(data.subjects(RDF.type, IAKG_NS.AppropriatenessRating))
+    assert len(ratings) == 5
+    for rating in ratings:
+        assert data.value(rating, rdflib.URIRef(PROV + "wasDerivedFrom")) is not None
+        assert data.value(rating, IAKG_NS.ratingAuthority) is not None
+        assert data.value(rating, IAKG_NS.evidenceQuote) is not None
+
+
+def test_no_radiation_level_without_a_stated_source(data):
+    for procedure in data.subjects(IAKG_NS.radiationLevel, None):
+        assert data.value(procedure, IAKG_NS.radiationLevelSource) is not None
+    fdg = rdflib.URIRef("https://w3id.org/iakg/id/fdg-pet-ct")
+    assert data.value(fdg, IAKG_NS.radiationLevel) is None  # the article states none
