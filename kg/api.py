@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import catalogue
-from .engine import LocalEngine, Result
+from .engine import LocalEngine, RemoteEngine, Result
 from .errors import AmbiguousNameError, UnknownNameError
 from .model import RadiationLevel, RatedProcedure, Recommendation, Scenario
 from .namespaces import IAKGD
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # imported lazily: answering a question needs neither rdflib 
 class KnowledgeGraph:
     """The imaging-appropriateness graph, queried through one engine (embedded store or endpoint)."""
 
-    def __init__(self, engine: LocalEngine, files: tuple[Path, ...] = ()):
+    def __init__(self, engine: LocalEngine | RemoteEngine, files: tuple[Path, ...] = ()):
         self.engine = engine
         self.extra_files = files
 
@@ -42,6 +42,11 @@ class KnowledgeGraph:
 
             materialise(kg.engine.store)
         return kg
+
+    @classmethod
+    def remote(cls, url: str, timeout: float = 30.0) -> KnowledgeGraph:
+        """The same API over a SPARQL 1.1 endpoint holding the graph (e.g. ``oxigraph serve``)."""
+        return cls(RemoteEngine(url, timeout))
 
     # ------------------------------------------------------------------ raw SPARQL
     def query(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> Result:
@@ -70,9 +75,15 @@ class KnowledgeGraph:
         rows = self.run("recommendation", scenario=IRI(target.iri))
         return Recommendation(target, [_rated(r) for r in rows])
 
+    def dump(self, path: Path | str) -> None:
+        """Write the whole dataset (named graphs kept) as N-Quads, e.g. to load into a server."""
+        import pyoxigraph as ox
+
+        self.engine.store.dump(output=str(path), format=ox.RdfFormat.N_QUADS)
+
     # ------------------------------------------------------------------ validation and rdflib
     def validate(self) -> ValidationReport:
-        """Validate the asserted graph (ontology + data + extra files) against the shipped shapes."""
+        """Validate the asserted graph (ontology + data + extra files) against the shipped shapes (in process only)."""
         from .validation import validate_graph
 
         return validate_graph(self.asserted_graph())

@@ -19,6 +19,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="extra RDF file merged with the shipped graph (repeatable)")
     common.add_argument("--reason", action="store_true",
                         help="add the OWL RL closure (kept in its own named graph) before answering")
+    common.add_argument("--endpoint", metavar="URL",
+                        help="answer from this SPARQL 1.1 endpoint instead of the embedded graph")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("recommend", parents=[common], help="rated procedures for a scenario")
@@ -41,11 +43,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _graph(args):
+    """The graph the command answers from: an endpoint, or the embedded store."""
+    from .api import KnowledgeGraph, load
+
+    if args.endpoint:
+        if args.data or args.reason:
+            raise KGError("--data and --reason apply to the embedded graph, not to --endpoint")
+        return KnowledgeGraph.remote(args.endpoint)
+    return load(args.data, reason=args.reason)
+
+
 def _recommend(args) -> int:
-    from .api import load
     from .present import RECOMMENDATION_FORMATS
 
-    answer = load(args.data, reason=args.reason).recommend(args.scenario)
+    answer = _graph(args).recommend(args.scenario)
     print(RECOMMENDATION_FORMATS[args.format](answer))
     return 0
 
@@ -53,10 +65,9 @@ def _recommend(args) -> int:
 def _scenarios(args) -> int:
     from dataclasses import asdict
 
-    from .api import load
     from .present import table
 
-    scenarios = load(args.data, reason=args.reason).scenarios()
+    scenarios = _graph(args).scenarios()
     if args.format == "json":
         print(json.dumps([asdict(s) for s in scenarios], ensure_ascii=False, indent=2))
     else:
@@ -67,7 +78,6 @@ def _scenarios(args) -> int:
 
 def _query(args) -> int:
     from . import catalogue
-    from .api import load
     from .present import RESULT_FORMATS
 
     values = {}
@@ -88,7 +98,7 @@ def _query(args) -> int:
     else:
         query = catalogue.get(args.query)
         bindings = query.bind(values)
-    result = load(args.data, reason=args.reason).query(query.text, bindings)
+    result = _graph(args).query(query.text, bindings)
     sys.stdout.write(RESULT_FORMATS[args.format](result).rstrip("\n") + "\n")
     return 0
 

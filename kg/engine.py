@@ -59,3 +59,39 @@ class LocalEngine:
             return Result("select", data["head"]["vars"], data["results"]["bindings"])
         text = answer.serialize(format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
         return Result("graph", ntriples=text)
+
+
+class RemoteEngine:
+    """SPARQL over any SPARQL 1.1 Protocol endpoint, through SPARQLWrapper (same Result as in process).
+
+    The endpoint should query the union of its graphs by default (Oxigraph: ``--union-default-graph``).
+    """
+
+    def __init__(self, url: str, timeout: float = 30.0):
+        self.url = url
+        self.timeout = timeout
+
+    def execute(self, query: str, bindings: Mapping[str, Any] | None = None) -> Result:
+        from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
+        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+        client = SPARQLWrapper(self.url)
+        client.setTimeout(int(self.timeout))
+        client.setMethod(POST)
+        client.setQuery(bind_values(query, bindings))
+        graph_form = client.queryType in ("CONSTRUCT", "DESCRIBE")
+        client.setReturnFormat(N3 if graph_form else JSON)
+        if graph_form:
+            client.addCustomHttpHeader("Accept", "application/n-triples")
+        try:
+            response = client.query()
+            if graph_form:
+                return Result("graph", ntriples=response.response.read().decode("utf-8"))
+            data = response.convert()
+        except SPARQLWrapperException as exc:
+            raise QueryError(f"endpoint {self.url} refused the query: {exc}") from None
+        except OSError as exc:
+            raise QueryError(f"cannot reach endpoint {self.url}: {exc}") from None
+        if "boolean" in data:
+            return Result("ask", boolean=bool(data["boolean"]))
+        return Result("select", data["head"]["vars"], data["results"]["bindings"])

@@ -1,0 +1,89 @@
+"""The same answers from a real Oxigraph SPARQL server (started on 127.0.0.1 by the test) as in process."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import kg
+from kg import catalogue
+
+
+def _oxigraph() -> str:
+    beside = Path(sys.executable).with_name("oxigraph")
+    found = str(beside) if beside.exists() else shutil.which("oxigraph")
+    if not found:
+        pytest.fail("the oxigraph server is not installed: pip install '.[test]'")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory, graph):
+    workdir = tmp_path_factory.mktemp("oxigraph")
+    dump = workdir / "graph.nq"
+    graph.dump(dump)
+    exe, location, port = _oxigraph(), workdir / "store", _free_port()
+    subprocess.run([exe, "load", "--location", str(location), "--file", str(dump)], check=True,
+                   capture_output=True, timeout=120)
+    server = subprocess.Popen([exe, "serve-read-only", "--location", str(location),
+                               "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/query"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=2).read()
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("oxigraph server did not start: " + server.stderr.read().decode()[-2000:])
+            time.sleep(0.1)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def _example_bindings(query: catalogue.CatalogueQuery) -> dict:
+    return query.bind(dict(pair.split("=", 1) for pair in query.example.split()))
+
+
+@pytest.mark.parametrize("name", list(catalogue.catalogue()), ids=str)
+def test_catalogue_answers_match_in_process(name, endpoint, graph):
+    query = catalogue.get(name)
+    bindings = _example_bindings(query)
+    local = graph.query(query.text, bindings)
+    remote = kg.KnowledgeGraph.remote(endpoint).query(query.text, bindings)
+    assert local.rows(), f"{name} has no answer to compare"
+    assert remote.rows() == local.rows()
+
+
+def test_recommend_matches_in_process(endpoint, graph):
+    scenario = "pnet-post-resection-surveillance"
+    assert kg.KnowledgeGraph.remote(endpoint).recommend(scenario) == graph.recommend(scenario)
+
+
+def test_cli_endpoint_flag(endpoint):
+    out = subprocess.run([sys.executable, "-m", "kg", "recommend", "pnet-post-resection-surveillance",
+                          "--endpoint", endpoint], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "May be appropriate (Disagreement)" in out.stdout
+
+
+def test_unreachable_endpoint_is_a_clear_error():
+    port = _free_port()
+    with pytest.raises(kg.KGError, match="cannot reach endpoint|refused"):
+        kg.KnowledgeGraph.remote(f"http://127.0.0.1:{port}/query", timeout=5).scenarios()
