@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import catalogue
 from .engine import LocalEngine, RemoteEngine, Result
-from .errors import AmbiguousNameError, UnknownNameError
+from .errors import AmbiguousNameError, KGError, UnknownNameError
 from .model import RadiationLevel, RatedProcedure, Recommendation, Scenario
 from .namespaces import IAKGD
 from .terms import IRI
@@ -79,11 +79,11 @@ class KnowledgeGraph:
         """Write the whole dataset (named graphs kept) as N-Quads, e.g. to load into a server."""
         import pyoxigraph as ox
 
-        self.engine.store.dump(output=str(path), format=ox.RdfFormat.N_QUADS)
+        self._store().dump(output=str(path), format=ox.RdfFormat.N_QUADS)
 
     # ------------------------------------------------------------------ validation and rdflib
     def validate(self) -> ValidationReport:
-        """Validate the asserted graph (ontology + data + extra files) against the shipped shapes (in process only)."""
+        """Validate the asserted graph (ontology + data + extra files) against the shipped shapes."""
         from .validation import validate_graph
 
         return validate_graph(self.asserted_graph())
@@ -93,7 +93,13 @@ class KnowledgeGraph:
         from .rdflib_bridge import to_rdflib
         from .namespaces import GRAPH_INFERRED
 
-        return to_rdflib(self.engine.store, exclude_graphs=(GRAPH_INFERRED,))
+        return to_rdflib(self._store(), exclude_graphs=(GRAPH_INFERRED,))
+
+    def _store(self):
+        """The embedded store; a remote graph has none to dump, convert or validate."""
+        if not isinstance(self.engine, LocalEngine):
+            raise KGError(f"this needs the embedded graph; {self.engine.url} is a remote endpoint")
+        return self.engine.store
 
 
 def load(extra_files: Iterable[Path | str] = (), reason: bool = False) -> KnowledgeGraph:

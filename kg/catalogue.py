@@ -82,6 +82,10 @@ class CatalogueQuery:
                          if not line.lstrip().startswith(("#", "PREFIX", "prefix")))
         return re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.I).group(1).lower()
 
+    def example_bindings(self) -> dict[str, Any]:
+        """The header's example (``name=value ...``) checked and converted like any parameters."""
+        return self.bind(dict(pair.split("=", 1) for pair in self.example.split()))
+
     def bind(self, values: dict[str, str]) -> dict[str, Any]:
         """Check and convert ``name=value`` strings against the declared parameters."""
         declared = {p.name: p for p in self.parameters}

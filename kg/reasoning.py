@@ -14,8 +14,8 @@ def materialise(store: ox.Store, profile: str = "owlrl") -> int:
 
     from .rdflib_bridge import add_to_store, to_rdflib
 
-    asserted = to_rdflib(store, exclude_graphs=(GRAPH_INFERRED,))
     closure = to_rdflib(store, exclude_graphs=(GRAPH_INFERRED,))
+    asserted = set(closure)
     semantics = owlrl.OWLRL_Semantics if profile == "owlrl" else owlrl.RDFS_Semantics
     owlrl.DeductiveClosure(semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)
     # owlrl works on generalised RDF; only valid RDF triples (IRI/blank subject, IRI predicate) are kept.

@@ -25,8 +25,8 @@ class Violation:
 
     def __str__(self) -> str:
         who = f"{self.focus_label} <{self.focus}>" if self.focus_label else f"<{self.focus}>"
-        where = f" {curie(self.path.lstrip('^'))}" if self.path else ""
-        where = where.replace(" ", " ^", 1) if self.path and self.path.startswith("^") else where
+        inverse = "^" if self.path and self.path.startswith("^") else ""
+        where = f" {inverse}{curie(self.path.lstrip('^'))}" if self.path else ""
         return f"{self.severity}: {who}{where}: {self.message}"
 
 

@@ -16,8 +16,7 @@ def test_catalogue_query_header_and_prefixes(query, graph):
     assert query.title and query.description
     for prefix, namespace in re.findall(r"^PREFIX\s+(\w+):\s*<([^>]+)>", query.text, re.M):
         assert PREFIXES[prefix] == namespace, f"{query.name}: {prefix}: differs from kg.namespaces"
-    for name, value in (pair.split("=", 1) for pair in query.example.split()):
-        query.bind({name: value})
+    query.example_bindings()
     assert graph.query(query.text).kind == query.form.replace("construct", "graph").replace("describe", "graph")
 
 

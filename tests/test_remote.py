@@ -57,14 +57,10 @@ def endpoint(tmp_path_factory, graph):
     server.wait(timeout=10)
 
 
-def _example_bindings(query: catalogue.CatalogueQuery) -> dict:
-    return query.bind(dict(pair.split("=", 1) for pair in query.example.split()))
-
-
 @pytest.mark.parametrize("name", list(catalogue.catalogue()), ids=str)
 def test_catalogue_answers_match_in_process(name, endpoint, graph):
     query = catalogue.get(name)
-    bindings = _example_bindings(query)
+    bindings = query.example_bindings()
     local = graph.query(query.text, bindings)
     remote = kg.KnowledgeGraph.remote(endpoint).query(query.text, bindings)
     assert local.rows(), f"{name} has no answer to compare"
@@ -87,3 +83,9 @@ def test_unreachable_endpoint_is_a_clear_error():
     port = _free_port()
     with pytest.raises(kg.KGError, match="cannot reach endpoint|refused"):
         kg.KnowledgeGraph.remote(f"http://127.0.0.1:{port}/query", timeout=5).scenarios()
+
+
+def test_embedded_only_methods_refuse_a_remote_graph(tmp_path):
+    remote = kg.KnowledgeGraph.remote("http://127.0.0.1:9/query")
+    with pytest.raises(kg.KGError, match="needs the embedded graph"):
+        remote.dump(tmp_path / "x.nq")

@@ -28,7 +28,7 @@ def _expand(text: str) -> str | None:
         iri = text.strip("<>")
     else:
         prefix, _, local = text.partition(":")
-        iri = (NAMES | {"dcterms": "http://purl.org/dc/terms/"})[prefix] + local
+        iri = NAMES[prefix] + local
     return ("^" if inverse else "") + iri
 
 
