@@ -89,11 +89,11 @@ class KnowledgeGraph:
         return validate_graph(self.asserted_graph())
 
     def asserted_graph(self) -> rdflib.Graph:
-        """The asserted triples (no inferred ones) as an rdflib Graph."""
+        """The asserted ontology and data (no inferred triples, no query catalogue) as an rdflib Graph."""
+        from .namespaces import GRAPH_CATALOGUE, GRAPH_INFERRED
         from .rdflib_bridge import to_rdflib
-        from .namespaces import GRAPH_INFERRED
 
-        return to_rdflib(self._store(), exclude_graphs=(GRAPH_INFERRED,))
+        return to_rdflib(self._store(), exclude_graphs=(GRAPH_INFERRED, GRAPH_CATALOGUE))
 
     def _store(self):
         """The embedded store; a remote graph has none to dump, convert or validate."""

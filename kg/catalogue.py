@@ -12,7 +12,7 @@ from typing import Any
 
 from . import resources
 from .errors import KGError, UnknownNameError
-from .namespaces import PREFIXES
+from .namespaces import IAKG, PREFIXES, QUERY, RDF, RDFS, SCHEMA, SH, XSD
 from .terms import IRI
 
 _HEADER = re.compile(r"^#\s*(title|description|param|example):\s*(.*)$")
@@ -30,6 +30,11 @@ class Parameter:
     name: str
     type: str  # iri, string, integer, decimal or boolean
     description: str
+
+    @property
+    def optional(self) -> bool:
+        """Whether the query also answers with this parameter unbound (``(optional`` in its description)."""
+        return "(optional" in self.description
 
     def convert(self, text: str) -> Any:
         """Turn a command-line value into the bound value, or raise ParameterError."""
@@ -107,9 +112,50 @@ def parse_query_file(path: Path) -> CatalogueQuery:
     params = []
     for spec in fields["param"]:
         name, ptype, *rest = spec.split(None, 2)
+        if ptype not in _PARAM_TYPES:
+            raise KGError(f"{path}: parameter {name} has unknown type {ptype!r}; use one of {', '.join(_PARAM_TYPES)}")
         params.append(Parameter(name, ptype, rest[0] if rest else ""))
     return CatalogueQuery(path.stem, (fields["title"] or [path.stem])[0], " ".join(fields["description"]),
                           tuple(params), (fields["example"] or [""])[0], text, path)
+
+
+_PARAM_TYPES = {"iri": XSD + "anyURI", "string": XSD + "string", "integer": XSD + "integer",
+                "decimal": XSD + "decimal", "boolean": XSD + "boolean"}
+
+
+def describe(queries: list[CatalogueQuery] | None = None, endpoint: str | None = None) -> list:
+    """The catalogue as RDF triples (pyoxigraph), each query a ``sh:SPARQLExecutable``.
+
+    This follows the convention of public SPARQL services' example sets, so endpoint users can
+    discover the examples with SPARQL; ``endpoint`` becomes each query's ``schema:target``.
+    """
+    import pyoxigraph as ox
+
+    def node(iri: str) -> ox.NamedNode:
+        return ox.NamedNode(iri)
+
+    triples = []
+    add = lambda s, p, o: triples.append(ox.Triple(s, node(p), o))  # noqa: E731
+    for query in queries if queries is not None else catalogue().values():
+        subject = node(QUERY + query.name)
+        add(subject, RDF + "type", node(SH + "SPARQLExecutable"))
+        add(subject, RDF + "type", node(SH + f"SPARQL{query.form.capitalize()}Executable"))
+        add(subject, RDFS + "label", ox.Literal(query.title, language="en"))
+        add(subject, RDFS + "comment", ox.Literal(query.description, language="en"))
+        add(subject, SH + query.form, ox.Literal(query.text))
+        add(subject, SCHEMA + "identifier", ox.Literal(query.name))
+        if query.example:
+            add(subject, IAKG + "exampleBindings", ox.Literal(query.example))
+        if endpoint:
+            add(subject, SCHEMA + "target", node(endpoint))
+        for param in query.parameters:
+            pnode = node(f"{QUERY}{query.name}#{param.name}")
+            add(subject, IAKG + "queryParameter", pnode)
+            add(pnode, IAKG + "parameterName", ox.Literal(param.name))
+            add(pnode, IAKG + "parameterType", node(_PARAM_TYPES[param.type]))
+            add(pnode, IAKG + "optionalParameter", ox.Literal(param.optional))
+            add(pnode, RDFS + "comment", ox.Literal(param.description, language="en"))
+    return triples
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ IAKG = BASE + "ontology#"  #: ontology terms (classes, properties)
 IAKGD = BASE + "id/"  #: resources of the graph (topics, scenarios, procedures...)
 IAKGSH = BASE + "shapes#"  #: SHACL shapes
 GRAPH = BASE + "graph/"  #: named graphs of a loaded dataset
+QUERY = BASE + "query/"  #: catalogue queries, described as sh:SPARQLExecutable
 
 ONTOLOGY_IRI = BASE + "ontology"
 
@@ -19,6 +20,7 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCTERMS = "http://purl.org/dc/terms/"
 PROV = "http://www.w3.org/ns/prov#"
 SH = "http://www.w3.org/ns/shacl#"
+SCHEMA = "https://schema.org/"
 
 #: prefix -> namespace, as used in Turtle output, SPARQL headers and CURIEs in messages.
 PREFIXES: dict[str, str] = {
@@ -33,6 +35,7 @@ PREFIXES: dict[str, str] = {
     "dcterms": DCTERMS,
     "prov": PROV,
     "sh": SH,
+    "schema": SCHEMA,
 }
 
 #: named graphs that keep the parts of a loaded dataset apart
@@ -40,6 +43,7 @@ GRAPH_ONTOLOGY = GRAPH + "ontology"
 GRAPH_DATA = GRAPH + "data"
 GRAPH_EXTRA = GRAPH + "extra"
 GRAPH_INFERRED = GRAPH + "inferred"
+GRAPH_CATALOGUE = GRAPH + "catalogue"
 
 
 def curie(iri: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from .namespaces import GRAPH_INFERRED
+from .namespaces import GRAPH_CATALOGUE, GRAPH_INFERRED
 
 
 def materialise(store: ox.Store, profile: str = "owlrl") -> int:
@@ -14,7 +14,7 @@ def materialise(store: ox.Store, profile: str = "owlrl") -> int:
 
     from .rdflib_bridge import add_to_store, to_rdflib
 
-    closure = to_rdflib(store, exclude_graphs=(GRAPH_INFERRED,))
+    closure = to_rdflib(store, exclude_graphs=(GRAPH_INFERRED, GRAPH_CATALOGUE))
     asserted = set(closure)
     semantics = owlrl.OWLRL_Semantics if profile == "owlrl" else owlrl.RDFS_Semantics
     owlrl.DeductiveClosure(semantics, axiomatic_triples=False, datatype_axioms=False).expand(closure)

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from . import resources
 from .errors import InputError
-from .namespaces import GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
+from .namespaces import GRAPH_CATALOGUE, GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
 
 #: file extensions we read, by the format registry of pyoxigraph
 SUPPORTED_EXTENSIONS = (".ttl", ".nt", ".nq", ".trig", ".jsonld", ".json", ".rdf", ".owl", ".n3")
@@ -52,4 +52,14 @@ def build_store(extra_files: Iterable[Path | str] = ()) -> ox.Store:
         load_file(store, path, GRAPH_DATA)
     for path in extra_files:
         load_file(store, path, GRAPH_EXTRA)
+    add_catalogue(store)
     return store
+
+
+def add_catalogue(store: ox.Store, endpoint: str | None = None) -> None:
+    """Describe the query catalogue in its own named graph (replacing any earlier description)."""
+    from .catalogue import describe
+
+    graph = ox.NamedNode(GRAPH_CATALOGUE)
+    store.clear_graph(graph)
+    store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in describe(endpoint=endpoint)])
