@@ -7,8 +7,9 @@
 """
 
 from .api import KnowledgeGraph, load
-from .errors import KGError
+from .errors import InputError, KGError, UnknownNameError, ValidationError
 from .terms import IRI
 
-__version__ = "0.1.0"
-__all__ = ["IRI", "KGError", "KnowledgeGraph", "load", "__version__"]
+__version__ = "0.2.0"
+__all__ = ["IRI", "InputError", "KGError", "KnowledgeGraph", "UnknownNameError", "ValidationError", "load",
+           "__version__"]

@@ -10,14 +10,18 @@ from typing import TYPE_CHECKING, Any
 from . import catalogue
 from .engine import LocalEngine, RemoteEngine, Result
 from .errors import AmbiguousNameError, KGError, UnknownNameError
-from .model import RadiationLevel, RatedProcedure, Recommendation, Scenario
+from .model import (FAQ, AlternativeOption, Branch, Diagnosis, DoseEstimate, IntervalAnswer, IntervalRule, Link,
+                    PatientFact, Pitfall, Procedure, RadiationLevel, RatedProcedure, Recommendation, Ref, Related, Scenario, Step, Topic)
 from .namespaces import IAKGD
 from .terms import IRI
 
 if TYPE_CHECKING:  # imported lazily: answering a question needs neither rdflib nor pyshacl
     import rdflib
 
+    from .matching import MatchResult
     from .validation import ValidationReport
+
+ScenarioLike = str | Scenario
 
 
 class KnowledgeGraph:
@@ -68,12 +72,159 @@ class KnowledgeGraph:
         """Find a scenario by IRI, CURIE, local name or a unique (case-insensitive) label match."""
         return _resolve("scenario", name, self.scenarios(), lambda s: s.iri, lambda s: s.label)
 
+    # ------------------------------------------------------------------ topics
+    def topics(self) -> list[Topic]:
+        """Every topic hub, topic and protocol guide, with its parent."""
+        return [Topic(r["topic"], r["label"], r["kind"], r["parent"], r["scenarios"]) for r in self.run("topics")]
+
     # ------------------------------------------------------------------ recommendation
-    def recommend(self, scenario: str | Scenario) -> Recommendation:
+    def recommend(self, scenario: ScenarioLike) -> Recommendation:
         """Rated procedures for a scenario, from most to least appropriate, then by radiation."""
-        target = scenario if isinstance(scenario, Scenario) else self.scenario(scenario)
+        target = self._scenario(scenario)
         rows = self.run("recommendation", scenario=IRI(target.iri))
         return Recommendation(target, [_rated(r) for r in rows])
+
+    def patient_facts(self) -> list[PatientFact]:
+        """The facts a patient file can state, by key (what ``match`` reads)."""
+        facts: dict[str, PatientFact] = {}
+        for r in self.run("patient-facts"):
+            fact = facts.setdefault(r["key"], PatientFact(r["key"], r["fact"], r["label"], r["datatype"], {},
+                                                          r["valueClass"]))
+            if r["value"] is not None:
+                fact.values[r["notation"]] = r["value"]
+        return list(facts.values())
+
+    def match(self, patient: Mapping[str, Any] | str | Path) -> MatchResult:
+        """Match a patient (a dict or a JSON file, see README "Patient files") against every scenario."""
+        from .matching import match
+
+        return match(self, patient)
+
+    # ------------------------------------------------------------------ what comes next
+    def next_steps(self, scenario: ScenarioLike, result: str | None = None) -> list[Branch]:
+        """The workflow branches after a study (one per result, or only ``result``), steps in order."""
+        params: dict[str, Any] = {"scenario": IRI(self._scenario(scenario).iri)}
+        if result is not None:
+            params["result"] = result
+        branches: dict[str, dict] = {}
+        for r in self.run("next-steps", **params):
+            branch = branches.setdefault(r["result"], {"alternatives": r["alternatives"], "steps": {}})
+            step = branch["steps"].setdefault(r["order"], {"row": r, "procedures": []})
+            if r["procedure"] is not None:
+                step["procedures"].append(Ref(r["procedure"], r["procedureLabel"]))
+        order = {"negative": 0, "positive": 1, "indeterminate": 2}
+        return [Branch(name, b["alternatives"], tuple(
+                    Step(o, s["row"]["stepLabel"], s["row"]["actionLabel"], tuple(s["procedures"]),
+                         s["row"]["intervalMonths"], s["row"]["qualifier"]) for o, s in sorted(b["steps"].items())))
+                for name, b in sorted(branches.items(), key=lambda kv: (order.get(kv[0], 9), kv[0]))]
+
+    def alternatives(self, scenario: ScenarioLike, contraindication: str | None = None) -> list[AlternativeOption]:
+        """What to order instead when a contraindication rules out a contrast agent, best first."""
+        params: dict[str, Any] = {"scenario": IRI(self._scenario(scenario).iri)}
+        if contraindication is not None:
+            params["contraindication"] = catalogue.expand_iri(contraindication, "contraindication")
+        return [AlternativeOption(Ref(r["contraindication"], r["contraindicationLabel"]), r["agentLabel"],
+                                  r["preference"], Ref(r["procedure"], r["procedureLabel"]), r["caveat"])
+                for r in self.run("contrast-alternatives", **params)]
+
+    def surveillance_interval(self, scenario: ScenarioLike, grade: str | None = None,
+                              stage: str | None = None) -> IntervalAnswer:
+        """The surveillance interval(s) for a tumour grade and stage group (notations, e.g. ``G1``, ``early``).
+
+        A rule that needs grade AND stage matches only when both do; otherwise either is enough. When an
+        unknown grade or stage could change the answer, ``missing`` names it instead of guessing.
+        """
+        target = self._scenario(scenario)
+        rules = self.interval_rules(target)
+        grade_key = _fact_holding(self.patient_facts(), [g for r in rules for g in r.grades], grade, "grade")
+        stage_key = _fact_holding(self.patient_facts(), [s for r in rules for s in r.stages], stage, "stage")
+        matches, missing = [], set()
+        for rule in rules:
+            tests = []
+            if rule.grades:
+                tests.append(None if grade is None else grade in rule.grades)
+                if grade is None:
+                    missing.add(grade_key)
+            if rule.stages:
+                tests.append(None if stage is None else stage in rule.stages)
+                if stage is None:
+                    missing.add(stage_key)
+            verdict = _all(tests) if rule.requires_both else _any(tests)
+            if verdict:
+                matches.append(rule)
+        if matches:  # a known match decides; unknown facts no longer matter
+            missing = set()
+        return IntervalAnswer(target.iri, grade, stage, tuple(matches), tuple(sorted(missing)))
+
+    def interval_rules(self, scenario: ScenarioLike) -> list[IntervalRule]:
+        """Every surveillance interval rule of a scenario, longest interval first."""
+        rules: dict[str, dict] = {}
+        for r in self.run("surveillance-intervals", scenario=IRI(self._scenario(scenario).iri)):
+            rule = rules.setdefault(r["interval"], {"row": r, "grades": [], "stages": []})
+            for key, column in (("grades", "grade"), ("stages", "stage")):
+                if r[column] is not None and r[column] not in rule[key]:
+                    rule[key].append(r[column])
+        return [IntervalRule(iri, x["row"]["intervalLabel"], tuple(sorted(x["grades"])), tuple(sorted(x["stages"])),
+                             x["row"]["requiresGradeAndStage"], x["row"]["minMonths"], x["row"]["maxMonths"],
+                             x["row"]["qualifier"]) for iri, x in rules.items()]
+
+    # ------------------------------------------------------------------ procedures and radiation
+    def procedures(self) -> list[Procedure]:
+        """Every imaging procedure with its radiation level (None where no source states one)."""
+        return [Procedure(r["procedure"], r["label"], _radiation(r)) for r in self.run("procedures")]
+
+    def procedure(self, name: str) -> Procedure:
+        """Find a procedure by IRI, CURIE, local name or a unique (case-insensitive) label match."""
+        return _resolve("procedure", name, self.procedures(), lambda p: p.iri, lambda p: p.label)
+
+    def cumulative_dose(self, procedure: str | Procedure, years: float | Decimal, every_months: Any,
+                        population: str = "adult") -> DoseEstimate:
+        """Cumulative effective dose of a procedure repeated every N months (or a (min, max) range) for years."""
+        from .dose import estimate
+
+        target = procedure if isinstance(procedure, Procedure) else self.procedure(procedure)
+        return estimate(target, years, every_months, population)
+
+    def compare_radiation(self, scenario: ScenarioLike, years: float | Decimal, every_months: Any,
+                          population: str = "adult") -> list[DoseEstimate]:
+        """The cumulative dose of each rated option of a scenario, least radiation first (unstated last)."""
+        from .dose import estimate
+
+        known = {p.iri: p for p in self.procedures()}
+        estimates = [estimate(known[p.procedure], years, every_months, population)
+                     for p in self.recommend(scenario).procedures]
+        return sorted(estimates, key=lambda e: (e.radiation is None, e.radiation.rank if e.radiation else 0,
+                                                e.procedure.label))
+
+    # ------------------------------------------------------------------ what the imaging looks for
+    def diagnoses(self, scenario: ScenarioLike) -> list[Diagnosis]:
+        """The diagnoses a scenario's imaging works up, the most common first."""
+        found: dict[str, dict] = {}
+        for r in self.run("diagnoses", scenario=IRI(self._scenario(scenario).iri)):
+            d = found.setdefault(r["diagnosis"], {"row": r, "sites": []})
+            d["sites"].append(Ref(r["site"], r["siteLabel"]))
+        return [Diagnosis(iri, d["row"]["diagnosisLabel"], d["row"]["mostCommon"], tuple(d["sites"]))
+                for iri, d in found.items()]
+
+    def pitfalls(self, scenario: ScenarioLike) -> list[Pitfall]:
+        """The pitfalls of a scenario in the source's order."""
+        return [Pitfall(r["pitfall"], r["pitfallLabel"], r["order"], r["consequence"])
+                for r in self.run("pitfalls", scenario=IRI(self._scenario(scenario).iri))]
+
+    def faq(self, scenario: ScenarioLike) -> list[FAQ]:
+        """The questions and answers the source gives for a scenario or its topic."""
+        return [FAQ(r["entry"], r["order"], r["question"], r["answer"])
+                for r in self.run("faq", scenario=IRI(self._scenario(scenario).iri))]
+
+    # ------------------------------------------------------------------ links
+    def related(self, scenario: ScenarioLike) -> Related:
+        """Topic, ancestor topics (transitively), related topics, protocol guides, and linked scenarios."""
+        target = self._scenario(scenario)
+        links = [Link(r["relation"], Ref(r["target"], r["targetLabel"]))
+                 for r in self.run("related", scenario=IRI(target.iri))]
+        links += [Link(r["relation"], Ref(r["other"], r["otherLabel"]), Ref(r["via"], r["viaLabel"]))
+                  for r in self.run("cross-topic", scenario=IRI(target.iri))]
+        return Related(target, tuple(links))
 
     def dump(self, path: Path | str) -> None:
         """Write the whole dataset (named graphs kept) as N-Quads, e.g. to load into a server."""
@@ -95,6 +246,9 @@ class KnowledgeGraph:
 
         return to_rdflib(self._store(), exclude_graphs=(GRAPH_INFERRED, GRAPH_CATALOGUE))
 
+    def _scenario(self, scenario: ScenarioLike) -> Scenario:
+        return scenario if isinstance(scenario, Scenario) else self.scenario(scenario)
+
     def _store(self):
         """The embedded store; a remote graph has none to dump, convert or validate."""
         if not isinstance(self.engine, LocalEngine):
@@ -107,13 +261,37 @@ def load(extra_files: Iterable[Path | str] = (), reason: bool = False) -> Knowle
     return KnowledgeGraph.load(extra_files, reason)
 
 
+def _radiation(row: dict[str, Any]) -> RadiationLevel | None:
+    if row.get("radiation") is None:
+        return None
+    return RadiationLevel(row["radiation"], row["radiationRank"], row["doseMinMSv"], row["doseMaxMSv"],
+                          row.get("pediatricMinMSv"), row.get("pediatricMaxMSv"))
+
+
 def _rated(row: dict[str, Any]) -> RatedProcedure:
-    radiation = None
-    if row["radiation"] is not None:
-        radiation = RadiationLevel(row["radiation"], row["radiationRank"], row["doseMinMSv"], row["doseMaxMSv"])
     return RatedProcedure(row["procedure"], row["procedureLabel"], row["category"], row["categoryLabel"],
-                          row["categoryRank"], row["disagreement"], radiation, row["condition"],
+                          row["categoryRank"], row["disagreement"], _radiation(row), row["condition"],
                           row["rationale"], row["rating"])
+
+
+def _fact_holding(facts: list[PatientFact], notations: list[str], given: str | None, what: str) -> str:
+    """The key of the patient fact whose values include ``notations``; check ``given`` is one of its values."""
+    for fact in facts:
+        if notations and set(notations) <= set(fact.values):
+            if given is not None and given not in fact.values:
+                raise UnknownNameError(what, given, difflib.get_close_matches(given, list(fact.values), 5, 0.0)[:5])
+            return fact.key
+    return what
+
+
+def _all(tests: list[bool | None]) -> bool | None:
+    """Three-valued AND: False if any test fails, None if any is unknown, else True."""
+    return False if False in tests else (None if None in tests else bool(tests))
+
+
+def _any(tests: list[bool | None]) -> bool | None:
+    """Three-valued OR: True if any test holds, None if any is unknown, else False."""
+    return True if True in tests else (None if None in tests else False)
 
 
 def _resolve(kind, name, items, iri_of, label_of):

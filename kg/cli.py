@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import KGError, UnknownNameError
+from .errors import KGError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,23 +21,48 @@ def _parser() -> argparse.ArgumentParser:
                         help="add the OWL RL closure (kept in its own named graph) before answering")
     common.add_argument("--endpoint", metavar="URL",
                         help="answer from this SPARQL 1.1 endpoint instead of the embedded graph")
+    common.add_argument("--format", choices=["table", "json", "csv", "tsv"], default="table",
+                        help="output format (default: table)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("recommend", parents=[common], help="rated procedures for a scenario")
-    p.add_argument("scenario", help="scenario IRI, local name or a unique part of its label")
-    p.add_argument("--format", choices=["table", "json"], default="table")
+    def command(name: str, help: str, scenario: bool = False) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help, description=help)
+        if scenario:
+            p.add_argument("scenario", help="scenario IRI, CURIE, local name or a unique part of its label")
+        return p
 
-    p = sub.add_parser("scenarios", parents=[common], help="list the clinical scenarios")
-    p.add_argument("--format", choices=["table", "json"], default="table")
+    command("recommend", "rated procedures for a scenario, most appropriate first", scenario=True)
+    p = command("match", "which scenario applies to a patient, and the plan for it")
+    p.add_argument("patient", type=Path, help="patient JSON file (see README, 'Patient files')")
+    command("scenarios", "list the clinical scenarios")
+    command("topics", "list topic hubs, topics and protocol guides")
+    p = command("facts", "list the facts a patient file can state")
+    p.add_argument("--context", action="store_true", help="print the JSON-LD context of patient files")
+    command("procedures", "list imaging procedures with their radiation levels")
+    p = command("next-steps", "what to do after a study, per result", scenario=True)
+    p.add_argument("--result", help="only this result (e.g. negative, positive, indeterminate)")
+    p = command("alternatives", "what to order when a contrast agent is contraindicated", scenario=True)
+    p.add_argument("--contraindication", help="only this contraindication (IRI or CURIE)")
+    p = command("interval", "surveillance interval for a tumour grade and stage group", scenario=True)
+    p.add_argument("--grade", help="tumour grade notation, e.g. G1")
+    p.add_argument("--stage", help="stage group notation, e.g. early")
+    p = command("dose", "cumulative radiation dose of a surveillance plan")
+    p.add_argument("procedure", nargs="?", help="procedure IRI, local name or unique part of its label")
+    p.add_argument("--scenario", help="compare every rated option of this scenario instead")
+    p.add_argument("--years", required=True, help="length of the plan in years")
+    p.add_argument("--every", required=True, metavar="MONTHS", help="interval in months, e.g. 12 or 6-12")
+    p.add_argument("--population", choices=["adult", "pediatric"], default="adult")
+    command("diagnoses", "what a scenario's imaging looks for", scenario=True)
+    command("pitfalls", "pitfalls of a scenario", scenario=True)
+    command("faq", "questions and answers for a scenario", scenario=True)
+    command("related", "topics, guides and scenarios linked to a scenario", scenario=True)
 
-    p = sub.add_parser("query", parents=[common], help="run a SPARQL file or a catalogue query")
+    p = command("query", "run a SPARQL file or a catalogue query")
     p.add_argument("query", help="path to a .rq file, or the name of a catalogue query (see 'kg queries')")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="bind a parameter (repeatable); IRIs may be prefixed names such as iakgd:x")
-    p.add_argument("--format", choices=["table", "json", "csv", "tsv"], default="table")
-
-    sub.add_parser("queries", help="list the query catalogue")
-
+    p = sub.add_parser("queries", help="list the query catalogue")
+    p.add_argument("--format", choices=["table", "json"], default="table")
     p = sub.add_parser("validate", help="validate the graph (plus FILES) against the SHACL shapes")
     p.add_argument("files", nargs="*", type=Path, help="extra RDF files merged with the shipped graph")
     return parser
@@ -54,28 +79,123 @@ def _graph(args):
     return load(args.data, reason=args.reason)
 
 
-def _recommend(args) -> int:
-    from .present import RECOMMENDATION_FORMATS
+# ---------------------------------------------------------------- typed commands: (answer, headers, rows[, text])
+def _recommend(g, args):
+    from .present import RECOMMENDATION_HEADERS, recommendation_rows, recommendation_text
 
-    answer = _graph(args).recommend(args.scenario)
-    print(RECOMMENDATION_FORMATS[args.format](answer))
-    return 0
+    answer = g.recommend(args.scenario)
+    return answer, RECOMMENDATION_HEADERS, recommendation_rows(answer), recommendation_text(answer)
 
 
-def _scenarios(args) -> int:
-    from dataclasses import asdict
+def _match(g, args):
+    from .present import MATCH_HEADERS, match_rows, match_text
 
-    from .present import table
+    result = g.match(args.patient)
+    return result, MATCH_HEADERS, match_rows(result), match_text(result)
 
-    scenarios = _graph(args).scenarios()
-    if args.format == "json":
-        print(json.dumps([asdict(s) for s in scenarios], ensure_ascii=False, indent=2))
+
+def _scenarios(g, args):
+    items = g.scenarios()
+    return items, ("scenario", "label", "topic", "ratings"), [(s.iri, s.label, s.topic, s.ratings) for s in items]
+
+
+def _topics(g, args):
+    items = g.topics()
+    return items, ("topic", "kind", "label", "parent", "scenarios"), [
+        (t.iri, t.kind, t.label, t.parent, t.scenarios) for t in items]
+
+
+def _facts(g, args):
+    from .patient import context
+
+    items = g.patient_facts()
+    if args.context:
+        return context(items), ("key", "iri"), [(f.key, f.iri) for f in items]
+    return items, ("key", "label", "values"), [
+        (f.key, f.label, " | ".join(f.values) if f.values else f.datatype.rsplit("#", 1)[-1]) for f in items]
+
+
+def _procedures(g, args):
+    items = g.procedures()
+    return items, ("procedure", "label", "radiation", "adult_dose"), [
+        (p.iri, p.label, p.radiation.symbol if p.radiation else None,
+         p.radiation.dose_range if p.radiation else None) for p in items]
+
+
+def _next_steps(g, args):
+    items = g.next_steps(args.scenario, args.result)
+    return items, ("result", "order", "step", "procedures", "interval_months", "alternatives"), [
+        (b.result, s.order, s.label, " | ".join(p.label for p in s.procedures), s.interval_months, b.alternatives)
+        for b in items for s in b.steps]
+
+
+def _alternatives(g, args):
+    items = g.alternatives(args.scenario, args.contraindication)
+    return items, ("contraindication", "preference", "procedure", "label", "caveat"), [
+        (a.contraindication.label, a.preference, a.procedure.iri, a.procedure.label, a.caveat) for a in items]
+
+
+def _interval(g, args):
+    answer = g.surveillance_interval(args.scenario, args.grade, args.stage)
+    rows = [(m.every, m.label, " ".join(m.grades), " ".join(m.stages)) for m in answer.matches]
+    text = None
+    if not answer.matches:
+        text = ("cannot decide; also state: " + ", ".join(answer.missing) if answer.missing
+                else "no surveillance interval of this scenario applies")
+    return answer, ("every", "interval", "grades", "stages"), rows, text
+
+
+def _dose(g, args):
+    if bool(args.procedure) == bool(args.scenario):
+        raise KGError("give a procedure, or --scenario to compare a scenario's rated options")
+    if args.scenario:
+        items = g.compare_radiation(args.scenario, args.years, args.every, args.population)
     else:
-        print(table(["scenario", "label", "ratings"],
-                    [(s.iri.rsplit("/", 1)[-1], s.label, s.ratings) for s in scenarios]))
+        items = [g.cumulative_dose(args.procedure, args.years, args.every, args.population)]
+    return items, ("procedure", "label", "radiation", "studies", "cumulative_dose"), [
+        (e.procedure.iri, e.procedure.label, e.radiation.symbol if e.radiation else "not stated", e.studies,
+         e.total_range) for e in items]
+
+
+def _diagnoses(g, args):
+    items = g.diagnoses(args.scenario)
+    return items, ("diagnosis", "label", "most_common", "sites"), [
+        (d.iri, d.label, d.most_common, " | ".join(s.label for s in d.sites)) for d in items]
+
+
+def _pitfalls(g, args):
+    items = g.pitfalls(args.scenario)
+    return items, ("order", "pitfall", "consequence"), [(p.order, p.label, p.consequence) for p in items]
+
+
+def _faq(g, args):
+    items = g.faq(args.scenario)
+    text = "\n\n".join(f"{f.order}. {f.question}\n   {f.answer}" for f in items)
+    return items, ("order", "question", "answer"), [(f.order, f.question, f.answer) for f in items], text
+
+
+def _related(g, args):
+    answer = g.related(args.scenario)
+    return answer, ("relation", "target", "label", "via"), [
+        (link.relation, link.target.iri, link.target.label, link.via.label if link.via else None)
+        for link in answer.links]
+
+
+TYPED = {"recommend": _recommend, "match": _match, "scenarios": _scenarios, "topics": _topics, "facts": _facts,
+         "procedures": _procedures, "next-steps": _next_steps, "alternatives": _alternatives,
+         "interval": _interval, "dose": _dose, "diagnoses": _diagnoses, "pitfalls": _pitfalls, "faq": _faq,
+         "related": _related}
+
+
+def _typed(args) -> int:
+    from .present import render
+
+    answer, headers, rows, *text = TYPED[args.command](_graph(args), args)
+    print(render(args.format, answer, headers, rows, text[0] if text else None))
     return 0
 
 
+# ---------------------------------------------------------------- SPARQL and validation
 def _query(args) -> int:
     from . import catalogue
     from .present import RESULT_FORMATS
@@ -107,9 +227,16 @@ def _queries(args) -> int:
     from . import catalogue
     from .present import table
 
-    rows = [(q.name, q.title, " ".join(f"{p.name}:{p.type}" for p in q.parameters))
-            for q in catalogue.catalogue().values()]
-    print(table(["name", "title", "parameters"], rows))
+    queries = catalogue.catalogue().values()
+    if args.format == "json":
+        print(json.dumps([{"name": q.name, "title": q.title, "description": q.description, "form": q.form,
+                           "parameters": [{"name": p.name, "type": p.type, "optional": p.optional,
+                                           "description": p.description} for p in q.parameters],
+                           "example": q.example} for q in queries], ensure_ascii=False, indent=2))
+        return 0
+    rows = [(q.name, q.title, " ".join(f"{p.name}:{p.type}" + ("?" if p.optional else "") for p in q.parameters))
+            for q in queries]
+    print(table(["name", "title", "parameters (? = optional)"], rows))
     return 0
 
 
@@ -127,17 +254,13 @@ def _validate(args) -> int:
     return 1
 
 
-COMMANDS = {"recommend": _recommend, "scenarios": _scenarios, "query": _query, "queries": _queries,
-            "validate": _validate}
+COMMANDS = {"query": _query, "queries": _queries, "validate": _validate}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
-    except UnknownNameError as exc:
-        print(f"kg: {exc}", file=sys.stderr)
-        return 2
+        return COMMANDS.get(args.command, _typed)(args)
     except KGError as exc:
         print(f"kg: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -11,6 +11,7 @@ GRAPH = BASE + "graph/"  #: named graphs of a loaded dataset
 QUERY = BASE + "query/"  #: catalogue queries, described as sh:SPARQLExecutable
 
 ONTOLOGY_IRI = BASE + "ontology"
+PATIENT_CONTEXT_IRI = BASE + "context/patient.jsonld"  #: the JSON-LD context of patient files
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"

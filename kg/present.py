@@ -1,4 +1,4 @@
-"""Presenting answers: human tables, JSON, CSV and TSV, chosen by name from one registry."""
+"""Presenting answers: human tables, JSON, CSV and TSV, chosen by name."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 from .engine import Result
-from .model import Recommendation
+from .model import Recommendation, to_dict
 from .terms import IRI, to_n3
+
+FORMATS = ("table", "json", "csv", "tsv")
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -37,8 +39,42 @@ def _cell(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+def _plain(value: Any) -> str:
+    """A cell of CSV/TSV output for a typed command: IRIs in full, booleans as true/false."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return " ".join(str(value).split())
+
+
+def render(fmt: str, answer: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+           text: str | None = None) -> str:
+    """One typed answer in a format: ``json`` is its stable dict form, the others show ``rows``."""
+    if fmt == "json":
+        return json.dumps(to_dict(answer), ensure_ascii=False, indent=2)
+    if fmt in ("csv", "tsv"):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, dialect="excel" if fmt == "csv" else "excel-tab", lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows([[_plain(v) for v in row] for row in rows])
+        return buffer.getvalue().rstrip("\n")
+    return text if text is not None else table(headers, rows)
+
+
 # ---------------------------------------------------------------- recommendation
-def recommendation_table(answer: Recommendation) -> str:
+RECOMMENDATION_HEADERS = ("rank", "procedure", "label", "appropriateness", "radiation", "adult_dose", "condition")
+
+
+def recommendation_rows(answer: Recommendation) -> list[tuple]:
+    return [(i, p.procedure, p.label, p.category_text, p.radiation.symbol if p.radiation else None,
+             p.radiation.dose_range if p.radiation else None, p.condition)
+            for i, p in enumerate(answer.procedures, 1)]
+
+
+def recommendation_text(answer: Recommendation) -> str:
     """The recommendation as a person reads it."""
     head = f"{answer.scenario.label}\n<{answer.scenario.iri}>\n"
     if not answer.procedures:
@@ -49,9 +85,49 @@ def recommendation_table(answer: Recommendation) -> str:
     return head + "\n" + table(["#", "procedure", "appropriateness", "radiation", "adult dose", "condition"], rows)
 
 
-def recommendation_json(answer: Recommendation) -> str:
-    """The recommendation as stable JSON (see README, "JSON output")."""
-    return json.dumps(answer.to_dict(), ensure_ascii=False, indent=2)
+# ---------------------------------------------------------------- patient matching
+def match_text(result) -> str:
+    """A patient match as a person reads it: verdicts, then the plan for each applicable scenario."""
+    out = []
+    for verdict in result.scenarios:
+        out.append(f"{verdict.status.upper()}: {verdict.scenario.label}")
+        for c in verdict.checks:
+            mark = {"holds": "+", "fails": "-", "not stated": "?"}[c.outcome]
+            goes = f" -> {c.redirect.label}" if c.redirect and c.outcome == "holds" else ""
+            out.append(f"  {mark} {c.kind}: {c.criterion.label} [{c.key}={_plain(c.actual) or 'not stated'}]{goes}")
+    for r in result.redirects:
+        uses = ", ".join(p.label for p in r.frequently_uses) or "nothing stated"
+        out.append(f"\nBelongs instead to: {r.scenario.label} (frequently uses: {uses})")
+    for plan in result.plans:
+        out.append(f"\nPlan for: {plan.scenario.label}")
+        out.append(f"  Order: {plan.first_choice.label if plan.first_choice else 'no rated choice'}")
+        for c in plan.contraindicated:
+            out.append(f"  Avoid: {c.procedure.label} ({c.contraindication.label}: {c.agent})")
+        for a in plan.alternatives:
+            out.append(f"  Alternative {a.preference}: {a.procedure.label}" + (f" ({a.caveat})" if a.caveat else ""))
+        for h in plan.indications:
+            out.append(f"  Indicated: {h.procedure.label} ({h.indication.label}; because {h.trigger})")
+        interval = plan.interval
+        every = "; ".join(f"{m.every} ({m.label})" for m in interval.matches)
+        out.append("  Surveillance: " + (every or "cannot decide; state " + ", ".join(interval.missing)))
+        for branch in plan.next_steps:
+            joiner = " OR " if branch.alternatives else " THEN "
+            steps = joiner.join(s.label for s in branch.steps)
+            out.append(f"  If {branch.result}: {steps}")
+        out.append("\n" + recommendation_text(plan.recommendation))
+    if result.missing:
+        out.append("\nMissing facts (state them to decide): " + ", ".join(result.missing))
+    if not result.plans and not result.redirects and not result.missing:
+        out.append("\nNo scenario in the graph applies to this patient.")
+    return "\n".join(out)
+
+
+MATCH_HEADERS = ("scenario", "status", "kind", "criterion", "key", "expected", "actual", "outcome", "redirect")
+
+
+def match_rows(result) -> list[tuple]:
+    return [(v.scenario.iri, v.status, c.kind, c.criterion.iri, c.key, c.expected, c.actual, c.outcome,
+             c.redirect.iri if c.redirect else None) for v in result.scenarios for c in v.checks]
 
 
 # ---------------------------------------------------------------- raw query results
@@ -94,9 +170,4 @@ RESULT_FORMATS: dict[str, Callable[[Result], str]] = {
     "json": result_json,
     "csv": lambda r: _delimited(r, True, "excel"),
     "tsv": lambda r: _delimited(r, False, "excel-tab"),
-}
-
-RECOMMENDATION_FORMATS: dict[str, Callable[[Recommendation], str]] = {
-    "table": recommendation_table,
-    "json": recommendation_json,
 }

@@ -6,7 +6,9 @@ import json
 import subprocess
 import sys
 
-from conftest import FIXTURES
+from conftest import FIXTURES, ROOT
+
+EXAMPLE = str(ROOT / "examples" / "index-patient.json")
 
 PNET = "pnet-post-resection-surveillance"
 
@@ -34,7 +36,7 @@ def test_recommend_json():
     first, last = answer["procedures"][0], answer["procedures"][-1]
     assert first["label"] == "CT abdomen and pelvis with IV contrast"
     assert first["radiation"] == {"symbol": "☢☢☢", "rank": 3, "dose_min_msv": 1, "dose_max_msv": 10,
-                                  "dose_range": "1-10 mSv"}
+                                  "pediatric_min_msv": 0.3, "pediatric_max_msv": 3, "dose_range": "1-10 mSv"}
     assert (last["label"], last["category_text"], last["radiation"]) == (
         "FDG PET/CT", "Usually not appropriate", None)
 
@@ -99,3 +101,51 @@ def test_query_file_and_unknown_query(tmp_path):
 def test_reason_flag_answers_the_same():
     plain, reasoned = kg("recommend", PNET, "--format", "json"), kg("recommend", PNET, "--format", "json", "--reason")
     assert json.loads(plain.stdout) == json.loads(reasoned.stdout)
+
+
+def test_match_example_patient():
+    out = kg("match", EXAMPLE)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("APPLICABLE: Routine surveillance after complete resection")
+    assert "  Order: CT abdomen and pelvis with IV contrast" in out.stdout
+    assert "  Surveillance: 12 months" in out.stdout
+
+
+def test_match_json_and_csv():
+    answer = json.loads(kg("match", EXAMPLE, "--format", "json").stdout)
+    assert answer["plans"][0]["interval"]["matches"][0]["every"] == "12 months"
+    assert answer["scenarios"][0]["status"] == "applicable"
+    rows = kg("match", EXAMPLE, "--format", "csv").stdout.splitlines()
+    assert rows[0] == "scenario,status,kind,criterion,key,expected,actual,outcome,redirect" and len(rows) == 9
+
+
+def test_match_unknown_fact_exit_2(tmp_path):
+    patient = tmp_path / "p.json"
+    patient.write_text('{"tumourGrade": "G1"}', encoding="utf-8")
+    out = kg("match", str(patient))
+    assert out.returncode == 2 and "unknown patient fact 'tumourGrade'" in out.stderr and "tumorGrade" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_dose_and_interval_commands():
+    out = kg("dose", "ct-abdomen-pelvis-with-iv-contrast", "--years", "5", "--every", "12", "--format", "tsv")
+    assert out.stdout.splitlines()[1].endswith("\t5\t5-50 mSv")
+    out = kg("interval", PNET, "--grade", "G1")
+    assert out.stdout.strip() == "cannot decide; also state: stageGroup"
+    out = kg("dose", "--years", "5", "--every", "12")
+    assert out.returncode == 2 and "give a procedure" in out.stderr
+
+
+def test_facts_context_is_json_ld():
+    context = json.loads(kg("facts", "--context", "--format", "json").stdout)
+    assert context["@context"]["tumorGrade"]["@type"] == "@vocab"
+
+
+def test_typed_commands_in_every_format():
+    for command in (["topics"], ["procedures"], ["next-steps", PNET], ["alternatives", PNET], ["diagnoses", PNET],
+                    ["pitfalls", PNET], ["faq", PNET], ["related", PNET], ["scenarios"], ["recommend", PNET]):
+        for fmt in ("table", "json", "csv", "tsv"):
+            out = kg(*command, "--format", fmt)
+            assert out.returncode == 0 and out.stdout.strip(), (command, fmt, out.stderr)
+            if fmt == "json":
+                json.loads(out.stdout)

@@ -13,7 +13,17 @@ from pathlib import Path
 import pytest
 
 import kg
+from conftest import FIXTURES
 from kg import catalogue
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+PNET = "pnet-post-resection-surveillance"
+
+
+@pytest.fixture(scope="module")
+def merged():
+    """The shipped graph plus the second fixture topic, so cross-topic queries have answers."""
+    return kg.load([FIXTURES / "second-topic.ttl"])
 
 
 def _oxigraph() -> str:
@@ -31,10 +41,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory, graph):
+def endpoint(tmp_path_factory, merged):
     workdir = tmp_path_factory.mktemp("oxigraph")
     dump = workdir / "graph.nq"
-    graph.dump(dump)
+    merged.dump(dump)
     exe, location, port = _oxigraph(), workdir / "store", _free_port()
     subprocess.run([exe, "load", "--location", str(location), "--file", str(dump)], check=True,
                    capture_output=True, timeout=120)
@@ -58,18 +68,35 @@ def endpoint(tmp_path_factory, graph):
 
 
 @pytest.mark.parametrize("name", list(catalogue.catalogue()), ids=str)
-def test_catalogue_answers_match_in_process(name, endpoint, graph):
+def test_catalogue_answers_match_in_process(name, endpoint, merged):
     query = catalogue.get(name)
     bindings = query.example_bindings()
-    local = graph.query(query.text, bindings)
+    local = merged.query(query.text, bindings)
     remote = kg.KnowledgeGraph.remote(endpoint).query(query.text, bindings)
     assert local.rows(), f"{name} has no answer to compare"
     assert remote.rows() == local.rows()
 
 
-def test_recommend_matches_in_process(endpoint, graph):
-    scenario = "pnet-post-resection-surveillance"
-    assert kg.KnowledgeGraph.remote(endpoint).recommend(scenario) == graph.recommend(scenario)
+def test_recommend_matches_in_process(endpoint, merged):
+    assert kg.KnowledgeGraph.remote(endpoint).recommend(PNET) == merged.recommend(PNET)
+
+
+def test_typed_api_matches_in_process(endpoint, merged):
+    remote = kg.KnowledgeGraph.remote(endpoint)
+    patient = EXAMPLES / "index-patient.json"
+    assert remote.match(patient) == merged.match(patient)
+    for method in ("next_steps", "alternatives", "diagnoses", "pitfalls", "faq", "related"):
+        assert getattr(remote, method)(PNET) == getattr(merged, method)(PNET), method
+    assert remote.topics() == merged.topics()
+    assert remote.compare_radiation(PNET, 5, 12) == merged.compare_radiation(PNET, 5, 12)
+    assert remote.surveillance_interval(PNET, "G2") == merged.surveillance_interval(PNET, "G2")
+
+
+def test_examples_are_discoverable_at_the_endpoint(endpoint):
+    rows = kg.KnowledgeGraph.remote(endpoint).query(
+        "PREFIX sh: <http://www.w3.org/ns/shacl#> SELECT ?q ?text WHERE { ?q a sh:SPARQLExecutable ; sh:select ?text }"
+    ).rows()
+    assert {r["q"].rsplit("/", 1)[-1] for r in rows} == set(catalogue.catalogue())
 
 
 def test_cli_endpoint_flag(endpoint):

@@ -1,0 +1,63 @@
+"""Radiation accounting: the cumulative effective dose of a surveillance plan, from the graph's numbers."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .errors import KGError
+from .model import DoseEstimate, Procedure, Ref
+
+POPULATIONS = ("adult", "pediatric")
+
+
+class DoseError(KGError):
+    """A plan's years, interval or population is not usable."""
+
+
+def parse_every(value: Any) -> tuple[Decimal, Decimal]:
+    """An interval in months: a number, a (min, max) pair or text such as ``12`` or ``6-12``."""
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        low, high = (_positive(v, "interval") for v in value)
+    elif isinstance(value, str) and re.fullmatch(r"\s*[\d.]+\s*-\s*[\d.]+\s*", value):
+        low, high = (_positive(v, "interval") for v in value.split("-"))
+    else:
+        low = high = _positive(value, "interval")
+    if low > high:
+        raise DoseError(f"interval {low}-{high} months: the shorter interval comes first")
+    return low, high
+
+
+def estimate(procedure: Procedure, years: Any, every_months: Any, population: str = "adult") -> DoseEstimate:
+    """Cumulative dose of ``procedure`` once every ``every_months`` for ``years`` (one study per full interval).
+
+    With an interval range (e.g. 6-12 months) the study count and the dose are ranges: the long interval
+    and the low end of the level's dose range give the minimum, the short interval and the high end the
+    maximum. The dose is None when no source states the procedure's radiation level.
+    """
+    if population not in POPULATIONS:
+        raise DoseError(f"population {population!r}: use one of {', '.join(POPULATIONS)}")
+    span = _positive(years, "years")
+    low, high = parse_every(every_months)
+    months = span * 12
+    studies_min, studies_max = int(months // high), int(months // low)
+    level = procedure.radiation
+    per_min = per_max = None
+    if level is not None:
+        per_min, per_max = ((level.dose_min_msv, level.dose_max_msv) if population == "adult"
+                            else (level.pediatric_min_msv, level.pediatric_max_msv))
+    total_min = None if per_min is None else Decimal(studies_min) * Decimal(per_min)
+    total_max = None if per_max is None else Decimal(studies_max) * Decimal(per_max)
+    return DoseEstimate(Ref(procedure.iri, procedure.label), level, population, span, low, high,
+                        studies_min, studies_max, total_min, total_max)
+
+
+def _positive(value: Any, what: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise DoseError(f"{what}: {str(value)[:40]!r} is not a number") from None
+    if not number.is_finite() or number <= 0 or number > 1200:
+        raise DoseError(f"{what}: {value} must be a positive number of at most 1200")
+    return number

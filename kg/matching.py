@@ -1,0 +1,220 @@
+"""Patient matching: which scenarios apply to a patient, and the plan the graph gives for each.
+
+Criteria are tested with three-valued logic: a fact the patient file does not state is reported as
+missing, never assumed. A scenario is *excluded* when an exclusion criterion holds (the patient belongs to
+the scenario it redirects to), *not applicable* when an inclusion criterion fails, *undetermined* when a
+fact it tests is not stated, and *applicable* otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import patient as patient_file
+from .model import AlternativeOption, Branch, IntervalAnswer, Recommendation, Ref, Scenario, to_dict
+from .namespaces import IAKG
+from .terms import IRI
+
+if TYPE_CHECKING:
+    from .api import KnowledgeGraph
+
+APPLICABLE, EXCLUDED, NOT_APPLICABLE, UNDETERMINED = "applicable", "excluded", "not applicable", "undetermined"
+
+
+@dataclass(frozen=True)
+class CriterionCheck:
+    """One criterion tested against the patient; ``outcome`` is ``holds``, ``fails`` or ``not stated``."""
+
+    criterion: Ref
+    kind: str  # inclusion or exclusion
+    key: str
+    expected: Any
+    actual: Any
+    outcome: str
+    redirect: Ref | None = None
+
+
+@dataclass(frozen=True)
+class ScenarioMatch:
+    """A scenario's verdict for the patient, with every criterion checked."""
+
+    scenario: Ref
+    status: str
+    checks: tuple[CriterionCheck, ...]
+
+    @property
+    def missing(self) -> list[str]:
+        """Fact keys this scenario tests that the patient file does not state."""
+        return list(dict.fromkeys(c.key for c in self.checks if c.outcome == "not stated"))
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """Where an excluded patient belongs instead, and what the source says that scenario frequently uses."""
+
+    scenario: Ref
+    because: Ref
+    frequently_uses: tuple[Ref, ...]
+
+
+@dataclass(frozen=True)
+class ContraindicatedProcedure:
+    """A rated procedure the patient should not have: it uses an agent a stated fact rules out."""
+
+    procedure: Ref
+    contraindication: Ref
+    agent: str
+
+
+@dataclass(frozen=True)
+class IndicationHit:
+    """A procedure the source reserves for this situation, and the stated fact or result that triggers it."""
+
+    indication: Ref
+    procedure: Ref
+    trigger: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to order for an applicable scenario, adjusted for this patient."""
+
+    scenario: Scenario
+    recommendation: Recommendation
+    first_choice: Ref | None
+    contraindicated: tuple[ContraindicatedProcedure, ...]
+    alternatives: tuple[AlternativeOption, ...]
+    indications: tuple[IndicationHit, ...]
+    interval: IntervalAnswer
+    next_steps: tuple[Branch, ...]
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The answer for one patient: verdict per scenario, redirects, plans, and facts still needed."""
+
+    patient: dict[str, Any]
+    scenarios: tuple[ScenarioMatch, ...]
+    redirects: tuple[Redirect, ...]
+    plans: tuple[Plan, ...]
+    missing: tuple[str, ...]
+
+    @property
+    def applicable(self) -> list[Ref]:
+        """The scenarios that apply to the patient."""
+        return [m.scenario for m in self.scenarios if m.status == APPLICABLE]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON form (see README, "Patient matching")."""
+        return to_dict(self)
+
+
+def match(kg: KnowledgeGraph, source: Mapping[str, Any] | str | Path) -> MatchResult:
+    """Match a patient (dict or JSON file) against every scenario that has eligibility criteria."""
+    data, where = patient_file.read(source)
+    facts = kg.patient_facts()
+    patient_file.check(data, facts, where)
+    stated = patient_file.values(patient_file.to_rdf(data, facts), facts)
+
+    rules: dict[str, list[dict]] = {}
+    for row in kg.run("eligibility"):
+        rules.setdefault(row["scenario"], []).append(row)
+    verdicts = tuple(_verdict(rows, stated) for rows in rules.values())
+
+    redirects = []
+    for verdict in verdicts:
+        for check in verdict.checks:
+            if check.kind == "exclusion" and check.outcome == "holds" and check.redirect is not None:
+                uses = kg.run("excluded-populations", scenario=IRI(verdict.scenario.iri),
+                              criterion=IRI(check.criterion.iri))
+                redirects.append(Redirect(check.redirect, check.criterion, tuple(
+                    Ref(r["procedure"], r["procedureLabel"]) for r in uses if r["procedure"] is not None)))
+
+    plans = tuple(_plan(kg, verdict.scenario.iri, stated, facts) for verdict in verdicts
+                  if verdict.status == APPLICABLE)
+    missing = [k for v in verdicts if v.status == UNDETERMINED for k in v.missing]
+    missing += [k for p in plans for k in p.interval.missing]
+    return MatchResult(stated, verdicts, tuple(redirects), plans, tuple(dict.fromkeys(missing)))
+
+
+def _verdict(rows: list[dict], stated: dict[str, Any]) -> ScenarioMatch:
+    checks = []
+    for r in rows:
+        expected = _expected(r["expected"])
+        actual = stated.get(r["key"])
+        outcome = "not stated" if actual is None else ("holds" if actual == expected else "fails")
+        redirect = Ref(r["redirectsTo"], r["redirectLabel"]) if r["redirectsTo"] else None
+        checks.append(CriterionCheck(Ref(r["criterion"], r["criterionLabel"]), r["kind"], r["key"], expected,
+                                     actual, outcome, redirect))
+    outcomes = {(c.kind, c.outcome) for c in checks}
+    if ("exclusion", "holds") in outcomes:
+        status = EXCLUDED
+    elif ("inclusion", "fails") in outcomes:
+        status = NOT_APPLICABLE
+    elif any(c.outcome == "not stated" for c in checks):
+        status = UNDETERMINED
+    else:
+        status = APPLICABLE
+    return ScenarioMatch(Ref(rows[0]["scenario"], rows[0]["scenarioLabel"]), status, tuple(checks))
+
+
+def _expected(value: Any) -> Any:
+    """A criterion's expected value in the form ``patient.values`` gives (notation for a concept)."""
+    return value.rsplit("/", 1)[-1] if isinstance(value, IRI) else value
+
+
+def _plan(kg: KnowledgeGraph, scenario_iri: str, stated: dict[str, Any], facts) -> Plan:
+    scenario = kg.scenario(scenario_iri)
+    recommendation = kg.recommend(scenario)
+    rated = {p.procedure for p in recommendation.procedures}
+
+    active = {}  # contraindication IRI -> rows, for the contraindications the patient's facts raise
+    for row in kg.run("contraindications"):
+        if stated.get(row["key"]) is True:
+            active.setdefault(row["contraindication"], []).append(row)
+    contraindicated = tuple(ContraindicatedProcedure(Ref(r["procedure"], r["procedureLabel"]),
+                                                     Ref(r["contraindication"], r["contraindicationLabel"]),
+                                                     r["agentLabel"])
+                            for rows in active.values() for r in rows if r["procedure"] in rated)
+    ruled_out = {c.procedure.iri for c in contraindicated}
+    alternatives = []
+    for option in kg.alternatives(scenario):
+        if option.contraindication.iri in active and option.procedure.iri not in {a.procedure.iri for a in alternatives}:
+            alternatives.append(option)
+    alternatives.sort(key=lambda a: a.preference)
+
+    best = min((p.category_rank for p in recommendation.procedures), default=None)
+    first = next((Ref(p.procedure, p.label) for p in recommendation.procedures
+                  if p.category_rank == best and p.procedure not in ruled_out), None)
+    if first is None and alternatives:
+        first = alternatives[0].procedure
+
+    result_fact = next((f for f in facts if f.value_class == IAKG + "StudyResult"), None)
+    result = stated.get(result_fact.key) if result_fact else None
+    hits = []
+    for row in kg.run("indications", scenario=IRI(scenario.iri)):
+        trigger = None
+        if row["triggerFact"] is not None and stated.get(row["triggerFact"]) is True:
+            trigger = row["triggerFact"]
+        elif row["triggerResult"] is not None and row["triggerResult"] == result:
+            trigger = f"{result_fact.key}={result}"
+        if trigger and all(h.indication.iri != row["indication"] for h in hits):
+            hits.append(IndicationHit(Ref(row["indication"], row["indicationLabel"]),
+                                      Ref(row["procedure"], row["procedureLabel"]), trigger))
+
+    interval = kg.surveillance_interval(scenario, _notation(stated, facts, "grades"),
+                                        _notation(stated, facts, "stages"))
+    return Plan(scenario, recommendation, first, contraindicated, tuple(alternatives), tuple(hits), interval,
+                tuple(kg.next_steps(scenario, result)))
+
+
+def _notation(stated: dict[str, Any], facts, kind: str) -> str | None:
+    """The stated grade (``kind="grades"``) or stage group, found by the class of the fact's values."""
+    wanted = IAKG + ("TumorGrade" if kind == "grades" else "TumorStageGroup")
+    for fact in facts:
+        if fact.value_class == wanted:
+            return stated.get(fact.key)
+    return None

@@ -1,0 +1,83 @@
+"""The catalogue queries beyond the 15 competency questions, each with its expected answer."""
+
+from __future__ import annotations
+
+from conftest import PNET, d
+
+import kg
+from kg import catalogue
+from kg.namespaces import QUERY
+
+
+def test_every_catalogue_query_is_tested():
+    tested = set()
+    for module in ("test_competency_questions.py", "test_catalogue_queries.py"):
+        text = (__import__("pathlib").Path(__file__).with_name(module)).read_text()
+        tested |= {name for name in catalogue.catalogue() if f'"{name}"' in text}
+    assert tested == set(catalogue.catalogue())
+
+
+def test_topics(graph):
+    rows = graph.run("topics")
+    assert [(r["topic"], r["kind"], r["parent"], r["scenarios"]) for r in rows] == [
+        (d("guide-ct-chest-abdomen-pelvis-iv-contrast"), "guide", None, 0),
+        (d("hub-pnet-imaging"), "hub", None, 0),
+        (d("topic-pnet-surveillance-after-resection"), "topic", d("hub-pnet-imaging"), 1)]
+
+
+def test_patient_facts(graph):
+    rows = graph.run("patient-facts")
+    keys = sorted({r["key"] for r in rows})
+    assert len(keys) == 14 and "tumorGrade" in keys and "lastImagingResult" in keys
+    assert [r["notation"] for r in rows if r["key"] == "tumorGrade"] == ["G1", "G2", "G3"]
+
+
+def test_eligibility(graph):
+    rows = graph.run("eligibility", scenario=PNET)
+    assert sum(r["kind"] == "inclusion" for r in rows) == 3
+    nec = [r for r in rows if r["key"] == "poorlyDifferentiatedNEC"]
+    assert [(r["kind"], r["expected"], r["redirectsTo"]) for r in nec] == [
+        ("exclusion", True, d("nec-surveillance-and-staging"))]
+
+
+def test_contraindications(graph):
+    rows = graph.run("contraindications")
+    assert {(r["key"], r["procedure"]) for r in rows} == {
+        (key, d(proc)) for key in ("severeIodinatedContrastAllergy", "significantRenalImpairment")
+        for proc in ("ct-abdomen-pelvis-with-iv-contrast", "ct-chest-abdomen-pelvis-with-iv-contrast")}
+
+
+def test_faq(graph):
+    rows = graph.run("faq", scenario=PNET)
+    assert [r["order"] for r in rows] == [1, 2, 3, 4, 5]
+    assert rows[4]["question"].startswith("Does this surveillance guidance apply to poorly differentiated")
+
+
+def test_procedures(graph):
+    rows = {r["procedure"].rsplit("/", 1)[-1]: r for r in graph.run("procedures")}
+    assert len(rows) == 9
+    assert rows["fdg-pet-ct"]["radiation"] is None
+    assert (rows["ct-chest-abdomen-pelvis-with-iv-contrast"]["radiation"],
+            rows["ct-chest-abdomen-pelvis-with-iv-contrast"]["doseMaxMSv"]) == ("☢☢☢☢", 30)
+
+
+def test_cross_topic_needs_a_second_topic(graph):
+    assert graph.run("cross-topic", scenario=PNET) == []
+    both = kg.load([__import__("conftest").FIXTURES / "second-topic.ttl"])
+    rows = both.run("cross-topic", scenario=PNET)
+    assert [(r["relation"], r["other"].rsplit("/", 1)[-1], r["viaLabel"]) for r in rows] == [
+        ("rates the same procedure", "exampleoma-follow-up", "CT abdomen and pelvis with IV contrast"),
+        ("targets a diagnosis at the same site", "exampleoma-follow-up", "liver")]
+
+
+def test_catalogue_is_described_in_the_graph(graph):
+    rows = graph.query(
+        "PREFIX sh: <http://www.w3.org/ns/shacl#> PREFIX iakg: <https://w3id.org/iakg/ontology#> "
+        "SELECT ?query ?text ?name ?optional WHERE { ?query a sh:SPARQLSelectExecutable ; sh:select ?text ; "
+        "iakg:queryParameter [ iakg:parameterName ?name ; iakg:optionalParameter ?optional ] }").rows()
+    by_query = {}
+    for r in rows:
+        by_query.setdefault(r["query"], set()).add((r["name"], r["optional"]))
+    assert by_query[QUERY + "next-steps"] == {("scenario", False), ("result", True)}
+    text = next(r["text"] for r in rows if r["query"] == QUERY + "recommendation")
+    assert text == catalogue.get("recommendation").text

@@ -1,0 +1,135 @@
+"""Patient matching: the cases the article covers, a missing fact, and bad patient files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import PNET, ROOT, d
+
+import kg
+
+INDEX = json.loads((ROOT / "examples" / "index-patient.json").read_text())
+
+
+def patient(**changes):
+    data = {k: v for k, v in INDEX.items() if k not in changes or changes[k] is not ...}
+    data.update({k: v for k, v in changes.items() if v is not ...})
+    return data
+
+
+def test_index_patient_gets_annual_contrast_ct(graph):
+    result = graph.match(ROOT / "examples" / "index-patient.json")
+    assert [(m.scenario.iri, m.status) for m in result.scenarios] == [(PNET, "applicable")]
+    [plan] = result.plans
+    assert plan.first_choice.iri == d("ct-abdomen-pelvis-with-iv-contrast")
+    assert [m.every for m in plan.interval.matches] == ["12 months"]
+    assert plan.contraindicated == () and plan.alternatives == () and plan.indications == ()
+    assert [b.result for b in plan.next_steps] == ["negative", "positive", "indeterminate"]
+    assert result.missing == () and result.redirects == ()
+
+
+@pytest.mark.parametrize("fact", ["severeIodinatedContrastAllergy", "significantRenalImpairment"])
+def test_contrast_contraindication_switches_to_mri(graph, fact):
+    [plan] = graph.match(patient(**{fact: True})).plans
+    assert {c.procedure.iri for c in plan.contraindicated} == {
+        d("ct-abdomen-pelvis-with-iv-contrast"), d("ct-chest-abdomen-pelvis-with-iv-contrast")}
+    assert [a.procedure.iri for a in plan.alternatives] == [
+        d("mri-abdomen-pelvis-without-and-with-iv-contrast"), d("mri-abdomen-pelvis-without-iv-contrast")]
+    assert plan.first_choice.iri == d("mri-abdomen-pelvis-without-and-with-iv-contrast")
+    assert plan.alternatives[0].caveat == "gadolinium-based contrast only if renal function permits"
+
+
+def test_rising_chromogranin_a_indicates_dotatate(graph):
+    [plan] = graph.match(patient(risingChromograninA=True)).plans
+    assert [(h.procedure.iri, h.trigger) for h in plan.indications] == [
+        (d("dotatate-pet-ct"), "risingChromograninA")]
+
+
+def test_indeterminate_finding_gets_its_branch(graph):
+    [plan] = graph.match(patient(lastImagingResult="indeterminate")).plans
+    assert [b.result for b in plan.next_steps] == ["indeterminate"]
+    assert {h.procedure.iri for h in plan.indications} == {
+        d("dotatate-pet-ct"), d("mri-abdomen-pelvis-without-and-with-iv-contrast")}
+
+
+@pytest.mark.parametrize("fact, redirect, uses", [
+    ("undergoingInitialStaging", "pnet-initial-staging", []),
+    ("knownResidualDisease", "pnet-known-residual-disease", []),
+    ("poorlyDifferentiatedNEC", "nec-surveillance-and-staging", ["fdg-pet-ct"]),
+])
+def test_excluded_patients_are_redirected(graph, fact, redirect, uses):
+    result = graph.match(patient(**{fact: True}))
+    assert [m.status for m in result.scenarios] == ["excluded"] and result.plans == ()
+    [r] = result.redirects
+    assert r.scenario.iri == d(redirect)
+    assert [p.iri for p in r.frequently_uses] == [d(u) for u in uses]
+
+
+def test_suspected_recurrence_is_not_routine_surveillance(graph):
+    result = graph.match(patient(knownOrSuspectedRecurrence=True))
+    assert [m.status for m in result.scenarios] == ["not applicable"] and result.plans == ()
+
+
+def test_missing_fact_is_named_not_guessed(graph):
+    result = graph.match(patient(symptomsConcerningForRecurrence=...))
+    assert [m.status for m in result.scenarios] == ["undetermined"]
+    assert result.missing == ("symptomsConcerningForRecurrence",) and result.plans == ()
+
+
+def test_missing_stage_leaves_the_interval_open(graph):
+    result = graph.match(patient(stageGroup=...))
+    assert result.plans[0].interval.matches == () and result.missing == ("stageGroup",)
+
+
+def test_null_means_not_stated(graph):
+    assert graph.match(patient(priorCompleteResection=None)).missing == ("priorCompleteResection",)
+
+
+def test_unknown_key_gives_close_matches(graph):
+    with pytest.raises(kg.UnknownNameError, match="risingChromograninA"):
+        graph.match(patient(risingChromogranin=True))
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"tumorGrade": "G4"}, "not one of G1, G2, G3"),
+    ({"priorCompleteResection": "yes"}, "expected true or false"),
+    ({"@context": "https://example.org/evil-context.jsonld"}, "never fetched"),
+    ({"note": 3}, "expected a string"),
+])
+def test_bad_values_are_rejected(graph, changes, message):
+    with pytest.raises(kg.KGError, match=message):
+        graph.match(patient(**changes))
+
+
+def test_patient_file_errors_name_line_and_column(graph, tmp_path):
+    bad = tmp_path / "p.json"
+    bad.write_text('{\n  "tumorGrade": "G1",\n  oops\n}', encoding="utf-8")
+    with pytest.raises(kg.InputError, match=r"p\.json:3:3"):
+        graph.match(bad)
+    bad.write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(kg.InputError, match="one JSON object"):
+        graph.match(bad)
+
+
+def test_patient_becomes_rdf_through_the_json_ld_context(graph):
+    from kg import patient as patient_file
+
+    facts = graph.patient_facts()
+    triples = patient_file.to_rdf(patient(lastImagingResult="negative"), facts)
+    objects = {(t.predicate.value, getattr(t.object, "value", None)) for t in triples}
+    assert (d("fact-tumor-grade"), d("grade-g1")) in objects
+    assert (d("fact-last-imaging-result"), d("result-negative")) in objects
+    assert (d("fact-prior-complete-resection"), "true") in objects
+    context = patient_file.context(facts)["@context"]
+    assert context["tumorGrade"]["@context"]["G1"] == d("grade-g1")
+
+
+def test_second_topic_patient(graph):
+    both = kg.load([ROOT / "tests" / "fixtures" / "second-topic.ttl"])
+    result = both.match({"priorCompleteResection": True, "untreatedTumorUnderObservation": False,
+                         "tumorGrade": "G1"})
+    statuses = {m.scenario.iri.rsplit("/", 1)[-1]: m.status for m in result.scenarios}
+    assert statuses == {"exampleoma-follow-up": "applicable", "pnet-post-resection-surveillance": "undetermined"}
+    [plan] = result.plans
+    assert [m.every for m in plan.interval.matches] == ["24 months"]
