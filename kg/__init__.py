@@ -6,10 +6,12 @@
 'CT abdomen and pelvis with IV contrast'
 """
 
-from .api import KnowledgeGraph, load
-from .errors import InputError, KGError, UnknownNameError, ValidationError
-from .terms import IRI
-
 __version__ = "0.2.0"
+RELEASE_DATE = "2026-11-25"  #: dcterms:issued/modified of this version's dataset description
+
+from .api import KnowledgeGraph, load  # noqa: E402
+from .errors import InputError, KGError, UnknownNameError, ValidationError  # noqa: E402
+from .terms import IRI  # noqa: E402
+
 __all__ = ["IRI", "InputError", "KGError", "KnowledgeGraph", "UnknownNameError", "ValidationError", "load",
-           "__version__"]
+           "RELEASE_DATE", "__version__"]

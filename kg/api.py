@@ -226,6 +226,31 @@ class KnowledgeGraph:
                   for r in self.run("cross-topic", scenario=IRI(target.iri))]
         return Related(target, tuple(links))
 
+    # ------------------------------------------------------------------ publishing
+    def release_quads(self, inferred: bool = False, endpoint: str | None = None) -> list:
+        """The dataset as published: content (with shapes; inferred closure if asked) plus its VoID/DCAT description."""
+        from . import RELEASE_DATE, __version__
+        from .export import content, description
+
+        store = self._store()
+        if inferred:
+            from .namespaces import GRAPH_INFERRED
+            from .reasoning import materialise
+
+            if not any(True for _ in store.quads_for_pattern(None, None, None, _named(GRAPH_INFERRED))):
+                materialise(store)
+        quads = content(store, inferred)
+        return sorted(quads + description(quads, __version__, RELEASE_DATE, endpoint),
+                      key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+
+    def export(self, fmt: str = "ttl", inferred: bool = False, endpoint: str | None = None) -> bytes:
+        """The published dataset in ``fmt`` (ttl, nt, jsonld, trig, nq): byte-identical for equal input."""
+        from .export import FORMATS, serialize
+
+        if fmt not in FORMATS:
+            raise KGError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+        return serialize(self.release_quads(inferred, endpoint), fmt)
+
     def dump(self, path: Path | str) -> None:
         """Write the whole dataset (named graphs kept) as N-Quads, e.g. to load into a server."""
         import pyoxigraph as ox
@@ -272,6 +297,12 @@ def _rated(row: dict[str, Any]) -> RatedProcedure:
     return RatedProcedure(row["procedure"], row["procedureLabel"], row["category"], row["categoryLabel"],
                           row["categoryRank"], row["disagreement"], _radiation(row), row["condition"],
                           row["rationale"], row["rating"])
+
+
+def _named(iri: str):
+    import pyoxigraph as ox
+
+    return ox.NamedNode(iri)
 
 
 def _fact_holding(facts: list[PatientFact], notations: list[str], given: str | None, what: str) -> str:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import KGError
+from .errors import KGError, ValidationError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +61,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("query", help="path to a .rq file, or the name of a catalogue query (see 'kg queries')")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="bind a parameter (repeatable); IRIs may be prefixed names such as iakgd:x")
+    p = sub.add_parser("export", help="write the dataset (validated) as ttl, nt, jsonld, trig or nq")
+    p.add_argument("--format", choices=["ttl", "nt", "jsonld", "trig", "nq"], default="ttl")
+    p.add_argument("--out", type=Path, help="output file (written atomically); default: standard output")
+    p.add_argument("--inferred", action="store_true", help="include the OWL RL closure (its own named graph)")
+    p.add_argument("--force", action="store_true", help="export even if the graph breaks the shapes")
+    p.add_argument("--data", action="append", default=[], metavar="FILE", help="extra RDF file to merge")
+    p = sub.add_parser("build", help="write a release folder: every export, contexts, shapes, queries, checksums")
+    p.add_argument("--out", type=Path, default=Path("dist"), help="release folder (default: dist)")
+    p.add_argument("--force", action="store_true", help="build even if the graph breaks the shapes")
+    p.add_argument("--data", action="append", default=[], metavar="FILE", help="extra RDF file to merge")
+    p = sub.add_parser("serve", help="serve the validated graph read-only over the SPARQL 1.1 Protocol")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=7878, help="port (default: 7878; 0 picks a free one)")
+    p.add_argument("--timeout-s", type=float, default=10.0, help="query time cap in seconds (default: 10)")
+    p.add_argument("--max-result-bytes", type=int, default=10_000_000, help="result size cap (default: 10 MB)")
+    p.add_argument("--data", action="append", default=[], metavar="FILE", help="extra RDF file to merge")
+    p = sub.add_parser("publish", help="load the release into a SPARQL 1.1 Graph Store Protocol endpoint")
+    p.add_argument("--endpoint", required=True, metavar="URL", help="Graph Store Protocol URL, e.g. http://host:7878/store")
+    p.add_argument("--query-endpoint", metavar="URL", help="SPARQL query URL to count back (default: .../query)")
+    p.add_argument("--graph", default="https://w3id.org/iakg/dataset", help="named graph to replace")
+    p.add_argument("--force", action="store_true", help="publish even if the graph breaks the shapes")
+    p.add_argument("--data", action="append", default=[], metavar="FILE", help="extra RDF file to merge")
     p = sub.add_parser("queries", help="list the query catalogue")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p = sub.add_parser("validate", help="validate the graph (plus FILES) against the SHACL shapes")
@@ -254,7 +276,59 @@ def _validate(args) -> int:
     return 1
 
 
-COMMANDS = {"query": _query, "queries": _queries, "validate": _validate}
+def _checked(args):
+    """The embedded graph, refused (exit 1 with the listing) if it breaks the shapes, unless --force."""
+    from .api import load
+
+    graph = load(args.data)
+    if not getattr(args, "force", False):
+        report = graph.validate()
+        if not report.conforms:
+            for violation in report.violations:
+                print(violation, file=sys.stderr)
+            print("kg: the graph breaks the shapes; nothing was written or served"
+                  + (" (--force overrides)" if hasattr(args, "force") else ""), file=sys.stderr)
+            raise ValidationError(report)
+    return graph
+
+
+def _export(args) -> int:
+    from .atomic import write_bytes
+
+    data = _checked(args).export(args.format, inferred=args.inferred)
+    if args.out:
+        write_bytes(args.out, data)
+        print(f"wrote {args.out} ({len(data)} bytes)", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def _build(args) -> int:
+    from .release import build
+
+    for name, size in build(_checked(args), args.out):
+        print(f"{size:>10}  {args.out / name}")
+    return 0
+
+
+def _serve(args) -> int:
+    from .server import serve
+
+    serve(_checked(args), args.host, args.port, args.timeout_s, args.max_result_bytes)
+    return 0
+
+
+def _publish(args) -> int:
+    from .publish import publish
+
+    sent, counted = publish(_checked(args), args.endpoint, args.graph, args.query_endpoint)
+    print(f"sent {sent} triples to <{args.graph}> at {args.endpoint}; counted back {counted}")
+    return 0 if sent == counted else 1
+
+
+COMMANDS = {"query": _query, "queries": _queries, "validate": _validate, "export": _export, "build": _build,
+            "serve": _serve, "publish": _publish}
 
 
 def main(argv: list[str] | None = None) -> int:

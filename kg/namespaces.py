@@ -12,6 +12,8 @@ QUERY = BASE + "query/"  #: catalogue queries, described as sh:SPARQLExecutable
 
 ONTOLOGY_IRI = BASE + "ontology"
 PATIENT_CONTEXT_IRI = BASE + "context/patient.jsonld"  #: the JSON-LD context of patient files
+CONTEXT_IRI = BASE + "context/iakg.jsonld"  #: the JSON-LD context of the exports
+DATASET_IRI = BASE + "dataset"  #: the VoID/DCAT description of the dataset
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -22,6 +24,8 @@ DCTERMS = "http://purl.org/dc/terms/"
 PROV = "http://www.w3.org/ns/prov#"
 SH = "http://www.w3.org/ns/shacl#"
 SCHEMA = "https://schema.org/"
+VOID = "http://rdfs.org/ns/void#"
+DCAT = "http://www.w3.org/ns/dcat#"
 
 #: prefix -> namespace, as used in Turtle output, SPARQL headers and CURIEs in messages.
 PREFIXES: dict[str, str] = {
@@ -37,6 +41,9 @@ PREFIXES: dict[str, str] = {
     "prov": PROV,
     "sh": SH,
     "schema": SCHEMA,
+    "void": VOID,
+    "dcat": DCAT,
+    "vann": "http://purl.org/vocab/vann/",
 }
 
 #: named graphs that keep the parts of a loaded dataset apart
@@ -45,6 +52,8 @@ GRAPH_DATA = GRAPH + "data"
 GRAPH_EXTRA = GRAPH + "extra"
 GRAPH_INFERRED = GRAPH + "inferred"
 GRAPH_CATALOGUE = GRAPH + "catalogue"
+GRAPH_SHAPES = GRAPH + "shapes"
+GRAPH_DESCRIPTION = GRAPH + "description"
 
 
 def curie(iri: str) -> str:

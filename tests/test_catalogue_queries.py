@@ -81,3 +81,11 @@ def test_catalogue_is_described_in_the_graph(graph):
     assert by_query[QUERY + "next-steps"] == {("scenario", False), ("result", True)}
     text = next(r["text"] for r in rows if r["query"] == QUERY + "recommendation")
     assert text == catalogue.get("recommendation").text
+
+
+def test_graph_size(graph):
+    from kg.namespaces import GRAPH_DATA
+
+    [row] = graph.run("graph-size", graph=kg.IRI(GRAPH_DATA))
+    expected = sum(1 for q in graph.engine.store if getattr(q.graph_name, "value", None) == GRAPH_DATA)
+    assert row["triples"] == expected > 1000

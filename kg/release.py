@@ -1,0 +1,43 @@
+"""``kg build``: a release folder with every export, the JSON-LD contexts, shapes, queries and checksums."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from . import resources
+from .atomic import write_folder
+from .export import FORMATS, context, serialize
+
+
+def build(graph, out: Path) -> list[tuple[str, int]]:
+    """Write the release of ``graph`` into ``out`` (swapped in whole); return (file, size) pairs."""
+    from .patient import context as patient_context
+
+    quads = graph.release_quads()
+    files: dict[str, bytes] = {f"iakg.{fmt}": serialize(quads, fmt) for fmt in FORMATS}
+    files["context.jsonld"] = _json(context())
+    files["patient-context.jsonld"] = _json(patient_context(graph.patient_facts()))
+    files["void.ttl"] = serialize([q for q in quads if str(q.graph_name).endswith("/description>")], "ttl")
+    files["ontology.ttl"] = resources.ONTOLOGY_FILE.read_bytes()
+    files["shapes.ttl"] = resources.SHAPES_FILE.read_bytes()
+    for path in resources.query_files():
+        files[f"queries/{path.name}"] = path.read_bytes()
+    sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items()))
+    files["SHA256SUMS"] = sums.encode()
+
+    def fill(folder: Path) -> None:
+        for name, data in files.items():
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+
+    write_folder(out, fill)
+    return sorted((name, len(data)) for name, data in files.items())
+
+
+def _json(value) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
