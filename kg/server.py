@@ -105,6 +105,12 @@ class Endpoint:
 
 def serve(graph, host: str, port: int, timeout_s: float, max_result_bytes: int) -> None:
     """Serve until Ctrl-C, printing the URL."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # `kill` stops it as cleanly as Ctrl-C
     with Endpoint(graph, host, port, timeout_s, max_result_bytes) as endpoint:
         print(f"SPARQL endpoint: {endpoint.url}  (read-only; resources under {endpoint.base}/id/...)", flush=True)
         print("Ctrl-C stops it.", flush=True)
@@ -129,18 +135,35 @@ def _start_engine(graph, workdir: Path, timeout_s: float, public_url: str):
     port = free_port()
     engine = subprocess.Popen([exe, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}",
                                "--union-default-graph", "--timeout-s", str(max(1, round(timeout_s)))],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_die_with_parent)
     url = f"http://127.0.0.1:{port}/query"
     deadline = time.monotonic() + 30
-    while True:
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=2).read()
+                return engine, url
+            except OSError:
+                if engine.poll() is not None or time.monotonic() > deadline:
+                    raise KGError("the Oxigraph server did not start: "
+                                  + engine.stderr.read().decode()[-1000:]) from None
+                time.sleep(0.05)
+    except BaseException:
+        engine.kill()
+        engine.wait()
+        raise
+
+
+def _die_with_parent() -> None:
+    """In the engine's process: on Linux, ask for SIGTERM when the parent dies (even by kill -9)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
         try:
-            urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=2).read()
-            return engine, url
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         except OSError:
-            if engine.poll() is not None or time.monotonic() > deadline:
-                engine.kill()
-                raise KGError("the Oxigraph server did not start: " + engine.stderr.read().decode()[-1000:]) from None
-            time.sleep(0.05)
+            pass
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -242,3 +242,14 @@ def test_kg_serve_prints_the_url_and_stops_on_ctrl_c():
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
+
+
+def test_another_teams_json_ld_topic_is_merged_and_validated(tmp_path):
+    topic = tmp_path / "their-topic.jsonld"
+    quads = ox.parse(path=str(FIXTURES / "second-topic.ttl"), format=ox.RdfFormat.TURTLE)
+    topic.write_bytes(ox.serialize(quads, format=ox.RdfFormat.JSON_LD))
+    validated = cli("validate", str(topic))
+    assert validated.returncode == 0 and b"1 extra file(s) merged" in validated.stdout
+    answered = cli("query", "scenarios", "--data", str(topic), "--format", "csv")
+    assert b"https://example.org/fixture/exampleoma-follow-up" in answered.stdout
+    assert cli("validate", str(topic), str(BROKEN)).returncode == 1
