@@ -63,13 +63,18 @@ class KnowledgeGraph:
         return self.engine.execute(query.text, params).rows()
 
     # ------------------------------------------------------------------ scenarios
-    def scenarios(self) -> list[Scenario]:
-        """Every clinical scenario, rated ones first."""
+    def scenarios(self, iri: str | None = None) -> list[Scenario]:
+        """Every clinical scenario (or the one with ``iri``), rated ones first."""
+        params = {} if iri is None else {"scenario": IRI(iri)}
         return [Scenario(r["scenario"], r["label"], r["topic"], r["topicLabel"], r["ratings"])
-                for r in self.run("scenarios")]
+                for r in self.run("scenarios", **params)]
 
     def scenario(self, name: str) -> Scenario:
         """Find a scenario by IRI, CURIE, local name or a unique (case-insensitive) label match."""
+        for iri in _candidate_iris(name):
+            found = self.scenarios(iri)
+            if found:
+                return found[0]
         return _resolve("scenario", name, self.scenarios(), lambda s: s.iri, lambda s: s.label)
 
     # ------------------------------------------------------------------ topics
@@ -169,12 +174,17 @@ class KnowledgeGraph:
                              x["row"]["qualifier"]) for iri, x in rules.items()]
 
     # ------------------------------------------------------------------ procedures and radiation
-    def procedures(self) -> list[Procedure]:
-        """Every imaging procedure with its radiation level (None where no source states one)."""
-        return [Procedure(r["procedure"], r["label"], _radiation(r)) for r in self.run("procedures")]
+    def procedures(self, iri: str | None = None) -> list[Procedure]:
+        """Every imaging procedure (or the one with ``iri``) with its radiation level, if a source states one."""
+        params = {} if iri is None else {"procedure": IRI(iri)}
+        return [Procedure(r["procedure"], r["label"], _radiation(r)) for r in self.run("procedures", **params)]
 
     def procedure(self, name: str) -> Procedure:
         """Find a procedure by IRI, CURIE, local name or a unique (case-insensitive) label match."""
+        for iri in _candidate_iris(name):
+            found = self.procedures(iri)
+            if found:
+                return found[0]
         return _resolve("procedure", name, self.procedures(), lambda p: p.iri, lambda p: p.label)
 
     def cumulative_dose(self, procedure: str | Procedure, years: float | Decimal, every_months: Any,
@@ -190,9 +200,9 @@ class KnowledgeGraph:
         """The cumulative dose of each rated option of a scenario, least radiation first (unstated last)."""
         from .dose import estimate
 
-        known = {p.iri: p for p in self.procedures()}
-        estimates = [estimate(known[p.procedure], years, every_months, population)
-                     for p in self.recommend(scenario).procedures]
+        rated = self.recommend(scenario).procedures
+        estimates = [estimate(Procedure(p.procedure, p.label, p.radiation), years, every_months, population)
+                     for p in rated]
         return sorted(estimates, key=lambda e: (e.radiation is None, e.radiation.rank if e.radiation else 0,
                                                 e.procedure.label))
 
@@ -260,9 +270,10 @@ class KnowledgeGraph:
     # ------------------------------------------------------------------ validation and rdflib
     def validate(self) -> ValidationReport:
         """Validate the asserted graph (ontology + data + extra files) against the shipped shapes."""
-        from .validation import validate_graph
+        from .namespaces import GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
+        from .validation import validate_store
 
-        return validate_graph(self.asserted_graph())
+        return validate_store(self._store(), [GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_EXTRA])
 
     def asserted_graph(self) -> rdflib.Graph:
         """The asserted ontology and data (no inferred triples, no query catalogue) as an rdflib Graph."""
@@ -313,6 +324,17 @@ def _fact_holding(facts: list[PatientFact], notations: list[str], given: str | N
                 raise UnknownNameError(what, given, difflib.get_close_matches(given, list(fact.values), 5, 0.0)[:5])
             return fact.key
     return what
+
+
+def _candidate_iris(name: str) -> list[str]:
+    """The IRIs a name may denote exactly: itself if an IRI, a CURIE expanded, or a local name under iakgd:."""
+    text = name.strip()
+    if not text or any(c in text for c in " <>\"{}|^`\\") or len(text) > 2048:
+        return []
+    prefix, sep, local = text.partition(":")
+    if sep and not local.startswith("//"):
+        return [catalogue.PREFIXES[prefix] + local] if prefix in catalogue.PREFIXES else []
+    return [text] if sep else [IAKGD + text]
 
 
 def _all(tests: list[bool | None]) -> bool | None:

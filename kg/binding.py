@@ -103,3 +103,11 @@ def bind_values(query: str, bindings: Mapping[str, Any] | None) -> str:
     terms = " ".join(str(to_term(value)) for _, value in items)
     at = _where_group_start(query)
     return f"{query[:at]} VALUES ({variables}) {{ ({terms}) }} {query[at:]}"
+
+
+def join_values(query: str, variable: str, terms: list) -> str:
+    """The query with ``VALUES ?variable { terms }`` (pyoxigraph terms from a store) at the start of its WHERE."""
+    if not _VARIABLE.match(variable):
+        raise BindingError(f"{variable[:80]!r} is not a variable name")
+    at = _where_group_start(query)
+    return f"{query[:at]} VALUES ?{variable} {{ {' '.join(map(str, terms))} }} {query[at:]}"

@@ -20,14 +20,17 @@ def _term(term):
     return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 
 
-def to_rdflib(store: ox.Store, exclude_graphs: Iterable[str] = ()) -> rdflib.Graph:
-    """All triples of ``store`` (union of its graphs, less ``exclude_graphs``) as one rdflib Graph."""
+def to_rdflib(store: ox.Store, exclude_graphs: Iterable[str] = (),
+              include_graphs: Iterable[str] | None = None) -> rdflib.Graph:
+    """The triples of ``store`` (the union of its graphs, or of ``include_graphs``, less ``exclude_graphs``)."""
     excluded = set(exclude_graphs)
+    included = None if include_graphs is None else set(include_graphs)
     graph = rdflib.Graph()
     for prefix, ns in PREFIXES.items():
         graph.bind(prefix, ns)
     for quad in store:
-        if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in excluded:
+        name = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else None
+        if name in excluded or (included is not None and name not in included):
             continue
         graph.add((_term(quad.subject), _term(quad.predicate), _term(quad.object)))
     return graph

@@ -87,3 +87,10 @@ def test_violation_is_readable(broken_report):
               if v.focus == "https://example.org/broken/rating-duplicate" and v.path.endswith("ratedProcedure")]
     assert line.startswith("Violation: second rating of the same pair <https://example.org/broken/rating-duplicate>")
     assert "iakg:ratedProcedure" in line and "same procedure for the same scenario" in line
+
+
+def test_sparql_constraints_have_no_sub_select():
+    """The validator joins focus nodes in as VALUES ?this, which equals pre-binding only without sub-SELECTs."""
+    shapes = shapes_graph()
+    for text in shapes.objects(None, SH.select):
+        assert str(text).upper().count("SELECT") == 1, text
