@@ -32,14 +32,19 @@ class KnowledgeGraph:
         self.extra_files = files
 
     @classmethod
-    def load(cls, extra_files: Iterable[Path | str] = (), reason: bool = False) -> KnowledgeGraph:
+    def load(cls, extra_files: Iterable[Path | str] = (), reason: bool = False,
+             cache_dir: Path | str | None = None) -> KnowledgeGraph:
         """Load the shipped ontology and data (plus ``extra_files``) into an embedded store.
 
-        With ``reason=True`` the OWL RL closure is computed and kept in its own named graph.
+        With ``reason=True`` the OWL RL closure is computed and kept in its own named graph. With
+        ``cache_dir`` the store is prepared on disk once (keyed by the input files' hash) and reopened
+        read-only in milliseconds after; use it for large extra files.
         """
-        from .store import build_store
+        from .store import build_store, prepared_store
 
         files = tuple(Path(f) for f in extra_files)
+        if cache_dir is not None:
+            return cls(LocalEngine(prepared_store(files, cache_dir, reason)), files)
         kg = cls(LocalEngine(build_store(files)), files)
         if reason:
             from .reasoning import materialise
@@ -292,9 +297,10 @@ class KnowledgeGraph:
         return self.engine.store
 
 
-def load(extra_files: Iterable[Path | str] = (), reason: bool = False) -> KnowledgeGraph:
+def load(extra_files: Iterable[Path | str] = (), reason: bool = False,
+         cache_dir: Path | str | None = None) -> KnowledgeGraph:
     """Load the shipped graph: ``kg.load().recommend("pnet-post-resection-surveillance")``."""
-    return KnowledgeGraph.load(extra_files, reason)
+    return KnowledgeGraph.load(extra_files, reason, cache_dir)
 
 
 def _radiation(row: dict[str, Any]) -> RadiationLevel | None:

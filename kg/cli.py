@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +20,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="extra RDF file merged with the shipped graph (repeatable)")
     common.add_argument("--reason", action="store_true",
                         help="add the OWL RL closure (kept in its own named graph) before answering")
+    common.add_argument("--cache-dir", metavar="DIR", default=os.environ.get("IAKG_CACHE_DIR"),
+                        help="keep a prepared on-disk store here, keyed by the input files' hash "
+                             "(default: $IAKG_CACHE_DIR; none)")
     common.add_argument("--endpoint", metavar="URL",
                         help="answer from this SPARQL 1.1 endpoint instead of the embedded graph")
     common.add_argument("--format", choices=["table", "json", "csv", "tsv"], default="table",
@@ -98,7 +102,7 @@ def _graph(args):
         if args.data or args.reason:
             raise KGError("--data and --reason apply to the embedded graph, not to --endpoint")
         return KnowledgeGraph.remote(args.endpoint)
-    return load(args.data, reason=args.reason)
+    return load(args.data, reason=args.reason, cache_dir=args.cache_dir)
 
 
 # ---------------------------------------------------------------- typed commands: (answer, headers, rows[, text])

@@ -113,16 +113,16 @@ class MatchResult:
 
 
 def match(kg: KnowledgeGraph, source: Mapping[str, Any] | str | Path) -> MatchResult:
-    """Match a patient (dict or JSON file) against every scenario that has eligibility criteria."""
+    """Match a patient (dict or JSON file) against the scenarios whose inclusion criteria test a stated fact."""
     data, where = patient_file.read(source)
     facts = kg.patient_facts()
     patient_file.check(data, facts, where)
     stated = patient_file.values(patient_file.to_rdf(data, facts), facts)
 
-    rules: dict[str, list[dict]] = {}
-    for row in kg.run("eligibility"):
-        rules.setdefault(row["scenario"], []).append(row)
-    verdicts = tuple(_verdict(rows, stated) for rows in rules.values())
+    by_key = {f.key: f for f in facts}
+    candidates = sorted({r["scenario"] for key in stated
+                         for r in kg.run("scenarios-testing-fact", fact=IRI(by_key[key].iri))})
+    verdicts = tuple(_verdict(kg.run("eligibility", scenario=IRI(s)), stated) for s in candidates)
 
     redirects = []
     for verdict in verdicts:

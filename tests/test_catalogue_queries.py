@@ -89,3 +89,9 @@ def test_graph_size(graph):
     [row] = graph.run("graph-size", graph=kg.IRI(GRAPH_DATA))
     expected = sum(1 for q in graph.engine.store if getattr(q.graph_name, "value", None) == GRAPH_DATA)
     assert row["triples"] == expected > 1000
+
+
+def test_scenarios_testing_fact(graph):
+    rows = graph.run("scenarios-testing-fact", fact=d("fact-prior-complete-resection"))
+    assert [r["scenario"] for r in rows] == [PNET]
+    assert graph.run("scenarios-testing-fact", fact=d("fact-tumor-grade")) == []
