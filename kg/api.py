@@ -242,10 +242,11 @@ class KnowledgeGraph:
         return Related(target, tuple(links))
 
     # ------------------------------------------------------------------ publishing
-    def release_quads(self, inferred: bool = False, endpoint: str | None = None) -> list:
-        """The dataset as published: content (with shapes; inferred closure if asked) plus its VoID/DCAT description."""
+    def release(self, inferred: bool = False, endpoint: str | None = None):
+        """The dataset as published (``kg.export.Release``): content with shapes (and the inferred closure
+        if asked) plus its VoID/DCAT description, canonical and sorted."""
         from . import RELEASE_DATE, __version__
-        from .export import content, description
+        from .export import build
 
         store = self._store()
         if inferred:
@@ -254,17 +255,19 @@ class KnowledgeGraph:
 
             if not any(True for _ in store.quads_for_pattern(None, None, None, _named(GRAPH_INFERRED))):
                 materialise(store)
-        quads = content(store, inferred)
-        return sorted(quads + description(quads, __version__, RELEASE_DATE, endpoint),
-                      key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+        return build(store, __version__, RELEASE_DATE, inferred, endpoint)
+
+    def release_quads(self, inferred: bool = False, endpoint: str | None = None) -> list:
+        """The release's quads as a list (pyoxigraph ``Quad`` objects)."""
+        return list(self.release(inferred, endpoint).quads())
 
     def export(self, fmt: str = "ttl", inferred: bool = False, endpoint: str | None = None) -> bytes:
         """The published dataset in ``fmt`` (ttl, nt, jsonld, trig, nq): byte-identical for equal input."""
-        from .export import FORMATS, serialize
+        from .export import FORMATS
 
         if fmt not in FORMATS:
             raise KGError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
-        return serialize(self.release_quads(inferred, endpoint), fmt)
+        return self.release(inferred, endpoint).serialize(fmt)
 
     def dump(self, path: Path | str) -> None:
         """Write the whole dataset (named graphs kept) as N-Quads, e.g. to load into a server."""

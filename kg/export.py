@@ -32,37 +32,122 @@ def context() -> dict:
     return {"@context": dict(PREFIXES)}
 
 
-def content(store: ox.Store, inferred: bool = False) -> list[ox.Quad]:
-    """The dataset's content: every named graph of ``store`` plus the shapes, canonical and sorted.
+class Release:
+    """The published dataset as sorted canonical N-Quads (graph-major), and its serialisations."""
 
-    The inferred graph is left out unless ``inferred``; the description is made from the content.
+    def __init__(self, nquads: bytes):
+        self.nquads = nquads
+
+    def quads(self):
+        """The quads, in order (an iterator)."""
+        return ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS)
+
+    def serialize(self, fmt: str) -> bytes:
+        """The dataset in one format; triple formats merge the graphs (duplicates removed)."""
+        if fmt == "nq":
+            return self.nquads
+        if fmt == "trig":
+            return ox.serialize(self.quads(), format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+        lines = sorted({f"{q.subject} {q.predicate} {q.object} .\n" for q in self.quads()})
+        triples = "".join(lines).encode("utf-8")
+        del lines
+        if fmt == "nt":
+            return triples
+        parsed = ox.parse(triples, format=ox.RdfFormat.N_TRIPLES)
+        if fmt == "ttl":
+            return ox.serialize(parsed, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        if fmt == "jsonld":
+            return _jsonld(parsed)
+        raise ValueError(f"unknown format {fmt!r}")
+
+
+def build(store: ox.Store, version: str, issued: str, inferred: bool = False,
+          endpoint: str | None = None) -> Release:
+    """The release of ``store``: every named graph (the inferred one only if asked) plus the shapes,
+    blank nodes relabelled by RDFC-1.0, sorted, with the VoID/DCAT description computed from it.
+
+    Only quads that mention a blank node are canonicalised (RDFC-1.0 labels depend on those alone),
+    so a large ground graph is streamed as text and never held as Python objects twice.
     """
     skip = {GRAPH_DESCRIPTION} | (set() if inferred else {GRAPH_INFERRED})
-    quads = [q for q in store if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in skip)]
+    stats = _Stats()
+    entries: list[str] = []
+    blank: list[ox.Quad] = []
+
+    def take(quad: ox.Quad) -> None:
+        if isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode):
+            blank.append(quad)
+        else:
+            stats.add(quad)
+            entries.append(f"{quad.graph_name}\t{quad.subject} {quad.predicate} {quad.object}")
+
+    for quad in store:
+        if not (isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in skip):
+            take(quad)
     shapes = ox.NamedNode(GRAPH_SHAPES)
-    quads += [ox.Quad(q.subject, q.predicate, q.object, shapes)
-              for q in ox.parse(path=str(resources.SHAPES_FILE), format=ox.RdfFormat.TURTLE)]
-    dataset = ox.Dataset(quads)
+    for quad in ox.parse(path=str(resources.SHAPES_FILE), format=ox.RdfFormat.TURTLE):
+        take(ox.Quad(quad.subject, quad.predicate, quad.object, shapes))
+    dataset = ox.Dataset(blank)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return sorted(dataset, key=_order)
+    for quad in dataset:
+        stats.add(quad)
+        entries.append(f"{quad.graph_name}\t{quad.subject} {quad.predicate} {quad.object}")
+    entries.sort()
+    content_digest = "sha256:" + _digest_lines(entries)
+    for quad in description(stats, content_digest, version, issued, endpoint):
+        entries.append(f"{quad.graph_name}\t{quad.subject} {quad.predicate} {quad.object}")
+    entries.sort()
+    text = "".join(f"{spo} {graph} .\n" for graph, spo in (e.split("\t", 1) for e in entries))
+    return Release(text.encode("utf-8"))
 
 
-def digest(quads: list[ox.Quad]) -> str:
-    """``sha256:HEX`` of the quads as sorted N-Quads lines."""
-    text = "".join(f"{q} .\n" for q in sorted(quads, key=_order))
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+def digest(quads) -> str:
+    """``sha256:HEX`` of quads (already canonical), as the description's ``iakg:contentDigest`` computes it."""
+    return "sha256:" + _digest_lines(sorted(f"{q.graph_name}\t{q.subject} {q.predicate} {q.object}" for q in quads))
 
 
-def description(quads: list[ox.Quad], version: str, issued: str, endpoint: str | None = None) -> list[ox.Quad]:
-    """VoID and DCAT triples about the dataset, every figure counted from ``quads``."""
-    triples = {(q.subject, q.predicate, q.object) for q in quads}
-    rdf_type = RDF + "type"
-    typed = [(s, o) for s, p, o in triples if p.value == rdf_type]
-    used = {p.value for _, p, _ in triples} | {o.value for _, o in typed}
+def _digest_lines(entries: list[str]) -> str:
+    hasher = hashlib.sha256()
+    for entry in entries:
+        graph, spo = entry.split("\t", 1)
+        hasher.update(f"{spo} {graph} .\n".encode("utf-8"))
+    return hasher.hexdigest()
+
+
+class _Stats:
+    """What the VoID description counts, gathered while the quads stream past."""
+
+    def __init__(self):  # large sets hold hashes of the terms' text: exact counts, a fraction of the memory
+        self.triples: set[int] = set()
+        self.subjects: set[int] = set()
+        self.objects: set[int] = set()
+        self.predicates: set[str] = set()
+        self.classes: set[str] = set()
+        self.entities: set[str] = set()
+        self.sources: set[str] = set()
+        self.rated: set[str] = set()
+
+    def add(self, q: ox.Quad) -> None:
+        s, p, o = str(q.subject), q.predicate.value, str(q.object)
+        self.triples.add(hash((s, p, o)))
+        self.subjects.add(hash(s))
+        self.objects.add(hash(o))
+        self.predicates.add(p)
+        if p == RDF + "type" and isinstance(q.object, ox.NamedNode):
+            self.classes.add(q.object.value)
+            if isinstance(q.subject, ox.NamedNode):
+                self.entities.add(q.subject.value)
+            if q.object.value == IAKG + "SourceDocument":
+                self.sources.add(q.subject.value)
+        elif p == IAKG + "ratedScenario" and isinstance(q.object, ox.NamedNode) and q.object.value.startswith(IAKGD):
+            self.rated.add(q.object.value)
+
+
+def description(stats: _Stats, content_digest: str, version: str, issued: str,
+                endpoint: str | None = None) -> list[ox.Quad]:
+    """VoID and DCAT triples about the dataset, every figure counted from its content."""
+    used = stats.predicates | stats.classes
     vocabularies = sorted(ns for ns in PREFIXES.values() if any(iri.startswith(ns) for iri in used))
-    sources = sorted({s.value for s, o in typed if o.value == IAKG + "SourceDocument"})
-    rated = sorted({o.value for s, p, o in triples if p.value == IAKG + "ratedScenario" and o.value.startswith(IAKGD)})
-
     me, graph = ox.NamedNode(DATASET_IRI), ox.NamedNode(GRAPH_DESCRIPTION)
     out: list[ox.Quad] = []
 
@@ -72,8 +157,9 @@ def description(quads: list[ox.Quad], version: str, issued: str, endpoint: str |
     def count(p: str, n: int) -> None:
         add(p, ox.Literal(str(n), datatype=ox.NamedNode(XSD + "integer")))
 
-    add(rdf_type, ox.NamedNode("http://rdfs.org/ns/void#Dataset"))
-    add(rdf_type, ox.NamedNode(DCAT + "Dataset"))
+    void = "http://rdfs.org/ns/void#"
+    add(RDF + "type", ox.NamedNode(void + "Dataset"))
+    add(RDF + "type", ox.NamedNode(DCAT + "Dataset"))
     add(DCTERMS + "title", ox.Literal("Imaging Appropriateness Knowledge Graph", language="en"))
     add(DCTERMS + "description", ox.Literal(
         "Radiology appropriateness guidance (clinical scenarios, rated imaging procedures, radiation levels, "
@@ -85,40 +171,37 @@ def description(quads: list[ox.Quad], version: str, issued: str, endpoint: str |
     add(DCTERMS + "modified", ox.Literal(issued, datatype=ox.NamedNode(XSD + "date")))
     add(DCTERMS + "license", ox.NamedNode("https://creativecommons.org/licenses/by/4.0/"))
     add(DCTERMS + "conformsTo", ox.NamedNode(ONTOLOGY_IRI))
-    add(IAKG + "contentDigest", ox.Literal(digest(quads)))
-    void = "http://rdfs.org/ns/void#"
-    count(void + "triples", len(triples))
-    count(void + "entities", len({s for s, _ in typed if isinstance(s, ox.NamedNode)}))
-    count(void + "classes", len({o for _, o in typed}))
-    count(void + "properties", len({p for _, p, _ in triples}))
-    count(void + "distinctSubjects", len({s for s, _, _ in triples}))
-    count(void + "distinctObjects", len({o for _, _, o in triples}))
+    add(IAKG + "contentDigest", ox.Literal(content_digest))
+    count(void + "triples", len(stats.triples))
+    count(void + "entities", len(stats.entities))
+    count(void + "classes", len(stats.classes))
+    count(void + "properties", len(stats.predicates))
+    count(void + "distinctSubjects", len(stats.subjects))
+    count(void + "distinctObjects", len(stats.objects))
     add(void + "uriSpace", ox.Literal(IAKGD))
     for iri in vocabularies:
         add(void + "vocabulary", ox.NamedNode(iri))
-    for iri in sources:
+    for iri in sorted(stats.sources):
         add(DCTERMS + "source", ox.NamedNode(iri))
-    for iri in rated[:3]:
+    for iri in sorted(stats.rated)[:3]:
         add(void + "exampleResource", ox.NamedNode(iri))
     if endpoint:
         add(void + "sparqlEndpoint", ox.NamedNode(endpoint))
-    return sorted(out, key=_order)
+    return out
 
 
-def serialize(quads: list[ox.Quad], fmt: str) -> bytes:
-    """The quads in one format; triple formats merge the graphs (duplicates removed)."""
-    rdf_format = FORMATS[fmt][0]
-    if fmt in DATASET_FORMATS:
-        return ox.serialize(quads, format=rdf_format, prefixes=PREFIXES if fmt == "trig" else None)
-    triples = sorted({ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads}, key=_order)
-    if fmt == "jsonld":
-        return _compact_jsonld(ox.serialize(triples, format=rdf_format))
-    return ox.serialize(triples, format=rdf_format, prefixes=PREFIXES if fmt == "ttl" else None)
+def serialize(release: Release, fmt: str) -> bytes:
+    """``release`` in one format (see Release.serialize)."""
+    return release.serialize(fmt)
 
 
-def _compact_jsonld(expanded: bytes) -> bytes:
-    """Shorten expanded JSON-LD with the export context (IRIs to prefixed names, rdf:type to @type)."""
-    nodes = json.loads(expanded)
+def _jsonld(triples) -> bytes:
+    """JSON-LD from triples sorted by subject, one node object per subject, streamed.
+
+    The context is the project's prefixes, so IRIs are written as prefixed names and ``rdf:type`` as
+    ``@type``; the document is complete without fetching anything.
+    """
+    import io
 
     def iri(value: str) -> str:
         for prefix, ns in PREFIXES.items():
@@ -126,28 +209,42 @@ def _compact_jsonld(expanded: bytes) -> bytes:
                 return f"{prefix}:{value[len(ns):]}"
         return value
 
-    def node(obj: dict) -> dict:
-        out = {"@id": iri(obj["@id"])} if "@id" in obj else {}
-        types = [iri(t["@id"]) for t in obj.get(RDF + "type", [])]
-        if types:
-            out["@type"] = types
-        for key, values in obj.items():
-            if key in ("@id", RDF + "type"):
-                continue
-            out[iri(key)] = [value(v) for v in values]
-        return out
+    def ref(term) -> str:
+        return f"_:{term.value}" if isinstance(term, ox.BlankNode) else iri(term.value)
 
-    def value(v: dict) -> dict:
-        if "@id" in v:
-            return {"@id": iri(v["@id"])}
-        return {**v, "@type": iri(v["@type"])} if "@type" in v else v
+    def value(term) -> dict:
+        if not isinstance(term, ox.Literal):
+            return {"@id": ref(term)}
+        if term.language:
+            return {"@value": term.value, "@language": term.language}
+        if term.datatype.value == XSD + "string":
+            return {"@value": term.value}
+        return {"@value": term.value, "@type": iri(term.datatype.value)}
 
-    document = {**context(), "@graph": [node(n) for n in nodes]}
-    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    out = io.StringIO()
+    out.write(json.dumps(context(), ensure_ascii=False, indent=1)[:-2] + ',\n "@graph": [')
+    node: dict | None = None
+    subject = None
+    first = True
 
+    def flush() -> None:
+        nonlocal first
+        if node is not None:
+            out.write(("\n  " if first else ",\n  ") + json.dumps(node, ensure_ascii=False))
+            first = False
 
-def _order(quad: ox.Quad) -> tuple[str, str, str, str]:
-    return (str(quad.graph_name), str(quad.subject), str(quad.predicate), str(quad.object))
+    for triple in triples:
+        if triple.subject != subject:
+            flush()
+            subject = triple.subject
+            node = {"@id": ref(subject)}
+        if triple.predicate.value == RDF + "type" and isinstance(triple.object, ox.NamedNode):
+            node.setdefault("@type", []).append(iri(triple.object.value))
+        else:
+            node.setdefault(iri(triple.predicate.value), []).append(value(triple.object))
+    flush()
+    out.write("\n ]\n}\n")
+    return out.getvalue().encode("utf-8")
 
 
 def extension(fmt: str) -> str:

@@ -18,10 +18,9 @@ def publish(graph, store_url: str, graph_iri: str, query_url: str | None = None,
     """
     from . import catalogue
     from .api import KnowledgeGraph
-    from .export import serialize
 
     target = catalogue.expand_iri(graph_iri, "--graph")
-    body = serialize(graph.release_quads(), "nt")
+    body = graph.release().serialize("nt")
     sent = body.count(b"\n")
     url = store_url + ("&" if "?" in store_url else "?") + urllib.parse.urlencode({"graph": target})
     request = urllib.request.Request(url, data=body, method="PUT",

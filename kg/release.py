@@ -8,18 +8,19 @@ from pathlib import Path
 
 from . import resources
 from .atomic import write_folder
-from .export import FORMATS, context, serialize
+from .export import FORMATS, Release, context
 
 
 def build(graph, out: Path) -> list[tuple[str, int]]:
     """Write the release of ``graph`` into ``out`` (swapped in whole); return (file, size) pairs."""
     from .patient import context as patient_context
 
-    quads = graph.release_quads()
-    files: dict[str, bytes] = {f"iakg.{fmt}": serialize(quads, fmt) for fmt in FORMATS}
+    release = graph.release()
+    files: dict[str, bytes] = {f"iakg.{fmt}": release.serialize(fmt) for fmt in FORMATS}
     files["context.jsonld"] = _json(context())
     files["patient-context.jsonld"] = _json(patient_context(graph.patient_facts()))
-    files["void.ttl"] = serialize([q for q in quads if str(q.graph_name).endswith("/description>")], "ttl")
+    description = b"".join(line + b"\n" for line in release.nquads.splitlines() if line.endswith(b"/description> ."))
+    files["void.ttl"] = Release(description).serialize("ttl")
     files["ontology.ttl"] = resources.ONTOLOGY_FILE.read_bytes()
     files["shapes.ttl"] = resources.SHAPES_FILE.read_bytes()
     for path in resources.query_files():

@@ -122,10 +122,8 @@ def serve(graph, host: str, port: int, timeout_s: float, max_result_bytes: int) 
 
 
 def _start_engine(graph, workdir: Path, timeout_s: float, public_url: str):
-    from .export import serialize
-
     dump = workdir / "release.nq"
-    dump.write_bytes(serialize(graph.release_quads(endpoint=public_url), "nq"))
+    dump.write_bytes(graph.release(endpoint=public_url).serialize("nq"))
     exe, location = oxigraph_executable(), workdir / "store"
     loaded = subprocess.run([exe, "load", "--location", str(location), "--file", str(dump)],
                             capture_output=True, text=True, timeout=600)
