@@ -201,7 +201,45 @@ def step_export(data: str, how: str) -> dict:
     return {"export": out, "rss_mb": _rss_mb()}
 
 
-STEPS = {"load": step_load, "shacl": step_shacl, "owlrl": step_owlrl, "latency": step_latency,
+def step_load_test(data: str, clients: int, queries: int) -> dict:
+    """``clients`` concurrent clients each sending ``queries`` recommendation queries to ``kg serve``."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    import kg
+    from kg import catalogue
+    from kg.binding import bind_values
+    from kg.server import Endpoint
+
+    text = catalogue.get("recommendation").text
+    scenarios = _scenarios(data)
+    with Endpoint(kg.load([data])) as endpoint:
+        def client(seed: int):
+            samples, errors = [], 0
+            for i in range(queries):
+                body = urllib.parse.urlencode({"query": bind_values(text, {
+                    "scenario": kg.IRI(scenarios[(seed * 7919 + i) % len(scenarios)])})}).encode()
+                start = time.perf_counter()
+                try:
+                    with urllib.request.urlopen(endpoint.url, data=body, timeout=30) as response:
+                        response.read()
+                except (urllib.error.URLError, OSError):
+                    errors += 1
+                samples.append(time.perf_counter() - start)
+            return samples, errors
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            results = list(pool.map(client, range(clients)))
+        elapsed = time.perf_counter() - start
+    samples = [s for batch, _ in results for s in batch]
+    return {"errors": sum(e for _, e in results), "queries": len(samples), "seconds": round(elapsed, 1),
+            **_percentiles(samples), "rss_mb": _rss_mb()}
+
+
+STEPS = {"load-test": step_load_test, "load": step_load, "shacl": step_shacl, "owlrl": step_owlrl, "latency": step_latency,
          "latency-rdflib": step_latency_rdflib, "export": step_export}
 
 
@@ -282,6 +320,13 @@ def run(quick: bool) -> dict:
                 f"{b['p50_ms']}/{b['p99_ms']}" if b else None, budget, ok, "ms", local["rss_mb"], base.get("rss_mb"))
             r = remote["latency"][name]
             row(f"{name} at the endpoint p50/p99", scale, f"{r['p50_ms']}/{r['p99_ms']}", None, None, None, "ms")
+        if scale == 1:
+            clients, queries = 8, 2000
+            load = child("load-test", data, clients, queries)
+            row(f"endpoint load test: {clients} clients x {queries} queries, errors", scale, load["errors"], None,
+                "0 errors", load["errors"] == 0, "errors", load["rss_mb"])
+            row(f"endpoint load test: p50/p99 ({load['seconds']} s in all)", scale,
+                f"{load['p50_ms']}/{load['p99_ms']}", None, None, None, "ms")
         if scale == 10 or quick:
             mine, base = child("export", data, "kg"), child("export", data, "rdflib")
             for fmt, stats in mine["export"].items():

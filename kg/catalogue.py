@@ -65,6 +65,12 @@ def expand_iri(text: str, what: str = "value") -> IRI:
         text = PREFIXES[prefix] + local
     if len(text) > 2048 or not _IRI_OK.match(text):
         raise ParameterError(f"{what}: {text[:80]!r} is not an IRI or a known prefixed name")
+    try:
+        import pyoxigraph as ox
+
+        ox.NamedNode(text)  # the same IRI check the engine applies
+    except ValueError as exc:
+        raise ParameterError(f"{what}: {text[:80]!r} is not a valid IRI ({exc})") from None
     return IRI(text)
 
 

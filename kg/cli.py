@@ -336,7 +336,13 @@ COMMANDS = {"query": _query, "queries": _queries, "validate": _validate, "export
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .safety import forbid_network
+
     args = _parser().parse_args(argv)
+    named = [getattr(args, name, None) for name in ("endpoint", "query_endpoint")]
+    if args.command == "serve":
+        named.append("http://127.0.0.1/")  # the private engine of the endpoint
+    forbid_network(tuple(url for url in named if url))
     try:
         return COMMANDS.get(args.command, _typed)(args)
     except KGError as exc:

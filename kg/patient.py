@@ -50,6 +50,8 @@ def read(source: Mapping[str, Any] | str | Path) -> tuple[dict[str, Any], str]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(str(path), exc.msg, exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise InputError(str(path), "JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise InputError(str(path), "a patient file holds one JSON object")
     return data, str(path)

@@ -30,22 +30,10 @@ from pathlib import Path
 
 from .errors import KGError
 from .namespaces import BASE, DATASET_IRI
+from .safety import forbidden_keyword
 
 MAX_QUERY_BYTES = 100_000
 RDF_TYPES = ("text/turtle", "application/n-triples", "application/ld+json")
-
-_STRINGS_IRIS_COMMENTS = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*', re.S)
-_FORBIDDEN = re.compile(
-    r"(?<![\w:?$.-])(SERVICE|LOAD|CLEAR|DROP|CREATE|INSERT|DELETE|ADD|MOVE|COPY)(?![\w:-])", re.I)
-
-
-def forbidden_keyword(query: str) -> str | None:
-    """The first update or federation keyword used in ``query`` (outside strings, IRIs and comments)."""
-    found = _FORBIDDEN.search(_STRINGS_IRIS_COMMENTS.sub(" ", query))
-    return found.group(1).upper() if found else None
-
 
 def oxigraph_executable() -> str:
     """The ``oxigraph`` server command installed beside this Python, or on PATH."""
@@ -240,6 +228,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(502, f"engine unavailable: {exc}")
         if len(body) > cap:
             return self._error(413, f"result larger than the cap of {cap} bytes; narrow the query (LIMIT)")
+        if body.endswith(b"The SPARQL operation has been cancelled"):  # the engine's timeout, mid-stream
+            return self._error(503, f"query exceeded the time cap of {self.server.timeout_s} s")
         if not_found_if_empty and not body.strip(b" \n[]{}"):
             return self._error(404, "no such resource")
         self._send(200, body, kind)

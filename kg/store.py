@@ -38,12 +38,17 @@ def load_file(store: ox.Store, path: Path | str, graph: str, bulk: bool = False)
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise InputError(str(path), "the file is empty: no RDF to load")
     target = None if fmt.supports_datasets else ox.NamedNode(graph)
     try:
         (store.bulk_load if bulk else store.load)(data, format=fmt, base_iri=path.resolve().as_uri(),
                                                   to_graph=target)
     except SyntaxError as exc:
         raise InputError(str(path), exc.msg, exc.lineno, exc.offset) from None
+    except MemoryError as exc:
+        raise InputError(str(path), f"too large for the parser: {exc} (a single literal or token is limited "
+                                    "to 16 MB)") from None
     except (ValueError, OSError) as exc:
         raise InputError(str(path), str(exc)) from None
 
