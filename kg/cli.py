@@ -91,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p = sub.add_parser("validate", help="validate the graph (plus FILES) against the SHACL shapes")
     p.add_argument("files", nargs="*", type=Path, help="extra RDF files merged with the shipped graph")
+    p.add_argument("--changed", action="append", default=[], type=Path, metavar="FILE",
+                   help="validate only the resources FILE describes (it is merged too): a targeted check of "
+                        "new or changed data, fast on a large graph (repeatable)")
     return parser
 
 
@@ -269,7 +272,7 @@ def _queries(args) -> int:
 def _validate(args) -> int:
     from .api import load
 
-    report = load(args.files).validate()
+    report = load([*args.files, *args.changed]).validate(changed=args.changed)
     if report.conforms:
         print("conforms: the graph satisfies every shape" + (f" ({len(args.files)} extra file(s) merged)"
                                                             if args.files else ""))
