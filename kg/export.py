@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -24,7 +23,6 @@ FORMATS = {
     "trig": (ox.RdfFormat.TRIG, "trig", "application/trig"),
     "nq": (ox.RdfFormat.N_QUADS, "nq", "application/n-quads"),
 }
-DATASET_FORMATS = ("trig", "nq")  # the others merge the named graphs into one graph
 
 
 def context() -> dict:
@@ -245,11 +243,3 @@ def _jsonld(triples) -> bytes:
     flush()
     out.write("\n ]\n}\n")
     return out.getvalue().encode("utf-8")
-
-
-def extension(fmt: str) -> str:
-    return FORMATS[fmt][1]
-
-
-def default_name(fmt: str) -> Path:
-    return Path(f"iakg.{extension(fmt)}")
