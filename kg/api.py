@@ -146,8 +146,9 @@ class KnowledgeGraph:
         """
         target = self._scenario(scenario)
         rules = self.interval_rules(target)
-        grade_key = _fact_holding(self.patient_facts(), [g for r in rules for g in r.grades], grade, "grade")
-        stage_key = _fact_holding(self.patient_facts(), [s for r in rules for s in r.stages], stage, "stage")
+        facts = self.patient_facts()
+        grade_key = _fact_holding(facts, [g for r in rules for g in r.grades], grade, "grade")
+        stage_key = _fact_holding(facts, [s for r in rules for s in r.stages], stage, "stage")
         matches, missing = [], set()
         for rule in rules:
             tests = []
