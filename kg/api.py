@@ -76,11 +76,7 @@ class KnowledgeGraph:
 
     def scenario(self, name: str) -> Scenario:
         """Find a scenario by IRI, CURIE, local name or a unique (case-insensitive) label match."""
-        for iri in _candidate_iris(name):
-            found = self.scenarios(iri)
-            if found:
-                return found[0]
-        return _resolve("scenario", name, self.scenarios(), lambda s: s.iri, lambda s: s.label)
+        return _find("scenario", name, self.scenarios)
 
     # ------------------------------------------------------------------ topics
     def topics(self) -> list[Topic]:
@@ -187,11 +183,7 @@ class KnowledgeGraph:
 
     def procedure(self, name: str) -> Procedure:
         """Find a procedure by IRI, CURIE, local name or a unique (case-insensitive) label match."""
-        for iri in _candidate_iris(name):
-            found = self.procedures(iri)
-            if found:
-                return found[0]
-        return _resolve("procedure", name, self.procedures(), lambda p: p.iri, lambda p: p.label)
+        return _find("procedure", name, self.procedures)
 
     def cumulative_dose(self, procedure: str | Procedure, years: float | Decimal, every_months: Any,
                         population: str = "adult") -> DoseEstimate:
@@ -349,6 +341,15 @@ def _fact_holding(facts: list[PatientFact], notations: list[str], given: str | N
                 raise UnknownNameError(what, given, difflib.get_close_matches(given, list(fact.values), 5, 0.0)[:5])
             return fact.key
     return what
+
+
+def _find(kind: str, name: str, listing):
+    """The item ``name`` denotes: first by exact IRI (one bound query each), else by label over ``listing()``."""
+    for iri in _candidate_iris(name):
+        found = listing(iri)
+        if found:
+            return found[0]
+    return _resolve(kind, name, listing(), lambda item: item.iri, lambda item: item.label)
 
 
 def _candidate_iris(name: str) -> list[str]:
