@@ -77,7 +77,7 @@ def build(store: ox.Store, version: str, issued: str, inferred: bool = False,
             blank.append(quad)
         else:
             stats.add(quad)
-            entries.append(f"{quad.graph_name}\t{quad.subject} {quad.predicate} {quad.object}")
+            entries.append(_entry(quad))
 
     for quad in store:
         if not (isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in skip):
@@ -89,26 +89,36 @@ def build(store: ox.Store, version: str, issued: str, inferred: bool = False,
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     for quad in dataset:
         stats.add(quad)
-        entries.append(f"{quad.graph_name}\t{quad.subject} {quad.predicate} {quad.object}")
+        entries.append(_entry(quad))
     entries.sort()
     content_digest = "sha256:" + _digest_lines(entries)
     for quad in description(stats, content_digest, version, issued, endpoint):
-        entries.append(f"{quad.graph_name}\t{quad.subject} {quad.predicate} {quad.object}")
+        entries.append(_entry(quad))
     entries.sort()
-    text = "".join(f"{spo} {graph} .\n" for graph, spo in (e.split("\t", 1) for e in entries))
+    text = "".join(map(_nquad, entries))
     return Release(text.encode("utf-8"))
 
 
 def digest(quads) -> str:
     """``sha256:HEX`` of quads (already canonical), as the description's ``iakg:contentDigest`` computes it."""
-    return "sha256:" + _digest_lines(sorted(f"{q.graph_name}\t{q.subject} {q.predicate} {q.object}" for q in quads))
+    return "sha256:" + _digest_lines(sorted(map(_entry, quads)))
+
+
+def _entry(quad: ox.Quad) -> str:
+    """A quad as a sort key: graph first (graph-major order), then its N-Triples statement."""
+    return f"{quad.graph_name}\t{quad.subject} {quad.predicate} {quad.object}"
+
+
+def _nquad(entry: str) -> str:
+    """The N-Quads line of a sort key made by ``_entry``."""
+    graph, spo = entry.split("\t", 1)
+    return f"{spo} {graph} .\n"
 
 
 def _digest_lines(entries: list[str]) -> str:
     hasher = hashlib.sha256()
     for entry in entries:
-        graph, spo = entry.split("\t", 1)
-        hasher.update(f"{spo} {graph} .\n".encode("utf-8"))
+        hasher.update(_nquad(entry).encode("utf-8"))
     return hasher.hexdigest()
 
 
