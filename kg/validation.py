@@ -46,36 +46,70 @@ def shapes_graph() -> rdflib.Graph:
     return rdflib.Graph().parse(resources.SHAPES_FILE, format="turtle")
 
 
-def validate_store(store, graphs: list[str], focus: set[str] | None = None) -> ValidationReport:
+#: up to this many quads, full validation converts the whole graph to rdflib once (fastest); above it,
+#: SHACL-Core runs chunk by chunk so that memory stays bounded (a catalogue-sized graph and more)
+WHOLE_GRAPH_LIMIT = 400_000
+
+
+def validate_store(store, graphs: list[str], focus: set[str] | None = None,
+                   chunk: int | None = None) -> ValidationReport:
     """Validate the named ``graphs`` of a pyoxigraph ``store`` (ontology and instances) against the shapes.
 
-    SHACL-Core constraints run in pyshacl. SHACL-SPARQL constraints run in the store's own SPARQL engine
-    (Oxigraph): each constraint once per batch of focus nodes, joined in as ``VALUES ?this``, instead of
-    once per node in rdflib (which re-parsed the query for every node and took hours on a catalogue-sized
-    graph). A VALUES join equals SHACL's pre-binding of ``$this`` for constraints without sub-SELECTs;
-    the shipped shapes have none (a test checks it).
+    SHACL-Core constraints run in pyshacl: on the whole graph at once when it is small, else (or when
+    ``chunk`` is given) on the neighbourhood of ``chunk`` focus nodes at a time (their triples, the
+    ontology, the types of the nodes they point to), so memory stays bounded however large the graph.
+
+    SHACL-SPARQL constraints run in the store's own SPARQL engine (Oxigraph): each constraint once per
+    batch of focus nodes, joined in as ``VALUES ?this``, instead of once per node in rdflib (which
+    re-parsed the query for every node and took hours on a catalogue-sized graph). A VALUES join equals
+    SHACL's pre-binding of ``$this`` for constraints without sub-SELECTs; the shipped shapes have none
+    (a test checks it).
 
     With ``focus`` (IRIs), only those nodes are validated: targeted validation of changed data.
     """
-    from .rdflib_bridge import to_rdflib
-
     shapes = shapes_graph()
-    data = to_rdflib(store, include_graphs=graphs) if focus is None else _neighbourhood(store, graphs, focus)
     core = rdflib.Graph()
     for triple in shapes:
         core.add(triple)
     core.remove((None, SH.sparql, None))
-    violations = _core_violations(data, core, shapes)
-    if focus is not None:
-        violations = [v for v in violations if v.focus in focus]
-    violations += _sparql_violations(store, graphs, shapes, data, focus)
+    if focus is None and chunk is None and len(store) <= WHOLE_GRAPH_LIMIT:
+        from .rdflib_bridge import to_rdflib
+
+        violations = _core_violations(to_rdflib(store, include_graphs=graphs), core, shapes)
+    else:
+        violations = _core_violations_by_chunk(store, graphs, core, shapes, focus, chunk or 20_000)
+    violations += _sparql_violations(store, graphs, shapes, focus)
     violations.sort(key=lambda v: (v.focus, v.path or "", v.message))
     return ValidationReport(violations)
 
 
-def _neighbourhood(store, graphs: list[str], focus: set[str]) -> rdflib.Graph:
-    """What SHACL-Core needs to judge the ``focus`` nodes: their triples, the ontology, and the types and
-    labels of the nodes they point to (so sh:class can be checked) -- a small graph instead of all of it."""
+def _core_violations_by_chunk(store, graphs: list[str], core: rdflib.Graph, shapes: rdflib.Graph,
+                              focus: set[str] | None, chunk: int) -> list[Violation]:
+    """SHACL-Core over the focus nodes (all targeted nodes, or those in ``focus``), ``chunk`` at a time."""
+    import pyoxigraph as ox
+
+    default = [ox.NamedNode(g) for g in graphs]
+    nodes = set()
+    subclasses = _subclasses(store, default)
+    for shape in set(core.subjects(SH.targetClass, None)) | set(core.subjects(SH.targetNode, None)):
+        nodes.update(_focus_nodes(store, default, core, shape, subclasses, iris_only=False))
+    if focus is not None:
+        nodes = {n for n in nodes if isinstance(n, ox.NamedNode) and n.value in focus}
+    ordered = sorted(nodes, key=lambda n: (isinstance(n, ox.BlankNode), n.value))
+    inverse = {ox.NamedNode(str(p)) for p in shapes.objects(None, SH.inversePath) if isinstance(p, rdflib.URIRef)}
+    violations = []
+    for start in range(0, len(ordered), chunk):
+        batch = ordered[start:start + chunk]
+        keep = {n.value for n in batch}
+        data = _neighbourhood(store, graphs, batch, inverse)
+        violations += [v for v in _core_violations(data, core, shapes) if v.focus in keep]
+    return violations
+
+
+def _neighbourhood(store, graphs: list[str], nodes: list, inverse: set) -> rdflib.Graph:
+    """What SHACL-Core needs to judge ``nodes``: the ontology; their triples (and those of the blank nodes
+    they reach, e.g. lists); the triples that point at them through a predicate some shape follows
+    inversely; the types and labels of the nodes they point to (so sh:class can be checked)."""
     import pyoxigraph as ox
 
     from .namespaces import GRAPH_ONTOLOGY, RDF, RDFS
@@ -84,18 +118,25 @@ def _neighbourhood(store, graphs: list[str], focus: set[str]) -> rdflib.Graph:
     sub = ox.Store()
     sub.extend(store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_ONTOLOGY)))
     named = [ox.NamedNode(g) for g in graphs]
-    objects = set()
-    for iri in focus:
-        for quad in store.quads_for_pattern(ox.NamedNode(iri), None, None):
-            if quad.graph_name in named:
-                sub.add(quad)
-                if isinstance(quad.object, ox.NamedNode):
+    objects, seen, todo = set(), set(nodes), list(nodes)
+    quads = []
+    while todo:
+        node = todo.pop()
+        for graph in named:
+            for quad in store.quads_for_pattern(node, None, None, graph):
+                quads.append(quad)
+                if isinstance(quad.object, ox.BlankNode) and quad.object not in seen:
+                    seen.add(quad.object)
+                    todo.append(quad.object)
+                elif isinstance(quad.object, ox.NamedNode):
                     objects.add(quad.object)
+            for predicate in inverse:
+                quads.extend(store.quads_for_pattern(None, predicate, node, graph))
     for node in objects:
-        for predicate in (RDF + "type", RDFS + "label"):
-            for quad in store.quads_for_pattern(node, ox.NamedNode(predicate), None):
-                if quad.graph_name in named:
-                    sub.add(quad)
+        for predicate in (ox.NamedNode(RDF + "type"), ox.NamedNode(RDFS + "label")):
+            for graph in named:
+                quads.extend(store.quads_for_pattern(node, predicate, None, graph))
+    sub.extend(quads)
     return to_rdflib(sub)
 
 
@@ -117,7 +158,7 @@ def _core_violations(data: rdflib.Graph, core: rdflib.Graph, shapes: rdflib.Grap
     return violations
 
 
-def _sparql_violations(store, graphs: list[str], shapes: rdflib.Graph, data: rdflib.Graph,
+def _sparql_violations(store, graphs: list[str], shapes: rdflib.Graph,
                        focus: set[str] | None = None, batch: int = 5000) -> list[Violation]:
     import pyoxigraph as ox
 
@@ -125,12 +166,13 @@ def _sparql_violations(store, graphs: list[str], shapes: rdflib.Graph, data: rdf
 
     default = [ox.NamedNode(g) for g in graphs]
     failure = ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))
+    subclasses = _subclasses(store, default)
     violations = []
     for shape in sorted(set(shapes.subjects(SH.sparql, None)), key=str):
         if shapes.value(shape, SH.deactivated) == rdflib.Literal(True):
             continue
         severity = curie(str(shapes.value(shape, SH.severity) or SH.Violation)).replace("sh:", "")
-        focus_nodes = _focus_nodes(store, default, shapes, shape)
+        focus_nodes = _focus_nodes(store, default, shapes, shape, subclasses)
         if focus is not None:
             focus_nodes = [node for node in focus_nodes if node.value in focus]
         for constraint in shapes.objects(shape, SH.sparql):
@@ -147,24 +189,42 @@ def _sparql_violations(store, graphs: list[str], shapes: rdflib.Graph, data: rdf
                         raise ValueError(f"SPARQL constraint of {curie(str(shape))} failed on {bound.get('this')}")
                     node, path, value = bound["this"], bound.get("path"), bound.get("value")
                     violations.append(Violation(
-                        focus=node.value, focus_label=_label(data, rdflib.URIRef(node.value)),
+                        focus=node.value, focus_label=_store_label(store, default, node),
                         path=path.value if isinstance(path, ox.NamedNode) else None,
                         message=_fill(message, bound), severity=severity, shape=curie(str(shape)),
                         value=None if value is None else value.value))
     return violations
 
 
-def _focus_nodes(store, default, shapes: rdflib.Graph, shape) -> list:
-    """The IRIs a node shape targets (sh:targetClass, following rdfs:subClassOf; sh:targetNode)."""
+def _subclasses(store, default) -> dict[str, set[str]]:
+    """Each class with a subclass: the IRIs of its subclasses, direct or not (rdfs:subClassOf+)."""
     import pyoxigraph as ox
 
+    query = "SELECT ?sub ?super WHERE { ?sub <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ ?super }"
+    found: dict[str, set[str]] = {}
+    for row in store.query(query, default_graph=default):
+        if isinstance(row["sub"], ox.NamedNode) and isinstance(row["super"], ox.NamedNode):
+            found.setdefault(row["super"].value, set()).add(row["sub"].value)
+    return found
+
+
+def _focus_nodes(store, default, shapes: rdflib.Graph, shape, subclasses: dict[str, set[str]],
+                 iris_only: bool = True) -> list:
+    """The nodes a node shape targets (sh:targetNode; sh:targetClass and its ``subclasses``), by direct
+    index lookups of rdf:type: IRIs only unless ``iris_only`` is False."""
+    import pyoxigraph as ox
+
+    from .namespaces import RDF
+
     found = {ox.NamedNode(str(n)) for n in shapes.objects(shape, SH.targetNode) if isinstance(n, rdflib.URIRef)}
-    query = ("SELECT DISTINCT ?this ?class WHERE { ?this a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?class "
-             "FILTER(isIRI(?this)) }")
+    rdf_type = ox.NamedNode(RDF + "type")
     for cls in shapes.objects(shape, SH.targetClass):
-        rows = store.query(query, default_graph=default, substitutions={ox.Variable("class"): ox.NamedNode(str(cls))})
-        found.update(row["this"] for row in rows)
-    return sorted(found, key=lambda n: n.value)
+        for each in {str(cls)} | subclasses.get(str(cls), set()):
+            for graph in default:
+                for quad in store.quads_for_pattern(None, rdf_type, ox.NamedNode(each), graph):
+                    if not iris_only or isinstance(quad.subject, ox.NamedNode):
+                        found.add(quad.subject)
+    return sorted(found, key=lambda n: (isinstance(n, ox.BlankNode), n.value))
 
 
 def _prefixes(shapes: rdflib.Graph, constraint) -> dict[str, str]:
@@ -185,6 +245,17 @@ def _fill(message: str, bound: dict) -> str:
 def _label(data: rdflib.Graph, node) -> str | None:
     label = data.value(node, RDFS.label)
     return None if label is None else str(label)
+
+
+def _store_label(store, default, node) -> str | None:
+    import pyoxigraph as ox
+
+    from .namespaces import RDFS as RDFS_NS
+
+    for graph in default:
+        for quad in store.quads_for_pattern(node, ox.NamedNode(RDFS_NS + "label"), None, graph):
+            return quad.object.value
+    return None
 
 
 def _owning_shape(shapes: rdflib.Graph, shape) -> str | None:

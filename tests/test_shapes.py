@@ -105,3 +105,17 @@ def test_targeted_validation_of_changed_files(broken_report):
     # pair, e.g. the shipped rating a new one duplicates, is reported on the new one only)
     assert targeted == {(v.focus, v.path, v.message) for v in broken_report.violations
                         if v.focus.startswith("https://example.org/broken/")}
+
+
+def test_validation_in_small_chunks_finds_the_same(broken_report):
+    """Full validation runs SHACL-Core over bounded neighbourhoods of focus nodes; chunks of 5 nodes (so a
+    criterion and the scenario that lists it, or a value and its type, land in different chunks) must
+    report exactly what one big chunk reports."""
+    from kg.namespaces import GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
+    from kg.validation import validate_store
+
+    store = kg.load(BROKEN).engine.store
+    small = validate_store(store, [GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_EXTRA], chunk=5)
+    assert [(v.focus, v.path, v.message) for v in small.violations] == \
+        [(v.focus, v.path, v.message) for v in broken_report.violations]
+    assert len(small.violations) > len(BROKEN)
