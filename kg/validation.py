@@ -77,7 +77,7 @@ def validate_store(store, graphs: list[str], focus: set[str] | None = None,
 
         violations = _core_violations(to_rdflib(store, include_graphs=graphs), core, shapes)
     else:
-        violations = _core_violations_by_chunk(store, graphs, core, shapes, focus, chunk or 20_000)
+        violations = _core_violations_by_chunk(store, graphs, core, shapes, focus, chunk or 5_000)
     violations += _sparql_violations(store, graphs, shapes, focus)
     violations.sort(key=lambda v: (v.focus, v.path or "", v.message))
     return ValidationReport(violations)
