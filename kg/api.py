@@ -63,9 +63,10 @@ class KnowledgeGraph:
         return self.engine.execute(sparql, bindings)
 
     def run(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        """Run a catalogue query by name with bound parameters; return its rows as Python values."""
+        """Run a catalogue query by name with its parameters (checked and converted as ``kg query`` does,
+        so ``scenario="iakgd:..."`` works); return its rows as Python values."""
         query = catalogue.get(name)
-        return self.engine.execute(query.text, params).rows()
+        return self.engine.execute(query.text, query.bind(params)).rows()
 
     # ------------------------------------------------------------------ scenarios
     def scenarios(self, iri: str | None = None) -> list[Scenario]:

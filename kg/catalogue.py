@@ -97,14 +97,15 @@ class CatalogueQuery:
         """The header's example (``name=value ...``) checked and converted like any parameters."""
         return self.bind(dict(pair.split("=", 1) for pair in self.example.split()))
 
-    def bind(self, values: dict[str, str]) -> dict[str, Any]:
-        """Check and convert ``name=value`` strings against the declared parameters."""
+    def bind(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Check names against the declared parameters; convert string values to the declared type (an
+        ``iri`` parameter takes a full IRI or a prefixed name). Other Python values bind as they are."""
         declared = {p.name: p for p in self.parameters}
         unknown = [k for k in values if k not in declared]
         if unknown:
             raise ParameterError(f"query {self.name} has no parameter {unknown[0]!r}; it takes: "
                                  + (", ".join(declared) or "none"))
-        return {k: declared[k].convert(v) for k, v in values.items()}
+        return {k: declared[k].convert(v) if isinstance(v, str) else v for k, v in values.items()}
 
 
 def parse_query_file(path: Path) -> CatalogueQuery:

@@ -120,3 +120,12 @@ def test_second_topic_through_the_typed_api(both):
 def test_answers_serialise_to_json(graph):
     data = to_dict(graph.compare_radiation(PNET, 5, 12)[1])
     assert data["total_range"] == "5-50 mSv" and data["radiation"]["dose_range"] == "1-10 mSv"
+
+
+def test_run_checks_and_converts_parameters(graph):
+    by_curie = graph.run("next-steps", scenario="iakgd:pnet-post-resection-surveillance", result="indeterminate")
+    assert by_curie == graph.run("next-steps", scenario=PNET, result="indeterminate")
+    assert {row["stepLabel"] for row in by_curie} == {"Short-interval follow-up CT (e.g. in 3 months)",
+                                                     "Proceed directly to MRI or DOTATATE PET/CT"}
+    with pytest.raises(kg.KGError, match="has no parameter 'scenari'"):
+        graph.run("next-steps", scenari=PNET)
