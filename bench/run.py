@@ -336,7 +336,7 @@ def run(quick: bool) -> dict:
             r = remote["latency"][name]
             row(f"{name} at the endpoint p50/p99", scale, f"{r['p50_ms']}/{r['p99_ms']}", None, None, None, "ms")
         if scale == 1:
-            clients, queries = 8, 2000
+            clients, queries = (8, 500) if quick else (8, 2000)
             load = child("load-test", data, clients, queries)
             row(f"endpoint load test: {clients} clients x {queries} queries, errors", scale, load["errors"], None,
                 "0 errors", load["errors"] == 0, "errors", load["rss_mb"])
