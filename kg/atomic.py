@@ -11,8 +11,17 @@ from pathlib import Path
 from .errors import KGError
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_bytes(path: Path | str, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, flush it to disk, then rename it over ``path``."""
+    """Write ``data`` to a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
+
+    The file gets the permissions a plain ``open(path, "w")`` would give (0666 less the umask), not the
+    private 0600 of a temporary file."""
     path = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
@@ -23,6 +32,7 @@ def write_bytes(path: Path | str, data: bytes) -> None:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -30,11 +40,13 @@ def write_bytes(path: Path | str, data: bytes) -> None:
 
 
 def write_folder(path: Path | str, fill: Callable[[Path], None]) -> None:
-    """Build a folder with ``fill(tmpdir)`` beside ``path``, then swap it in place of ``path``."""
+    """Build a folder with ``fill(tmpdir)`` beside ``path``, then swap it in place of ``path`` (with the
+    permissions of a plain ``mkdir``)."""
     path = Path(path).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
     try:
+        os.chmod(tmp, 0o777 & ~_umask())
         fill(tmp)
         old = None
         if path.exists():

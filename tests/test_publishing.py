@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import signal
+import stat
 import subprocess
 import sys
 import urllib.error
@@ -135,6 +137,13 @@ def test_build_writes_a_verifiable_release(tmp_path):
     for line in (out / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split("  ", 1)
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
+    # published files are readable like any other file, not private like a temporary one
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o777 & ~mask
+    exported = tmp_path / "graph.nt"
+    assert cli("export", "--format", "nt", "--out", str(exported)).returncode == 0
+    assert stat.S_IMODE(exported.stat().st_mode) == 0o666 & ~mask
 
 
 # ---------------------------------------------------------------- the endpoint
