@@ -40,17 +40,19 @@ class KnowledgeGraph:
         ``cache_dir`` the store is prepared on disk once (keyed by the input files' hash) and reopened
         read-only in milliseconds after; use it for large extra files.
         """
+        from .safety import offline
         from .store import build_store, prepared_store
 
         files = tuple(Path(f) for f in extra_files)
-        if cache_dir is not None:
-            return cls(LocalEngine(prepared_store(files, cache_dir, reason)), files)
-        kg = cls(LocalEngine(build_store(files)), files)
-        if reason:
-            from .reasoning import materialise
+        with offline():
+            if cache_dir is not None:
+                return cls(LocalEngine(prepared_store(files, cache_dir, reason)), files)
+            kg = cls(LocalEngine(build_store(files)), files)
+            if reason:
+                from .reasoning import materialise
 
-            materialise(kg.engine.store)
-        return kg
+                materialise(kg.engine.store)
+            return kg
 
     @classmethod
     def remote(cls, url: str, timeout: float = 30.0) -> KnowledgeGraph:
@@ -277,6 +279,7 @@ class KnowledgeGraph:
         the whole graph: a targeted check of new or changed data that stays fast on a large graph.
         """
         from .namespaces import GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
+        from .safety import offline
         from .validation import validate_store
 
         focus = None
@@ -290,7 +293,8 @@ class KnowledgeGraph:
             for path in changed:
                 load_file(scratch, path, GRAPH_EXTRA)
             focus = {q.subject.value for q in scratch if isinstance(q.subject, ox.NamedNode)}
-        return validate_store(self._store(), [GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_EXTRA], focus)
+        with offline():
+            return validate_store(self._store(), [GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_EXTRA], focus)
 
     def asserted_graph(self) -> rdflib.Graph:
         """The asserted ontology and data (no inferred triples, no query catalogue) as an rdflib Graph."""

@@ -46,19 +46,20 @@ class LocalEngine:
         self.store = store
 
     def execute(self, query: str, bindings: Mapping[str, Any] | None = None) -> Result:
-        from .safety import forbidden_keyword
+        from .safety import forbidden_keyword, offline
 
         if forbidden_keyword(query) == "SERVICE":  # the embedded engine would fetch it
             raise QueryError("SERVICE is refused: kg answers from its own graph and never fetches a remote one")
         try:
-            answer = self.store.query(bind_values(query, bindings), use_default_graph_as_union=True)
-            if isinstance(answer, ox.QueryBoolean):
-                return Result("ask", boolean=bool(answer))
-            if isinstance(answer, ox.QuerySolutions):
-                data = json.loads(answer.serialize(format=ox.QueryResultsFormat.JSON))
-                return Result("select", data["head"]["vars"], data["results"]["bindings"])
-            text = answer.serialize(format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-            return Result("graph", ntriples=text)
+            with offline():  # results are computed lazily, while they are serialised
+                answer = self.store.query(bind_values(query, bindings), use_default_graph_as_union=True)
+                if isinstance(answer, ox.QueryBoolean):
+                    return Result("ask", boolean=bool(answer))
+                if isinstance(answer, ox.QuerySolutions):
+                    data = json.loads(answer.serialize(format=ox.QueryResultsFormat.JSON))
+                    return Result("select", data["head"]["vars"], data["results"]["bindings"])
+                text = answer.serialize(format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+                return Result("graph", ntriples=text)
         except SyntaxError as exc:
             raise QueryError(f"invalid SPARQL: {exc}") from None
         except (OSError, RuntimeError, ValueError) as exc:

@@ -1,22 +1,30 @@
-"""No surprise network access: a process-wide guard built on Python's audit hooks (PEP 578).
+"""No surprise network access: a guard built on Python's audit hooks (PEP 578).
 
 rdflib documents audit hooks as the way to control what it may open or fetch (e.g. an ``owl:imports``
-or a remote JSON-LD ``@context``). The CLI installs this guard before it reads anything, so parsing,
-querying, validating and reasoning cannot reach the network; the only hosts allowed are those the user
-named (``--endpoint``) and the loopback engine of ``kg serve``. Library users may call
-:func:`forbid_network` themselves (an audit hook cannot be removed once added).
+or a remote JSON-LD ``@context``). Two scopes share one hook:
+
+- in the library, :func:`offline` is active while kg parses, queries its embedded store, validates and
+  reasons (``load``, ``query`` on the embedded graph, ``validate``, patient files): any URL open or
+  connection in that time is refused, and the host application is untouched outside those calls;
+- the CLI calls :func:`forbid_network` before it reads anything: for the whole process, the only hosts
+  allowed are those the user named (``--endpoint``) and the loopback engine of ``kg serve``.
 """
 
 from __future__ import annotations
 
+import contextvars
 import re
 import sys
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from .errors import KGError
 
 _allowed: set[str] = set()
 _installed = False
+_everywhere = False  # set by forbid_network (the CLI): the guard holds outside offline() too
+_offline = contextvars.ContextVar("kg_offline", default=False)
 
 
 class NetworkAccessError(KGError):
@@ -38,16 +46,37 @@ def allow(url: str | None) -> None:
 
 
 def forbid_network(allowed_urls: tuple[str, ...] = ()) -> None:
-    """Refuse every outgoing connection and URL open, except to the hosts of ``allowed_urls``."""
-    global _installed
+    """For the rest of the process, refuse every outgoing connection and URL open, except to the hosts of
+    ``allowed_urls`` (an audit hook cannot be removed once added)."""
+    global _everywhere
     for url in allowed_urls:
         allow(url)
+    _everywhere = True
+    _install()
+
+
+@contextmanager
+def offline() -> Iterator[None]:
+    """Within this block (this thread or task), refuse every URL open and connection, loopback included,
+    unless :func:`forbid_network` allowed the host."""
+    _install()
+    token = _offline.set(True)
+    try:
+        yield
+    finally:
+        _offline.reset(token)
+
+
+def _install() -> None:
+    global _installed
     if not _installed:
         sys.addaudithook(_hook)
         _installed = True
 
 
 def _hook(event: str, args: tuple) -> None:
+    if not (_everywhere or _offline.get()):
+        return
     if event == "urllib.Request":
         host = urllib.parse.urlsplit(args[0]).hostname or ""
         if host.lower() not in _allowed:

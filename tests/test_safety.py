@@ -185,6 +185,29 @@ def test_owl_imports_and_remote_context_are_never_fetched(listener, tmp_path):
     assert listener.connections == 0
 
 
+def test_the_library_is_offline_while_it_works_and_only_then(listener, monkeypatch):
+    import urllib.request
+
+    from kg import safety, store
+
+    url = f"http://127.0.0.1:{listener.port}/x.ttl"
+
+    def fetching_load_file(*args, **kwargs):  # anything kg.load runs that tries to fetch
+        urllib.request.urlopen(url, timeout=5)
+
+    monkeypatch.setattr(store, "load_file", fetching_load_file)
+    with pytest.raises(safety.NetworkAccessError, match="refused to open"):
+        kg.load()
+    with pytest.raises(safety.NetworkAccessError), safety.offline():
+        socket.create_connection(("127.0.0.1", listener.port), timeout=5)
+    time.sleep(0.3)
+    assert listener.connections == 0
+    # the host application's own network use, outside kg's calls, is untouched
+    socket.create_connection(("127.0.0.1", listener.port), timeout=5).close()
+    time.sleep(0.3)
+    assert listener.connections == 1
+
+
 def test_the_cli_guard_refuses_unnamed_hosts():
     code = ("import urllib.request, kg.safety as s; s.forbid_network(('http://127.0.0.1:9/',)); "
             "urllib.request.urlopen('http://example.org/', timeout=5)")
