@@ -14,6 +14,7 @@ of it a small gateway, the only public face, does what a published endpoint need
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -50,12 +51,29 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+_WORKDIR_PREFIX = "kg-serve-"
+
+
+def _sweep_stale_workdirs() -> None:
+    """Remove the engine folders of endpoints whose process died without cleaning up (e.g. kill -9)."""
+    for folder in Path(tempfile.gettempdir()).glob(_WORKDIR_PREFIX + "*"):
+        try:
+            owner = int((folder / "owner.pid").read_text())
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError):  # not ours to judge: no owner file, or another user's process
+            continue
+
+
 class Endpoint:
     """A running endpoint: the Oxigraph engine and the gateway; ``url`` is the public SPARQL URL."""
 
     def __init__(self, graph, host: str = "127.0.0.1", port: int = 0, timeout_s: float = 10.0,
                  max_result_bytes: int = 10_000_000):
-        self.workdir = Path(tempfile.mkdtemp(prefix="kg-serve-"))
+        _sweep_stale_workdirs()
+        self.workdir = Path(tempfile.mkdtemp(prefix=_WORKDIR_PREFIX))
+        (self.workdir / "owner.pid").write_text(str(os.getpid()))
         self.gateway = ThreadingHTTPServer((host, port), _Handler)
         self.gateway.daemon_threads = True
         shown_host = host if ":" not in host else f"[{host}]"

@@ -263,6 +263,17 @@ def test_process_is_not_left_running(tmp_path):
         time.sleep(0.1)
     assert not any(os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z"
                    for pid in engines)
+    # its engine folder outlives it, and the next endpoint to start sweeps it away
+    import tempfile
+    from pathlib import Path
+
+    from kg.server import Endpoint
+
+    left = [f for f in Path(tempfile.gettempdir()).glob("kg-serve-*")
+            if (f / "owner.pid").exists() and (f / "owner.pid").read_text() == str(process.pid)]
+    assert len(left) == 1
+    with Endpoint(kg.load()):
+        assert not left[0].exists()
 
 
 # ---------------------------------------------------------------- the endpoint under faults and load
