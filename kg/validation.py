@@ -67,46 +67,48 @@ def validate_store(store, graphs: list[str], focus: set[str] | None = None,
 
     With ``focus`` (IRIs), only those nodes are validated: targeted validation of changed data.
     """
+    import pyoxigraph as ox
+
     shapes = shapes_graph()
     core = rdflib.Graph()
     for triple in shapes:
         core.add(triple)
     core.remove((None, SH.sparql, None))
+    default = [ox.NamedNode(g) for g in graphs]
+    subclasses = _subclasses(store, default)
     if focus is None and chunk is None and len(store) <= WHOLE_GRAPH_LIMIT:
         from .rdflib_bridge import to_rdflib
 
         violations = _core_violations(to_rdflib(store, include_graphs=graphs), core, shapes)
     else:
-        violations = _core_violations_by_chunk(store, graphs, core, shapes, focus, chunk or 5_000)
-    violations += _sparql_violations(store, graphs, shapes, focus)
+        violations = _core_violations_by_chunk(store, default, subclasses, core, shapes, focus, chunk or 5_000)
+    violations += _sparql_violations(store, default, subclasses, shapes, focus)
     violations.sort(key=lambda v: (v.focus, v.path or "", v.message))
     return ValidationReport(violations)
 
 
-def _core_violations_by_chunk(store, graphs: list[str], core: rdflib.Graph, shapes: rdflib.Graph,
-                              focus: set[str] | None, chunk: int) -> list[Violation]:
+def _core_violations_by_chunk(store, default: list, subclasses: dict[str, set[str]], core: rdflib.Graph,
+                              shapes: rdflib.Graph, focus: set[str] | None, chunk: int) -> list[Violation]:
     """SHACL-Core over the focus nodes (all targeted nodes, or those in ``focus``), ``chunk`` at a time."""
     import pyoxigraph as ox
 
-    default = [ox.NamedNode(g) for g in graphs]
     nodes = set()
-    subclasses = _subclasses(store, default)
     for shape in set(core.subjects(SH.targetClass, None)) | set(core.subjects(SH.targetNode, None)):
         nodes.update(_focus_nodes(store, default, core, shape, subclasses, iris_only=False))
     if focus is not None:
         nodes = {n for n in nodes if isinstance(n, ox.NamedNode) and n.value in focus}
-    ordered = sorted(nodes, key=lambda n: (isinstance(n, ox.BlankNode), n.value))
+    ordered = sorted(nodes, key=_node_order)
     inverse = {ox.NamedNode(str(p)) for p in shapes.objects(None, SH.inversePath) if isinstance(p, rdflib.URIRef)}
     violations = []
     for start in range(0, len(ordered), chunk):
         batch = ordered[start:start + chunk]
         keep = {n.value for n in batch}
-        data = _neighbourhood(store, graphs, batch, inverse)
+        data = _neighbourhood(store, default, batch, inverse)
         violations += [v for v in _core_violations(data, core, shapes) if v.focus in keep]
     return violations
 
 
-def _neighbourhood(store, graphs: list[str], nodes: list, inverse: set) -> rdflib.Graph:
+def _neighbourhood(store, default: list, nodes: list, inverse: set) -> rdflib.Graph:
     """What SHACL-Core needs to judge ``nodes``: the ontology; their triples (and those of the blank nodes
     they reach, e.g. lists); the triples that point at them through a predicate some shape follows
     inversely; the types and labels of the nodes they point to (so sh:class can be checked)."""
@@ -117,12 +119,11 @@ def _neighbourhood(store, graphs: list[str], nodes: list, inverse: set) -> rdfli
 
     sub = ox.Store()
     sub.extend(store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_ONTOLOGY)))
-    named = [ox.NamedNode(g) for g in graphs]
     objects, seen, todo = set(), set(nodes), list(nodes)
     quads = []
     while todo:
         node = todo.pop()
-        for graph in named:
+        for graph in default:
             for quad in store.quads_for_pattern(node, None, None, graph):
                 quads.append(quad)
                 if isinstance(quad.object, ox.BlankNode) and quad.object not in seen:
@@ -132,9 +133,10 @@ def _neighbourhood(store, graphs: list[str], nodes: list, inverse: set) -> rdfli
                     objects.add(quad.object)
             for predicate in inverse:
                 quads.extend(store.quads_for_pattern(None, predicate, node, graph))
+    type_and_label = (ox.NamedNode(RDF + "type"), ox.NamedNode(RDFS + "label"))
     for node in objects:
-        for predicate in (ox.NamedNode(RDF + "type"), ox.NamedNode(RDFS + "label")):
-            for graph in named:
+        for predicate in type_and_label:
+            for graph in default:
                 quads.extend(store.quads_for_pattern(node, predicate, None, graph))
     sub.extend(quads)
     return to_rdflib(sub)
@@ -158,15 +160,13 @@ def _core_violations(data: rdflib.Graph, core: rdflib.Graph, shapes: rdflib.Grap
     return violations
 
 
-def _sparql_violations(store, graphs: list[str], shapes: rdflib.Graph,
+def _sparql_violations(store, default: list, subclasses: dict[str, set[str]], shapes: rdflib.Graph,
                        focus: set[str] | None = None, batch: int = 5000) -> list[Violation]:
     import pyoxigraph as ox
 
     from .binding import join_values
 
-    default = [ox.NamedNode(g) for g in graphs]
     failure = ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))
-    subclasses = _subclasses(store, default)
     violations = []
     for shape in sorted(set(shapes.subjects(SH.sparql, None)), key=str):
         if shapes.value(shape, SH.deactivated) == rdflib.Literal(True):
@@ -224,7 +224,14 @@ def _focus_nodes(store, default, shapes: rdflib.Graph, shape, subclasses: dict[s
                 for quad in store.quads_for_pattern(None, rdf_type, ox.NamedNode(each), graph):
                     if not iris_only or isinstance(quad.subject, ox.NamedNode):
                         found.add(quad.subject)
-    return sorted(found, key=lambda n: (isinstance(n, ox.BlankNode), n.value))
+    return sorted(found, key=_node_order)
+
+
+def _node_order(node) -> tuple[bool, str]:
+    """IRIs first, then blank nodes, each by value: a stable order for focus nodes."""
+    import pyoxigraph as ox
+
+    return isinstance(node, ox.BlankNode), node.value
 
 
 def _prefixes(shapes: rdflib.Graph, constraint) -> dict[str, str]:

@@ -7,8 +7,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -18,6 +20,7 @@ import kg
 import kg.binding
 import kg.catalogue
 from kg.namespaces import GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
+from kg.server import Endpoint
 
 PNET = "pnet-post-resection-surveillance"
 
@@ -264,11 +267,6 @@ def test_process_is_not_left_running(tmp_path):
     assert not any(os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z"
                    for pid in engines)
     # its engine folder outlives it, and the next endpoint to start sweeps it away
-    import tempfile
-    from pathlib import Path
-
-    from kg.server import Endpoint
-
     left = [f for f in Path(tempfile.gettempdir()).glob("kg-serve-*")
             if (f / "owner.pid").exists() and (f / "owner.pid").read_text() == str(process.pid)]
     assert len(left) == 1
@@ -279,8 +277,6 @@ def test_process_is_not_left_running(tmp_path):
 # ---------------------------------------------------------------- the endpoint under faults and load
 @pytest.fixture(scope="module")
 def capped(graph):
-    from kg.server import Endpoint
-
     with Endpoint(graph, timeout_s=1, max_result_bytes=20_000) as running:
         yield running
 
