@@ -30,7 +30,7 @@ OUT = HERE / "out"
 SCENARIO = "pnet-post-resection-surveillance"
 PATIENT = ROOT / "examples" / "index-patient.json"
 BARE_RDFLIB = (
-    "import sys, rdflib, kg.resources as r; g = rdflib.Graph(); "
+    "import sys, rdflib, iakg.resources as r; g = rdflib.Graph(); "
     "[g.parse(str(f)) for f in [r.ONTOLOGY_FILE, *r.data_files()]]; "
     "q = (r.QUERIES_DIR / 'recommendation.rq').read_text(); "
     "rows = list(g.query(q, initBindings={'scenario': rdflib.URIRef('https://w3id.org/iakg/id/" + SCENARIO + "')})); "
@@ -62,30 +62,30 @@ def step_load(data: str, how: str, cache: str | None = None) -> dict:
     if how == "rdflib":
         import rdflib
 
-        import kg.resources as r
+        import iakg.resources as r
 
         graph = rdflib.Graph()
         for f in [r.ONTOLOGY_FILE, *r.data_files(), Path(data)]:
             graph.parse(str(f))
         size = len(graph)
     else:
-        import kg
+        import iakg
 
-        graph = kg.load([data], cache_dir=cache if how == "prepared" else None)
+        graph = iakg.load([data], cache_dir=cache if how == "prepared" else None)
         size = len(graph.engine.store)
     return {"seconds": round(time.perf_counter() - start, 3), "triples": size, "rss_mb": _rss_mb()}
 
 
 def step_shacl(data: str, how: str) -> dict:
-    import kg
+    import iakg
 
     topic = ROOT / "tests" / "fixtures" / "second-topic.ttl"  # the "changed" file of a targeted run
-    graph = kg.load([data, topic] if how == "targeted" else [data])
+    graph = iakg.load([data, topic] if how == "targeted" else [data])
     start = time.perf_counter()
     if how == "pyshacl":  # the plain way: pyshacl alone on the rdflib graph, SPARQL constraints included
         import pyshacl
 
-        from kg.validation import shapes_graph
+        from iakg.validate.shacl import shapes_graph
 
         conforms = pyshacl.validate(graph.asserted_graph(), shacl_graph=shapes_graph(), inference="none",
                                     allow_warnings=True)[0]
@@ -97,9 +97,9 @@ def step_shacl(data: str, how: str) -> dict:
 
 
 def step_owlrl(data: str, how: str) -> dict:
-    import kg
+    import iakg
 
-    graph = kg.load([data])
+    graph = iakg.load([data])
     start = time.perf_counter()
     if how == "owlrl":  # the plain way: owlrl's closure on an rdflib graph
         import owlrl
@@ -108,7 +108,7 @@ def step_owlrl(data: str, how: str) -> dict:
         owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(g)
         added = len(g)
     else:
-        from kg.reasoning import materialise
+        from iakg.rdf.reasoning import materialise
 
         added = materialise(graph.engine.store)
     return {"seconds": round(time.perf_counter() - start, 3), "inferred": added, "rss_mb": _rss_mb()}
@@ -123,16 +123,15 @@ def _scenarios(data: str) -> list[str]:
 
 
 def step_latency(data: str, where: str, runs: int) -> dict:
-    import kg
-    from kg import catalogue
-
-    local = kg.load([] if data == "shipped" else [data])  # "shipped": the graph as installed, nothing added
+    import iakg
+    from iakg import catalogue
+    local = iakg.load([] if data == "shipped" else [data])  # "shipped": the graph as installed, nothing added
     endpoint = None
     if where == "endpoint":
-        from kg.server import Endpoint
+        from iakg.serve.gateway import Endpoint
 
         endpoint = Endpoint(local)
-        graph = kg.KnowledgeGraph.remote(endpoint.url)
+        graph = iakg.KnowledgeGraph.remote(endpoint.url)
     else:
         graph = local
     scenarios = _scenarios(data)
@@ -155,9 +154,8 @@ def step_latency_rdflib(data: str, runs: int) -> dict:
     """The plain way: the same SPARQL (parameters bound with initBindings) on an rdflib in-memory graph."""
     import rdflib
 
-    import kg.resources as r
-    from kg import catalogue
-
+    import iakg.resources as r
+    from iakg import catalogue
     graph = rdflib.Graph()
     for f in [r.ONTOLOGY_FILE, *r.data_files(), Path(data)]:
         graph.parse(str(f))
@@ -181,7 +179,7 @@ def step_export(data: str, how: str) -> dict:
     if how == "rdflib":
         import rdflib
 
-        import kg.resources as r
+        import iakg.resources as r
 
         graph = rdflib.Graph()
         for f in [r.ONTOLOGY_FILE, *r.data_files(), Path(data)]:
@@ -191,10 +189,10 @@ def step_export(data: str, how: str) -> dict:
             size = len(graph.serialize(format=name, encoding="utf-8"))
             out[fmt] = {"seconds": round(time.perf_counter() - start, 3), "bytes": size}
     else:
-        import kg
-        from kg.export import FORMATS
+        import iakg
+        from iakg.io.export import FORMATS
 
-        graph = kg.load([data])
+        graph = iakg.load([data])
         start = time.perf_counter()
         release = graph.release()
         prepare = time.perf_counter() - start
@@ -213,19 +211,19 @@ def step_load_test(data: str, clients: int, queries: int) -> dict:
     import urllib.request
     from concurrent.futures import ThreadPoolExecutor
 
-    import kg
-    from kg import catalogue
-    from kg.binding import bind_values
-    from kg.server import Endpoint
+    import iakg
+    from iakg import catalogue
+    from iakg.catalogue.binding import bind_values
+    from iakg.serve.gateway import Endpoint
 
     text = catalogue.get("recommendation").text
     scenarios = _scenarios(data)
-    with Endpoint(kg.load([data])) as endpoint:
+    with Endpoint(iakg.load([data])) as endpoint:
         def client(seed: int):
             samples, errors = [], 0
             for i in range(queries):
                 body = urllib.parse.urlencode({"query": bind_values(text, {
-                    "scenario": kg.IRI(scenarios[(seed * 7919 + i) % len(scenarios)])})}).encode()
+                    "scenario": iakg.IRI(scenarios[(seed * 7919 + i) % len(scenarios)])})}).encode()
                 start = time.perf_counter()
                 try:
                     with urllib.request.urlopen(endpoint.url, data=body, timeout=30) as response:
@@ -288,7 +286,7 @@ def run(quick: bool) -> dict:
         print(f"  {what} @ {scale}: {kg_value} {unit}" + (f" (rdflib {base_value})" if base_value is not None else ""),
               file=sys.stderr, flush=True)
 
-    kg_exe = str(Path(sys.executable).with_name("kg"))
+    kg_exe = str(Path(sys.executable).with_name("iakg"))
     cold = whole_process([kg_exe, "recommend", SCENARIO], 9)
     bare = whole_process([sys.executable, "-c", BARE_RDFLIB], 9)
     row("cold `kg recommend`, whole process (median of 9)", "shipped", round(cold, 3), round(bare, 3),

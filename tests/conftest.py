@@ -6,22 +6,22 @@ from pathlib import Path
 
 import pytest
 
-import kg
-from kg.namespaces import IAKGD
+import iakg
+from iakg.rdf.namespaces import IAKGD
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SOURCE = ROOT.parent / "shared" / "sources" / "000_2136f127cbc7aa0f.txt"
 TERMINOLOGY = ROOT.parent / "shared" / "reference" / "terminology.md"
 
-PNET = kg.IRI(IAKGD + "pnet-post-resection-surveillance")
+PNET = iakg.IRI(IAKGD + "pnet-post-resection-surveillance")
 
 
-def d(local: str) -> kg.IRI:
+def d(local: str) -> iakg.IRI:
     """An IRI of the shipped data by local name."""
-    return kg.IRI(IAKGD + local)
+    return iakg.IRI(IAKGD + local)
 
 
 @pytest.fixture(scope="session")
-def graph() -> kg.KnowledgeGraph:
-    return kg.load()
+def graph() -> iakg.KnowledgeGraph:
+    return iakg.load()

@@ -7,15 +7,15 @@ from decimal import Decimal
 import pytest
 from conftest import FIXTURES, PNET, d
 
-import kg
-from kg.model import to_dict
+import iakg
+from iakg.domain.model import to_dict
 
 FIXTURE = "https://example.org/fixture/"
 
 
 @pytest.fixture(scope="module")
 def both():
-    return kg.load([FIXTURES / "second-topic.ttl"])
+    return iakg.load([FIXTURES / "second-topic.ttl"])
 
 
 def test_topics_and_hierarchy(both):
@@ -57,7 +57,7 @@ def test_surveillance_interval_and_or_logic(graph, grade, stage, every, missing)
 
 
 def test_surveillance_interval_rejects_an_unknown_grade(graph):
-    with pytest.raises(kg.UnknownNameError, match="G4.*G1|G4.*G3"):
+    with pytest.raises(iakg.UnknownNameError, match="G4.*G1|G4.*G3"):
         graph.surveillance_interval(PNET, "G4")
 
 
@@ -77,7 +77,7 @@ def test_cumulative_dose_of_a_procedure_without_a_stated_level(graph):
 
 @pytest.mark.parametrize("years, every", [(0, 12), (5, 0), (5, "x"), (5, "12-6"), (-1, 12)])
 def test_cumulative_dose_rejects_bad_plans(graph, years, every):
-    with pytest.raises(kg.KGError):
+    with pytest.raises(iakg.KGError):
         graph.cumulative_dose("fdg-pet-ct", years, every)
 
 
@@ -99,7 +99,7 @@ def test_diagnoses_pitfalls_faq(graph):
 
 def test_related_across_topics(both):
     related = both.related(PNET)
-    assert related.of("ancestor topic") == [kg.model.Ref(d("hub-pnet-imaging"),
+    assert related.of("ancestor topic") == [iakg.domain.model.Ref(d("hub-pnet-imaging"),
                                                          "Imaging of pancreatic neuroendocrine tumors (topic hub)")]
     assert [r.iri for r in related.of("related topic")] == [FIXTURE + "topic-exampleoma-follow-up"]
     assert [r.iri for r in related.of("rates the same procedure")] == [FIXTURE + "exampleoma-follow-up"]
@@ -127,5 +127,5 @@ def test_run_checks_and_converts_parameters(graph):
     assert by_curie == graph.run("next-steps", scenario=PNET, result="indeterminate")
     assert {row["stepLabel"] for row in by_curie} == {"Short-interval follow-up CT (e.g. in 3 months)",
                                                      "Proceed directly to MRI or DOTATATE PET/CT"}
-    with pytest.raises(kg.KGError, match="has no parameter 'scenari'"):
+    with pytest.raises(iakg.KGError, match="has no parameter 'scenari'"):
         graph.run("next-steps", scenari=PNET)

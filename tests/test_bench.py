@@ -6,7 +6,7 @@ import sys
 
 from conftest import ROOT
 
-import kg
+import iakg
 
 sys.path.insert(0, str(ROOT / "bench"))
 from generate import write  # noqa: E402
@@ -16,7 +16,7 @@ def test_synthetic_catalogue_conforms_and_answers(tmp_path):
     path = tmp_path / "tiny.nt"
     triples = write(0.02, path)
     assert triples > 3000
-    graph = kg.load([path])
+    graph = iakg.load([path])
     assert graph.validate().conforms
     answer = graph.recommend("https://example.org/synthetic/scenario-0")
     assert 5 <= len(answer.procedures) <= 20

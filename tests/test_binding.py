@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-import kg
+import iakg
 from conftest import PNET
-from kg.binding import BindingError, bind_values
-from kg.catalogue import ParameterError, catalogue
+from iakg.catalogue.binding import BindingError, bind_values
+from iakg.catalogue import ParameterError, catalogue
 
 HOSTILE = ['"} ; DROP ALL ; SELECT * WHERE { ?s ?p ?o', "> } UNION { ?s ?p ?o", "x' . } #", "\\\" ) }"]
 
@@ -23,7 +23,7 @@ def test_hostile_iri_parameter_is_rejected(value):
     with pytest.raises(ParameterError):
         query.bind({"scenario": value})
     with pytest.raises(BindingError):
-        bind_values(query.text, {"scenario": kg.IRI(value)})
+        bind_values(query.text, {"scenario": iakg.IRI(value)})
 
 
 def test_bad_variable_name_is_rejected():
@@ -36,7 +36,7 @@ def test_values_block_goes_into_the_where_group():
     bound = bind_values(construct, {"o": "v"})
     assert bound.startswith("CONSTRUCT { ?s <http://p> ?o } WHERE { VALUES (?o) { (\"v\") }")
     tricky = 'PREFIX a: <http://x/#> # comment {\nSELECT ?s WHERE { ?s ?p "}" . FILTER(?s != <urn:{>) }'
-    assert 'WHERE { VALUES (?s)' in bind_values(tricky, {"s": kg.IRI("http://y")})
+    assert 'WHERE { VALUES (?s)' in bind_values(tricky, {"s": iakg.IRI("http://y")})
 
 
 def test_unknown_parameter_is_rejected():

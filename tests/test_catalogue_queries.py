@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from conftest import PNET, d
 
-import kg
-from kg import catalogue
-from kg.namespaces import QUERY
+import iakg
+from iakg import catalogue
+from iakg.rdf.namespaces import QUERY
 
 
 def test_every_catalogue_query_is_tested():
@@ -63,7 +63,7 @@ def test_procedures(graph):
 
 def test_cross_topic_needs_a_second_topic(graph):
     assert graph.run("cross-topic", scenario=PNET) == []
-    both = kg.load([__import__("conftest").FIXTURES / "second-topic.ttl"])
+    both = iakg.load([__import__("conftest").FIXTURES / "second-topic.ttl"])
     rows = both.run("cross-topic", scenario=PNET)
     assert [(r["relation"], r["other"].rsplit("/", 1)[-1], r["viaLabel"]) for r in rows] == [
         ("rates the same procedure", "exampleoma-follow-up", "CT abdomen and pelvis with IV contrast"),
@@ -84,9 +84,9 @@ def test_catalogue_is_described_in_the_graph(graph):
 
 
 def test_graph_size(graph):
-    from kg.namespaces import GRAPH_DATA
+    from iakg.rdf.namespaces import GRAPH_DATA
 
-    [row] = graph.run("graph-size", graph=kg.IRI(GRAPH_DATA))
+    [row] = graph.run("graph-size", graph=iakg.IRI(GRAPH_DATA))
     expected = sum(1 for q in graph.engine.store if getattr(q.graph_name, "value", None) == GRAPH_DATA)
     assert row["triples"] == expected > 1000
 

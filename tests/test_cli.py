@@ -14,7 +14,7 @@ PNET = "pnet-post-resection-surveillance"
 
 
 def kg(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "iakg", *args], capture_output=True, text=True, timeout=120)
 
 
 def test_recommend_table():

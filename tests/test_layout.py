@@ -6,16 +6,17 @@ import re
 
 import pytest
 
-import kg
-from kg import catalogue, resources
-from kg.namespaces import PREFIXES
+import iakg
+from iakg import catalogue
+from iakg import resources
+from iakg.rdf.namespaces import PREFIXES
 
 
 @pytest.mark.parametrize("query", list(catalogue.catalogue().values()), ids=lambda q: q.name)
 def test_catalogue_query_header_and_prefixes(query, graph):
     assert query.title and query.description
     for prefix, namespace in re.findall(r"^PREFIX\s+(\w+):\s*<([^>]+)>", query.text, re.M):
-        assert PREFIXES[prefix] == namespace, f"{query.name}: {prefix}: differs from kg.namespaces"
+        assert PREFIXES[prefix] == namespace, f"{query.name}: {prefix}: differs from iakg.rdf.namespaces"
     query.example_bindings()
     assert graph.query(query.text).kind == query.form.replace("construct", "graph").replace("describe", "graph")
 
@@ -28,4 +29,4 @@ def test_shipped_files_are_found():
 
 def test_version_is_one_value():
     text = (resources.ROOT / "pyproject.toml").read_text() if (resources.ROOT / "pyproject.toml").exists() else ""
-    assert not text or f'version = "{kg.__version__}"' in text
+    assert not text or f'version = "{iakg.__version__}"' in text

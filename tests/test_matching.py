@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import PNET, ROOT, d
 
-import kg
+import iakg
 
 INDEX = json.loads((ROOT / "examples" / "index-patient.json").read_text())
 
@@ -87,7 +87,7 @@ def test_null_means_not_stated(graph):
 
 
 def test_unknown_key_gives_close_matches(graph):
-    with pytest.raises(kg.UnknownNameError, match="risingChromograninA"):
+    with pytest.raises(iakg.UnknownNameError, match="risingChromograninA"):
         graph.match(patient(risingChromogranin=True))
 
 
@@ -98,23 +98,22 @@ def test_unknown_key_gives_close_matches(graph):
     ({"note": 3}, "expected a string"),
 ])
 def test_bad_values_are_rejected(graph, changes, message):
-    with pytest.raises(kg.KGError, match=message):
+    with pytest.raises(iakg.KGError, match=message):
         graph.match(patient(**changes))
 
 
 def test_patient_file_errors_name_line_and_column(graph, tmp_path):
     bad = tmp_path / "p.json"
     bad.write_text('{\n  "tumorGrade": "G1",\n  oops\n}', encoding="utf-8")
-    with pytest.raises(kg.InputError, match=r"p\.json:3:3"):
+    with pytest.raises(iakg.InputError, match=r"p\.json:3:3"):
         graph.match(bad)
     bad.write_text("[1, 2]", encoding="utf-8")
-    with pytest.raises(kg.InputError, match="one JSON object"):
+    with pytest.raises(iakg.InputError, match="one JSON object"):
         graph.match(bad)
 
 
 def test_patient_becomes_rdf_through_the_json_ld_context(graph):
-    from kg import patient as patient_file
-
+    from iakg.domain import patient as patient_file
     facts = graph.patient_facts()
     triples = patient_file.to_rdf(patient(lastImagingResult="negative"), facts)
     objects = {(t.predicate.value, getattr(t.object, "value", None)) for t in triples}
@@ -126,7 +125,7 @@ def test_patient_becomes_rdf_through_the_json_ld_context(graph):
 
 
 def test_second_topic_patient(graph):
-    both = kg.load([ROOT / "tests" / "fixtures" / "second-topic.ttl"])
+    both = iakg.load([ROOT / "tests" / "fixtures" / "second-topic.ttl"])
     result = both.match({"priorCompleteResection": True, "untreatedTumorUnderObservation": False,
                          "tumorGrade": "G1"})
     statuses = {m.scenario.iri.rsplit("/", 1)[-1]: m.status for m in result.scenarios}

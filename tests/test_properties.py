@@ -7,11 +7,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import kg
-from kg import catalogue
-from kg.binding import _where_group_start, bind_values
-from kg.errors import KGError
-from kg.store import load_file
+import iakg
+from iakg import catalogue
+from iakg.catalogue.binding import _where_group_start, bind_values
+from iakg.errors import KGError
+from iakg.rdf.store import load_file
 
 HOSTILE = st.one_of(
     st.text(max_size=200),
@@ -56,7 +56,7 @@ def test_parsers_fail_only_with_a_located_message(tmp_path_factory, extension, d
     path.write_bytes(data)
     try:
         load_file(ox.Store(), path, "https://w3id.org/iakg/graph/extra")
-    except kg.InputError as exc:
+    except iakg.InputError as exc:
         assert str(exc).startswith(str(path))
 
 
@@ -71,8 +71,8 @@ TOKENS = st.one_of(st.sampled_from(["--format", "json", "csv", "--grade", "G1", 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(argv=st.tuples(st.sampled_from(COMMANDS), st.lists(TOKENS, max_size=6)))
 def test_cli_arguments_never_crash(monkeypatch, capsys, argv):
-    from kg import cli, safety
-
+    from iakg import cli
+    from iakg.rdf import safety
     monkeypatch.setattr(safety, "forbid_network", lambda *a, **k: None)
     command, rest = argv
     try:

@@ -9,8 +9,8 @@ import rdflib
 from rdflib.namespace import RDF, SKOS
 
 from conftest import SOURCE, TERMINOLOGY
-from kg import resources
-from kg.namespaces import IAKG, PROV
+from iakg import resources
+from iakg.rdf.namespaces import IAKG, PROV
 
 IAKG_NS = rdflib.Namespace(IAKG)
 

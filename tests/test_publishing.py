@@ -19,17 +19,17 @@ import rdflib
 from rdflib.compare import isomorphic
 from conftest import FIXTURES, ROOT
 
-import kg
-from kg import catalogue
-from kg.export import FORMATS
-from kg.export import digest as export_digest
-from kg.server import Endpoint, forbidden_keyword, free_port, oxigraph_executable
+import iakg
+from iakg import catalogue
+from iakg.io.export import FORMATS
+from iakg.io.export import digest as export_digest
+from iakg.serve.gateway import Endpoint, forbidden_keyword, free_port, oxigraph_executable
 
 BROKEN = FIXTURES / "broken" / "AppropriatenessRatingShape.ttl"
 
 
 def cli(*args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, timeout=300, cwd=ROOT, **kw)
+    return subprocess.run([sys.executable, "-m", "iakg", *args], capture_output=True, timeout=300, cwd=ROOT, **kw)
 
 
 def canonical(quads, merge: bool) -> set[str]:
@@ -87,7 +87,7 @@ def test_export_is_byte_identical_across_runs(fmt):
 
 
 def test_inferred_export_adds_its_own_graph(graph):
-    quads = list(ox.parse(kg.load().export("trig", inferred=True), format=ox.RdfFormat.TRIG))
+    quads = list(ox.parse(iakg.load().export("trig", inferred=True), format=ox.RdfFormat.TRIG))
     assert any(str(q.graph_name) == "<https://w3id.org/iakg/graph/inferred>" for q in quads)
 
 
@@ -108,22 +108,22 @@ def test_description_counts_are_computed(graph, release):
     content = [q for q in release if str(q.graph_name) != "<https://w3id.org/iakg/graph/description>"]
     void = "<http://rdfs.org/ns/void#"
     assert (void + "triples>", str(len({(q.subject, q.predicate, q.object) for q in content}))) in description
-    assert ("<http://www.w3.org/2002/07/owl#versionInfo>", kg.__version__) in description
+    assert ("<http://www.w3.org/2002/07/owl#versionInfo>", iakg.__version__) in description
     assert (void + "exampleResource>", "https://w3id.org/iakg/id/pnet-post-resection-surveillance") in description
     [digest] = [v for p, v in description if p.endswith("contentDigest>")]
     assert digest == export_digest(content)
     ontology_version = graph.query(
         "PREFIX owl: <http://www.w3.org/2002/07/owl#> SELECT ?v WHERE { <https://w3id.org/iakg/ontology> "
         "owl:versionInfo ?v }").rows()
-    assert ontology_version == [{"v": kg.__version__}]
+    assert ontology_version == [{"v": iakg.__version__}]
 
 
 def test_content_digest_changes_with_the_content(graph):
-    from kg.export import digest
+    from iakg.io.export import digest
 
-    both = kg.load([FIXTURES / "second-topic.ttl"])
+    both = iakg.load([FIXTURES / "second-topic.ttl"])
     content = lambda g: [q for q in g.release_quads() if "description" not in str(q.graph_name)]  # noqa: E731
-    assert digest(content(graph)) == digest(content(kg.load())) != digest(content(both))
+    assert digest(content(graph)) == digest(content(iakg.load())) != digest(content(both))
 
 
 def test_build_writes_a_verifiable_release(tmp_path):
@@ -166,7 +166,7 @@ def get(url: str, accept: str | None = None, data: bytes | None = None, kind: st
 def test_every_catalogue_query_through_the_endpoint(name, endpoint, graph):
     query = catalogue.get(name)
     bindings = query.example_bindings()
-    assert kg.KnowledgeGraph.remote(endpoint.url).query(query.text, bindings) == graph.query(query.text, bindings)
+    assert iakg.KnowledgeGraph.remote(endpoint.url).query(query.text, bindings) == graph.query(query.text, bindings)
 
 
 @pytest.mark.parametrize("accept, starts", [
@@ -206,7 +206,7 @@ def test_dataset_description_names_the_endpoint(endpoint):
 ])
 def test_refused_and_malformed_requests(endpoint, data, kind, status):
     assert get(endpoint.url, None, data, kind)[0] == status
-    assert kg.KnowledgeGraph.remote(endpoint.url).query("ASK { ?s ?p ?o }").boolean is True  # still serving
+    assert iakg.KnowledgeGraph.remote(endpoint.url).query("ASK { ?s ?p ?o }").boolean is True  # still serving
 
 
 def test_unknown_resource_is_404(endpoint):
@@ -241,13 +241,13 @@ def test_publish_into_another_store_and_count_back(tmp_path, graph):
 
 
 def test_kg_serve_prints_the_url_and_stops_on_ctrl_c():
-    process = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", "0"], cwd=ROOT,
+    process = subprocess.Popen([sys.executable, "-m", "iakg", "serve", "--port", "0"], cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = process.stdout.readline()
         assert line.startswith("SPARQL endpoint: http://127.0.0.1:"), process.stderr.read()
         url = line.split()[2]
-        assert kg.KnowledgeGraph.remote(url).recommend("pnet-post-resection-surveillance").procedures
+        assert iakg.KnowledgeGraph.remote(url).recommend("pnet-post-resection-surveillance").procedures
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0

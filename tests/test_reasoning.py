@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import kg
-from kg.namespaces import GRAPH_INFERRED, IAKG, IAKGD
+import iakg
+from iakg.rdf.namespaces import GRAPH_INFERRED, IAKG, IAKGD
 
 
 def test_inferred_triples_are_kept_apart(graph):
-    reasoned = kg.load(reason=True)
+    reasoned = iakg.load(reason=True)
     ask = "ASK { GRAPH <%s> { <%sct-abdomen-pelvis-with-iv-contrast> a <%sImagingProcedure> } }"
     assert reasoned.query(ask % (GRAPH_INFERRED, IAKGD, IAKG)).boolean is True
     assert graph.query(ask % (GRAPH_INFERRED, IAKGD, IAKG)).boolean is False

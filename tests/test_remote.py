@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import kg
+import iakg
 from conftest import FIXTURES
-from kg import catalogue
-
+from iakg import catalogue
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PNET = "pnet-post-resection-surveillance"
 
@@ -23,7 +22,7 @@ PNET = "pnet-post-resection-surveillance"
 @pytest.fixture(scope="module")
 def merged():
     """The shipped graph plus the second fixture topic, so cross-topic queries have answers."""
-    return kg.load([FIXTURES / "second-topic.ttl"])
+    return iakg.load([FIXTURES / "second-topic.ttl"])
 
 
 def _oxigraph() -> str:
@@ -72,17 +71,17 @@ def test_catalogue_answers_match_in_process(name, endpoint, merged):
     query = catalogue.get(name)
     bindings = query.example_bindings()
     local = merged.query(query.text, bindings)
-    remote = kg.KnowledgeGraph.remote(endpoint).query(query.text, bindings)
+    remote = iakg.KnowledgeGraph.remote(endpoint).query(query.text, bindings)
     assert local.rows(), f"{name} has no answer to compare"
     assert remote.rows() == local.rows()
 
 
 def test_recommend_matches_in_process(endpoint, merged):
-    assert kg.KnowledgeGraph.remote(endpoint).recommend(PNET) == merged.recommend(PNET)
+    assert iakg.KnowledgeGraph.remote(endpoint).recommend(PNET) == merged.recommend(PNET)
 
 
 def test_typed_api_matches_in_process(endpoint, merged):
-    remote = kg.KnowledgeGraph.remote(endpoint)
+    remote = iakg.KnowledgeGraph.remote(endpoint)
     patient = EXAMPLES / "index-patient.json"
     assert remote.match(patient) == merged.match(patient)
     for method in ("next_steps", "alternatives", "diagnoses", "pitfalls", "faq", "related"):
@@ -93,14 +92,14 @@ def test_typed_api_matches_in_process(endpoint, merged):
 
 
 def test_examples_are_discoverable_at_the_endpoint(endpoint):
-    rows = kg.KnowledgeGraph.remote(endpoint).query(
+    rows = iakg.KnowledgeGraph.remote(endpoint).query(
         "PREFIX sh: <http://www.w3.org/ns/shacl#> SELECT ?q ?text WHERE { ?q a sh:SPARQLExecutable ; sh:select ?text }"
     ).rows()
     assert {r["q"].rsplit("/", 1)[-1] for r in rows} == set(catalogue.catalogue())
 
 
 def test_cli_endpoint_flag(endpoint):
-    out = subprocess.run([sys.executable, "-m", "kg", "recommend", "pnet-post-resection-surveillance",
+    out = subprocess.run([sys.executable, "-m", "iakg", "recommend", "pnet-post-resection-surveillance",
                           "--endpoint", endpoint], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "May be appropriate (Disagreement)" in out.stdout
@@ -108,11 +107,11 @@ def test_cli_endpoint_flag(endpoint):
 
 def test_unreachable_endpoint_is_a_clear_error():
     port = _free_port()
-    with pytest.raises(kg.KGError, match="cannot reach endpoint|refused"):
-        kg.KnowledgeGraph.remote(f"http://127.0.0.1:{port}/query", timeout=5).scenarios()
+    with pytest.raises(iakg.KGError, match="cannot reach endpoint|refused"):
+        iakg.KnowledgeGraph.remote(f"http://127.0.0.1:{port}/query", timeout=5).scenarios()
 
 
 def test_embedded_only_methods_refuse_a_remote_graph(tmp_path):
-    remote = kg.KnowledgeGraph.remote("http://127.0.0.1:9/query")
-    with pytest.raises(kg.KGError, match="needs the embedded graph"):
+    remote = iakg.KnowledgeGraph.remote("http://127.0.0.1:9/query")
+    with pytest.raises(iakg.KGError, match="needs the embedded graph"):
         remote.dump(tmp_path / "x.nq")

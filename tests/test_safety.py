@@ -16,17 +16,17 @@ import pyoxigraph as ox
 import pytest
 from conftest import FIXTURES, ROOT
 
-import kg
-import kg.binding
-import kg.catalogue
-from kg.namespaces import GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
-from kg.server import Endpoint
+import iakg
+import iakg.catalogue.binding
+import iakg.catalogue
+from iakg.rdf.namespaces import GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
+from iakg.serve.gateway import Endpoint
 
 PNET = "pnet-post-resection-surveillance"
 
 
 def cli(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, timeout=timeout,
+    return subprocess.run([sys.executable, "-m", "iakg", *args], capture_output=True, text=True, timeout=timeout,
                           cwd=ROOT)
 
 
@@ -65,13 +65,13 @@ def test_unusable_files_get_a_clear_message(tmp_path, content, message):
 def test_huge_literal_and_deep_list_load_without_harm(tmp_path):
     huge = tmp_path / "huge.ttl"
     huge.write_text('<http://example.org/a> <http://example.org/b> "' + "x" * 10_000_000 + '" .\n')
-    assert kg.load([huge]).recommend(PNET).procedures
+    assert iakg.load([huge]).recommend(PNET).procedures
     huge.write_text('<http://example.org/a> <http://example.org/b> "' + "x" * 20_000_000 + '" .\n')
     out = cli("recommend", PNET, "--data", str(huge))
     assert out.returncode == 2 and "limited to 16 MB" in out.stderr and "Traceback" not in out.stderr
     deep = tmp_path / "deep.ttl"
     deep.write_text("<http://example.org/a> <http://example.org/b> " + "(" * 50_000 + ")" * 50_000 + " .\n")
-    assert kg.load([deep]).recommend(PNET).procedures
+    assert iakg.load([deep]).recommend(PNET).procedures
     nested = tmp_path / "deep.json"
     nested.write_text("[" * 100_000 + "]" * 100_000)
     out = cli("match", str(nested))
@@ -97,7 +97,7 @@ def test_kill_9_mid_export_leaves_the_previous_file(tmp_path, delay):
     write(0.5, data)
     target = tmp_path / "release.nt"
     target.write_text("previous release\n")
-    process = subprocess.Popen([sys.executable, "-m", "kg", "export", "--format", "nt", "--force", "--data",
+    process = subprocess.Popen([sys.executable, "-m", "iakg", "export", "--format", "nt", "--force", "--data",
                                 str(data), "--out", str(target)], cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(delay)
@@ -110,18 +110,17 @@ def test_kill_9_mid_export_leaves_the_previous_file(tmp_path, delay):
 
 
 def test_interrupted_build_keeps_the_previous_release(tmp_path, monkeypatch):
-    from kg import release
-
+    from iakg.io import release
     out = tmp_path / "dist"
-    release.build(kg.load(), out)
+    release.build(iakg.load(), out)
     before = (out / "SHA256SUMS").read_bytes()
 
     def boom(self, fmt):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(kg.export.Release, "serialize", boom)
+    monkeypatch.setattr(iakg.io.export.Release, "serialize", boom)
     with pytest.raises(KeyboardInterrupt):
-        release.build(kg.load(), out)
+        release.build(iakg.load(), out)
     assert (out / "SHA256SUMS").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
 
@@ -169,7 +168,7 @@ def test_service_in_a_query_does_not_reach_out(listener, tmp_path):
     out = cli("query", str(query))
     assert out.returncode != 0 and "Traceback" not in out.stderr
     with pytest.raises(Exception):
-        kg.load().query(query.read_text()).rows()
+        iakg.load().query(query.read_text()).rows()
     time.sleep(0.3)
     assert listener.connections == 0
 
@@ -191,16 +190,17 @@ def test_owl_imports_and_remote_context_are_never_fetched(listener, tmp_path):
 def test_the_library_is_offline_while_it_works_and_only_then(listener, monkeypatch):
     import urllib.request
 
-    from kg import safety, store
+    from iakg.rdf import safety
 
+    from iakg.rdf import store
     url = f"http://127.0.0.1:{listener.port}/x.ttl"
 
-    def fetching_load_file(*args, **kwargs):  # anything kg.load runs that tries to fetch
+    def fetching_load_file(*args, **kwargs):  # anything iakg.load runs that tries to fetch
         urllib.request.urlopen(url, timeout=5)
 
     monkeypatch.setattr(store, "load_file", fetching_load_file)
     with pytest.raises(safety.NetworkAccessError, match="refused to open"):
-        kg.load()
+        iakg.load()
     with pytest.raises(safety.NetworkAccessError), safety.offline():
         socket.create_connection(("127.0.0.1", listener.port), timeout=5)
     time.sleep(0.3)
@@ -212,7 +212,7 @@ def test_the_library_is_offline_while_it_works_and_only_then(listener, monkeypat
 
 
 def test_the_cli_guard_refuses_unnamed_hosts():
-    code = ("import urllib.request, kg.safety as s; s.forbid_network(('http://127.0.0.1:9/',)); "
+    code = ("import urllib.request, iakg.rdf.safety as s; s.forbid_network(('http://127.0.0.1:9/',)); "
             "urllib.request.urlopen('http://example.org/', timeout=5)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode != 0 and "NetworkAccessError" in out.stderr and "refused to open" in out.stderr
@@ -220,7 +220,7 @@ def test_the_cli_guard_refuses_unnamed_hosts():
 
 # ---------------------------------------------------------------- integrity
 def test_inferred_closure_never_touches_asserted_triples():
-    plain, reasoned = kg.load(), kg.load(reason=True)
+    plain, reasoned = iakg.load(), iakg.load(reason=True)
     for graph in (GRAPH_ONTOLOGY, GRAPH_DATA):
         name = ox.NamedNode(graph)
         assert set(plain.engine.store.quads_for_pattern(None, None, None, name)) == \
@@ -241,19 +241,19 @@ def test_prepared_store_is_rebuilt_when_a_file_changes(tmp_path):
     extra = tmp_path / "extra.ttl"
     extra.write_text((FIXTURES / "second-topic.ttl").read_text())
     cache = tmp_path / "cache"
-    first = kg.load([extra], cache_dir=cache)
+    first = iakg.load([extra], cache_dir=cache)
     assert len(first.scenarios()) == 8
     extra.write_text(extra.read_text().replace("fx:exampleoma-untreated a iakg:ClinicalScenario",
                                                "fx:exampleoma-untreated a iakg:ClinicalScenario ; "
                                                "rdfs:comment \"changed\""))
-    second = kg.load([extra], cache_dir=cache)
+    second = iakg.load([extra], cache_dir=cache)
     assert len([p for p in cache.iterdir() if not p.name.startswith(".")]) == 2
     assert second.query("ASK { ?s <http://www.w3.org/2000/01/rdf-schema#comment> \"changed\" }").boolean
 
 
 def test_process_is_not_left_running(tmp_path):
     """`kg serve` takes its Oxigraph engine down when it is killed outright."""
-    process = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--port", "0"], cwd=ROOT,
+    process = subprocess.Popen([sys.executable, "-m", "iakg", "serve", "--port", "0"], cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout.readline().startswith("SPARQL endpoint:")
     engines = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
@@ -267,10 +267,10 @@ def test_process_is_not_left_running(tmp_path):
     assert not any(os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z"
                    for pid in engines)
     # its engine folder outlives it, and the next endpoint to start sweeps it away
-    left = [f for f in Path(tempfile.gettempdir()).glob("kg-serve-*")
+    left = [f for f in Path(tempfile.gettempdir()).glob("iakg-serve-*")
             if (f / "owner.pid").exists() and (f / "owner.pid").read_text() == str(process.pid)]
     assert len(left) == 1
-    with Endpoint(kg.load()):
+    with Endpoint(iakg.load()):
         assert not left[0].exists()
 
 
@@ -319,8 +319,8 @@ def test_bounded_load(capped):
     """8 concurrent clients x 50 queries (the benchmark runs 8 x 2,000): no errors."""
     from concurrent.futures import ThreadPoolExecutor
 
-    query = catalogue_query = kg.catalogue.get("recommendation")
-    text = kg.binding.bind_values(catalogue_query.text, catalogue_query.example_bindings())
+    query = catalogue_query = iakg.catalogue.get("recommendation")
+    text = iakg.catalogue.binding.bind_values(catalogue_query.text, catalogue_query.example_bindings())
 
     def client(_):
         return [_post(capped.url, text)[0] for _ in range(50)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import kg
+import iakg
 from conftest import FIXTURES, d
 
 FIXTURE = FIXTURES / "second-topic.ttl"
@@ -13,7 +13,7 @@ FX = "https://example.org/fixture/"
 
 @pytest.fixture(scope="module")
 def both():
-    return kg.load([FIXTURE])
+    return iakg.load([FIXTURE])
 
 
 def test_second_topic_validates(both):
@@ -31,7 +31,7 @@ def test_second_topic_recommendation(both):
 
 
 def test_second_topic_hierarchy_is_followed_transitively(both):
-    rows = both.run("related", scenario=kg.IRI(FX + "exampleoma-follow-up"))
+    rows = both.run("related", scenario=iakg.IRI(FX + "exampleoma-follow-up"))
     assert [(r["relation"], r["target"]) for r in rows] == [
         ("ancestor topic", FX + "hub-exampleoma"),
         ("ancestor topic", FX + "hub-oncology"),
@@ -41,7 +41,7 @@ def test_second_topic_hierarchy_is_followed_transitively(both):
 
 
 def test_second_topic_criteria_and_intervals(both):
-    scenario = kg.IRI(FX + "exampleoma-follow-up")
+    scenario = iakg.IRI(FX + "exampleoma-follow-up")
     criteria = both.run("criteria", scenario=scenario)
     assert [(r["kind"], r["redirectsTo"]) for r in criteria] == [
         ("inclusion", None), ("exclusion", FX + "exampleoma-untreated")]

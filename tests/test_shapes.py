@@ -9,11 +9,11 @@ import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
-import kg
+import iakg
 from conftest import FIXTURES
-from kg import resources
-from kg.namespaces import IAKG, PREFIXES
-from kg.validation import shapes_graph
+from iakg import resources
+from iakg.rdf.namespaces import IAKG, PREFIXES
+from iakg.validate.shacl import shapes_graph
 
 BROKEN = sorted((FIXTURES / "broken").glob("*.ttl"))
 NAMES = dict(PREFIXES, ex="https://example.org/broken/")
@@ -42,7 +42,7 @@ def _expectations(path: Path) -> tuple[str, list[tuple[str, str | None]]]:
 @pytest.fixture(scope="session")
 def broken_report():
     """One validation of the shipped graph with every broken fixture merged in."""
-    return kg.load(BROKEN).validate()
+    return iakg.load(BROKEN).validate()
 
 
 def test_shipped_graph_conforms(graph):
@@ -98,8 +98,8 @@ def test_sparql_constraints_have_no_sub_select():
 
 def test_targeted_validation_of_changed_files(broken_report):
     topic = FIXTURES / "second-topic.ttl"
-    assert kg.load([topic]).validate(changed=[topic]).conforms
-    merged = kg.load([topic, *BROKEN])
+    assert iakg.load([topic]).validate(changed=[topic]).conforms
+    merged = iakg.load([topic, *BROKEN])
     targeted = {(v.focus, v.path, v.message) for v in merged.validate(changed=BROKEN).violations}
     # the same findings as a full run for every resource the changed files describe (the other half of a
     # pair, e.g. the shipped rating a new one duplicates, is reported on the new one only)
@@ -111,10 +111,10 @@ def test_validation_in_small_chunks_finds_the_same(broken_report):
     """Full validation runs SHACL-Core over bounded neighbourhoods of focus nodes; chunks of 5 nodes (so a
     criterion and the scenario that lists it, or a value and its type, land in different chunks) must
     report exactly what one big chunk reports."""
-    from kg.namespaces import GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
-    from kg.validation import validate_store
+    from iakg.rdf.namespaces import GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
+    from iakg.validate.shacl import validate_store
 
-    store = kg.load(BROKEN).engine.store
+    store = iakg.load(BROKEN).engine.store
     small = validate_store(store, [GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_EXTRA], chunk=5)
     assert [(v.focus, v.path, v.message) for v in small.violations] == \
         [(v.focus, v.path, v.message) for v in broken_report.violations]

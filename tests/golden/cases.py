@@ -52,10 +52,14 @@ def cases() -> dict[str, list[str]]:
 
 def run(argv: list[str]) -> tuple[int, str]:
     """Run the command line in process; its exit code and standard output."""
+    from unittest import mock
+
     from iakg.cli import main
 
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
+    # The command line forbids the network for the rest of its process; in the test process that guard
+    # would outlive the call, so it is left out here (the safety tests cover it).
+    with contextlib.redirect_stdout(out), mock.patch("iakg.rdf.safety.forbid_network"):
         code = main(argv)
     return code, out.getvalue()
 

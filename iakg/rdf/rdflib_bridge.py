@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 import rdflib
 
-from .namespaces import PREFIXES
+from iakg.rdf.namespaces import PREFIXES
 
 
 def _term(term):

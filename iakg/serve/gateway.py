@@ -1,4 +1,4 @@
-"""``kg serve``: the validated graph, read-only, over the SPARQL 1.1 Protocol.
+"""``iakg serve``: the validated graph, read-only, over the SPARQL 1.1 Protocol.
 
 The engine is the Oxigraph server (PyPI ``oxigraph``), run read-only on a private loopback port. In front
 of it a small gateway, the only public face, does what a published endpoint needs:
@@ -29,9 +29,9 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .errors import KGError
-from .namespaces import BASE, DATASET_IRI
-from .safety import forbidden_keyword
+from iakg.errors import KGError
+from iakg.rdf.namespaces import BASE, DATASET_IRI
+from iakg.rdf.safety import forbidden_keyword
 
 MAX_QUERY_BYTES = 100_000
 RDF_TYPES = ("text/turtle", "application/n-triples", "application/ld+json")
@@ -51,7 +51,7 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-_WORKDIR_PREFIX = "kg-serve-"
+_WORKDIR_PREFIX = "iakg-serve-"
 
 
 def _sweep_stale_workdirs() -> None:
@@ -171,7 +171,7 @@ def _die_with_parent() -> None:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server_version = "kg-serve"
+    server_version = "iakg-serve"
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format, *args):  # quiet: one line per request is noise for a local endpoint

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .namespaces import XSD
+from iakg.rdf.namespaces import XSD
 
 
 class IRI(str):

@@ -8,13 +8,13 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__
-from .errors import KGError, ValidationError
+from iakg import __version__
+from iakg.errors import KGError, ValidationError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kg", description="Imaging appropriateness knowledge graph.")
-    parser.add_argument("--version", action="version", version=f"kg {__version__}")
+    parser = argparse.ArgumentParser(prog="iakg", description="Imaging appropriateness knowledge graph.")
+    parser.add_argument("--version", action="version", version=f"iakg {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data", action="append", default=[], metavar="FILE",
                         help="extra RDF file merged with the shipped graph (repeatable)")
@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     command("related", "topics, guides and scenarios linked to a scenario", scenario=True)
 
     p = command("query", "run a SPARQL file or a catalogue query")
-    p.add_argument("query", help="path to a .rq file, or the name of a catalogue query (see 'kg queries')")
+    p.add_argument("query", help="path to a .rq file, or the name of a catalogue query (see 'iakg queries')")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="bind a parameter (repeatable); IRIs may be prefixed names such as iakgd:x")
     p = sub.add_parser("export", help="write the dataset (validated) as ttl, nt, jsonld, trig or nq")
@@ -99,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _graph(args):
     """The graph the command answers from: an endpoint, or the embedded store."""
-    from .api import KnowledgeGraph, load
+    from iakg.api import KnowledgeGraph, load
 
     if args.endpoint:
         if args.data or args.reason:
@@ -110,14 +110,14 @@ def _graph(args):
 
 # ---------------------------------------------------------------- typed commands: (answer, headers, rows[, text])
 def _recommend(g, args):
-    from .present import RECOMMENDATION_HEADERS, recommendation_rows, recommendation_text
+    from iakg.present.text import RECOMMENDATION_HEADERS, recommendation_rows, recommendation_text
 
     answer = g.recommend(args.scenario)
     return answer, RECOMMENDATION_HEADERS, recommendation_rows(answer), recommendation_text(answer)
 
 
 def _match(g, args):
-    from .present import MATCH_HEADERS, match_rows, match_text
+    from iakg.present.text import MATCH_HEADERS, match_rows, match_text
 
     result = g.match(args.patient)
     return result, MATCH_HEADERS, match_rows(result), match_text(result)
@@ -135,7 +135,7 @@ def _topics(g, args):
 
 
 def _facts(g, args):
-    from .patient import context
+    from iakg.domain.patient import context
 
     items = g.patient_facts()
     if args.context:
@@ -217,7 +217,7 @@ TYPED = {"recommend": _recommend, "match": _match, "scenarios": _scenarios, "top
 
 
 def _typed(args) -> int:
-    from .present import render
+    from iakg.present.text import render
 
     answer, headers, rows, *text = TYPED[args.command](_graph(args), args)
     print(render(args.format, answer, headers, rows, text[0] if text else None))
@@ -226,8 +226,8 @@ def _typed(args) -> int:
 
 # ---------------------------------------------------------------- SPARQL and validation
 def _query(args) -> int:
-    from . import catalogue
-    from .present import RESULT_FORMATS
+    from iakg import catalogue
+    from iakg.present.text import RESULT_FORMATS
 
     values = {}
     for item in args.param:
@@ -253,8 +253,8 @@ def _query(args) -> int:
 
 
 def _queries(args) -> int:
-    from . import catalogue
-    from .present import table
+    from iakg import catalogue
+    from iakg.present.text import table
 
     queries = catalogue.catalogue().values()
     if args.format == "json":
@@ -270,7 +270,7 @@ def _queries(args) -> int:
 
 
 def _validate(args) -> int:
-    from .api import load
+    from iakg.api import load
 
     report = load([*args.files, *args.changed]).validate(changed=args.changed)
     if report.conforms:
@@ -285,7 +285,7 @@ def _validate(args) -> int:
 
 def _checked(args):
     """The embedded graph, refused (exit 1 with the listing) if it breaks the shapes, unless --force."""
-    from .api import load
+    from iakg.api import load
 
     graph = load(args.data)
     if not getattr(args, "force", False):
@@ -293,14 +293,14 @@ def _checked(args):
         if not report.conforms:
             for violation in report.violations:
                 print(violation, file=sys.stderr)
-            print("kg: the graph breaks the shapes; nothing was written or served"
+            print("iakg: the graph breaks the shapes; nothing was written or served"
                   + (" (--force overrides)" if hasattr(args, "force") else ""), file=sys.stderr)
             raise ValidationError(report)
     return graph
 
 
 def _export(args) -> int:
-    from .atomic import write_bytes
+    from iakg.io.atomic import write_bytes
 
     data = _checked(args).export(args.format, inferred=args.inferred)
     if args.out:
@@ -312,7 +312,7 @@ def _export(args) -> int:
 
 
 def _build(args) -> int:
-    from .release import build
+    from iakg.io.release import build
 
     for name, size in build(_checked(args), args.out):
         print(f"{size:>10}  {args.out / name}")
@@ -320,14 +320,14 @@ def _build(args) -> int:
 
 
 def _serve(args) -> int:
-    from .server import serve
+    from iakg.serve.gateway import serve
 
     serve(_checked(args), args.host, args.port, args.timeout_s, args.max_result_bytes)
     return 0
 
 
 def _publish(args) -> int:
-    from .publish import publish
+    from iakg.io.publish import publish
 
     sent, counted = publish(_checked(args), args.endpoint, args.graph, args.query_endpoint)
     print(f"sent {sent} triples to <{args.graph}> at {args.endpoint}; counted back {counted}")
@@ -339,7 +339,7 @@ COMMANDS = {"query": _query, "queries": _queries, "validate": _validate, "export
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .safety import forbid_network
+    from iakg.rdf.safety import forbid_network
 
     args = _parser().parse_args(argv)
     named = [getattr(args, name, None) for name in ("endpoint", "query_endpoint")]
@@ -349,12 +349,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS.get(args.command, _typed)(args)
     except KGError as exc:
-        print(f"kg: {exc}", file=sys.stderr)
+        print(f"iakg: {exc}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:
-        print("kg: interrupted", file=sys.stderr)
+        print("iakg: interrupted", file=sys.stderr)
         return 130
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import rdflib
 from rdflib.namespace import RDFS, SH, XSD
 
-from . import resources
-from .namespaces import curie
+from iakg import resources
+from iakg.rdf.namespaces import curie
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def validate_store(store, graphs: list[str], focus: set[str] | None = None,
     default = [ox.NamedNode(g) for g in graphs]
     subclasses = _subclasses(store, default)
     if focus is None and chunk is None and len(store) <= WHOLE_GRAPH_LIMIT:
-        from .rdflib_bridge import to_rdflib
+        from iakg.rdf.rdflib_bridge import to_rdflib
 
         violations = _core_violations(to_rdflib(store, include_graphs=graphs), core, shapes)
     else:
@@ -114,8 +114,8 @@ def _neighbourhood(store, default: list, nodes: list, inverse: set) -> rdflib.Gr
     inversely; the types and labels of the nodes they point to (so sh:class can be checked)."""
     import pyoxigraph as ox
 
-    from .namespaces import GRAPH_ONTOLOGY, RDF, RDFS
-    from .rdflib_bridge import to_rdflib
+    from iakg.rdf.namespaces import GRAPH_ONTOLOGY, RDF, RDFS
+    from iakg.rdf.rdflib_bridge import to_rdflib
 
     sub = ox.Store()
     sub.extend(store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_ONTOLOGY)))
@@ -164,7 +164,7 @@ def _sparql_violations(store, default: list, subclasses: dict[str, set[str]], sh
                        focus: set[str] | None = None, batch: int = 5000) -> list[Violation]:
     import pyoxigraph as ox
 
-    from .binding import join_values
+    from iakg.catalogue.binding import join_values
 
     failure = ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))
     violations = []
@@ -214,7 +214,7 @@ def _focus_nodes(store, default, shapes: rdflib.Graph, shape, subclasses: dict[s
     index lookups of rdf:type: IRIs only unless ``iris_only`` is False."""
     import pyoxigraph as ox
 
-    from .namespaces import RDF
+    from iakg.rdf.namespaces import RDF
 
     found = {ox.NamedNode(str(n)) for n in shapes.objects(shape, SH.targetNode) if isinstance(n, rdflib.URIRef)}
     rdf_type = ox.NamedNode(RDF + "type")
@@ -257,7 +257,7 @@ def _label(data: rdflib.Graph, node) -> str | None:
 def _store_label(store, default, node) -> str | None:
     import pyoxigraph as ox
 
-    from .namespaces import RDFS as RDFS_NS
+    from iakg.rdf.namespaces import RDFS as RDFS_NS
 
     for graph in default:
         for quad in store.quads_for_pattern(node, ox.NamedNode(RDFS_NS + "label"), None, graph):

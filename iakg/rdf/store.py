@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import resources
-from .errors import InputError
-from .namespaces import GRAPH_CATALOGUE, GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
+from iakg import resources
+from iakg.errors import InputError
+from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
 
 #: file extensions we read, by the format registry of pyoxigraph
 SUPPORTED_EXTENSIONS = (".ttl", ".nt", ".nq", ".trig", ".jsonld", ".json", ".rdf", ".owl", ".n3")
@@ -65,20 +65,19 @@ def build_store(extra_files: Iterable[Path | str] = ()) -> ox.Store:
     return store
 
 
-def prepared_store(extra_files: Iterable[Path | str] = (), cache_dir: Path | str = ".kg-cache",
+def prepared_store(extra_files: Iterable[Path | str] = (), cache_dir: Path | str = ".iakg-cache",
                    reason: bool = False) -> ox.Store:
     """An on-disk store of the shipped graph plus ``extra_files``, built once and reopened read-only after.
 
-    The store lives in ``cache_dir/<key>``, where the key hashes this version of kg and the name and bytes
-    of every input file, so a changed file (or a new kg) builds a new store. Building writes beside the
+    The store lives in ``cache_dir/<key>``, where the key hashes this version of iakg and the name and bytes
+    of every input file, so a changed file (or a new iakg) builds a new store. Building writes beside the
     target and renames it into place, so an interrupted build is never used.
     """
     import hashlib
     import os
     import shutil
 
-    from . import __version__
-
+    from iakg import __version__
     files = [resources.ONTOLOGY_FILE, *resources.data_files()] + [Path(f) for f in extra_files]
     digest = hashlib.sha256(f"{__version__}\0{reason}".encode())
     for path in files:
@@ -101,7 +100,7 @@ def prepared_store(extra_files: Iterable[Path | str] = (), cache_dir: Path | str
                 load_file(store, path, GRAPH_EXTRA, bulk=True)
             add_catalogue(store)
             if reason:
-                from .reasoning import materialise
+                from iakg.rdf.reasoning import materialise
 
                 materialise(store)
             store.flush()
@@ -118,7 +117,7 @@ def prepared_store(extra_files: Iterable[Path | str] = (), cache_dir: Path | str
 
 def add_catalogue(store: ox.Store, endpoint: str | None = None) -> None:
     """Describe the query catalogue in its own named graph (replacing any earlier description)."""
-    from .catalogue import describe
+    from iakg.catalogue import describe
 
     graph = ox.NamedNode(GRAPH_CATALOGUE)
     store.clear_graph(graph)

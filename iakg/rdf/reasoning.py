@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from .namespaces import GRAPH_CATALOGUE, GRAPH_INFERRED
+from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_INFERRED
 
 
 def materialise(store: ox.Store, profile: str = "owlrl") -> int:
@@ -12,7 +12,7 @@ def materialise(store: ox.Store, profile: str = "owlrl") -> int:
     import owlrl
     import rdflib
 
-    from .rdflib_bridge import add_to_store, to_rdflib
+    from iakg.rdf.rdflib_bridge import add_to_store, to_rdflib
 
     closure = to_rdflib(store, exclude_graphs=(GRAPH_INFERRED, GRAPH_CATALOGUE))
     asserted = set(closure)

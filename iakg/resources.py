@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
-# A wheel carries the files in kg/_assets; a source checkout keeps them beside kg/.
+# A wheel carries the files in iakg/_assets; a source checkout keeps them beside iakg/.
 ROOT = _PACKAGE / "_assets" if (_PACKAGE / "_assets").is_dir() else _PACKAGE.parent
 
 ONTOLOGY_DIR = ROOT / "ontology"

@@ -9,9 +9,9 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from .engine import Result
-from .model import Recommendation, to_dict
-from .terms import IRI, to_n3
+from iakg.rdf.engine import Result
+from iakg.domain.model import Recommendation, to_dict
+from iakg.rdf.terms import IRI, to_n3
 
 FORMATS = ("table", "json", "csv", "tsv")
 
@@ -31,7 +31,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, IRI):
-        from .namespaces import curie
+        from iakg.rdf.namespaces import curie
 
         return curie(value)
     if isinstance(value, Decimal):

@@ -1,6 +1,6 @@
 """Patient files: documented JSON, turned into RDF through a JSON-LD context generated from the graph.
 
-A patient file is one JSON object whose keys are the graph's patient-fact keys (``kg facts`` lists them),
+A patient file is one JSON object whose keys are the graph's patient-fact keys (``iakg facts`` lists them),
 plus optional ``@id``, ``@context``, ``label`` and ``note``. Booleans are JSON true/false; a fact whose
 values come from a concept scheme takes the concept's notation (``"tumorGrade": "G1"``). Each fact IRI is
 used as the property (OWL 2 punning), so a new topic's facts need no code change.
@@ -15,9 +15,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .errors import InputError, KGError, UnknownNameError
-from .model import PatientFact
-from .namespaces import IAKG, PATIENT_CONTEXT_IRI, RDFS, XSD
+from iakg.errors import InputError, KGError, UnknownNameError
+from iakg.domain.model import PatientFact
+from iakg.rdf.namespaces import IAKG, PATIENT_CONTEXT_IRI, RDFS, XSD
 
 _INFORMATIVE = {"label": RDFS + "label", "note": RDFS + "comment"}
 _KEYWORDS = {"@id", "@context", "@type"}
@@ -44,8 +44,8 @@ def read(source: Mapping[str, Any] | str | Path) -> tuple[dict[str, Any], str]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(str(path), "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL in the name
+        raise InputError(repr(str(path))[1:-1], f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -1,4 +1,4 @@
-"""``kg publish``: replace a named graph of any SPARQL 1.1 Graph Store Protocol endpoint with the release."""
+"""``iakg publish``: replace a named graph of any SPARQL 1.1 Graph Store Protocol endpoint with the release."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from .errors import KGError
-from .terms import IRI
+from iakg.errors import KGError
+from iakg.rdf.terms import IRI
 
 
 def publish(graph, store_url: str, graph_iri: str, query_url: str | None = None,
@@ -16,8 +16,8 @@ def publish(graph, store_url: str, graph_iri: str, query_url: str | None = None,
 
     PUT replaces the graph, so publishing twice leaves the same content (idempotent).
     """
-    from . import catalogue
-    from .api import KnowledgeGraph
+    from iakg import catalogue
+    from iakg.api import KnowledgeGraph
 
     target = catalogue.expand_iri(graph_iri, "--graph")
     body = graph.release().serialize("nt")

@@ -3,11 +3,11 @@
 rdflib documents audit hooks as the way to control what it may open or fetch (e.g. an ``owl:imports``
 or a remote JSON-LD ``@context``). Two scopes share one hook:
 
-- in the library, :func:`offline` is active while kg parses, queries its embedded store, validates and
+- in the library, :func:`offline` is active while iakg parses, queries its embedded store, validates and
   reasons (``load``, ``query`` on the embedded graph, ``validate``, patient files): any URL open or
   connection in that time is refused, and the host application is untouched outside those calls;
 - the CLI calls :func:`forbid_network` before it reads anything: for the whole process, the only hosts
-  allowed are those the user named (``--endpoint``) and the loopback engine of ``kg serve``.
+  allowed are those the user named (``--endpoint``) and the loopback engine of ``iakg serve``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .errors import KGError
+from iakg.errors import KGError
 
 _allowed: set[str] = set()
 _installed = False
@@ -80,7 +80,7 @@ def _hook(event: str, args: tuple) -> None:
     if event == "urllib.Request":
         host = urllib.parse.urlsplit(args[0]).hostname or ""
         if host.lower() not in _allowed:
-            raise NetworkAccessError(f"refused to open {args[0][:200]}: kg reads only the files it is given "
+            raise NetworkAccessError(f"refused to open {args[0][:200]}: iakg reads only the files it is given "
                                      "(an owl:imports, SERVICE or remote @context is never fetched)")
     elif event == "socket.connect":
         address = args[1]

@@ -1,4 +1,4 @@
-"""``kg build``: a release folder with every export, the JSON-LD contexts, shapes, queries and checksums."""
+"""``iakg build``: a release folder with every export, the JSON-LD contexts, shapes, queries and checksums."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import hashlib
 import json
 from pathlib import Path
 
-from . import resources
-from .atomic import write_folder
-from .export import FORMATS, Release, context
+from iakg import resources
+from iakg.io.atomic import write_folder
+from iakg.io.export import FORMATS, Release, context
 
 
 def build(graph, out: Path) -> list[tuple[str, int]]:
     """Write the release of ``graph`` into ``out`` (swapped in whole); return (file, size) pairs."""
-    from .patient import context as patient_context
+    from iakg.domain.patient import context as patient_context
 
     release = graph.release()
     files: dict[str, bytes] = {f"iakg.{fmt}": release.serialize(fmt) for fmt in FORMATS}

@@ -14,9 +14,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .errors import KGError
-from .namespaces import XSD
-from .terms import IRI
+from iakg.errors import KGError
+from iakg.rdf.namespaces import XSD
+from iakg.rdf.terms import IRI
 
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)

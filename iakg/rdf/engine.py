@@ -13,9 +13,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .binding import bind_values
-from .errors import KGError
-from .terms import to_python
+from iakg.catalogue.binding import bind_values
+from iakg.errors import KGError
+from iakg.rdf.terms import to_python
 
 Term = dict[str, str]  # a SPARQL 1.1 Query Results JSON term
 
@@ -46,10 +46,10 @@ class LocalEngine:
         self.store = store
 
     def execute(self, query: str, bindings: Mapping[str, Any] | None = None) -> Result:
-        from .safety import forbidden_keyword, offline
+        from iakg.rdf.safety import forbidden_keyword, offline
 
         if forbidden_keyword(query) == "SERVICE":  # the embedded engine would fetch it
-            raise QueryError("SERVICE is refused: kg answers from its own graph and never fetches a remote one")
+            raise QueryError("SERVICE is refused: iakg answers from its own graph and never fetches a remote one")
         try:
             with offline():  # results are computed lazily, while they are serialised
                 answer = self.store.query(bind_values(query, bindings), use_default_graph_as_union=True)

@@ -11,8 +11,8 @@ import json
 
 import pyoxigraph as ox
 
-from . import resources
-from .namespaces import (DATASET_IRI, DCAT, DCTERMS, GRAPH_DESCRIPTION, GRAPH_INFERRED, GRAPH_SHAPES, IAKG, IAKGD,
+from iakg import resources
+from iakg.rdf.namespaces import (DATASET_IRI, DCAT, DCTERMS, GRAPH_DESCRIPTION, GRAPH_INFERRED, GRAPH_SHAPES, IAKG, IAKGD,
                          ONTOLOGY_IRI, OWL, PREFIXES, RDF, XSD)
 
 #: format name -> (pyoxigraph format, file extension, media type)

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import KGError
+from iakg.errors import KGError
 
 
 def _umask() -> int:

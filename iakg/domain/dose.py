@@ -6,8 +6,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .errors import KGError
-from .model import DoseEstimate, Procedure, Ref
+from iakg.errors import KGError
+from iakg.domain.model import DoseEstimate, Procedure, Ref
 
 POPULATIONS = ("adult", "pediatric")
 

@@ -10,10 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import resources
-from .errors import KGError, UnknownNameError
-from .namespaces import IAKG, PREFIXES, QUERY, RDF, RDFS, SCHEMA, SH, XSD
-from .terms import IRI
+from iakg import resources
+from iakg.errors import KGError, UnknownNameError
+from iakg.rdf.namespaces import IAKG, PREFIXES, QUERY, RDF, RDFS, SCHEMA, SH, XSD
+from iakg.rdf.terms import IRI
 
 _HEADER = re.compile(r"^#\s*(title|description|param|example):\s*(.*)$")
 _IRI_OK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import patient as patient_file
-from .model import AlternativeOption, Branch, IntervalAnswer, Recommendation, Ref, Scenario, to_dict
-from .namespaces import IAKG
-from .terms import IRI
+from iakg.domain import patient as patient_file
+from iakg.domain.model import AlternativeOption, Branch, IntervalAnswer, Recommendation, Ref, Scenario, to_dict
+from iakg.rdf.namespaces import IAKG
+from iakg.rdf.terms import IRI
 
 if TYPE_CHECKING:
-    from .api import KnowledgeGraph
+    from iakg.api import KnowledgeGraph
 
 APPLICABLE, EXCLUDED, NOT_APPLICABLE, UNDETERMINED = "applicable", "excluded", "not applicable", "undetermined"
 

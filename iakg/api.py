@@ -7,19 +7,19 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import catalogue
-from .engine import LocalEngine, RemoteEngine, Result
-from .errors import AmbiguousNameError, KGError, UnknownNameError
-from .model import (FAQ, AlternativeOption, Branch, Diagnosis, DoseEstimate, IntervalAnswer, IntervalRule, Link,
+from iakg import catalogue
+from iakg.rdf.engine import LocalEngine, RemoteEngine, Result
+from iakg.errors import AmbiguousNameError, KGError, UnknownNameError
+from iakg.domain.model import (FAQ, AlternativeOption, Branch, Diagnosis, DoseEstimate, IntervalAnswer, IntervalRule, Link,
                     PatientFact, Pitfall, Procedure, RadiationLevel, RatedProcedure, Recommendation, Ref, Related, Scenario, Step, Topic)
-from .namespaces import IAKGD
-from .terms import IRI
+from iakg.rdf.namespaces import IAKGD
+from iakg.rdf.terms import IRI
 
 if TYPE_CHECKING:  # imported lazily: answering a question needs neither rdflib nor pyshacl
     import rdflib
 
-    from .matching import MatchResult
-    from .validation import ValidationReport
+    from iakg.domain.matching import MatchResult
+    from iakg.validate.shacl import ValidationReport
 
 ScenarioLike = str | Scenario
 
@@ -40,8 +40,8 @@ class KnowledgeGraph:
         ``cache_dir`` the store is prepared on disk once (keyed by the input files' hash) and reopened
         read-only in milliseconds after; use it for large extra files.
         """
-        from .safety import offline
-        from .store import build_store, prepared_store
+        from iakg.rdf.safety import offline
+        from iakg.rdf.store import build_store, prepared_store
 
         files = tuple(Path(f) for f in extra_files)
         with offline():
@@ -49,7 +49,7 @@ class KnowledgeGraph:
                 return cls(LocalEngine(prepared_store(files, cache_dir, reason)), files)
             kg = cls(LocalEngine(build_store(files)), files)
             if reason:
-                from .reasoning import materialise
+                from iakg.rdf.reasoning import materialise
 
                 materialise(kg.engine.store)
             return kg
@@ -65,7 +65,7 @@ class KnowledgeGraph:
         return self.engine.execute(sparql, bindings)
 
     def run(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        """Run a catalogue query by name with its parameters (checked and converted as ``kg query`` does,
+        """Run a catalogue query by name with its parameters (checked and converted as ``iakg query`` does,
         so ``scenario="iakgd:..."`` works); return its rows as Python values."""
         query = catalogue.get(name)
         return self.engine.execute(query.text, query.bind(params)).rows()
@@ -105,7 +105,7 @@ class KnowledgeGraph:
 
     def match(self, patient: Mapping[str, Any] | str | Path) -> MatchResult:
         """Match a patient (a dict or a JSON file, see README "Patient files") against every scenario."""
-        from .matching import match
+        from iakg.domain.matching import match
 
         return match(self, patient)
 
@@ -191,7 +191,7 @@ class KnowledgeGraph:
     def cumulative_dose(self, procedure: str | Procedure, years: float | Decimal, every_months: Any,
                         population: str = "adult") -> DoseEstimate:
         """Cumulative effective dose of a procedure repeated every N months (or a (min, max) range) for years."""
-        from .dose import estimate
+        from iakg.domain.dose import estimate
 
         target = procedure if isinstance(procedure, Procedure) else self.procedure(procedure)
         return estimate(target, years, every_months, population)
@@ -199,7 +199,7 @@ class KnowledgeGraph:
     def compare_radiation(self, scenario: ScenarioLike, years: float | Decimal, every_months: Any,
                           population: str = "adult") -> list[DoseEstimate]:
         """The cumulative dose of each rated option of a scenario, least radiation first (unstated last)."""
-        from .dose import estimate
+        from iakg.domain.dose import estimate
 
         rated = self.recommend(scenario).procedures
         estimates = [estimate(Procedure(p.procedure, p.label, p.radiation), years, every_months, population)
@@ -239,15 +239,16 @@ class KnowledgeGraph:
 
     # ------------------------------------------------------------------ publishing
     def release(self, inferred: bool = False, endpoint: str | None = None):
-        """The dataset as published (``kg.export.Release``): content with shapes (and the inferred closure
+        """The dataset as published (``iakg.io.export.Release``): content with shapes (and the inferred closure
         if asked) plus its VoID/DCAT description, canonical and sorted."""
-        from . import RELEASE_DATE, __version__
-        from .export import build
+        from iakg import RELEASE_DATE
+        from iakg import __version__
+        from iakg.io.export import build
 
         store = self._store()
         if inferred:
-            from .namespaces import GRAPH_INFERRED
-            from .reasoning import materialise
+            from iakg.rdf.namespaces import GRAPH_INFERRED
+            from iakg.rdf.reasoning import materialise
 
             if not any(True for _ in store.quads_for_pattern(None, None, None, _named(GRAPH_INFERRED))):
                 materialise(store)
@@ -259,7 +260,7 @@ class KnowledgeGraph:
 
     def export(self, fmt: str = "ttl", inferred: bool = False, endpoint: str | None = None) -> bytes:
         """The published dataset in ``fmt`` (ttl, nt, jsonld, trig, nq): byte-identical for equal input."""
-        from .export import FORMATS
+        from iakg.io.export import FORMATS
 
         if fmt not in FORMATS:
             raise KGError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -278,16 +279,16 @@ class KnowledgeGraph:
         With ``changed`` files (already loaded), only the resources they describe are validated, against
         the whole graph: a targeted check of new or changed data that stays fast on a large graph.
         """
-        from .namespaces import GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
-        from .safety import offline
-        from .validation import validate_store
+        from iakg.rdf.namespaces import GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
+        from iakg.rdf.safety import offline
+        from iakg.validate.shacl import validate_store
 
         focus = None
         changed = [Path(p) for p in changed]
         if changed:
             import pyoxigraph as ox
 
-            from .store import load_file
+            from iakg.rdf.store import load_file
 
             scratch = ox.Store()
             for path in changed:
@@ -298,8 +299,8 @@ class KnowledgeGraph:
 
     def asserted_graph(self) -> rdflib.Graph:
         """The asserted ontology and data (no inferred triples, no query catalogue) as an rdflib Graph."""
-        from .namespaces import GRAPH_CATALOGUE, GRAPH_INFERRED
-        from .rdflib_bridge import to_rdflib
+        from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_INFERRED
+        from iakg.rdf.rdflib_bridge import to_rdflib
 
         return to_rdflib(self._store(), exclude_graphs=(GRAPH_INFERRED, GRAPH_CATALOGUE))
 
@@ -315,7 +316,7 @@ class KnowledgeGraph:
 
 def load(extra_files: Iterable[Path | str] = (), reason: bool = False,
          cache_dir: Path | str | None = None) -> KnowledgeGraph:
-    """Load the shipped graph: ``kg.load().recommend("pnet-post-resection-surveillance")``."""
+    """Load the shipped graph: ``iakg.load().recommend("pnet-post-resection-surveillance")``."""
     return KnowledgeGraph.load(extra_files, reason, cache_dir)
 
 
