@@ -190,7 +190,7 @@ def step_export(data: str, how: str) -> dict:
             out[fmt] = {"seconds": round(time.perf_counter() - start, 3), "bytes": size}
     else:
         import iakg
-        from iakg.io.export import FORMATS
+        from iakg.io.formats import FORMATS
 
         graph = iakg.load([data])
         start = time.perf_counter()

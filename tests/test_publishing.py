@@ -21,7 +21,7 @@ from conftest import FIXTURES, ROOT
 
 import iakg
 from iakg import catalogue
-from iakg.io.export import FORMATS
+from iakg.io.formats import FORMATS
 from iakg.io.export import digest as export_digest
 from iakg.serve.gateway import Endpoint, forbidden_keyword, free_port, oxigraph_executable
 
@@ -49,7 +49,7 @@ def release(graph):
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_export_round_trips(graph, release, fmt):
     data = graph.export(fmt)
-    back = list(ox.parse(data, format=FORMATS[fmt][0]))
+    back = list(ox.parse(data, format=ox.RdfFormat.from_extension(FORMATS.get(fmt).extension)))
     merge = fmt not in ("trig", "nq")
     assert canonical(back, merge) == canonical(release, merge)
     assert sum(isinstance(q.subject, ox.BlankNode) for q in back) > 100  # the shapes' blank nodes survive

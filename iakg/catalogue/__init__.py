@@ -177,3 +177,9 @@ def get(name: str) -> CatalogueQuery:
     if name not in queries:
         raise UnknownNameError("query", name, difflib.get_close_matches(name, list(queries), n=5, cutoff=0.4))
     return queries[name]
+
+
+def run(engine: Any, name: str, **params: Any) -> list[dict[str, Any]]:
+    """Run catalogue query ``name`` on ``engine`` with its parameters checked and converted; its rows."""
+    query = get(name)
+    return engine.execute(query.text, query.bind(params)).rows()

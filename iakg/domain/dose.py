@@ -6,8 +6,10 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from iakg.errors import KGError
+from iakg.domain.guidance import procedure as find_procedure
+from iakg.domain.guidance import recommend
 from iakg.domain.model import DoseEstimate, Procedure, Ref
+from iakg.errors import KGError
 
 POPULATIONS = ("adult", "pediatric")
 
@@ -61,3 +63,19 @@ def _positive(value: Any, what: str) -> Decimal:
     if not number.is_finite() or number <= 0 or number > 1200:
         raise DoseError(f"{what}: {value} must be a positive number of at most 1200")
     return number
+
+
+def cumulative_dose(engine: Any, procedure: str | Procedure, years: Any, every_months: Any,
+                    population: str = "adult") -> DoseEstimate:
+    """Cumulative effective dose of a procedure repeated every N months (or a (min, max) range) for years."""
+    return estimate(find_procedure(engine, procedure), years, every_months, population)
+
+
+def compare_radiation(engine: Any, scenario: Any, years: Any, every_months: Any,
+                      population: str = "adult") -> list[DoseEstimate]:
+    """The cumulative dose of each rated option of a scenario, least radiation first (unstated last)."""
+    rated = recommend(engine, scenario).procedures
+    estimates = [estimate(Procedure(p.procedure, p.label, p.radiation), years, every_months, population)
+                 for p in rated]
+    return sorted(estimates, key=lambda e: (e.radiation is None, e.radiation.rank if e.radiation else 0,
+                                            e.procedure.label))

@@ -11,15 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from iakg.catalogue import run
+from iakg.domain import guidance
 from iakg.domain import patient as patient_file
+from iakg.domain.intervals import surveillance_interval
 from iakg.domain.model import AlternativeOption, Branch, IntervalAnswer, Recommendation, Ref, Scenario, to_dict
 from iakg.rdf.namespaces import IAKG
 from iakg.rdf.terms import IRI
 
-if TYPE_CHECKING:
-    from iakg.api import KnowledgeGraph
 
 APPLICABLE, EXCLUDED, NOT_APPLICABLE, UNDETERMINED = "applicable", "excluded", "not applicable", "undetermined"
 
@@ -112,28 +113,28 @@ class MatchResult:
         return to_dict(self)
 
 
-def match(kg: KnowledgeGraph, source: Mapping[str, Any] | str | Path) -> MatchResult:
+def match(engine: Any, source: Mapping[str, Any] | str | Path) -> MatchResult:
     """Match a patient (dict or JSON file) against the scenarios whose inclusion criteria test a stated fact."""
     data, where = patient_file.read(source)
-    facts = kg.patient_facts()
+    facts = guidance.patient_facts(engine)
     patient_file.check(data, facts, where)
     stated = patient_file.values(patient_file.to_rdf(data, facts), facts)
 
     by_key = {f.key: f for f in facts}
     candidates = sorted({r["scenario"] for key in stated
-                         for r in kg.run("scenarios-testing-fact", fact=IRI(by_key[key].iri))})
-    verdicts = tuple(_verdict(kg.run("eligibility", scenario=IRI(s)), stated) for s in candidates)
+                         for r in run(engine, "scenarios-testing-fact", fact=IRI(by_key[key].iri))})
+    verdicts = tuple(_verdict(run(engine, "eligibility", scenario=IRI(s)), stated) for s in candidates)
 
     redirects = []
     for verdict in verdicts:
         for check in verdict.checks:
             if check.kind == "exclusion" and check.outcome == "holds" and check.redirect is not None:
-                uses = kg.run("excluded-populations", scenario=IRI(verdict.scenario.iri),
+                uses = run(engine, "excluded-populations", scenario=IRI(verdict.scenario.iri),
                               criterion=IRI(check.criterion.iri))
                 redirects.append(Redirect(check.redirect, check.criterion, tuple(
                     Ref(r["procedure"], r["procedureLabel"]) for r in uses if r["procedure"] is not None)))
 
-    plans = tuple(_plan(kg, verdict.scenario.iri, stated, facts) for verdict in verdicts
+    plans = tuple(_plan(engine, verdict.scenario.iri, stated, facts) for verdict in verdicts
                   if verdict.status == APPLICABLE)
     missing = [k for v in verdicts if v.status == UNDETERMINED for k in v.missing]
     missing += [k for p in plans for k in p.interval.missing]
@@ -166,13 +167,13 @@ def _expected(value: Any) -> Any:
     return value.rsplit("/", 1)[-1] if isinstance(value, IRI) else value
 
 
-def _plan(kg: KnowledgeGraph, scenario_iri: str, stated: dict[str, Any], facts) -> Plan:
-    scenario = kg.scenario(scenario_iri)
-    recommendation = kg.recommend(scenario)
+def _plan(engine: Any, scenario_iri: str, stated: dict[str, Any], facts) -> Plan:
+    scenario = guidance.scenario(engine, scenario_iri)
+    recommendation = guidance.recommend(engine, scenario)
     rated = {p.procedure for p in recommendation.procedures}
 
     active = {}  # contraindication IRI -> rows, for the contraindications the patient's facts raise
-    for row in kg.run("contraindications"):
+    for row in run(engine, "contraindications"):
         if stated.get(row["key"]) is True:
             active.setdefault(row["contraindication"], []).append(row)
     contraindicated = tuple(ContraindicatedProcedure(Ref(r["procedure"], r["procedureLabel"]),
@@ -181,7 +182,7 @@ def _plan(kg: KnowledgeGraph, scenario_iri: str, stated: dict[str, Any], facts) 
                             for rows in active.values() for r in rows if r["procedure"] in rated)
     ruled_out = {c.procedure.iri for c in contraindicated}
     alternatives = []
-    for option in kg.alternatives(scenario):
+    for option in guidance.alternatives(engine, scenario):
         if option.contraindication.iri in active and option.procedure.iri not in {a.procedure.iri for a in alternatives}:
             alternatives.append(option)
     alternatives.sort(key=lambda a: a.preference)
@@ -195,7 +196,7 @@ def _plan(kg: KnowledgeGraph, scenario_iri: str, stated: dict[str, Any], facts) 
     result_fact = next((f for f in facts if f.value_class == IAKG + "StudyResult"), None)
     result = stated.get(result_fact.key) if result_fact else None
     hits = []
-    for row in kg.run("indications", scenario=IRI(scenario.iri)):
+    for row in run(engine, "indications", scenario=IRI(scenario.iri)):
         trigger = None
         if row["triggerFact"] is not None and stated.get(row["triggerFact"]) is True:
             trigger = row["triggerFact"]
@@ -205,10 +206,10 @@ def _plan(kg: KnowledgeGraph, scenario_iri: str, stated: dict[str, Any], facts) 
             hits.append(IndicationHit(Ref(row["indication"], row["indicationLabel"]),
                                       Ref(row["procedure"], row["procedureLabel"]), trigger))
 
-    interval = kg.surveillance_interval(scenario, _notation(stated, facts, "grades"),
-                                        _notation(stated, facts, "stages"))
+    interval = surveillance_interval(engine, scenario, _notation(stated, facts, "grades"),
+                                     _notation(stated, facts, "stages"), facts)
     return Plan(scenario, recommendation, first, contraindicated, tuple(alternatives), tuple(hits), interval,
-                tuple(kg.next_steps(scenario, result)))
+                tuple(guidance.next_steps(engine, scenario, result)))
 
 
 def _notation(stated: dict[str, Any], facts, kind: str) -> str | None:

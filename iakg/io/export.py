@@ -12,18 +12,9 @@ import json
 import pyoxigraph as ox
 
 from iakg import resources
+from iakg.io.formats import FORMATS, register
 from iakg.rdf.namespaces import (DATASET_IRI, DCAT, DCTERMS, GRAPH_DESCRIPTION, GRAPH_INFERRED, GRAPH_SHAPES, IAKG, IAKGD,
                          ONTOLOGY_IRI, OWL, PREFIXES, RDF, XSD)
-
-#: format name -> (pyoxigraph format, file extension, media type)
-FORMATS = {
-    "ttl": (ox.RdfFormat.TURTLE, "ttl", "text/turtle"),
-    "nt": (ox.RdfFormat.N_TRIPLES, "nt", "application/n-triples"),
-    "jsonld": (ox.RdfFormat.JSON_LD, "jsonld", "application/ld+json"),
-    "trig": (ox.RdfFormat.TRIG, "trig", "application/trig"),
-    "nq": (ox.RdfFormat.N_QUADS, "nq", "application/n-quads"),
-}
-
 
 def context() -> dict:
     """The JSON-LD context of the exports: the project's prefixes (published as ``context.jsonld``)."""
@@ -41,22 +32,49 @@ class Release:
         return ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS)
 
     def serialize(self, fmt: str) -> bytes:
-        """The dataset in one format; triple formats merge the graphs (duplicates removed)."""
-        if fmt == "nq":
-            return self.nquads
-        if fmt == "trig":
-            return ox.serialize(self.quads(), format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
-        lines = sorted({f"{q.subject} {q.predicate} {q.object} .\n" for q in self.quads()})
-        triples = "".join(lines).encode("utf-8")
-        del lines
-        if fmt == "nt":
-            return triples
-        parsed = ox.parse(triples, format=ox.RdfFormat.N_TRIPLES)
-        if fmt == "ttl":
-            return ox.serialize(parsed, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-        if fmt == "jsonld":
-            return _jsonld(parsed)
-        raise ValueError(f"unknown format {fmt!r}")
+        """The dataset in a registered format (see ``iakg.io.formats``)."""
+        return FORMATS.get(fmt).write(self)
+
+    def triples(self) -> bytes:
+        """The graphs merged into sorted N-Triples (duplicates across graphs removed)."""
+        return "".join(sorted({f"{q.subject} {q.predicate} {q.object} .\n" for q in self.quads()})).encode("utf-8")
+
+
+@register("ttl", "ttl", "text/turtle")
+def _turtle(release: Release) -> bytes:
+    parsed = ox.parse(release.triples(), format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(parsed, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+
+
+@register("nt", "nt", "application/n-triples")
+def _ntriples(release: Release) -> bytes:
+    return release.triples()
+
+
+@register("jsonld", "jsonld", "application/ld+json")
+def _jsonld_format(release: Release) -> bytes:
+    return _jsonld(ox.parse(release.triples(), format=ox.RdfFormat.N_TRIPLES))
+
+
+@register("trig", "trig", "application/trig")
+def _trig(release: Release) -> bytes:
+    return ox.serialize(release.quads(), format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+
+
+@register("nq", "nq", "application/n-quads")
+def _nquads(release: Release) -> bytes:
+    return release.nquads
+
+
+def release(store: ox.Store, inferred: bool = False, endpoint: str | None = None) -> Release:
+    """The release of a dataset store (adding the OWL RL closure first if ``inferred`` and not there yet)."""
+    from iakg import RELEASE_DATE, __version__
+
+    if inferred and not any(True for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_INFERRED))):
+        from iakg.rdf.reasoning import materialise
+
+        materialise(store)
+    return build(store, __version__, RELEASE_DATE, inferred, endpoint)
 
 
 def build(store: ox.Store, version: str, issued: str, inferred: bool = False,
@@ -196,11 +214,6 @@ def description(stats: _Stats, content_digest: str, version: str, issued: str,
     if endpoint:
         add(void + "sparqlEndpoint", ox.NamedNode(endpoint))
     return out
-
-
-def serialize(release: Release, fmt: str) -> bytes:
-    """``release`` in one format (see Release.serialize)."""
-    return release.serialize(fmt)
 
 
 def _jsonld(triples) -> bytes:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from iakg import resources
 from iakg.errors import InputError
-from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
 
 #: file extensions we read, by the format registry of pyoxigraph
 SUPPORTED_EXTENSIONS = (".ttl", ".nt", ".nq", ".trig", ".jsonld", ".json", ".rdf", ".owl", ".n3")
@@ -53,34 +51,33 @@ def load_file(store: ox.Store, path: Path | str, graph: str, bulk: bool = False)
         raise InputError(str(path), str(exc)) from None
 
 
-def build_store(extra_files: Iterable[Path | str] = ()) -> ox.Store:
-    """An in-memory store holding the shipped ontology and data, plus any extra files."""
+Inputs = list[tuple[Path, str]]  #: files and the named graph each is loaded into
+Finish = Callable[[ox.Store], None]  #: what to add once the files are in (e.g. a description, a closure)
+
+
+def build_store(inputs: Inputs, finish: Finish | None = None) -> ox.Store:
+    """An in-memory store holding ``inputs``, each file in its named graph."""
     store = ox.Store()
-    load_file(store, resources.ONTOLOGY_FILE, GRAPH_ONTOLOGY)
-    for path in resources.data_files():
-        load_file(store, path, GRAPH_DATA)
-    for path in extra_files:
-        load_file(store, path, GRAPH_EXTRA)
-    add_catalogue(store)
+    for path, graph in inputs:
+        load_file(store, path, graph)
+    if finish is not None:
+        finish(store)
     return store
 
 
-def prepared_store(extra_files: Iterable[Path | str] = (), cache_dir: Path | str = ".iakg-cache",
-                   reason: bool = False) -> ox.Store:
-    """An on-disk store of the shipped graph plus ``extra_files``, built once and reopened read-only after.
+def prepared_store(inputs: Inputs, cache_dir: Path | str, key: str, finish: Finish | None = None) -> ox.Store:
+    """An on-disk store of ``inputs``, built once and reopened read-only after.
 
-    The store lives in ``cache_dir/<key>``, where the key hashes this version of iakg and the name and bytes
-    of every input file, so a changed file (or a new iakg) builds a new store. Building writes beside the
-    target and renames it into place, so an interrupted build is never used.
+    The store lives in ``cache_dir/<digest>``, where the digest hashes ``key`` (the caller's version and
+    options) and the name and bytes of every input file, so a changed file builds a new store. Building
+    writes beside the target and renames it into place, so an interrupted build is never used.
     """
     import hashlib
     import os
     import shutil
 
-    from iakg import __version__
-    files = [resources.ONTOLOGY_FILE, *resources.data_files()] + [Path(f) for f in extra_files]
-    digest = hashlib.sha256(f"{__version__}\0{reason}".encode())
-    for path in files:
+    digest = hashlib.sha256(key.encode())
+    for path, _ in inputs:
         rdf_format(path)
         try:
             digest.update(f"\0{path.name}\0".encode() + path.read_bytes())
@@ -93,19 +90,13 @@ def prepared_store(extra_files: Iterable[Path | str] = (), cache_dir: Path | str
         shutil.rmtree(building, ignore_errors=True)
         store = ox.Store(str(building))
         try:
-            load_file(store, resources.ONTOLOGY_FILE, GRAPH_ONTOLOGY, bulk=True)
-            for path in resources.data_files():
-                load_file(store, path, GRAPH_DATA, bulk=True)
-            for path in extra_files:
-                load_file(store, path, GRAPH_EXTRA, bulk=True)
-            add_catalogue(store)
-            if reason:
-                from iakg.rdf.reasoning import materialise
-
-                materialise(store)
+            for path, graph in inputs:
+                load_file(store, path, graph, bulk=True)
+            if finish is not None:
+                finish(store)
             store.flush()
             del store
-            (building / "READY").write_text(__version__)
+            (building / "READY").write_text(key)
             if target.exists():
                 shutil.rmtree(target)
             os.replace(building, target)
@@ -113,12 +104,3 @@ def prepared_store(extra_files: Iterable[Path | str] = (), cache_dir: Path | str
             shutil.rmtree(building, ignore_errors=True)
             raise
     return ox.Store.read_only(str(target))
-
-
-def add_catalogue(store: ox.Store, endpoint: str | None = None) -> None:
-    """Describe the query catalogue in its own named graph (replacing any earlier description)."""
-    from iakg.catalogue import describe
-
-    graph = ox.NamedNode(GRAPH_CATALOGUE)
-    store.clear_graph(graph)
-    store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in describe(endpoint=endpoint)])

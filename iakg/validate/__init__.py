@@ -1,0 +1,34 @@
+"""Validation: the dataset against the shipped SHACL shapes (SHACL-Core by pyshacl, SHACL-SPARQL in the engine)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+    from iakg.validate.shacl import ValidationReport
+
+
+def validate(store: ox.Store, changed: list[Path] | None = None) -> ValidationReport:
+    """Validate the asserted graphs of ``store`` (ontology, data, extra files).
+
+    With ``changed`` files (already loaded), only the resources they describe are validated, against the
+    whole graph: a targeted check of new or changed data that stays fast on a large graph.
+    """
+    import pyoxigraph as ox
+
+    from iakg.rdf.namespaces import GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
+    from iakg.rdf.safety import offline
+    from iakg.rdf.store import load_file
+    from iakg.validate.shacl import validate_store
+
+    focus = None
+    if changed:
+        scratch = ox.Store()
+        for path in changed:
+            load_file(scratch, path, GRAPH_EXTRA)
+        focus = {q.subject.value for q in scratch if isinstance(q.subject, ox.NamedNode)}
+    with offline():
+        return validate_store(store, [GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_EXTRA], focus)

@@ -1,0 +1,141 @@
+"""What the guidance says: topics, scenarios, ratings, procedures, workflow, diagnoses, pitfalls, FAQ, links.
+
+Each function takes an engine (embedded or remote) and answers from the query catalogue with the typed
+objects of :mod:`iakg.domain.model`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iakg import catalogue
+from iakg.catalogue import run
+from iakg.domain.model import (FAQ, AlternativeOption, Branch, Diagnosis, Link, PatientFact, Pitfall, Procedure,
+                               RadiationLevel, RatedProcedure, Recommendation, Ref, Related, Scenario, Step, Topic)
+from iakg.domain.names import find
+from iakg.rdf.terms import IRI
+
+ScenarioLike = str | Scenario
+RESULT_ORDER = {"negative": 0, "positive": 1, "indeterminate": 2}
+
+
+def scenarios(engine: Any, iri: str | None = None) -> list[Scenario]:
+    """Every clinical scenario (or the one with ``iri``), rated ones first."""
+    params = {} if iri is None else {"scenario": IRI(iri)}
+    return [Scenario(r["scenario"], r["label"], r["topic"], r["topicLabel"], r["ratings"])
+            for r in run(engine, "scenarios", **params)]
+
+
+def scenario(engine: Any, name: ScenarioLike) -> Scenario:
+    """A scenario by IRI, CURIE, local name or a unique (case-insensitive) label match."""
+    if isinstance(name, Scenario):
+        return name
+    return find("scenario", name, lambda iri: scenarios(engine, iri))
+
+
+def topics(engine: Any) -> list[Topic]:
+    """Every topic hub, topic and protocol guide, with its parent."""
+    return [Topic(r["topic"], r["label"], r["kind"], r["parent"], r["scenarios"]) for r in run(engine, "topics")]
+
+
+def recommend(engine: Any, name: ScenarioLike) -> Recommendation:
+    """Rated procedures for a scenario, from most to least appropriate, then by radiation."""
+    target = scenario(engine, name)
+    rows = run(engine, "recommendation", scenario=IRI(target.iri))
+    return Recommendation(target, [_rated(r) for r in rows])
+
+
+def patient_facts(engine: Any) -> list[PatientFact]:
+    """The facts a patient file can state, by key (what ``match`` reads)."""
+    facts: dict[str, PatientFact] = {}
+    for r in run(engine, "patient-facts"):
+        fact = facts.setdefault(r["key"], PatientFact(r["key"], r["fact"], r["label"], r["datatype"], {},
+                                                      r["valueClass"]))
+        if r["value"] is not None:
+            fact.values[r["notation"]] = r["value"]
+    return list(facts.values())
+
+
+def next_steps(engine: Any, name: ScenarioLike, result: str | None = None) -> list[Branch]:
+    """The workflow branches after a study (one per result, or only ``result``), steps in order."""
+    params: dict[str, Any] = {"scenario": IRI(scenario(engine, name).iri)}
+    if result is not None:
+        params["result"] = result
+    branches: dict[str, dict] = {}
+    for r in run(engine, "next-steps", **params):
+        branch = branches.setdefault(r["result"], {"alternatives": r["alternatives"], "steps": {}})
+        step = branch["steps"].setdefault(r["order"], {"row": r, "procedures": []})
+        if r["procedure"] is not None:
+            step["procedures"].append(Ref(r["procedure"], r["procedureLabel"]))
+    return [Branch(result_name, b["alternatives"], tuple(
+                Step(o, s["row"]["stepLabel"], s["row"]["actionLabel"], tuple(s["procedures"]),
+                     s["row"]["intervalMonths"], s["row"]["qualifier"]) for o, s in sorted(b["steps"].items())))
+            for result_name, b in sorted(branches.items(), key=lambda kv: (RESULT_ORDER.get(kv[0], 9), kv[0]))]
+
+
+def alternatives(engine: Any, name: ScenarioLike, contraindication: str | None = None) -> list[AlternativeOption]:
+    """What to order instead when a contraindication rules out a contrast agent, best first."""
+    params: dict[str, Any] = {"scenario": IRI(scenario(engine, name).iri)}
+    if contraindication is not None:
+        params["contraindication"] = catalogue.expand_iri(contraindication, "contraindication")
+    return [AlternativeOption(Ref(r["contraindication"], r["contraindicationLabel"]), r["agentLabel"],
+                              r["preference"], Ref(r["procedure"], r["procedureLabel"]), r["caveat"])
+            for r in run(engine, "contrast-alternatives", **params)]
+
+
+def procedures(engine: Any, iri: str | None = None) -> list[Procedure]:
+    """Every imaging procedure (or the one with ``iri``) with its radiation level, if a source states one."""
+    params = {} if iri is None else {"procedure": IRI(iri)}
+    return [Procedure(r["procedure"], r["label"], _radiation(r)) for r in run(engine, "procedures", **params)]
+
+
+def procedure(engine: Any, name: str | Procedure) -> Procedure:
+    """A procedure by IRI, CURIE, local name or a unique (case-insensitive) label match."""
+    if isinstance(name, Procedure):
+        return name
+    return find("procedure", name, lambda iri: procedures(engine, iri))
+
+
+def diagnoses(engine: Any, name: ScenarioLike) -> list[Diagnosis]:
+    """The diagnoses a scenario's imaging works up, the most common first."""
+    found: dict[str, dict] = {}
+    for r in run(engine, "diagnoses", scenario=IRI(scenario(engine, name).iri)):
+        d = found.setdefault(r["diagnosis"], {"row": r, "sites": []})
+        d["sites"].append(Ref(r["site"], r["siteLabel"]))
+    return [Diagnosis(iri, d["row"]["diagnosisLabel"], d["row"]["mostCommon"], tuple(d["sites"]))
+            for iri, d in found.items()]
+
+
+def pitfalls(engine: Any, name: ScenarioLike) -> list[Pitfall]:
+    """The pitfalls of a scenario in the source's order."""
+    return [Pitfall(r["pitfall"], r["pitfallLabel"], r["order"], r["consequence"])
+            for r in run(engine, "pitfalls", scenario=IRI(scenario(engine, name).iri))]
+
+
+def faq(engine: Any, name: ScenarioLike) -> list[FAQ]:
+    """The questions and answers the source gives for a scenario or its topic."""
+    return [FAQ(r["entry"], r["order"], r["question"], r["answer"])
+            for r in run(engine, "faq", scenario=IRI(scenario(engine, name).iri))]
+
+
+def related(engine: Any, name: ScenarioLike) -> Related:
+    """Topic, ancestor topics (transitively), related topics, protocol guides, and linked scenarios."""
+    target = scenario(engine, name)
+    links = [Link(r["relation"], Ref(r["target"], r["targetLabel"]))
+             for r in run(engine, "related", scenario=IRI(target.iri))]
+    links += [Link(r["relation"], Ref(r["other"], r["otherLabel"]), Ref(r["via"], r["viaLabel"]))
+              for r in run(engine, "cross-topic", scenario=IRI(target.iri))]
+    return Related(target, tuple(links))
+
+
+def _radiation(row: dict[str, Any]) -> RadiationLevel | None:
+    if row.get("radiation") is None:
+        return None
+    return RadiationLevel(row["radiation"], row["radiationRank"], row["doseMinMSv"], row["doseMaxMSv"],
+                          row.get("pediatricMinMSv"), row.get("pediatricMaxMSv"))
+
+
+def _rated(row: dict[str, Any]) -> RatedProcedure:
+    return RatedProcedure(row["procedure"], row["procedureLabel"], row["category"], row["categoryLabel"],
+                          row["categoryRank"], row["disagreement"], _radiation(row), row["condition"],
+                          row["rationale"], row["rating"])

@@ -1,0 +1,45 @@
+"""The shipped dataset as a store: the ontology, the data, extra files, the catalogue's description and,
+when asked, the OWL RL closure, each in its own named graph."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from iakg import __version__, resources
+from iakg.catalogue import describe
+from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
+from iakg.rdf.safety import offline
+from iakg.rdf.store import Inputs, build_store, prepared_store
+
+
+def inputs(extra_files: Iterable[Path | str] = ()) -> Inputs:
+    """The files of the dataset and their named graphs: shipped ontology and data, then ``extra_files``."""
+    return ([(resources.ONTOLOGY_FILE, GRAPH_ONTOLOGY)] + [(p, GRAPH_DATA) for p in resources.data_files()]
+            + [(Path(p), GRAPH_EXTRA) for p in extra_files])
+
+
+def open_store(extra_files: Iterable[Path | str] = (), reason: bool = False,
+               cache_dir: Path | str | None = None) -> ox.Store:
+    """The dataset in an embedded store (in memory, or prepared on disk under ``cache_dir``), offline."""
+
+    def finish(store: ox.Store) -> None:
+        add_catalogue(store)
+        if reason:
+            from iakg.rdf.reasoning import materialise
+
+            materialise(store)
+
+    with offline():
+        if cache_dir is not None:
+            return prepared_store(inputs(extra_files), cache_dir, f"{__version__}\0{reason}", finish)
+        return build_store(inputs(extra_files), finish)
+
+
+def add_catalogue(store: ox.Store, endpoint: str | None = None) -> None:
+    """Describe the query catalogue in its own named graph (replacing any earlier description)."""
+    graph = ox.NamedNode(GRAPH_CATALOGUE)
+    store.clear_graph(graph)
+    store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in describe(endpoint=endpoint)])

@@ -1,0 +1,43 @@
+"""The registry of output formats: each a name, a file extension, a media type and a writer of a release.
+
+A new format is one ``FORMATS.register(...)`` call (see docs/ARCHITECTURE.md); ``iakg export --format``,
+``iakg build`` and the endpoint's content negotiation read their choices from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from iakg.registry import Registry
+
+if TYPE_CHECKING:
+    from iakg.io.export import Release
+
+
+@dataclass(frozen=True)
+class Format:
+    """One way to write the published dataset."""
+
+    name: str
+    extension: str
+    media_type: str
+    write: Callable[[Release], bytes]
+    in_release: bool = True  #: ``iakg build`` writes ``iakg.<extension>`` in this format
+
+
+def _builtins() -> None:
+    import iakg.io.export  # noqa: F401  (registers ttl, nt, jsonld, trig, nq)
+
+
+FORMATS: Registry[Format] = Registry("format", _builtins)
+
+
+def register(name: str, extension: str, media_type: str, in_release: bool = True
+             ) -> Callable[[Callable[[Release], bytes]], Callable[[Release], bytes]]:
+    """Decorator: register ``write`` as format ``name``."""
+    def add(write: Callable[[Release], bytes]) -> Callable[[Release], bytes]:
+        FORMATS.register(name, Format(name, extension, media_type, write, in_release))
+        return write
+    return add

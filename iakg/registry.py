@@ -1,0 +1,72 @@
+"""Registries: one small, explicit table per kind of extension (formats, importers, routes, commands).
+
+The built-in entries register themselves with :meth:`Registry.register` where they are defined, so the core
+keeps no list to edit; a third-party package adds its own through an ``importlib.metadata`` entry-point
+group named ``iakg.<kind>`` whose objects are registered on first use (as rdflib's plugins and datasette's
+hooks work). Command-line choices and help are read from the registries, never written by hand.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+from iakg.errors import UnknownNameError
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """Named entries of one kind, in registration order; ``get`` suggests close names for a typo."""
+
+    def __init__(self, kind: str, loader: Callable[[], object] | None = None):
+        self.kind = kind
+        self._entries: dict[str, T] = {}
+        self._loader = loader  # imports the modules whose entries register themselves
+        self._loaded = False
+
+    def register(self, name: str, entry: T) -> T:
+        """Add ``entry`` under ``name`` (a name registered twice is a programming error)."""
+        if name in self._entries:
+            raise ValueError(f"{self.kind} {name!r} is registered twice")
+        self._entries[name] = entry
+        return entry
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        if self._loader is not None:
+            self._loader()
+        from importlib.metadata import entry_points
+
+        for point in entry_points(group=f"iakg.{self.kind.replace(' ', '_')}s"):
+            if point.name not in self._entries:
+                self.register(point.name, point.load())
+
+    def get(self, name: str) -> T:
+        """The entry called ``name``; an unknown name raises with the close matches."""
+        self._load()
+        try:
+            return self._entries[name]
+        except KeyError:
+            close = difflib.get_close_matches(name, list(self._entries), 5, 0.5) or list(self._entries)
+            raise UnknownNameError(self.kind, name, close) from None
+
+    def names(self) -> list[str]:
+        """Every registered name, in registration order."""
+        self._load()
+        return list(self._entries)
+
+    def __contains__(self, name: object) -> bool:
+        self._load()
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def items(self) -> list[tuple[str, T]]:
+        """Every (name, entry) pair, in registration order."""
+        self._load()
+        return list(self._entries.items())
