@@ -173,7 +173,8 @@ def generate(scale: float, seed: int = 2020):
                 yield f"{rating} {o('ratedProcedure')} {s(f'procedure-{proc}')} ."
                 yield f"{rating} {o('category')} {d(category)} ."
                 yield f'{rating} {o("panelDisagreement")} "{disagreement}"^^{BOOLEAN} .'
-                yield f"{rating} {o('rationale')} {text(f'Synthetic rationale for procedure {proc} in scenario {n}.')} ."
+                why = text(f"Synthetic rationale for procedure {proc} in scenario {n}.")
+                yield f"{rating} {o('rationale')} {why} ."
                 yield f"{rating} {o('ratingAuthority')} {body} ."
                 yield f"{rating} {DERIVED} {doc} ."
             n += 1

@@ -44,7 +44,7 @@ def _rss_mb() -> float:
 
 def _percentiles(samples: list[float]) -> dict:
     ordered = sorted(samples)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]
     return {"p50_ms": round(pick(0.5) * 1000, 3), "p99_ms": round(pick(0.99) * 1000, 3), "n": len(ordered)}
 
 
@@ -143,7 +143,7 @@ def step_latency(data: str, where: str, runs: int) -> dict:
         }
         for name, query in catalogue.catalogue().items():
             bindings = query.example_bindings()
-            out["query:" + name] = _percentiles(_timed(lambda i: graph.query(query.text, bindings), runs))
+            out["query:" + name] = _percentiles(_timed(lambda i, q=query, b=bindings: graph.query(q.text, b), runs))
     finally:
         if endpoint is not None:
             endpoint.stop()
@@ -167,8 +167,8 @@ def step_latency_rdflib(data: str, runs: int) -> dict:
         bindings = {k: rdflib.URIRef(v) if isinstance(v, str) and v.startswith("http") else rdflib.Literal(v)
                     for k, v in query.example_bindings().items()}
         try:
-            out["query:" + name] = _percentiles(_timed(lambda i: list(graph.query(query.text, initBindings=bindings)),
-                                                       max(1, runs // 5)))
+            run = lambda i, q=query, b=bindings: list(graph.query(q.text, initBindings=b))
+            out["query:" + name] = _percentiles(_timed(run, max(1, runs // 5)))
         except Exception:  # e.g. GRAPH needs an rdflib Dataset: no like-for-like baseline
             pass
     return {"latency": out, "rss_mb": _rss_mb()}
@@ -242,7 +242,8 @@ def step_load_test(data: str, clients: int, queries: int) -> dict:
             **_percentiles(samples), "rss_mb": _rss_mb()}
 
 
-STEPS = {"load-test": step_load_test, "load": step_load, "shacl": step_shacl, "owlrl": step_owlrl, "latency": step_latency,
+STEPS = {"load-test": step_load_test, "load": step_load, "shacl": step_shacl, "owlrl": step_owlrl,
+         "latency": step_latency,
          "latency-rdflib": step_latency_rdflib, "export": step_export}
 
 
@@ -363,7 +364,8 @@ def table(result: dict) -> str:
     for r in result["rows"]:
         met = "" if r["met"] is None else ("yes" if r["met"] else "**no**")
         rss = " / ".join("" if v is None else str(v) for v in (r["rss_mb"], r["baseline_rss_mb"])).strip(" /")
-        lines.append(f"| {r['measure']} | {r['scale']} | {r['kg']} | {r['baseline'] if r['baseline'] is not None else '-'}"
+        base = r["baseline"] if r["baseline"] is not None else "-"
+        lines.append(f"| {r['measure']} | {r['scale']} | {r['kg']} | {base}"
                      f" | {r['unit']} | {rss} | {r['budget'] or ''} | {met} |")
     return "\n".join(lines)
 

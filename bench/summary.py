@@ -24,8 +24,8 @@ def main() -> None:
             queries.setdefault((r["scale"], where), []).append((name, r))
             continue
         print(_line(r["measure"], r))
-    for (scale, where), items in queries.items():
-        p50 = lambda item: float(item[1]["kg"].split("/")[0])  # noqa: E731
+    for (_scale, where), items in queries.items():
+        p50 = lambda item: float(item[1]["kg"].split("/")[0])
         listing = [i for i in items if i[0] == "scenarios"]
         others = [i for i in items if i[0] != "scenarios"]
         worst = max(others, key=p50)

@@ -6,12 +6,24 @@
 'CT abdomen and pelvis with IV contrast'
 """
 
-__version__ = "0.2.0"
+__version__ = "0.2.0"  #: the one place the version is written (pyproject reads it; so do the releases)
 RELEASE_DATE = "2026-11-25"  #: dcterms:issued/modified of this version's dataset description
 
 from iakg.api import KnowledgeGraph, load  # noqa: E402
-from iakg.errors import InputError, KGError, UnknownNameError, ValidationError  # noqa: E402
+from iakg.errors import (  # noqa: E402
+                         AmbiguousNameError,
+                         BindingError,
+                         DoseError,
+                         InputError,
+                         KGError,
+                         NetworkAccessError,
+                         ParameterError,
+                         QueryError,
+                         UnknownNameError,
+                         ValidationError,
+)
 from iakg.rdf.terms import IRI  # noqa: E402
 
-__all__ = ["IRI", "InputError", "KGError", "KnowledgeGraph", "UnknownNameError", "ValidationError", "load",
-           "RELEASE_DATE", "__version__"]
+__all__ = ["IRI", "AmbiguousNameError", "BindingError", "DoseError", "InputError", "KGError", "KnowledgeGraph",
+           "NetworkAccessError", "ParameterError", "QueryError", "RELEASE_DATE", "UnknownNameError",
+           "ValidationError", "__version__", "load"]

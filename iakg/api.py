@@ -14,8 +14,22 @@ from typing import TYPE_CHECKING, Any
 from iakg import catalogue
 from iakg.domain import dose, guidance, intervals
 from iakg.domain.guidance import ScenarioLike
-from iakg.domain.model import (FAQ, AlternativeOption, Branch, Diagnosis, DoseEstimate, IntervalAnswer, IntervalRule,
-                               PatientFact, Pitfall, Procedure, Recommendation, Related, Scenario, Topic)
+from iakg.domain.model import (
+    FAQ,
+    AlternativeOption,
+    Branch,
+    Diagnosis,
+    DoseEstimate,
+    IntervalAnswer,
+    IntervalRule,
+    PatientFact,
+    Pitfall,
+    Procedure,
+    Recommendation,
+    Related,
+    Scenario,
+    Topic,
+)
 from iakg.errors import KGError
 from iakg.rdf.engine import LocalEngine, RemoteEngine, Result
 

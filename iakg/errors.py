@@ -43,3 +43,23 @@ class ValidationError(KGError):
     def __init__(self, report):
         self.report = report
         super().__init__(f"{len(report.violations)} SHACL violation(s)")
+
+
+class ParameterError(KGError):
+    """A parameter value is missing, unknown or of the wrong type."""
+
+
+class BindingError(KGError):
+    """A value or variable name cannot be bound, or the query has no WHERE group to bind into."""
+
+
+class QueryError(KGError):
+    """The query text is not valid SPARQL, or the engine refused it."""
+
+
+class NetworkAccessError(KGError):
+    """Something tried to reach a host nobody asked for."""
+
+
+class DoseError(KGError):
+    """A plan's years, interval or population is not usable."""

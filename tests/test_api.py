@@ -38,7 +38,8 @@ def test_next_steps(graph):
 def test_alternatives(graph):
     options = graph.alternatives(PNET, "iakgd:ci-iodinated-contrast-allergy")
     assert [(a.preference, a.procedure.iri, a.caveat) for a in options] == [
-        (1, d("mri-abdomen-pelvis-without-and-with-iv-contrast"), "gadolinium-based contrast only if renal function permits"),
+        (1, d("mri-abdomen-pelvis-without-and-with-iv-contrast"),
+         "gadolinium-based contrast only if renal function permits"),
         (2, d("mri-abdomen-pelvis-without-iv-contrast"), "less sensitive for hypervascular lesions")]
 
 

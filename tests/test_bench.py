@@ -9,7 +9,7 @@ from conftest import ROOT
 import iakg
 
 sys.path.insert(0, str(ROOT / "bench"))
-from generate import write  # noqa: E402
+from generate import write
 
 
 def test_synthetic_catalogue_conforms_and_answers(tmp_path):

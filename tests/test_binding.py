@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import PNET
 
 import iakg
-from conftest import PNET
-from iakg.catalogue.binding import BindingError, bind_values
 from iakg.catalogue import ParameterError, catalogue
+from iakg.catalogue.binding import BindingError, bind_values
 
 HOSTILE = ['"} ; DROP ALL ; SELECT * WHERE { ?s ?p ?o', "> } UNION { ?s ?p ?o", "x' . } #", "\\\" ) }"]
 

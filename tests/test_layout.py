@@ -7,8 +7,7 @@ import re
 import pytest
 
 import iakg
-from iakg import catalogue
-from iakg import resources
+from iakg import catalogue, resources
 from iakg.rdf.namespaces import PREFIXES
 
 
@@ -27,6 +26,29 @@ def test_shipped_files_are_found():
     assert len(resources.query_files()) >= 16
 
 
-def test_version_is_one_value():
-    text = (resources.ROOT / "pyproject.toml").read_text() if (resources.ROOT / "pyproject.toml").exists() else ""
-    assert not text or f'version = "{iakg.__version__}"' in text
+def test_version_is_written_once():
+    """pyproject reads the version from the package; the installed metadata and the release agree with it."""
+    from importlib.metadata import version
+
+    pyproject = resources.ROOT / "pyproject.toml"
+    if pyproject.exists():
+        text = pyproject.read_text()
+        assert 'dynamic = ["version"]' in text and 'path = "iakg/__init__.py"' in text
+        assert not re.search(r"^version\s*=", text, re.M)
+    assert version("imaging-appropriateness-kg") == iakg.__version__
+
+
+def test_release_version_comes_from_the_package(graph):
+    """The release's description and the ontology header carry the package's version, nothing else."""
+    nquads = graph.release().nquads.decode()
+    description = [line for line in nquads.splitlines() if line.startswith("<https://w3id.org/iakg/dataset> ")]
+    assert f'<https://w3id.org/iakg/dataset> <http://www.w3.org/2002/07/owl#versionInfo> "{iakg.__version__}"' \
+        in "\n".join(description)
+    assert (f"<https://w3id.org/iakg/dataset> <http://www.w3.org/2002/07/owl#versionIRI> "
+            f"<https://w3id.org/iakg/dataset/{iakg.__version__}>") in "\n".join(description)
+    header = [line for line in nquads.splitlines() if line.startswith("<https://w3id.org/iakg/ontology> <http://www.w3.org/2002/07/owl#version")]
+    assert sorted(header) == sorted([
+        f'<https://w3id.org/iakg/ontology> <http://www.w3.org/2002/07/owl#versionIRI> '
+        f'<https://w3id.org/iakg/ontology/{iakg.__version__}> <https://w3id.org/iakg/graph/ontology> .',
+        f'<https://w3id.org/iakg/ontology> <http://www.w3.org/2002/07/owl#versionInfo> '
+        f'"{iakg.__version__}" <https://w3id.org/iakg/graph/ontology> .'])

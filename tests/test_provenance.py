@@ -6,9 +6,9 @@ import re
 
 import pytest
 import rdflib
+from conftest import SOURCE, TERMINOLOGY
 from rdflib.namespace import RDF, SKOS
 
-from conftest import SOURCE, TERMINOLOGY
 from iakg import resources
 from iakg.rdf.namespaces import IAKG, PROV
 

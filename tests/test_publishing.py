@@ -16,13 +16,13 @@ import urllib.request
 import pyoxigraph as ox
 import pytest
 import rdflib
-from rdflib.compare import isomorphic
 from conftest import FIXTURES, ROOT
+from rdflib.compare import isomorphic
 
 import iakg
 from iakg import catalogue
-from iakg.io.formats import FORMATS
 from iakg.io.export import digest as export_digest
+from iakg.io.formats import FORMATS
 from iakg.serve.gateway import Endpoint, forbidden_keyword, free_port, oxigraph_executable
 
 BROKEN = FIXTURES / "broken" / "AppropriatenessRatingShape.ttl"
@@ -122,7 +122,7 @@ def test_content_digest_changes_with_the_content(graph):
     from iakg.io.export import digest
 
     both = iakg.load([FIXTURES / "second-topic.ttl"])
-    content = lambda g: [q for q in g.release_quads() if "description" not in str(q.graph_name)]  # noqa: E731
+    content = lambda g: [q for q in g.release_quads() if "description" not in str(q.graph_name)]
     assert digest(content(graph)) == digest(content(iakg.load())) != digest(content(both))
 
 

@@ -11,10 +11,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 import iakg
-from conftest import FIXTURES
 from iakg import catalogue
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PNET = "pnet-post-resection-surveillance"
 

@@ -17,8 +17,8 @@ import pytest
 from conftest import FIXTURES, ROOT
 
 import iakg
-import iakg.catalogue.binding
 import iakg.catalogue
+import iakg.catalogue.binding
 from iakg.rdf.namespaces import GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
 from iakg.serve.gateway import Endpoint
 
@@ -167,7 +167,7 @@ def test_service_in_a_query_does_not_reach_out(listener, tmp_path):
     query.write_text(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/sparql> {{ ?s ?p ?o }} }}")
     out = cli("query", str(query))
     assert out.returncode != 0 and "Traceback" not in out.stderr
-    with pytest.raises(Exception):
+    with pytest.raises(iakg.KGError):
         iakg.load().query(query.read_text()).rows()
     time.sleep(0.3)
     assert listener.connections == 0
@@ -190,9 +190,7 @@ def test_owl_imports_and_remote_context_are_never_fetched(listener, tmp_path):
 def test_the_library_is_offline_while_it_works_and_only_then(listener, monkeypatch):
     import urllib.request
 
-    from iakg.rdf import safety
-
-    from iakg.rdf import store
+    from iakg.rdf import safety, store
     url = f"http://127.0.0.1:{listener.port}/x.ttl"
 
     def fetching_load_file(*args, **kwargs):  # anything iakg.load runs that tries to fetch

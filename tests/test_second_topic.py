@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import FIXTURES, d
 
 import iakg
-from conftest import FIXTURES, d
 
 FIXTURE = FIXTURES / "second-topic.ttl"
 FX = "https://example.org/fixture/"

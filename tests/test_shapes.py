@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import rdflib
+from conftest import FIXTURES
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
 import iakg
-from conftest import FIXTURES
 from iakg import resources
 from iakg.rdf.namespaces import IAKG, PREFIXES
 from iakg.validate.shacl import shapes_graph

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from iakg import resources
-from iakg.errors import KGError, UnknownNameError
+from iakg.errors import KGError, ParameterError, UnknownNameError
 from iakg.rdf.namespaces import IAKG, PREFIXES, QUERY, RDF, RDFS, SCHEMA, SH, XSD
 from iakg.rdf.terms import IRI
 
@@ -19,8 +19,6 @@ _HEADER = re.compile(r"^#\s*(title|description|param|example):\s*(.*)$")
 _IRI_OK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
 
 
-class ParameterError(KGError):
-    """A parameter value is missing, unknown or of the wrong type."""
 
 
 @dataclass(frozen=True)
@@ -142,7 +140,7 @@ def describe(queries: list[CatalogueQuery] | None = None, endpoint: str | None =
         return ox.NamedNode(iri)
 
     triples = []
-    add = lambda s, p, o: triples.append(ox.Triple(s, node(p), o))  # noqa: E731
+    add = lambda s, p, o: triples.append(ox.Triple(s, node(p), o))
     for query in queries if queries is not None else catalogue().values():
         subject = node(QUERY + query.name)
         add(subject, RDF + "type", node(SH + "SPARQLExecutable"))

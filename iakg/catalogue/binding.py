@@ -14,7 +14,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from iakg.errors import KGError
+from iakg.errors import BindingError
 from iakg.rdf.namespaces import XSD
 from iakg.rdf.terms import IRI
 
@@ -22,8 +22,6 @@ _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
 
 
-class BindingError(KGError):
-    """A value or variable name cannot be bound, or the query has no WHERE group to bind into."""
 
 
 def to_term(value: Any) -> ox.NamedNode | ox.Literal:

@@ -9,13 +9,11 @@ from typing import Any
 from iakg.domain.guidance import procedure as find_procedure
 from iakg.domain.guidance import recommend
 from iakg.domain.model import DoseEstimate, Procedure, Ref
-from iakg.errors import KGError
+from iakg.errors import DoseError
 
 POPULATIONS = ("adult", "pediatric")
 
 
-class DoseError(KGError):
-    """A plan's years, interval or population is not usable."""
 
 
 def parse_every(value: Any) -> tuple[Decimal, Decimal]:

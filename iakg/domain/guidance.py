@@ -10,8 +10,24 @@ from typing import Any
 
 from iakg import catalogue
 from iakg.catalogue import run
-from iakg.domain.model import (FAQ, AlternativeOption, Branch, Diagnosis, Link, PatientFact, Pitfall, Procedure,
-                               RadiationLevel, RatedProcedure, Recommendation, Ref, Related, Scenario, Step, Topic)
+from iakg.domain.model import (
+    FAQ,
+    AlternativeOption,
+    Branch,
+    Diagnosis,
+    Link,
+    PatientFact,
+    Pitfall,
+    Procedure,
+    RadiationLevel,
+    RatedProcedure,
+    Recommendation,
+    Ref,
+    Related,
+    Scenario,
+    Step,
+    Topic,
+)
 from iakg.domain.names import find
 from iakg.rdf.terms import IRI
 

@@ -21,7 +21,6 @@ from iakg.domain.model import AlternativeOption, Branch, IntervalAnswer, Recomme
 from iakg.rdf.namespaces import IAKG
 from iakg.rdf.terms import IRI
 
-
 APPLICABLE, EXCLUDED, NOT_APPLICABLE, UNDETERMINED = "applicable", "excluded", "not applicable", "undetermined"
 
 
@@ -183,7 +182,8 @@ def _plan(engine: Any, scenario_iri: str, stated: dict[str, Any], facts) -> Plan
     ruled_out = {c.procedure.iri for c in contraindicated}
     alternatives = []
     for option in guidance.alternatives(engine, scenario):
-        if option.contraindication.iri in active and option.procedure.iri not in {a.procedure.iri for a in alternatives}:
+        listed = {a.procedure.iri for a in alternatives}
+        if option.contraindication.iri in active and option.procedure.iri not in listed:
             alternatives.append(option)
     alternatives.sort(key=lambda a: a.preference)
 

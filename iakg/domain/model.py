@@ -269,7 +269,8 @@ class DoseEstimate:
     @property
     def studies(self) -> str:
         """How many studies the plan holds, e.g. ``5`` or ``5-10``."""
-        return str(self.studies_min) if self.studies_min == self.studies_max else f"{self.studies_min}-{self.studies_max}"
+        low, high = self.studies_min, self.studies_max
+        return str(low) if low == high else f"{low}-{high}"
 
     @property
     def total_range(self) -> str:

@@ -6,8 +6,8 @@ import difflib
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from iakg.rdf.namespaces import IAKGD, PREFIXES
 from iakg.errors import AmbiguousNameError, UnknownNameError
+from iakg.rdf.namespaces import IAKGD, PREFIXES
 
 T = TypeVar("T")
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from iakg.errors import InputError, KGError, UnknownNameError
 from iakg.domain.model import PatientFact
+from iakg.errors import InputError, KGError, UnknownNameError
 from iakg.rdf.namespaces import IAKG, PATIENT_CONTEXT_IRI, RDFS, XSD
 
 _INFORMATIVE = {"label": RDFS + "label", "note": RDFS + "comment"}

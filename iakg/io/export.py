@@ -13,8 +13,22 @@ import pyoxigraph as ox
 
 from iakg import resources
 from iakg.io.formats import FORMATS, register
-from iakg.rdf.namespaces import (DATASET_IRI, DCAT, DCTERMS, GRAPH_DESCRIPTION, GRAPH_INFERRED, GRAPH_SHAPES, IAKG, IAKGD,
-                         ONTOLOGY_IRI, OWL, PREFIXES, RDF, XSD)
+from iakg.rdf.namespaces import (
+    DATASET_IRI,
+    DCAT,
+    DCTERMS,
+    GRAPH_DESCRIPTION,
+    GRAPH_INFERRED,
+    GRAPH_SHAPES,
+    IAKG,
+    IAKGD,
+    ONTOLOGY_IRI,
+    OWL,
+    PREFIXES,
+    RDF,
+    XSD,
+)
+
 
 def context() -> dict:
     """The JSON-LD context of the exports: the project's prefixes (published as ``context.jsonld``)."""
@@ -192,6 +206,7 @@ def description(stats: _Stats, content_digest: str, version: str, issued: str,
         "workflow, surveillance intervals, contraindications, provenance) as RDF, with its OWL ontology, SHACL "
         "shapes and SPARQL query catalogue.", language="en"))
     add(OWL + "versionInfo", ox.Literal(version))
+    add(OWL + "versionIRI", ox.NamedNode(f"{DATASET_IRI}/{version}"))
     add(DCAT + "version", ox.Literal(version))
     add(DCTERMS + "issued", ox.Literal(issued, datatype=ox.NamedNode(XSD + "date")))
     add(DCTERMS + "modified", ox.Literal(issued, datatype=ox.NamedNode(XSD + "date")))

@@ -39,7 +39,8 @@ def publish(graph, store_url: str, graph_iri: str, query_url: str | None = None,
 
 
 def _query_url(store_url: str) -> str:
-    """The query endpoint beside a Graph Store endpoint (``…/store`` → ``…/query``, as Oxigraph and Fuseki name them)."""
+    """The query endpoint beside a Graph Store endpoint (``…/store`` → ``…/query``, as Oxigraph and Fuseki name
+    them)."""
     base, sep, _ = store_url.rstrip("/").rpartition("/")
     if not sep:
         raise KGError(f"cannot guess the query endpoint of {store_url}; give --query-endpoint")

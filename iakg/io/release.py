@@ -17,7 +17,8 @@ def build(graph, out: Path) -> list[tuple[str, int]]:
     from iakg.domain.patient import context as patient_context
 
     release = graph.release()
-    files: dict[str, bytes] = {f"iakg.{fmt.extension}": fmt.write(release) for _, fmt in FORMATS.items() if fmt.in_release}
+    files: dict[str, bytes] = {f"iakg.{fmt.extension}": fmt.write(release)
+                               for _, fmt in FORMATS.items() if fmt.in_release}
     files["context.jsonld"] = _json(context())
     files["patient-context.jsonld"] = _json(patient_context(graph.patient_facts()))
     description = b"".join(line + b"\n" for line in release.nquads.splitlines() if line.endswith(b"/description> ."))

@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from iakg.rdf.engine import Result
 from iakg.domain.model import Recommendation, to_dict
+from iakg.rdf.engine import Result
 from iakg.rdf.terms import IRI, to_n3
 
 FORMATS = ("table", "json", "csv", "tsv")
@@ -20,7 +20,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A plain-text table with aligned columns."""
     cells = [[_cell(v) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()  # noqa: E731
+    line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
     out = [line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells]
     return "\n".join(out)
 

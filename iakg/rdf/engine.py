@@ -14,14 +14,12 @@ from typing import Any
 import pyoxigraph as ox
 
 from iakg.catalogue.binding import bind_values
-from iakg.errors import KGError
+from iakg.errors import QueryError
 from iakg.rdf.terms import to_python
 
 Term = dict[str, str]  # a SPARQL 1.1 Query Results JSON term
 
 
-class QueryError(KGError):
-    """The query text is not valid SPARQL, or the engine refused it."""
 
 
 @dataclass

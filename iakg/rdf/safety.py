@@ -19,7 +19,7 @@ import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from iakg.errors import KGError
+from iakg.errors import NetworkAccessError
 
 _allowed: set[str] = set()
 _installed = False
@@ -27,8 +27,6 @@ _everywhere = False  # set by forbid_network (the CLI): the guard holds outside 
 _offline = contextvars.ContextVar("kg_offline", default=False)
 
 
-class NetworkAccessError(KGError):
-    """Something tried to reach a host nobody asked for."""
 
 
 def allow(url: str | None) -> None:

@@ -240,7 +240,7 @@ class _Handler(BaseHTTPRequestHandler):
             message = exc.read(2000).decode("utf-8", "replace")
             status = exc.code if exc.code < 500 or "timeout" not in message.lower() else 503
             return self._error(status, message or exc.reason)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             return self._error(503, f"query exceeded the time cap of {self.server.timeout_s} s")
         except OSError as exc:
             return self._error(502, f"engine unavailable: {exc}")

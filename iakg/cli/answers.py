@@ -1,0 +1,158 @@
+"""The typed answering commands: each asks the API one question and hands the answer to ``present``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from iakg.cli.registry import Answer, answer
+from iakg.errors import KGError
+
+
+def _patient(p: argparse.ArgumentParser) -> None:
+    p.add_argument("patient", type=Path, help="patient JSON file (see docs/patient-files.md)")
+
+
+@answer("recommend", "rated procedures for a scenario, most appropriate first", scenario=True)
+def _recommend(g: Any, args: argparse.Namespace) -> Answer:
+    from iakg.present.text import RECOMMENDATION_HEADERS, recommendation_rows, recommendation_text
+
+    result = g.recommend(args.scenario)
+    return result, RECOMMENDATION_HEADERS, recommendation_rows(result), recommendation_text(result)
+
+
+@answer("match", "which scenario applies to a patient, and the plan for it", configure=_patient)
+def _match(g: Any, args: argparse.Namespace) -> Answer:
+    from iakg.present.text import MATCH_HEADERS, match_rows, match_text
+
+    result = g.match(args.patient)
+    return result, MATCH_HEADERS, match_rows(result), match_text(result)
+
+
+@answer("scenarios", "list the clinical scenarios")
+def _scenarios(g: Any, args: argparse.Namespace) -> Answer:
+    items = g.scenarios()
+    return items, ("scenario", "label", "topic", "ratings"), [(s.iri, s.label, s.topic, s.ratings) for s in items], None
+
+
+@answer("topics", "list topic hubs, topics and protocol guides")
+def _topics(g: Any, args: argparse.Namespace) -> Answer:
+    items = g.topics()
+    return items, ("topic", "kind", "label", "parent", "scenarios"), [
+        (t.iri, t.kind, t.label, t.parent, t.scenarios) for t in items], None
+
+
+def _facts_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--context", action="store_true", help="print the JSON-LD context of patient files")
+
+
+@answer("facts", "list the facts a patient file can state", configure=_facts_options)
+def _facts(g: Any, args: argparse.Namespace) -> Answer:
+    from iakg.domain.patient import context
+
+    items = g.patient_facts()
+    if args.context:
+        return context(items), ("key", "iri"), [(f.key, f.iri) for f in items], None
+    return items, ("key", "label", "values"), [
+        (f.key, f.label, " | ".join(f.values) if f.values else f.datatype.rsplit("#", 1)[-1]) for f in items], None
+
+
+@answer("procedures", "list imaging procedures with their radiation levels")
+def _procedures(g: Any, args: argparse.Namespace) -> Answer:
+    items = g.procedures()
+    return items, ("procedure", "label", "radiation", "adult_dose"), [
+        (p.iri, p.label, p.radiation.symbol if p.radiation else None,
+         p.radiation.dose_range if p.radiation else None) for p in items], None
+
+
+def _result_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--result", help="only this result (e.g. negative, positive, indeterminate)")
+
+
+@answer("next-steps", "what to do after a study, per result", scenario=True, configure=_result_option)
+def _next_steps(g: Any, args: argparse.Namespace) -> Answer:
+    items = g.next_steps(args.scenario, args.result)
+    return items, ("result", "order", "step", "procedures", "interval_months", "alternatives"), [
+        (b.result, s.order, s.label, " | ".join(p.label for p in s.procedures), s.interval_months, b.alternatives)
+        for b in items for s in b.steps], None
+
+
+def _contraindication_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--contraindication", help="only this contraindication (IRI or CURIE)")
+
+
+@answer("alternatives", "what to order when a contrast agent is contraindicated", scenario=True,
+        configure=_contraindication_option)
+def _alternatives(g: Any, args: argparse.Namespace) -> Answer:
+    items = g.alternatives(args.scenario, args.contraindication)
+    return items, ("contraindication", "preference", "procedure", "label", "caveat"), [
+        (a.contraindication.label, a.preference, a.procedure.iri, a.procedure.label, a.caveat) for a in items], None
+
+
+def _interval_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--grade", help="tumour grade notation, e.g. G1")
+    p.add_argument("--stage", help="stage group notation, e.g. early")
+
+
+@answer("interval", "surveillance interval for a tumour grade and stage group", scenario=True,
+        configure=_interval_options)
+def _interval(g: Any, args: argparse.Namespace) -> Answer:
+    result = g.surveillance_interval(args.scenario, args.grade, args.stage)
+    rows = [(m.every, m.label, " ".join(m.grades), " ".join(m.stages)) for m in result.matches]
+    text = None
+    if not result.matches:
+        text = ("cannot decide; also state: " + ", ".join(result.missing) if result.missing
+                else "no surveillance interval of this scenario applies")
+    return result, ("every", "interval", "grades", "stages"), rows, text
+
+
+def _dose_options(p: argparse.ArgumentParser) -> None:
+    from iakg.domain.dose import POPULATIONS
+
+    p.add_argument("procedure", nargs="?", help="procedure IRI, local name or unique part of its label")
+    p.add_argument("--scenario", help="compare every rated option of this scenario instead")
+    p.add_argument("--years", required=True, help="length of the plan in years")
+    p.add_argument("--every", required=True, metavar="MONTHS", help="interval in months, e.g. 12 or 6-12")
+    p.add_argument("--population", choices=list(POPULATIONS), default="adult")
+
+
+@answer("dose", "cumulative radiation dose of a surveillance plan", configure=_dose_options)
+def _dose(g: Any, args: argparse.Namespace) -> Answer:
+    if bool(args.procedure) == bool(args.scenario):
+        raise KGError("give a procedure, or --scenario to compare a scenario's rated options")
+    if args.scenario:
+        items = g.compare_radiation(args.scenario, args.years, args.every, args.population)
+    else:
+        items = [g.cumulative_dose(args.procedure, args.years, args.every, args.population)]
+    return items, ("procedure", "label", "radiation", "studies", "cumulative_dose"), [
+        (e.procedure.iri, e.procedure.label, e.radiation.symbol if e.radiation else "not stated", e.studies,
+         e.total_range) for e in items], None
+
+
+@answer("diagnoses", "what a scenario's imaging looks for", scenario=True)
+def _diagnoses(g: Any, args: argparse.Namespace) -> Answer:
+    items = g.diagnoses(args.scenario)
+    return items, ("diagnosis", "label", "most_common", "sites"), [
+        (d.iri, d.label, d.most_common, " | ".join(s.label for s in d.sites)) for d in items], None
+
+
+@answer("pitfalls", "pitfalls of a scenario", scenario=True)
+def _pitfalls(g: Any, args: argparse.Namespace) -> Answer:
+    items = g.pitfalls(args.scenario)
+    return items, ("order", "pitfall", "consequence"), [(p.order, p.label, p.consequence) for p in items], None
+
+
+@answer("faq", "questions and answers for a scenario", scenario=True)
+def _faq(g: Any, args: argparse.Namespace) -> Answer:
+    items = g.faq(args.scenario)
+    text = "\n\n".join(f"{f.order}. {f.question}\n   {f.answer}" for f in items)
+    return items, ("order", "question", "answer"), [(f.order, f.question, f.answer) for f in items], text
+
+
+@answer("related", "topics, guides and scenarios linked to a scenario", scenario=True)
+def _related(g: Any, args: argparse.Namespace) -> Answer:
+    result = g.related(args.scenario)
+    return result, ("relation", "target", "label", "via"), [
+        (link.relation, link.target.iri, link.target.label, link.via.label if link.via else None)
+        for link in result.links], None

@@ -1,0 +1,123 @@
+"""``iakg validate``, ``export``, ``build``, ``serve`` and ``publish``: the graph checked, written and served."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from iakg.cli.registry import command, data_option
+from iakg.errors import ValidationError
+
+
+def _validate_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="*", type=Path, help="extra RDF files merged with the shipped graph")
+    p.add_argument("--changed", action="append", default=[], type=Path, metavar="FILE",
+                   help="validate only the resources FILE describes (it is merged too): a targeted check of "
+                        "new or changed data, fast on a large graph (repeatable)")
+
+
+@command("validate", "validate the graph (plus FILES) against the SHACL shapes", _validate_options)
+def _validate(args: argparse.Namespace) -> int:
+    from iakg.api import load
+
+    report = load([*args.files, *args.changed]).validate(changed=args.changed)
+    if report.conforms:
+        print("conforms: the graph satisfies every shape" + (f" ({len(args.files)} extra file(s) merged)"
+                                                            if args.files else ""))
+        return 0
+    for violation in report.violations:
+        print(violation)
+    print(f"{len(report.violations)} violation(s)", file=sys.stderr)
+    return 1
+
+
+def checked(args: argparse.Namespace) -> Any:
+    """The embedded graph, refused (exit 1 with the listing) if it breaks the shapes, unless --force."""
+    from iakg.api import load
+
+    graph = load(args.data)
+    if not getattr(args, "force", False):
+        report = graph.validate()
+        if not report.conforms:
+            for violation in report.violations:
+                print(violation, file=sys.stderr)
+            print("iakg: the graph breaks the shapes; nothing was written or served"
+                  + (" (--force overrides)" if hasattr(args, "force") else ""), file=sys.stderr)
+            raise ValidationError(report)
+    return graph
+
+
+def _force_option(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--force", action="store_true", help=f"{what} even if the graph breaks the shapes")
+    data_option(p)
+
+
+def _export_options(p: argparse.ArgumentParser) -> None:
+    from iakg.io.formats import FORMATS
+
+    p.add_argument("--format", choices=FORMATS.names(), default="ttl")
+    p.add_argument("--out", type=Path, help="output file (written atomically); default: standard output")
+    p.add_argument("--inferred", action="store_true", help="include the OWL RL closure (its own named graph)")
+    _force_option(p, "export")
+
+
+@command("export", "write the dataset (validated) in one of the registered formats", _export_options)
+def _export(args: argparse.Namespace) -> int:
+    from iakg.io.atomic import write_bytes
+
+    data = checked(args).export(args.format, inferred=args.inferred)
+    if args.out:
+        write_bytes(args.out, data)
+        print(f"wrote {args.out} ({len(data)} bytes)", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def _build_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=Path("dist"), help="release folder (default: dist)")
+    _force_option(p, "build")
+
+
+@command("build", "write a release folder: every export, contexts, shapes, queries, checksums", _build_options)
+def _build(args: argparse.Namespace) -> int:
+    from iakg.io.release import build
+
+    for name, size in build(checked(args), args.out):
+        print(f"{size:>10}  {args.out / name}")
+    return 0
+
+
+def _serve_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=7878, help="port (default: 7878; 0 picks a free one)")
+    p.add_argument("--timeout-s", type=float, default=10.0, help="query time cap in seconds (default: 10)")
+    p.add_argument("--max-result-bytes", type=int, default=10_000_000, help="result size cap (default: 10 MB)")
+    data_option(p)
+
+
+@command("serve", "serve the validated graph read-only over the SPARQL 1.1 Protocol", _serve_options)
+def _serve(args: argparse.Namespace) -> int:
+    from iakg.serve.gateway import serve
+
+    serve(checked(args), args.host, args.port, args.timeout_s, args.max_result_bytes)
+    return 0
+
+
+def _publish_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--endpoint", required=True, metavar="URL",
+                   help="Graph Store Protocol URL, e.g. http://host:7878/store")
+    p.add_argument("--query-endpoint", metavar="URL", help="SPARQL query URL to count back (default: .../query)")
+    p.add_argument("--graph", default="https://w3id.org/iakg/dataset", help="named graph to replace")
+    _force_option(p, "publish")
+
+
+@command("publish", "load the release into a SPARQL 1.1 Graph Store Protocol endpoint", _publish_options)
+def _publish(args: argparse.Namespace) -> int:
+    from iakg.io.publish import publish
+
+    sent, counted = publish(checked(args), args.endpoint, args.graph, args.query_endpoint)
+    print(f"sent {sent} triples to <{args.graph}> at {args.endpoint}; counted back {counted}")
+    return 0 if sent == counted else 1

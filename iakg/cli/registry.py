@@ -1,0 +1,109 @@
+"""The command registry: each ``iakg`` command is a name, a help line, its arguments and a function.
+
+Commands register themselves with :func:`command` (or :func:`answer` for the typed answering commands);
+the parser, its choices and its help are built from the registry. Third parties add commands through the
+``iakg.commands`` entry-point group (an object with the fields of :class:`Command`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from iakg.registry import Registry
+
+Configure = Callable[[argparse.ArgumentParser], None]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command of the ``iakg`` program."""
+
+    name: str
+    help: str
+    run: Callable[[argparse.Namespace], int]
+    configure: Configure | None = None
+    graph_options: bool = False  #: takes --data, --reason, --cache-dir, --endpoint and --format
+
+
+def _builtins() -> None:
+    from iakg.cli import answers, publishing, sparql  # noqa: F401  (their commands register themselves)
+
+
+COMMANDS: Registry[Command] = Registry("command", _builtins)
+
+
+def command(name: str, help: str, configure: Configure | None = None, graph_options: bool = False
+            ) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
+    """Decorator: register ``run(args) -> exit code`` as command ``name``."""
+    def add(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        COMMANDS.register(name, Command(name, help, run, configure, graph_options))
+        return run
+    return add
+
+
+#: What a typed answering command returns: the answer object, table headers, rows and optional prose.
+Answer = tuple[Any, Sequence[str], Sequence[Sequence[Any]], str | None]
+
+
+def answer(name: str, help: str, scenario: bool = False, configure: Configure | None = None
+           ) -> Callable[[Callable[[Any, argparse.Namespace], Answer]], Callable[[Any, argparse.Namespace], Answer]]:
+    """Decorator: register a typed answering command ``fn(graph, args) -> Answer`` printed in ``--format``."""
+    def setup(parser: argparse.ArgumentParser) -> None:
+        if scenario:
+            parser.add_argument("scenario", help="scenario IRI, CURIE, local name or a unique part of its label")
+        if configure is not None:
+            configure(parser)
+
+    def add(fn: Callable[[Any, argparse.Namespace], Answer]) -> Callable[[Any, argparse.Namespace], Answer]:
+        def run(args: argparse.Namespace) -> int:
+            from iakg.present.text import render
+
+            result, headers, rows, text = fn(graph(args), args)
+            print(render(args.format, result, headers, rows, text))
+            return 0
+
+        COMMANDS.register(name, Command(name, help, run, setup, graph_options=True))
+        return fn
+    return add
+
+
+def graph_options() -> argparse.ArgumentParser:
+    """The options every answering command shares: where the graph comes from and the output format."""
+    from iakg.present.text import FORMATS
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", action="append", default=[], metavar="FILE",
+                        help="extra RDF file merged with the shipped graph (repeatable)")
+    common.add_argument("--reason", action="store_true",
+                        help="add the OWL RL closure (kept in its own named graph) before answering")
+    common.add_argument("--cache-dir", metavar="DIR", default=os.environ.get("IAKG_CACHE_DIR"),
+                        help="keep a prepared on-disk store here, keyed by the input files' hash "
+                             "(default: $IAKG_CACHE_DIR; none)")
+    common.add_argument("--endpoint", metavar="URL",
+                        help="answer from this SPARQL 1.1 endpoint instead of the embedded graph")
+    common.add_argument("--format", choices=list(FORMATS), default="table",
+                        help="output format (default: table)")
+    return common
+
+
+def data_option(parser: argparse.ArgumentParser) -> None:
+    """``--data FILE`` (repeatable) for the commands that publish the embedded graph."""
+    parser.add_argument("--data", action="append", default=[], metavar="FILE", type=Path,
+                        help="extra RDF file to merge (repeatable)")
+
+
+def graph(args: argparse.Namespace) -> Any:
+    """The graph a command answers from: an endpoint, or the embedded store."""
+    from iakg.api import KnowledgeGraph, load
+    from iakg.errors import KGError
+
+    if args.endpoint:
+        if args.data or args.reason:
+            raise KGError("--data and --reason apply to the embedded graph, not to --endpoint")
+        return KnowledgeGraph.remote(args.endpoint)
+    return load(args.data, reason=args.reason, cache_dir=args.cache_dir)

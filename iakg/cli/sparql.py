@@ -1,0 +1,67 @@
+"""``iakg query`` and ``iakg queries``: SPARQL files and the query catalogue from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from iakg.cli.registry import command, graph
+from iakg.errors import KGError
+
+
+def _query_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("query", help="path to a .rq file, or the name of a catalogue query (see 'iakg queries')")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="bind a parameter (repeatable); IRIs may be prefixed names such as iakgd:x")
+
+
+@command("query", "run a SPARQL file or a catalogue query", _query_options, graph_options=True)
+def _query(args: argparse.Namespace) -> int:
+    from iakg import catalogue
+    from iakg.present.text import RESULT_FORMATS
+
+    values = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise catalogue.ParameterError(f"--param {item!r}: expected NAME=VALUE")
+        values[name] = value
+    path = Path(args.query)
+    if path.suffix == ".rq" or path.exists():
+        try:
+            query = catalogue.parse_query_file(path)
+        except OSError as exc:
+            raise KGError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        declared = {p.name for p in query.parameters}
+        bindings = query.bind(values) if declared else {
+            k: catalogue.Parameter(k, "iri" if ":" in v else "string", "").convert(v) for k, v in values.items()}
+    else:
+        query = catalogue.get(args.query)
+        bindings = query.bind(values)
+    result = graph(args).query(query.text, bindings)
+    sys.stdout.write(RESULT_FORMATS[args.format](result).rstrip("\n") + "\n")
+    return 0
+
+
+def _queries_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=["table", "json"], default="table")
+
+
+@command("queries", "list the query catalogue", _queries_options)
+def _queries(args: argparse.Namespace) -> int:
+    from iakg import catalogue
+    from iakg.present.text import table
+
+    queries = catalogue.catalogue().values()
+    if args.format == "json":
+        print(json.dumps([{"name": q.name, "title": q.title, "description": q.description, "form": q.form,
+                           "parameters": [{"name": p.name, "type": p.type, "optional": p.optional,
+                                           "description": p.description} for p in q.parameters],
+                           "example": q.example} for q in queries], ensure_ascii=False, indent=2))
+        return 0
+    rows = [(q.name, q.title, " ".join(f"{p.name}:{p.type}" + ("?" if p.optional else "") for p in q.parameters))
+            for q in queries]
+    print(table(["name", "title", "parameters (? = optional)"], rows))
+    return 0
