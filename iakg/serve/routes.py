@@ -1,0 +1,46 @@
+"""The route table of the HTTP server: named route groups, each a function of the serving context.
+
+A group is registered with :func:`route_group` where it is defined (the SPARQL protocol, resource pages,
+CDS Hooks...); the server mounts every registered group, so adding routes never means editing the server.
+Third parties add groups through the ``iakg.route_groups`` entry-point group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from iakg.registry import Registry
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from iakg.api import KnowledgeGraph
+
+
+@dataclass
+class ServeContext:
+    """What a route group needs: the graph that answers (typed API), where the server is, and its settings."""
+
+    graph: KnowledgeGraph  #: answers typed questions (recommend, match...) for pages and CDS Hooks
+    base_url: str  #: the public base URL of this server, e.g. ``http://127.0.0.1:7878``
+    options: dict[str, Any] = field(default_factory=dict)  #: server settings (time cap, limits, flags)
+
+
+RouteGroup = Callable[[ServeContext], "Sequence[BaseRoute]"]
+
+
+def _builtins() -> None:
+    """Import the modules whose route groups register themselves (filled in as groups are added)."""
+
+
+ROUTES: Registry[RouteGroup] = Registry("route group", _builtins)
+
+
+def route_group(name: str) -> Callable[[RouteGroup], RouteGroup]:
+    """Decorator: register ``fn(context) -> routes`` as route group ``name``."""
+    def add(fn: RouteGroup) -> RouteGroup:
+        ROUTES.register(name, fn)
+        return fn
+    return add
