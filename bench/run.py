@@ -213,7 +213,7 @@ def step_load_test(data: str, clients: int, queries: int) -> dict:
 
     import iakg
     from iakg import catalogue
-    from iakg.catalogue.binding import bind_values
+    from iakg.rdf.binding import bind_values
     from iakg.serve.gateway import Endpoint
 
     text = catalogue.get("recommendation").text

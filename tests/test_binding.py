@@ -7,7 +7,7 @@ from conftest import PNET
 
 import iakg
 from iakg.catalogue import ParameterError, catalogue
-from iakg.catalogue.binding import BindingError, bind_values
+from iakg.rdf.binding import BindingError, bind_values
 
 HOSTILE = ['"} ; DROP ALL ; SELECT * WHERE { ?s ?p ?o', "> } UNION { ?s ?p ?o", "x' . } #", "\\\" ) }"]
 

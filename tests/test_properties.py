@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 import iakg
 from iakg import catalogue
-from iakg.catalogue.binding import _where_group_start, bind_values
 from iakg.errors import KGError
+from iakg.rdf.binding import _where_group_start, bind_values
 from iakg.rdf.store import load_file
 
 HOSTILE = st.one_of(

@@ -18,7 +18,7 @@ from conftest import FIXTURES, ROOT
 
 import iakg
 import iakg.catalogue
-import iakg.catalogue.binding
+import iakg.rdf.binding
 from iakg.rdf.namespaces import GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
 from iakg.serve.gateway import Endpoint
 
@@ -318,7 +318,7 @@ def test_bounded_load(capped):
     from concurrent.futures import ThreadPoolExecutor
 
     query = catalogue_query = iakg.catalogue.get("recommendation")
-    text = iakg.catalogue.binding.bind_values(catalogue_query.text, catalogue_query.example_bindings())
+    text = iakg.rdf.binding.bind_values(catalogue_query.text, catalogue_query.example_bindings())
 
     def client(_):
         return [_post(capped.url, text)[0] for _ in range(50)]

@@ -89,7 +89,10 @@ class CatalogueQuery:
         """The query form: select, ask, construct or describe."""
         body = "\n".join(line for line in self.text.splitlines()
                          if not line.lstrip().startswith(("#", "PREFIX", "prefix")))
-        return re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.I).group(1).lower()
+        found = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.I)
+        if found is None:
+            raise KGError(f"query {self.name}: no SELECT, ASK, CONSTRUCT or DESCRIBE")
+        return found.group(1).lower()
 
     def example_bindings(self) -> dict[str, Any]:
         """The header's example (``name=value ...``) checked and converted like any parameters."""

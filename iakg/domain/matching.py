@@ -171,7 +171,8 @@ def _plan(engine: Any, scenario_iri: str, stated: dict[str, Any], facts) -> Plan
     recommendation = guidance.recommend(engine, scenario)
     rated = {p.procedure for p in recommendation.procedures}
 
-    active = {}  # contraindication IRI -> rows, for the contraindications the patient's facts raise
+    # contraindication IRI -> rows, for the contraindications the patient's facts raise
+    active: dict[str, list[dict[str, Any]]] = {}
     for row in run(engine, "contraindications"):
         if stated.get(row["key"]) is True:
             active.setdefault(row["contraindication"], []).append(row)
@@ -180,7 +181,7 @@ def _plan(engine: Any, scenario_iri: str, stated: dict[str, Any], facts) -> Plan
                                                      r["agentLabel"])
                             for rows in active.values() for r in rows if r["procedure"] in rated)
     ruled_out = {c.procedure.iri for c in contraindicated}
-    alternatives = []
+    alternatives: list[AlternativeOption] = []
     for option in guidance.alternatives(engine, scenario):
         listed = {a.procedure.iri for a in alternatives}
         if option.contraindication.iri in active and option.procedure.iri not in listed:
@@ -195,12 +196,12 @@ def _plan(engine: Any, scenario_iri: str, stated: dict[str, Any], facts) -> Plan
 
     result_fact = next((f for f in facts if f.value_class == IAKG + "StudyResult"), None)
     result = stated.get(result_fact.key) if result_fact else None
-    hits = []
+    hits: list[IndicationHit] = []
     for row in run(engine, "indications", scenario=IRI(scenario.iri)):
         trigger = None
         if row["triggerFact"] is not None and stated.get(row["triggerFact"]) is True:
             trigger = row["triggerFact"]
-        elif row["triggerResult"] is not None and row["triggerResult"] == result:
+        elif result_fact is not None and row["triggerResult"] is not None and row["triggerResult"] == result:
             trigger = f"{result_fact.key}={result}"
         if trigger and all(h.indication.iri != row["indication"] for h in hits):
             hits.append(IndicationHit(Ref(row["indication"], row["indicationLabel"]),

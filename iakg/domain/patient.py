@@ -108,8 +108,6 @@ def values(triples: list[ox.Triple], facts: list[PatientFact]) -> dict[str, Any]
             continue
         if isinstance(t.object, ox.NamedNode):
             out[fact.key] = next(n for n, iri in fact.values.items() if iri == t.object.value)
-        elif t.object.datatype.value == XSD + "boolean":
-            out[fact.key] = t.object.value == "true"
-        else:
-            out[fact.key] = t.object.value
+        elif isinstance(t.object, ox.Literal):
+            out[fact.key] = t.object.value == "true" if t.object.datatype.value == XSD + "boolean" else t.object.value
     return out

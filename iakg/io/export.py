@@ -57,7 +57,7 @@ class Release:
 @register("ttl", "ttl", "text/turtle")
 def _turtle(release: Release) -> bytes:
     parsed = ox.parse(release.triples(), format=ox.RdfFormat.N_TRIPLES)
-    return ox.serialize(parsed, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    return ox.serialize(parsed, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
 
 
 @register("nt", "nt", "application/n-triples")
@@ -72,7 +72,7 @@ def _jsonld_format(release: Release) -> bytes:
 
 @register("trig", "trig", "application/trig")
 def _trig(release: Release) -> bytes:
-    return ox.serialize(release.quads(), format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+    return ox.serialize(release.quads(), format=ox.RdfFormat.TRIG, prefixes=PREFIXES) or b""
 
 
 @register("nq", "nq", "application/n-quads")
@@ -177,8 +177,8 @@ class _Stats:
             self.classes.add(q.object.value)
             if isinstance(q.subject, ox.NamedNode):
                 self.entities.add(q.subject.value)
-            if q.object.value == IAKG + "SourceDocument":
-                self.sources.add(q.subject.value)
+                if q.object.value == IAKG + "SourceDocument":
+                    self.sources.add(q.subject.value)
         elif p == IAKG + "ratedScenario" and isinstance(q.object, ox.NamedNode) and q.object.value.startswith(IAKGD):
             self.rated.add(q.object.value)
 
@@ -259,13 +259,13 @@ def _jsonld(triples) -> bytes:
 
     out = io.StringIO()
     out.write(json.dumps(context(), ensure_ascii=False, indent=1)[:-2] + ',\n "@graph": [')
-    node: dict | None = None
+    node: dict = {}
     subject = None
     first = True
 
     def flush() -> None:
         nonlocal first
-        if node is not None:
+        if node:
             out.write(("\n  " if first else ",\n  ") + json.dumps(node, ensure_ascii=False))
             first = False
 

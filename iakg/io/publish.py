@@ -17,7 +17,7 @@ def publish(graph, store_url: str, graph_iri: str, query_url: str | None = None,
     PUT replaces the graph, so publishing twice leaves the same content (idempotent).
     """
     from iakg import catalogue
-    from iakg.api import KnowledgeGraph
+    from iakg.rdf.engine import RemoteEngine
 
     target = catalogue.expand_iri(graph_iri, "--graph")
     body = graph.release().serialize("nt")
@@ -34,7 +34,7 @@ def publish(graph, store_url: str, graph_iri: str, query_url: str | None = None,
     except (urllib.error.URLError, OSError) as exc:
         raise KGError(f"cannot reach {store_url}: {getattr(exc, 'reason', exc)}") from None
     query_url = query_url or _query_url(store_url)
-    rows = KnowledgeGraph.remote(query_url, timeout).run("graph-size", graph=IRI(target))
+    rows = catalogue.run(RemoteEngine(query_url, timeout), "graph-size", graph=IRI(target))
     return sent, int(rows[0]["triples"])
 
 

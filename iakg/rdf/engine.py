@@ -13,8 +13,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from iakg.catalogue.binding import bind_values
 from iakg.errors import QueryError
+from iakg.rdf.binding import bind_values
 from iakg.rdf.terms import to_python
 
 Term = dict[str, str]  # a SPARQL 1.1 Query Results JSON term
@@ -54,9 +54,9 @@ class LocalEngine:
                 if isinstance(answer, ox.QueryBoolean):
                     return Result("ask", boolean=bool(answer))
                 if isinstance(answer, ox.QuerySolutions):
-                    data = json.loads(answer.serialize(format=ox.QueryResultsFormat.JSON))
+                    data = json.loads(answer.serialize(format=ox.QueryResultsFormat.JSON) or b"{}")
                     return Result("select", data["head"]["vars"], data["results"]["bindings"])
-                text = answer.serialize(format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+                text = (answer.serialize(format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
                 return Result("graph", ntriples=text)
         except SyntaxError as exc:
             raise QueryError(f"invalid SPARQL: {exc}") from None
@@ -90,7 +90,7 @@ class RemoteEngine:
             response = client.query()
             if graph_form:
                 return Result("graph", ntriples=response.response.read().decode("utf-8"))
-            data = response.convert()
+            data: Any = response.convert()
         except SPARQLWrapperException as exc:
             raise QueryError(f"endpoint {self.url} refused the query: {exc}") from None
         except OSError as exc:

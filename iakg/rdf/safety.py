@@ -38,7 +38,7 @@ def allow(url: str | None) -> None:
             try:  # connections are made to addresses: allow the ones this name resolves to
                 import socket
 
-                _allowed.update(info[4][0].lower() for info in socket.getaddrinfo(host, None))
+                _allowed.update(str(info[4][0]).lower() for info in socket.getaddrinfo(host, None))
             except OSError:
                 pass
 

@@ -164,7 +164,7 @@ def _sparql_violations(store, default: list, subclasses: dict[str, set[str]], sh
                        focus: set[str] | None = None, batch: int = 5000) -> list[Violation]:
     import pyoxigraph as ox
 
-    from iakg.catalogue.binding import join_values
+    from iakg.rdf.binding import join_values
 
     failure = ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))
     violations = []
