@@ -74,7 +74,7 @@ def answer(name: str, help: str, scenario: bool = False, configure: Configure | 
 
 def graph_options() -> argparse.ArgumentParser:
     """The options every answering command shares: where the graph comes from and the output format."""
-    from iakg.present.text import FORMATS
+    from iakg.present.text import RENDERERS
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data", action="append", default=[], metavar="FILE",
@@ -86,7 +86,7 @@ def graph_options() -> argparse.ArgumentParser:
                              "(default: $IAKG_CACHE_DIR; none)")
     common.add_argument("--endpoint", metavar="URL",
                         help="answer from this SPARQL 1.1 endpoint instead of the embedded graph")
-    common.add_argument("--format", choices=list(FORMATS), default="table",
+    common.add_argument("--format", choices=RENDERERS.names(), default="table",
                         help="output format (default: table)")
     return common
 

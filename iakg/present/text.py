@@ -12,8 +12,7 @@ from typing import Any
 from iakg.domain.model import Recommendation, to_dict
 from iakg.rdf.engine import Result
 from iakg.rdf.terms import IRI, to_n3
-
-FORMATS = ("table", "json", "csv", "tsv")
+from iakg.registry import Registry
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -50,18 +49,48 @@ def _plain(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def render(fmt: str, answer: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]],
-           text: str | None = None) -> str:
-    """One typed answer in a format: ``json`` is its stable dict form, the others show ``rows``."""
-    if fmt == "json":
-        return json.dumps(to_dict(answer), ensure_ascii=False, indent=2)
-    if fmt in ("csv", "tsv"):
+Renderer = Callable[[Any, Sequence[str], Sequence[Sequence[Any]], "str | None"], str]
+
+#: output formats of the typed commands: name -> renderer(answer, headers, rows, prose)
+RENDERERS: Registry[Renderer] = Registry("output format")
+
+
+def renderer(name: str) -> Callable[[Renderer], Renderer]:
+    """Decorator: register a renderer of typed answers as ``--format NAME``."""
+    def add(fn: Renderer) -> Renderer:
+        RENDERERS.register(name, fn)
+        return fn
+    return add
+
+
+@renderer("table")
+def _table(answer: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], text: str | None) -> str:
+    return text if text is not None else table(headers, rows)
+
+
+@renderer("json")
+def _json(answer: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], text: str | None) -> str:
+    return json.dumps(to_dict(answer), ensure_ascii=False, indent=2)
+
+
+def _delimited_rows(dialect: str) -> Renderer:
+    def render_rows(answer: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], text: str | None) -> str:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, dialect="excel" if fmt == "csv" else "excel-tab", lineterminator="\n")
+        writer = csv.writer(buffer, dialect=dialect, lineterminator="\n")
         writer.writerow(headers)
         writer.writerows([[_plain(v) for v in row] for row in rows])
         return buffer.getvalue().rstrip("\n")
-    return text if text is not None else table(headers, rows)
+    return render_rows
+
+
+renderer("csv")(_delimited_rows("excel"))
+renderer("tsv")(_delimited_rows("excel-tab"))
+
+
+def render(fmt: str, answer: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+           text: str | None = None) -> str:
+    """One typed answer in a registered format: ``json`` is its stable dict form, the others show ``rows``."""
+    return RENDERERS.get(fmt)(answer, headers, rows, text)
 
 
 # ---------------------------------------------------------------- recommendation
