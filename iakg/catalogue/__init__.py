@@ -106,6 +106,11 @@ class CatalogueQuery:
         if unknown:
             raise ParameterError(f"query {self.name} has no parameter {unknown[0]!r}; it takes: "
                                  + (", ".join(declared) or "none"))
+        missing = [p.name for p in self.parameters if not p.optional and values.get(p.name) is None]
+        if missing:
+            raise ParameterError(f"query {self.name}: required parameter {missing[0]!r} is missing; it takes: "
+                                 + ", ".join(f"{p.name}{' (optional)' if p.optional else ''}"
+                                             for p in self.parameters))
         return {k: declared[k].convert(v) if isinstance(v, str) else v for k, v in values.items()}
 
 

@@ -106,4 +106,22 @@ def graph(args: argparse.Namespace) -> Any:
         if args.data or args.reason:
             raise KGError("--data and --reason apply to the embedded graph, not to --endpoint")
         return KnowledgeGraph.remote(args.endpoint)
-    return load(args.data, reason=args.reason, cache_dir=args.cache_dir)
+    graph = load(args.data, reason=args.reason, cache_dir=args.cache_dir)
+    if args.data:
+        _refuse_inconsistent(graph, args.data)
+    return graph
+
+
+def _refuse_inconsistent(graph: Any, files: Sequence[str | Path]) -> None:
+    """Validate what ``--data`` adds (targeted: only the resources those files describe, against the whole
+    graph) and refuse to answer from a graph that breaks the shapes: a silent wrong answer is worse than none."""
+    import sys
+
+    from iakg.errors import ValidationError
+
+    report = graph.validate(changed=files)
+    if not report.conforms:
+        for violation in report.violations:
+            print(violation, file=sys.stderr)
+        print("iakg: the data added with --data breaks the shapes; no answer was given", file=sys.stderr)
+        raise ValidationError(report)
