@@ -19,7 +19,11 @@ from iakg.domain.model import (
     AlternativeOption,
     Branch,
     Diagnosis,
+    DoseComparison,
     DoseEstimate,
+    Escalation,
+    FeatureOf,
+    Hedged,
     IntervalAnswer,
     IntervalRule,
     PatientFact,
@@ -139,6 +143,32 @@ class KnowledgeGraph:
                           population: str = "adult") -> list[DoseEstimate]:
         """The cumulative dose of each rated option of a scenario, least radiation first (unstated last)."""
         return dose.compare_radiation(self.engine, scenario, years, every_months, population)
+
+    def scenario_doses(self, scenario: ScenarioLike, years: float | Decimal, every_months: Any,
+                       population: str = "adult", include_all: bool = False) -> DoseComparison:
+        """The cumulative dose of a scenario's rated options with their appropriateness, what the numbers are
+        and the source's caveats; the lowest-rated options are left out unless ``include_all``."""
+        return dose.scenario_doses(self.engine, scenario, years, every_months, population, include_all)
+
+    def escalation(self, scenario: ScenarioLike) -> list[Escalation]:
+        """When the source says to escalate in a scenario, and to what."""
+        return guidance.escalation(self.engine, scenario)
+
+    def imaging_features(self, scenario: ScenarioLike) -> list[FeatureOf]:
+        """The imaging features the source describes for each diagnosis of a scenario."""
+        return guidance.imaging_features(self.engine, scenario)
+
+    def markers(self, scenario: ScenarioLike) -> list[Hedged]:
+        """The biochemical markers a scenario monitors and their roles."""
+        return guidance.markers(self.engine, scenario)
+
+    def dose_caveats(self, scenario: ScenarioLike) -> list[Hedged]:
+        """The source's caveats on a scenario's dose, and flagged inconsistencies of its dose statements."""
+        return guidance.dose_caveats(self.engine, scenario)
+
+    def source_inconsistencies(self, resource: str) -> list[str]:
+        """The inconsistencies of the source the graph flags on a resource."""
+        return guidance.source_inconsistencies(self.engine, resource)
 
     def diagnoses(self, scenario: ScenarioLike) -> list[Diagnosis]:
         """The diagnoses a scenario's imaging works up, the most common first."""

@@ -67,15 +67,21 @@ def _procedures(g: Any, args: argparse.Namespace) -> Answer:
 
 
 def _result_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--result", help="only this result (e.g. negative, positive, indeterminate)")
+    p.add_argument("--result", help="only this result (e.g. negative, positive, indeterminate; checked against "
+                                    "the graph's study results)")
 
 
 @answer("next-steps", "what to do after a study, per result", scenario=True, configure=_result_option)
 def _next_steps(g: Any, args: argparse.Namespace) -> Answer:
+    from iakg.present.text import hedged
+
     items = g.next_steps(args.scenario, args.result)
-    return items, ("result", "order", "step", "procedures", "interval_months", "alternatives"), [
-        (b.result, s.order, s.label, " | ".join(p.label for p in s.procedures), s.interval_months, b.alternatives)
-        for b in items for s in b.steps], None
+    return items, ("result", "order", "step", "procedures", "interval_months", "alternatives", "hedge"), [
+        (b.result, s.order, s.label, " | ".join(p.label for p in s.procedures), s.interval_months, b.alternatives,
+         s.qualifier) for b in items for s in b.steps], "\n".join(
+        f"If {b.result}:" + "".join(f"\n  {s.order}. {hedged(s.label, s.qualifier)}"
+                                      + (" (or)" if b.alternatives and s is not b.steps[-1] else "")
+                                      for s in b.steps) for b in items) or "no next steps for this scenario"
 
 
 def _contraindication_option(p: argparse.ArgumentParser) -> None:
@@ -90,6 +96,31 @@ def _alternatives(g: Any, args: argparse.Namespace) -> Answer:
         (a.contraindication.label, a.preference, a.procedure.iri, a.procedure.label, a.caveat) for a in items], None
 
 
+@answer("escalation", "when the source says to escalate, and to what", scenario=True)
+def _escalation(g: Any, args: argparse.Namespace) -> Answer:
+    items = g.escalation(args.scenario)
+    text = "\n".join(f"If: {e.trigger}\n  -> {e.action.label} ({e.qualifier or 'the source'})" for e in items)
+    return items, ("advice", "trigger", "action", "hedge"), [
+        (e.iri, e.trigger, e.action.label, e.qualifier) for e in items], text or "no escalation advice stated"
+
+
+@answer("features", "the imaging features of each diagnosis a scenario works up", scenario=True)
+def _features(g: Any, args: argparse.Namespace) -> Answer:
+    items = g.imaging_features(args.scenario)
+    return items, ("diagnosis", "feature", "definition"), [
+        (f.diagnosis.label, f.feature.label, f.definition) for f in items], None
+
+
+@answer("markers", "the biochemical markers a scenario monitors, and their roles", scenario=True)
+def _markers(g: Any, args: argparse.Namespace) -> Answer:
+    from iakg.present.text import hedged
+
+    items = g.markers(args.scenario)
+    text = "\n".join(f"{m.label}: {hedged(m.text, m.qualifier)}" for m in items)
+    return items, ("marker", "label", "role", "hedge"), [(m.iri, m.label, m.text, m.qualifier) for m in items], \
+        text or "no markers stated"
+
+
 def _interval_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--grade", help="tumour grade notation, e.g. G1")
     p.add_argument("--stage", help="stage group notation, e.g. early")
@@ -99,8 +130,10 @@ def _interval_options(p: argparse.ArgumentParser) -> None:
         configure=_interval_options)
 def _interval(g: Any, args: argparse.Namespace) -> Answer:
     result = g.surveillance_interval(args.scenario, args.grade, args.stage)
+    from iakg.present.text import hedged
+
     rows = [(m.every, m.label, " ".join(m.grades), " ".join(m.stages)) for m in result.matches]
-    text = None
+    text = "\n".join(f"{m.every}: {hedged(m.label, m.qualifier)}" for m in result.matches) or None
     if not result.matches:
         text = ("cannot decide; also state: " + ", ".join(result.missing) if result.missing
                 else "no surveillance interval of this scenario applies")
@@ -115,19 +148,27 @@ def _dose_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--years", required=True, help="length of the plan in years")
     p.add_argument("--every", required=True, metavar="MONTHS", help="interval in months, e.g. 12 or 6-12")
     p.add_argument("--population", choices=list(POPULATIONS), default="adult")
+    p.add_argument("--all", action="store_true",
+                   help="with --scenario, also list options rated in the lowest category (usually not appropriate)")
 
 
 @answer("dose", "cumulative radiation dose of a surveillance plan", configure=_dose_options)
 def _dose(g: Any, args: argparse.Namespace) -> Answer:
     if bool(args.procedure) == bool(args.scenario):
         raise KGError("give a procedure, or --scenario to compare a scenario's rated options")
+    from iakg.domain.model import DOSE_BANDS_NOTE
+    from iakg.present.text import DOSE_HEADERS, dose_rows, dose_text, table
+
     if args.scenario:
-        items = g.compare_radiation(args.scenario, args.years, args.every, args.population)
-    else:
-        items = [g.cumulative_dose(args.procedure, args.years, args.every, args.population)]
-    return items, ("procedure", "label", "radiation", "studies", "cumulative_dose"), [
-        (e.procedure.iri, e.procedure.label, e.radiation.symbol if e.radiation else "not stated", e.studies,
-         e.total_range) for e in items], None
+        result = g.scenario_doses(args.scenario, args.years, args.every, args.population, include_all=args.all)
+        return result, DOSE_HEADERS, dose_rows(result), dose_text(result)
+    items = [g.cumulative_dose(args.procedure, args.years, args.every, args.population)]
+    headers = ("procedure", "label", "radiation", "studies", "cumulative_dose")
+    rows = [(e.procedure.iri, e.procedure.label, e.radiation.symbol if e.radiation else "not stated", e.studies,
+             e.total_range) for e in items]
+    flags = [f"Source inconsistency: {text}" for text in g.source_inconsistencies(items[0].procedure.iri)]
+    text = "\n".join([DOSE_BANDS_NOTE, "", table(headers[1:], [r[1:] for r in rows]), *flags])
+    return items, headers, rows, text
 
 
 @answer("diagnoses", "what a scenario's imaging looks for", scenario=True)

@@ -6,10 +6,12 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from iakg.domain.guidance import dose_caveats, recommend
 from iakg.domain.guidance import procedure as find_procedure
-from iakg.domain.guidance import recommend
-from iakg.domain.model import DoseEstimate, Procedure, Ref
+from iakg.domain.guidance import scenario as find_scenario
+from iakg.domain.model import DOSE_BANDS_NOTE, DoseComparison, DoseEstimate, DoseOption, Procedure, Ref
 from iakg.errors import DoseError
+from iakg.rdf.terms import IRI
 
 POPULATIONS = ("adult", "pediatric")
 
@@ -77,3 +79,36 @@ def compare_radiation(engine: Any, scenario: Any, years: Any, every_months: Any,
                  for p in rated]
     return sorted(estimates, key=lambda e: (e.radiation is None, e.radiation.rank if e.radiation else 0,
                                             e.procedure.label))
+
+
+def scenario_doses(engine: Any, scenario: Any, years: Any, every_months: Any, population: str = "adult",
+                   include_all: bool = False) -> DoseComparison:
+    """The cumulative dose of a scenario's rated options, most appropriate first, then least radiation.
+
+    Options rated in the lowest category of their scheme (e.g. "Usually not appropriate") are left out
+    unless ``include_all``; the answer names them, says what the numbers are (relative radiation level
+    bands, not patient doses) and carries the source's dose caveats and flagged inconsistencies.
+    """
+    target = find_scenario(engine, scenario)
+    rated = recommend(engine, target).procedures
+    lowest = max((p.category_rank for p in rated), default=None)
+    lowest = lowest if lowest is not None and any(p.category_rank != lowest for p in rated) else None
+    options, left_out = [], []
+    for p in rated:
+        worst = lowest is not None and p.category_rank == lowest and _lowest_in_scheme(engine, p.category)
+        if worst and not include_all:
+            left_out.append(Ref(p.procedure, p.label))
+            continue
+        options.append(DoseOption(estimate(Procedure(p.procedure, p.label, p.radiation), years, every_months,
+                                           population), p.category_text, p.category_rank, bool(worst)))
+    return DoseComparison(target, DOSE_BANDS_NOTE, tuple(options), tuple(left_out),
+                          tuple(dose_caveats(engine, target)))
+
+
+def _lowest_in_scheme(engine: Any, category: str) -> bool:
+    """Whether no category of the category's scheme ranks below it (a general test, no category named)."""
+    return bool(engine.execute(
+        "PREFIX iakg: <https://w3id.org/iakg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+        "ASK { ?c iakg:rank ?r ; skos:inScheme ?s . "
+        "FILTER NOT EXISTS { ?o skos:inScheme ?s ; iakg:rank ?r2 . FILTER(?r2 > ?r) } }",
+        {"c": IRI(category)}).boolean)

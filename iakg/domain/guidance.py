@@ -15,8 +15,12 @@ from iakg.domain.model import (
     AlternativeOption,
     Branch,
     Diagnosis,
+    Escalation,
+    FeatureOf,
+    Hedged,
     Link,
     PatientFact,
+    PhaseNeed,
     Pitfall,
     Procedure,
     RadiationLevel,
@@ -29,6 +33,7 @@ from iakg.domain.model import (
     Topic,
 )
 from iakg.domain.names import find
+from iakg.errors import ParameterError
 from iakg.rdf.terms import IRI
 
 ScenarioLike = str | Scenario
@@ -58,7 +63,9 @@ def recommend(engine: Any, name: ScenarioLike) -> Recommendation:
     """Rated procedures for a scenario, from most to least appropriate, then by radiation."""
     target = scenario(engine, name)
     rows = run(engine, "recommendation", scenario=IRI(target.iri))
-    return Recommendation(target, [_rated(r) for r in rows])
+    rated = [_rated(r) for r in rows]
+    phases = tuple(need for p in rated for need in protocol(engine, p.procedure, target))
+    return Recommendation(target, rated, phases)
 
 
 def patient_facts(engine: Any) -> list[PatientFact]:
@@ -76,6 +83,9 @@ def next_steps(engine: Any, name: ScenarioLike, result: str | None = None) -> li
     """The workflow branches after a study (one per result, or only ``result``), steps in order."""
     params: dict[str, Any] = {"scenario": IRI(scenario(engine, name).iri)}
     if result is not None:
+        allowed = study_results(engine)
+        if result not in allowed:
+            raise ParameterError(f"result {str(result)[:40]!r} is not one of: " + ", ".join(allowed))
         params["result"] = result
     branches: dict[str, dict] = {}
     for r in run(engine, "next-steps", **params):
@@ -85,7 +95,8 @@ def next_steps(engine: Any, name: ScenarioLike, result: str | None = None) -> li
             step["procedures"].append(Ref(r["procedure"], r["procedureLabel"]))
     return [Branch(result_name, b["alternatives"], tuple(
                 Step(o, s["row"]["stepLabel"], s["row"]["actionLabel"], tuple(s["procedures"]),
-                     s["row"]["intervalMonths"], s["row"]["qualifier"]) for o, s in sorted(b["steps"].items())))
+                     s["row"]["intervalMonths"], s["row"]["qualifier"], s["row"]["followUpOf"])
+                for o, s in sorted(b["steps"].items())))
             for result_name, b in sorted(branches.items(), key=lambda kv: (RESULT_ORDER.get(kv[0], 9), kv[0]))]
 
 
@@ -93,7 +104,7 @@ def alternatives(engine: Any, name: ScenarioLike, contraindication: str | None =
     """What to order instead when a contraindication rules out a contrast agent, best first."""
     params: dict[str, Any] = {"scenario": IRI(scenario(engine, name).iri)}
     if contraindication is not None:
-        params["contraindication"] = catalogue.expand_iri(contraindication, "contraindication")
+        params["contraindication"] = _contraindication(engine, contraindication)
     return [AlternativeOption(Ref(r["contraindication"], r["contraindicationLabel"]), r["agentLabel"],
                               r["preference"], Ref(r["procedure"], r["procedureLabel"]), r["caveat"])
             for r in run(engine, "contrast-alternatives", **params)]
@@ -155,3 +166,67 @@ def _rated(row: dict[str, Any]) -> RatedProcedure:
     return RatedProcedure(row["procedure"], row["procedureLabel"], row["category"], row["categoryLabel"],
                           row["categoryRank"], row["disagreement"], _radiation(row), row["condition"],
                           row["rationale"], row["rating"])
+
+
+# ---------------------------------------------------------------- clinical statements (issue 13)
+def study_results(engine: Any) -> list[str]:
+    """The notations a study result can take (``negative``, ``positive``, ...)."""
+    return [r["notation"] for r in run(engine, "study-results")]
+
+
+def _contraindication(engine: Any, name: str) -> IRI:
+    """A contraindication by IRI, CURIE or local name; ParameterError listing the known ones otherwise."""
+    known = {r["contraindication"]: r["contraindicationLabel"] for r in run(engine, "contraindications")}
+    try:
+        iri = catalogue.expand_iri(name, "contraindication")
+    except ParameterError:
+        iri = None
+    if iri not in known:
+        by_local = {k.rsplit("/", 1)[-1]: k for k in known}
+        if name in by_local:
+            return IRI(by_local[name])
+        raise ParameterError(f"contraindication {name[:60]!r} is not one of: "
+                             + ", ".join(sorted(by_local)))
+    return iri
+
+
+def escalation(engine: Any, name: ScenarioLike) -> list[Escalation]:
+    """When the source says to escalate in a scenario, and to what, with its hedge."""
+    return [Escalation(r["advice"], r["label"], r["trigger"], Ref(r["action"], r["actionLabel"]), r["qualifier"])
+            for r in run(engine, "escalation", scenario=IRI(scenario(engine, name).iri))]
+
+
+def imaging_features(engine: Any, name: ScenarioLike) -> list[FeatureOf]:
+    """The imaging features the source describes for each diagnosis of a scenario, most common diagnosis first."""
+    return [FeatureOf(Ref(r["diagnosis"], r["diagnosisLabel"]), Ref(r["feature"], r["featureLabel"]),
+                      r["definition"])
+            for r in run(engine, "imaging-features", scenario=IRI(scenario(engine, name).iri))]
+
+
+def markers(engine: Any, name: ScenarioLike) -> list[Hedged]:
+    """The biochemical markers a scenario monitors and what the source says each is for."""
+    return [Hedged(r["marker"], r["label"], r["role"], r["qualifier"], r["quote"])
+            for r in run(engine, "markers", scenario=IRI(scenario(engine, name).iri))]
+
+
+def dose_caveats(engine: Any, name: ScenarioLike) -> list[Hedged]:
+    """The source's caveats on a scenario's radiation dose, and inconsistencies flagged in its dose statements."""
+    return [Hedged(r["subject"], f'{r["kind"]}: {r["subjectLabel"]}', r["text"], r["qualifier"], r["quote"])
+            for r in run(engine, "dose-caveats", scenario=IRI(scenario(engine, name).iri))]
+
+
+def protocol(engine: Any, procedure: str, name: ScenarioLike | None = None) -> list[PhaseNeed]:
+    """The contrast phases a procedure's protocol includes (in a scenario), in acquisition order."""
+    params: dict[str, Any] = {"procedure": IRI(procedure)}
+    if name is not None:
+        params["scenario"] = IRI(scenario(engine, name).iri)
+    label = next((p.label for p in procedures(engine, procedure)), procedure)
+    return [PhaseNeed(Ref(procedure, label), r["order"], Ref(r["phase"], r["phaseLabel"]), r["essential"],
+                      r["purpose"]) for r in run(engine, "phases", **params)]
+
+
+def source_inconsistencies(engine: Any, resource: str) -> list[str]:
+    """The flags the graph puts on a resource where the source contradicts itself."""
+    result = engine.execute("SELECT ?text WHERE { ?r <https://w3id.org/iakg/ontology#sourceInconsistency> ?text }",
+                            {"r": IRI(resource)})
+    return [r["text"] for r in result.rows()]

@@ -4,6 +4,12 @@ Criteria are tested with three-valued logic: a fact the patient file does not st
 missing, never assumed. A scenario is *excluded* when an exclusion criterion holds (the patient belongs to
 the scenario it redirects to), *not applicable* when an inclusion criterion fails, *undetermined* when a
 fact it tests is not stated, and *applicable* otherwise.
+
+Before the criteria are tested, facts the source derives from others are added (e.g. a rising
+chromogranin A, symptoms concerning for recurrence or a positive study establish a suspicion of
+recurrence); the answer lists each derived fact and the evidence for it. A patient whose stated facts
+select no scenario (``{}``, or only grade and stage) is matched against every scenario with criteria, so
+the answer is *undetermined* with the facts to state, never a silent "nothing applies".
 """
 
 from __future__ import annotations
@@ -17,7 +23,19 @@ from iakg.catalogue import run
 from iakg.domain import guidance
 from iakg.domain import patient as patient_file
 from iakg.domain.intervals import surveillance_interval
-from iakg.domain.model import AlternativeOption, Branch, IntervalAnswer, Recommendation, Ref, Scenario, to_dict
+from iakg.domain.model import (
+    AlternativeOption,
+    Branch,
+    DerivedFact,
+    Escalation,
+    IntervalAnswer,
+    PhaseNeed,
+    Recommendation,
+    Ref,
+    Scenario,
+    Step,
+    to_dict,
+)
 from iakg.rdf.namespaces import IAKG
 from iakg.rdf.terms import IRI
 
@@ -67,6 +85,7 @@ class ContraindicatedProcedure:
     procedure: Ref
     contraindication: Ref
     agent: str
+    qualifier: str | None = None  #: the source's hedge, e.g. "a contrast-enhanced CT may not be feasible"
 
 
 @dataclass(frozen=True)
@@ -76,6 +95,7 @@ class IndicationHit:
     indication: Ref
     procedure: Ref
     trigger: str
+    qualifier: str | None = None  #: the source's hedge, e.g. "best reserved for"
 
 
 @dataclass(frozen=True)
@@ -90,6 +110,10 @@ class Plan:
     indications: tuple[IndicationHit, ...]
     interval: IntervalAnswer
     next_steps: tuple[Branch, ...]
+    first_choice_caveat: str | None = None  #: the condition on the first choice (e.g. "if renal function permits")
+    protocol: tuple[PhaseNeed, ...] = ()  #: the first choice's contrast phases in this scenario
+    left_out: tuple[str, ...] = ()  #: steps not offered to this patient, and why
+    escalation: tuple[Escalation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,6 +125,7 @@ class MatchResult:
     redirects: tuple[Redirect, ...]
     plans: tuple[Plan, ...]
     missing: tuple[str, ...]
+    derived: tuple[DerivedFact, ...] = ()
 
     @property
     def applicable(self) -> list[Ref]:
@@ -118,10 +143,14 @@ def match(engine: Any, source: Mapping[str, Any] | str | Path) -> MatchResult:
     facts = guidance.patient_facts(engine)
     patient_file.check(data, facts, where)
     stated = patient_file.values(patient_file.to_rdf(data, facts), facts)
+    derived = _derive(engine, stated)
+    stated.update({d.key: d.value for d in derived})
 
     by_key = {f.key: f for f in facts}
     candidates = sorted({r["scenario"] for key in stated
                          for r in run(engine, "scenarios-testing-fact", fact=IRI(by_key[key].iri))})
+    if not candidates:  # nothing stated selects a scenario: every scenario with criteria is undetermined
+        candidates = [r["scenario"] for r in run(engine, "criteria-scenarios")]
     verdicts = tuple(_verdict(run(engine, "eligibility", scenario=IRI(s)), stated) for s in candidates)
 
     redirects = []
@@ -137,7 +166,20 @@ def match(engine: Any, source: Mapping[str, Any] | str | Path) -> MatchResult:
                   if verdict.status == APPLICABLE)
     missing = [k for v in verdicts if v.status == UNDETERMINED for k in v.missing]
     missing += [k for p in plans for k in p.interval.missing]
-    return MatchResult(stated, verdicts, tuple(redirects), plans, tuple(dict.fromkeys(missing)))
+    return MatchResult(stated, verdicts, tuple(redirects), plans, tuple(dict.fromkeys(missing)), tuple(derived))
+
+
+def _derive(engine: Any, stated: dict[str, Any]) -> list[DerivedFact]:
+    """The facts the source's evidence rules establish from the stated ones (one entry per fact)."""
+    out: dict[str, DerivedFact] = {}
+    for r in run(engine, "fact-evidence"):
+        expected = r["expectedNotation"] if r["expectedNotation"] is not None else _expected(r["expected"])
+        if r["key"] in stated and stated[r["key"]] == expected and r["establishedKey"] not in out:
+            before = stated.get(r["establishedKey"])
+            out[r["establishedKey"]] = DerivedFact(
+                r["establishedKey"], True, Ref(r["evidence"], r["label"]), r["key"], expected, r["qualifier"],
+                before if before is not None and before is not True else None)
+    return list(out.values())
 
 
 def _verdict(rows: list[dict], stated: dict[str, Any]) -> ScenarioMatch:
@@ -178,7 +220,7 @@ def _plan(engine: Any, scenario_iri: str, stated: dict[str, Any], facts) -> Plan
             active.setdefault(row["contraindication"], []).append(row)
     contraindicated = tuple(ContraindicatedProcedure(Ref(r["procedure"], r["procedureLabel"]),
                                                      Ref(r["contraindication"], r["contraindicationLabel"]),
-                                                     r["agentLabel"])
+                                                     r["agentLabel"], r["qualifier"])
                             for rows in active.values() for r in rows if r["procedure"] in rated)
     ruled_out = {c.procedure.iri for c in contraindicated}
     alternatives: list[AlternativeOption] = []
@@ -191,8 +233,9 @@ def _plan(engine: Any, scenario_iri: str, stated: dict[str, Any], facts) -> Plan
     best = min((p.category_rank for p in recommendation.procedures), default=None)
     first = next((Ref(p.procedure, p.label) for p in recommendation.procedures
                   if p.category_rank == best and p.procedure not in ruled_out), None)
+    caveat = None
     if first is None and alternatives:
-        first = alternatives[0].procedure
+        first, caveat = alternatives[0].procedure, alternatives[0].caveat
 
     result_fact = next((f for f in facts if f.value_class == IAKG + "StudyResult"), None)
     result = stated.get(result_fact.key) if result_fact else None
@@ -205,12 +248,34 @@ def _plan(engine: Any, scenario_iri: str, stated: dict[str, Any], facts) -> Plan
             trigger = f"{result_fact.key}={result}"
         if trigger and all(h.indication.iri != row["indication"] for h in hits):
             hits.append(IndicationHit(Ref(row["indication"], row["indicationLabel"]),
-                                      Ref(row["procedure"], row["procedureLabel"]), trigger))
+                                      Ref(row["procedure"], row["procedureLabel"]), trigger, row["qualifier"]))
 
     interval = surveillance_interval(engine, scenario, _notation(stated, facts, "grades"),
                                      _notation(stated, facts, "stages"), facts)
+    branches, left_out = _offerable(guidance.next_steps(engine, scenario, result), contraindicated)
+    phases = tuple(p for p in recommendation.protocol if first is not None and p.procedure.iri == first.iri)
     return Plan(scenario, recommendation, first, contraindicated, tuple(alternatives), tuple(hits), interval,
-                tuple(guidance.next_steps(engine, scenario, result)))
+                branches, caveat, phases, left_out, tuple(guidance.escalation(engine, scenario)))
+
+
+def _offerable(branches: list[Branch], contraindicated: tuple[ContraindicatedProcedure, ...]
+               ) -> tuple[tuple[Branch, ...], tuple[str, ...]]:
+    """The branches without the steps that repeat a procedure this patient cannot have, and why each went."""
+    ruled_out = {c.procedure.iri: c for c in contraindicated}
+    kept, gone = [], []
+    for branch in branches:
+        steps: list[Step] = []
+        for step in branch.steps:
+            if step.follow_up_of in ruled_out:
+                c = ruled_out[step.follow_up_of]
+                why = c.qualifier or "that study is ruled out"
+                gone.append(f"{step.label}: it repeats {c.procedure.label}, and with "
+                            f"{c.contraindication.label.lower()} {why}")
+            else:
+                steps.append(step)
+        if steps:
+            kept.append(Branch(branch.result, branch.alternatives, tuple(steps)))
+    return tuple(kept), tuple(gone)
 
 
 def _notation(stated: dict[str, Any], facts, kind: str) -> str | None:

@@ -130,6 +130,7 @@ class Recommendation:
 
     scenario: Scenario
     procedures: list[RatedProcedure] = field(default_factory=list)
+    protocol: tuple[PhaseNeed, ...] = ()  #: contrast phases the rated procedures' protocols include
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (see README, "JSON output")."""
@@ -146,6 +147,7 @@ class Step:
     procedures: tuple[Ref, ...]
     interval_months: Decimal | None
     qualifier: str | None
+    follow_up_of: str | None = None  #: the procedure the step repeats (left out when that one is ruled out)
 
 
 @dataclass(frozen=True)
@@ -278,3 +280,85 @@ class DoseEstimate:
         if self.total_min_msv is None:
             return "not stated"
         return _range(self.total_min_msv, self.total_max_msv, "mSv")
+
+
+# ---------------------------------------------------------------- clinical statements (issue 13)
+#: What a relative radiation level is, printed with every dose answer.
+DOSE_BANDS_NOTE = ("Doses are relative radiation level (RRL) bands: typical effective-dose ranges for the "
+                   "procedure class, not this patient's dose.")
+
+
+@dataclass(frozen=True)
+class Hedged:
+    """A statement of the source with its hedge (``qualifier``: "may", "often", ...) and the words it rests on."""
+
+    iri: str
+    label: str
+    text: str
+    qualifier: str | None = None
+    quote: str | None = None
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """When the source says to escalate, and to what."""
+
+    iri: str
+    label: str
+    trigger: str
+    action: Ref
+    qualifier: str | None = None
+
+
+@dataclass(frozen=True)
+class FeatureOf:
+    """An imaging feature the source describes for a diagnosis."""
+
+    diagnosis: Ref
+    feature: Ref
+    definition: str | None
+
+
+@dataclass(frozen=True)
+class PhaseNeed:
+    """A contrast phase a procedure's protocol includes in a scenario, and why."""
+
+    procedure: Ref
+    order: int | None
+    phase: Ref
+    essential: bool
+    purpose: str
+
+
+@dataclass(frozen=True)
+class DerivedFact:
+    """A patient fact derived from another by a rule of the source (e.g. a rising marker -> suspicion)."""
+
+    key: str
+    value: Any
+    because: Ref  #: the evidence rule
+    evidence_key: str
+    evidence_value: Any
+    qualifier: str | None = None
+    overrides: Any = None  #: the value the patient file stated, when the evidence contradicts it
+
+
+@dataclass(frozen=True)
+class DoseOption:
+    """A rated option's cumulative dose with its appropriateness for the scenario."""
+
+    estimate: DoseEstimate
+    appropriateness: str
+    category_rank: int
+    lowest_category: bool  #: rated in the scheme's lowest category (e.g. "Usually not appropriate")
+
+
+@dataclass(frozen=True)
+class DoseComparison:
+    """The cumulative dose of a scenario's rated options, what the numbers are, and the source's caveats."""
+
+    scenario: Scenario
+    note: str
+    options: tuple[DoseOption, ...]
+    left_out: tuple[Ref, ...]  #: lowest-category options not shown (``include_all`` shows them)
+    caveats: tuple[Hedged, ...]

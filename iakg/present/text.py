@@ -111,44 +111,99 @@ def recommendation_text(answer: Recommendation) -> str:
     rows = [(i, p.label, p.category_text, p.radiation.symbol if p.radiation else "not stated",
              p.radiation.dose_range if p.radiation else "", p.condition or "")
             for i, p in enumerate(answer.procedures, 1)]
-    return head + "\n" + table(["#", "procedure", "appropriateness", "radiation", "adult dose", "condition"], rows)
+    out = head + "\n" + table(["#", "procedure", "appropriateness", "radiation", "adult dose", "condition"], rows)
+    return out + "".join("\n" + line for line in protocol_lines(answer.protocol))
+
+
+def hedged(text: str, qualifier: str | None) -> str:
+    """A statement with the source's hedge beside it, unless the text already carries the hedge's words."""
+    if not qualifier or qualifier.lower() in text.lower():
+        return text
+    return f"{text} [source: {qualifier}]"
+
+
+def protocol_lines(phases) -> list[str]:
+    """The protocol requirements of rated procedures, one line per procedure: its phases, essential or not."""
+    by_procedure: dict[str, list] = {}
+    for need in phases:
+        by_procedure.setdefault(need.procedure.label, []).append(need)
+    out = []
+    for label, needs in by_procedure.items():
+        essential = all(n.essential for n in needs)
+        phases_text = " + ".join(n.phase.label for n in needs)
+        out.append(f"Protocol for {label}: multiphasic, {phases_text}"
+                   + (" (the source: essential)" if essential else ""))
+        out += [f"  {n.phase.label}: {n.purpose}" for n in needs]
+    return out
 
 
 # ---------------------------------------------------------------- patient matching
 def match_text(result) -> str:
     """A patient match as a person reads it: verdicts, then the plan for each applicable scenario."""
     out = []
+    for d in result.derived:
+        was = f"; the file stated {d.key}={_plain(d.overrides)}" if d.overrides is not None else ""
+        out.append(f"Derived: {d.key}={_plain(d.value)} because {d.evidence_key}={_plain(d.evidence_value)} "
+                   f"({hedged(d.because.label, d.qualifier)}){was}")
+    if result.derived:
+        out.append("")
     for verdict in result.scenarios:
         out.append(f"{verdict.status.upper()}: {verdict.scenario.label}")
         for c in verdict.checks:
             mark = {"holds": "+", "fails": "-", "not stated": "?"}[c.outcome]
             goes = f" -> {c.redirect.label}" if c.redirect and c.outcome == "holds" else ""
             out.append(f"  {mark} {c.kind}: {c.criterion.label} [{c.key}={_plain(c.actual) or 'not stated'}]{goes}")
+        if verdict.status == "undetermined":
+            out.append("  state: " + ", ".join(verdict.missing))
     for r in result.redirects:
         uses = ", ".join(p.label for p in r.frequently_uses) or "nothing stated"
         out.append(f"\nBelongs instead to: {r.scenario.label} (frequently uses: {uses})")
     for plan in result.plans:
-        out.append(f"\nPlan for: {plan.scenario.label}")
-        out.append(f"  Order: {plan.first_choice.label if plan.first_choice else 'no rated choice'}")
-        for c in plan.contraindicated:
-            out.append(f"  Avoid: {c.procedure.label} ({c.contraindication.label}: {c.agent})")
-        for a in plan.alternatives:
-            out.append(f"  Alternative {a.preference}: {a.procedure.label}" + (f" ({a.caveat})" if a.caveat else ""))
-        for h in plan.indications:
-            out.append(f"  Indicated: {h.procedure.label} ({h.indication.label}; because {h.trigger})")
-        interval = plan.interval
-        every = "; ".join(f"{m.every} ({m.label})" for m in interval.matches)
-        out.append("  Surveillance: " + (every or "cannot decide; state " + ", ".join(interval.missing)))
-        for branch in plan.next_steps:
-            joiner = " OR " if branch.alternatives else " THEN "
-            steps = joiner.join(s.label for s in branch.steps)
-            out.append(f"  If {branch.result}: {steps}")
-        out.append("\n" + recommendation_text(plan.recommendation))
+        out += _plan_lines(plan)
     if result.missing:
-        out.append("\nMissing facts (state them to decide): " + ", ".join(result.missing))
+        out.append("\nUndetermined: state these facts to decide: " + ", ".join(result.missing))
     if not result.plans and not result.redirects and not result.missing:
         out.append("\nNo scenario in the graph applies to this patient.")
     return "\n".join(out)
+
+
+def _plan_lines(plan) -> list[str]:
+    out = [f"\nPlan for: {plan.scenario.label}"]
+    if plan.recommendation.procedures:
+        if plan.first_choice is None:
+            out.append("  First choice: none of the rated studies (see the ratings below)")
+        elif plan.first_choice_caveat:
+            out.append(f"  First choice: {plan.first_choice.label}, {plan.first_choice_caveat}")
+        else:
+            rated = next((p for p in plan.recommendation.procedures if p.procedure == plan.first_choice.iri), None)
+            out.append(f"  First choice: {plan.first_choice.label}"
+                       + (f" ({rated.category_text})" if rated else ""))
+        out += ["  " + line for line in protocol_lines(plan.protocol)]
+    else:
+        out.append("  No rated study: the source rates studies for routine surveillance only. What it says for "
+                   "this situation:")
+    for c in plan.contraindicated:
+        out.append(f"  Contrast CT: {c.procedure.label}: {c.qualifier or 'ruled out'} "
+                   f"({c.contraindication.label}: {c.agent})")
+    for a in plan.alternatives:
+        out.append(f"  Alternative {a.preference}: {a.procedure.label}" + (f" ({a.caveat})" if a.caveat else ""))
+    for h in plan.indications:
+        out.append(f"  Reserved for this situation: {h.procedure.label} "
+                   f"({hedged(h.indication.label, h.qualifier)}; because {h.trigger})")
+    interval = plan.interval
+    if interval.matches or interval.missing:
+        every = "; ".join(f"{m.every} ({hedged(m.label, m.qualifier)})" for m in interval.matches)
+        out.append("  Surveillance: " + (every or "cannot decide; state " + ", ".join(interval.missing)))
+    for branch in plan.next_steps:
+        joiner = " OR " if branch.alternatives else " THEN "
+        steps = joiner.join(hedged(s.label, s.qualifier) for s in branch.steps)
+        out.append(f"  If {branch.result}: {steps}")
+    for why in plan.left_out:
+        out.append(f"  Not offered: {why}")
+    for e in plan.escalation:
+        out.append(f"  Escalate: {e.trigger} -> {e.action.label} ({e.qualifier or 'the source'})")
+    out.append("\n" + recommendation_text(plan.recommendation))
+    return out
 
 
 MATCH_HEADERS = ("scenario", "status", "kind", "criterion", "key", "expected", "actual", "outcome", "redirect")
@@ -200,3 +255,27 @@ RESULT_FORMATS: dict[str, Callable[[Result], str]] = {
     "csv": lambda r: _delimited(r, True, "excel"),
     "tsv": lambda r: _delimited(r, False, "excel-tab"),
 }
+
+
+# ---------------------------------------------------------------- dose (issue 13)
+DOSE_HEADERS = ("procedure", "label", "appropriateness", "radiation", "studies", "cumulative_dose")
+
+
+def dose_rows(answer) -> list[tuple]:
+    return [(o.estimate.procedure.iri, o.estimate.procedure.label, o.appropriateness,
+             o.estimate.radiation.symbol if o.estimate.radiation else "not stated", o.estimate.studies,
+             o.estimate.total_range) for o in answer.options]
+
+
+def dose_text(answer) -> str:
+    """A scenario's dose comparison: what the numbers are, the options with appropriateness, the caveats."""
+    rows = [(o.estimate.procedure.label, o.appropriateness + (" (not recommended)" if o.lowest_category else ""),
+             o.estimate.radiation.symbol if o.estimate.radiation else "not stated", o.estimate.studies,
+             o.estimate.total_range) for o in answer.options]
+    out = [answer.note, "", table(["procedure", "appropriateness", "radiation", "studies", "cumulative dose"], rows)]
+    if answer.left_out:
+        out.append("Left out as usually not appropriate (--all shows them): "
+                   + ", ".join(r.label for r in answer.left_out))
+    for c in answer.caveats:
+        out.append(f"{c.label.split(':', 1)[0].capitalize()}: {hedged(c.text, c.qualifier)}")
+    return "\n".join(out)
