@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,12 @@ from iakg.rdf.namespaces import IAKGD
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SOURCE = ROOT.parent / "shared" / "sources" / "000_2136f127cbc7aa0f.txt"
-TERMINOLOGY = ROOT.parent / "shared" / "reference" / "terminology.md"
+# The shared folder beside the checkout (main), or beside its worktree folder (a worktree under wt/), or
+# where IAKG_SHARED says.
+_SHARED = next((p for p in ([Path(os.environ["IAKG_SHARED"])] if os.environ.get("IAKG_SHARED") else [])
+                + [ROOT.parent / "shared", ROOT.parent.parent / "shared"] if p.is_dir()), ROOT.parent / "shared")
+SOURCE = _SHARED / "sources" / "000_2136f127cbc7aa0f.txt"
+TERMINOLOGY = _SHARED / "reference" / "terminology.md"
 
 PNET = iakg.IRI(IAKGD + "pnet-post-resection-surveillance")
 

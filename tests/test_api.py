@@ -39,8 +39,9 @@ def test_alternatives(graph):
     options = graph.alternatives(PNET, "iakgd:ci-iodinated-contrast-allergy")
     assert [(a.preference, a.procedure.iri, a.caveat) for a in options] == [
         (1, d("mri-abdomen-pelvis-without-and-with-iv-contrast"),
-         "gadolinium-based contrast only if renal function permits"),
-        (2, d("mri-abdomen-pelvis-without-iv-contrast"), "less sensitive for hypervascular lesions")]
+         "often with a gadolinium-based contrast agent, if renal function permits"),
+        (2, d("mri-abdomen-pelvis-without-iv-contrast"),
+             "can also provide valuable information but is less sensitive for hypervascular lesions")]
 
 
 @pytest.mark.parametrize("grade, stage, every, missing", [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import PNET, d
 
 import iakg
@@ -93,5 +94,36 @@ def test_graph_size(graph):
 
 def test_scenarios_testing_fact(graph):
     rows = graph.run("scenarios-testing-fact", fact=d("fact-prior-complete-resection"))
-    assert [r["scenario"] for r in rows] == [PNET]
+    assert [r["scenario"] for r in rows] == [PNET, d("pnet-suspected-recurrence")]
     assert graph.run("scenarios-testing-fact", fact=d("fact-tumor-grade")) == []
+
+
+def test_criteria_scenarios(graph):
+    assert [r["scenario"] for r in graph.run("criteria-scenarios")] == [PNET, d("pnet-suspected-recurrence")]
+
+
+def test_fact_evidence_derives_suspicion(graph):
+    rows = graph.run("fact-evidence", fact=d("fact-known-or-suspected-recurrence"))
+    assert {(r["key"], str(r["expectedNotation"] or r["expected"])) for r in rows} == {
+        ("risingChromograninA", "True"), ("symptomsConcerningForRecurrence", "True"), ("lastImagingResult", "positive")}
+
+
+def test_escalation_imaging_features_markers(graph):
+    [advice] = graph.run("escalation", scenario=PNET)
+    assert advice["action"] == d("action-tumor-board") and advice["qualifier"] == "the most appropriate next step"
+    features = {r["featureLabel"] for r in graph.run("imaging-features", scenario=PNET)}
+    assert "hypervascular" in features and len(features) == 6
+    roles = {r["label"]: r["qualifier"] for r in graph.run("markers", scenario=PNET)}
+    assert roles["Chromogranin A"] == "may increase suspicion"
+
+
+def test_dose_caveats_and_study_results(graph):
+    rows = graph.run("dose-caveats", scenario=PNET)
+    assert [(r["kind"], r["subject"]) for r in rows] == [
+        ("caveat", d("caveat-cumulative-dose")), ("source inconsistency", d("dotatate-pet-ct"))]
+    assert [r["notation"] for r in graph.run("study-results")] == ["indeterminate", "negative", "positive"]
+
+
+def test_a_required_parameter_left_out_is_an_error(graph):
+    with pytest.raises(iakg.ParameterError, match="required parameter 'scenario' is missing"):
+        graph.run("escalation")

@@ -107,8 +107,9 @@ def test_match_example_patient():
     out = kg("match", EXAMPLE)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("APPLICABLE: Routine surveillance after complete resection")
-    assert "  Order: CT abdomen and pelvis with IV contrast" in out.stdout
-    assert "  Surveillance: 12 months" in out.stdout
+    assert "  First choice: CT abdomen and pelvis with IV contrast (Usually appropriate)" in out.stdout
+    assert "late arterial phase + portal venous phase (the source: essential)" in out.stdout
+    assert "  Surveillance: 12 months" in out.stdout and "may be imaged annually" in out.stdout
 
 
 def test_match_json_and_csv():
@@ -116,7 +117,8 @@ def test_match_json_and_csv():
     assert answer["plans"][0]["interval"]["matches"][0]["every"] == "12 months"
     assert answer["scenarios"][0]["status"] == "applicable"
     rows = kg("match", EXAMPLE, "--format", "csv").stdout.splitlines()
-    assert rows[0] == "scenario,status,kind,criterion,key,expected,actual,outcome,redirect" and len(rows) == 9
+    # 8 criteria of routine surveillance + 3 of the suspected-recurrence scenario (not applicable)
+    assert rows[0] == "scenario,status,kind,criterion,key,expected,actual,outcome,redirect" and len(rows) == 12
 
 
 def test_match_unknown_fact_exit_2(tmp_path):

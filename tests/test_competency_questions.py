@@ -11,7 +11,8 @@ def test_cq01_usually_appropriate_procedures(graph):
     rows = graph.run("usually-appropriate", scenario=PNET)
     assert [(r["procedureLabel"], r["radiation"], r["condition"]) for r in rows] == [
         ("CT abdomen and pelvis with IV contrast", "☢☢☢", None),
-        ("CT chest abdomen pelvis with IV contrast", "☢☢☢☢", "if there is a higher risk of thoracic metastases"),
+        ("CT chest abdomen pelvis with IV contrast", "☢☢☢☢",
+         "may be considered if there is a higher risk of thoracic metastases"),
     ]
 
 
@@ -93,8 +94,9 @@ def test_cq08_alternatives_when_iodinated_contrast_contraindicated(graph):
         rows = graph.run("contrast-alternatives", scenario=PNET, contraindication=d(contraindication))
         assert [(r["preference"], r["procedureLabel"], r["caveat"]) for r in rows] == [
             (1, "MRI abdomen and pelvis without and with IV contrast",
-             "gadolinium-based contrast only if renal function permits"),
-            (2, "MRI abdomen and pelvis without IV contrast", "less sensitive for hypervascular lesions"),
+             "often with a gadolinium-based contrast agent, if renal function permits"),
+            (2, "MRI abdomen and pelvis without IV contrast",
+             "can also provide valuable information but is less sensitive for hypervascular lesions"),
         ]
         assert {r["agentLabel"] for r in rows} == {"iodinated contrast"}
 

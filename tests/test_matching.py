@@ -9,6 +9,7 @@ from conftest import PNET, ROOT, d
 
 import iakg
 
+SUSPECTED = d("pnet-suspected-recurrence")
 INDEX = json.loads((ROOT / "examples" / "index-patient.json").read_text())
 
 
@@ -20,7 +21,8 @@ def patient(**changes):
 
 def test_index_patient_gets_annual_contrast_ct(graph):
     result = graph.match(ROOT / "examples" / "index-patient.json")
-    assert [(m.scenario.iri, m.status) for m in result.scenarios] == [(PNET, "applicable")]
+    assert [(m.scenario.iri, m.status) for m in result.scenarios] == [(PNET, "applicable"),
+                                                                      (SUSPECTED, "not applicable")]
     [plan] = result.plans
     assert plan.first_choice.iri == d("ct-abdomen-pelvis-with-iv-contrast")
     assert [m.every for m in plan.interval.matches] == ["12 months"]
@@ -37,13 +39,20 @@ def test_contrast_contraindication_switches_to_mri(graph, fact):
     assert [a.procedure.iri for a in plan.alternatives] == [
         d("mri-abdomen-pelvis-without-and-with-iv-contrast"), d("mri-abdomen-pelvis-without-iv-contrast")]
     assert plan.first_choice.iri == d("mri-abdomen-pelvis-without-and-with-iv-contrast")
-    assert plan.alternatives[0].caveat == "gadolinium-based contrast only if renal function permits"
+    assert plan.alternatives[0].caveat == "often with a gadolinium-based contrast agent, if renal function permits"
 
 
 def test_rising_chromogranin_a_indicates_dotatate(graph):
-    [plan] = graph.match(patient(risingChromograninA=True)).plans
-    assert [(h.procedure.iri, h.trigger) for h in plan.indications] == [
-        (d("dotatate-pet-ct"), "risingChromograninA")]
+    # Was: the rising marker left the patient in routine surveillance (12-monthly CT). A rising marker is a
+    # biochemical suspicion of recurrence: the suspected-recurrence plan, where DOTATATE is reserved for it.
+    result = graph.match(patient(risingChromograninA=True))
+    [plan] = result.plans
+    assert plan.scenario.iri == SUSPECTED
+    assert [(h.procedure.iri, h.trigger, h.qualifier) for h in plan.indications] == [
+        (d("dotatate-pet-ct"), "knownOrSuspectedRecurrence", "best reserved for")]
+    [derived] = result.derived
+    assert (derived.key, derived.evidence_key, derived.qualifier) == (
+        "knownOrSuspectedRecurrence", "risingChromograninA", "may increase suspicion")
 
 
 def test_indeterminate_finding_gets_its_branch(graph):
@@ -60,20 +69,24 @@ def test_indeterminate_finding_gets_its_branch(graph):
 ])
 def test_excluded_patients_are_redirected(graph, fact, redirect, uses):
     result = graph.match(patient(**{fact: True}))
-    assert [m.status for m in result.scenarios] == ["excluded"] and result.plans == ()
+    assert result.scenarios[0].status == "excluded" and result.plans == ()
+    assert all(m.status in ("excluded", "not applicable") for m in result.scenarios)
     [r] = result.redirects
     assert r.scenario.iri == d(redirect)
     assert [p.iri for p in r.frequently_uses] == [d(u) for u in uses]
 
 
 def test_suspected_recurrence_is_not_routine_surveillance(graph):
+    # Was: "not applicable" and no plan at all. The article's advice on suspicion is the plan.
     result = graph.match(patient(knownOrSuspectedRecurrence=True))
-    assert [m.status for m in result.scenarios] == ["not applicable"] and result.plans == ()
+    assert [m.status for m in result.scenarios] == ["not applicable", "applicable"]
+    [plan] = result.plans
+    assert plan.scenario.iri == SUSPECTED and plan.recommendation.procedures == []
 
 
 def test_missing_fact_is_named_not_guessed(graph):
     result = graph.match(patient(symptomsConcerningForRecurrence=...))
-    assert [m.status for m in result.scenarios] == ["undetermined"]
+    assert [m.status for m in result.scenarios] == ["undetermined", "not applicable"]
     assert result.missing == ("symptomsConcerningForRecurrence",) and result.plans == ()
 
 
@@ -129,6 +142,7 @@ def test_second_topic_patient(graph):
     result = both.match({"priorCompleteResection": True, "untreatedTumorUnderObservation": False,
                          "tumorGrade": "G1"})
     statuses = {m.scenario.iri.rsplit("/", 1)[-1]: m.status for m in result.scenarios}
-    assert statuses == {"exampleoma-follow-up": "applicable", "pnet-post-resection-surveillance": "undetermined"}
+    assert statuses == {"exampleoma-follow-up": "applicable", "pnet-post-resection-surveillance": "undetermined",
+                        "pnet-suspected-recurrence": "undetermined"}
     [plan] = result.plans
     assert [m.every for m in plan.interval.matches] == ["24 months"]

@@ -93,13 +93,24 @@ def _contraindication_option(p: argparse.ArgumentParser) -> None:
 def _alternatives(g: Any, args: argparse.Namespace) -> Answer:
     items = g.alternatives(args.scenario, args.contraindication)
     return items, ("contraindication", "preference", "procedure", "label", "caveat"), [
-        (a.contraindication.label, a.preference, a.procedure.iri, a.procedure.label, a.caveat) for a in items], None
+        (a.contraindication.label, a.preference, a.procedure.iri, a.procedure.label, a.caveat) for a in items], \
+        _alternatives_text(items)
+
+
+def _alternatives_text(items: list) -> str:
+    lines: list[str] = []
+    for a in items:
+        head = f"{a.contraindication.label} ({a.contraindication_hedge or 'rules out ' + a.agent}):"
+        if head not in lines:
+            lines.append(head)
+        lines.append(f"  {a.preference}. {a.procedure.label}" + (f": {a.caveat}" if a.caveat else ""))
+    return "\n".join(lines) or "no alternatives stated"
 
 
 @answer("escalation", "when the source says to escalate, and to what", scenario=True)
 def _escalation(g: Any, args: argparse.Namespace) -> Answer:
     items = g.escalation(args.scenario)
-    text = "\n".join(f"If: {e.trigger}\n  -> {e.action.label} ({e.qualifier or 'the source'})" for e in items)
+    text = "\n".join(f"If: {e.trigger} -> {e.action.label} ({e.qualifier or 'the source'})" for e in items)
     return items, ("advice", "trigger", "action", "hedge"), [
         (e.iri, e.trigger, e.action.label, e.qualifier) for e in items], text or "no escalation advice stated"
 

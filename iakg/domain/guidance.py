@@ -106,7 +106,7 @@ def alternatives(engine: Any, name: ScenarioLike, contraindication: str | None =
     if contraindication is not None:
         params["contraindication"] = _contraindication(engine, contraindication)
     return [AlternativeOption(Ref(r["contraindication"], r["contraindicationLabel"]), r["agentLabel"],
-                              r["preference"], Ref(r["procedure"], r["procedureLabel"]), r["caveat"])
+                              r["preference"], Ref(r["procedure"], r["procedureLabel"]), r["caveat"], r["hedge"])
             for r in run(engine, "contrast-alternatives", **params)]
 
 

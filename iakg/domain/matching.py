@@ -159,6 +159,8 @@ def match(engine: Any, source: Mapping[str, Any] | str | Path) -> MatchResult:
             if check.kind == "exclusion" and check.outcome == "holds" and check.redirect is not None:
                 uses = run(engine, "excluded-populations", scenario=IRI(verdict.scenario.iri),
                               criterion=IRI(check.criterion.iri))
+                if any(r.scenario == check.redirect and r.because == check.criterion for r in redirects):
+                    continue  # the same exclusion of several scenarios sends the patient to one place
                 redirects.append(Redirect(check.redirect, check.criterion, tuple(
                     Ref(r["procedure"], r["procedureLabel"]) for r in uses if r["procedure"] is not None)))
 

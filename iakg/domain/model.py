@@ -168,6 +168,7 @@ class AlternativeOption:
     preference: int
     procedure: Ref
     caveat: str | None
+    contraindication_hedge: str | None = None  #: e.g. "a contrast-enhanced CT may not be feasible"
 
 
 @dataclass(frozen=True)
