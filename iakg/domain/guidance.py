@@ -177,11 +177,12 @@ def study_results(engine: Any) -> list[str]:
 def _contraindication(engine: Any, name: str) -> IRI:
     """A contraindication by IRI, CURIE or local name; ParameterError listing the known ones otherwise."""
     known = {r["contraindication"]: r["contraindicationLabel"] for r in run(engine, "contraindications")}
+    iri: IRI | None
     try:
         iri = catalogue.expand_iri(name, "contraindication")
     except ParameterError:
         iri = None
-    if iri not in known:
+    if iri is None or iri not in known:
         by_local = {k.rsplit("/", 1)[-1]: k for k in known}
         if name in by_local:
             return IRI(by_local[name])

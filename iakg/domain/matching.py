@@ -153,7 +153,7 @@ def match(engine: Any, source: Mapping[str, Any] | str | Path) -> MatchResult:
         candidates = [r["scenario"] for r in run(engine, "criteria-scenarios")]
     verdicts = tuple(_verdict(run(engine, "eligibility", scenario=IRI(s)), stated) for s in candidates)
 
-    redirects = []
+    redirects: list[Redirect] = []
     for verdict in verdicts:
         for check in verdict.checks:
             if check.kind == "exclusion" and check.outcome == "holds" and check.redirect is not None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import rdflib
 from rdflib.namespace import RDFS, SH, XSD
@@ -42,8 +44,34 @@ class ValidationReport:
 
 
 def shapes_graph() -> rdflib.Graph:
-    """The shipped SHACL shapes."""
-    return rdflib.Graph().parse(resources.SHAPES_FILE, format="turtle")
+    """The shipped SHACL shapes (a fresh copy; callers may change it)."""
+    copy = rdflib.Graph()
+    for triple in _shapes_parsed(*_stamp(resources.SHAPES_FILE)):
+        copy.add(triple)
+    return copy
+
+
+def _stamp(path) -> tuple[str, int, int]:
+    stat = Path(path).stat()
+    return str(path), stat.st_mtime_ns, stat.st_size
+
+
+@functools.lru_cache(maxsize=2)
+def _shapes_and_core(path: str, mtime_ns: int, size: int) -> tuple[rdflib.Graph, rdflib.Graph]:
+    """The shapes, and the shapes without their SPARQL constraints (what pyshacl runs): never modified."""
+    shapes = _shapes_parsed(path, mtime_ns, size)
+    core = rdflib.Graph()
+    for triple in shapes:
+        if triple[1] != SH.sparql:
+            core.add(triple)
+    return shapes, core
+
+
+@functools.lru_cache(maxsize=2)
+def _shapes_parsed(path: str, mtime_ns: int, size: int) -> rdflib.Graph:
+    """The shapes file parsed once per process and version of the file (answering commands validate their
+    --data on every call; parsing the shapes each time was a third of a targeted check)."""
+    return rdflib.Graph().parse(path, format="turtle")
 
 
 #: up to this many quads, full validation converts the whole graph to rdflib once (fastest); above it,
@@ -69,11 +97,7 @@ def validate_store(store, graphs: list[str], focus: set[str] | None = None,
     """
     import pyoxigraph as ox
 
-    shapes = shapes_graph()
-    core = rdflib.Graph()
-    for triple in shapes:
-        core.add(triple)
-    core.remove((None, SH.sparql, None))
+    shapes, core = _shapes_and_core(*_stamp(resources.SHAPES_FILE))  # read-only, parsed once per process
     default = [ox.NamedNode(g) for g in graphs]
     subclasses = _subclasses(store, default)
     if focus is None and chunk is None and len(store) <= WHOLE_GRAPH_LIMIT:
@@ -104,7 +128,8 @@ def _core_violations_by_chunk(store, default: list, subclasses: dict[str, set[st
         batch = ordered[start:start + chunk]
         keep = {n.value for n in batch}
         data = _neighbourhood(store, default, batch, inverse)
-        violations += [v for v in _core_violations(data, core, shapes) if v.focus in keep]
+        only = [rdflib.URIRef(n.value) for n in batch if isinstance(n, ox.NamedNode)] if focus is not None else None
+        violations += [v for v in _core_violations(data, core, shapes, only) if v.focus in keep]
     return violations
 
 
@@ -118,7 +143,8 @@ def _neighbourhood(store, default: list, nodes: list, inverse: set) -> rdflib.Gr
     from iakg.rdf.rdflib_bridge import to_rdflib
 
     sub = ox.Store()
-    sub.extend(store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_ONTOLOGY)))
+    # of the ontology, the class hierarchy is what SHACL-Core needs (sh:class accepts instances of subclasses)
+    sub.extend(store.quads_for_pattern(None, ox.NamedNode(RDFS + "subClassOf"), None, ox.NamedNode(GRAPH_ONTOLOGY)))
     objects, seen, todo = set(), set(nodes), list(nodes)
     quads = []
     while todo:
@@ -142,10 +168,13 @@ def _neighbourhood(store, default: list, nodes: list, inverse: set) -> rdflib.Gr
     return to_rdflib(sub)
 
 
-def _core_violations(data: rdflib.Graph, core: rdflib.Graph, shapes: rdflib.Graph) -> list[Violation]:
+def _core_violations(data: rdflib.Graph, core: rdflib.Graph, shapes: rdflib.Graph,
+                     focus_nodes: list | None = None) -> list[Violation]:
     import pyshacl
 
-    _, report, _ = pyshacl.validate(data, shacl_graph=core, inference="none", allow_warnings=True, advanced=False)
+    options = {} if not focus_nodes else {"focus_nodes": focus_nodes}  # targeted: only these nodes' shapes
+    _, report, _ = pyshacl.validate(data, shacl_graph=core, inference="none", allow_warnings=True, advanced=False,
+                                    **options)
     violations = []
     for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):
         focus = report.value(result, SH.focusNode)
