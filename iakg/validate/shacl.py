@@ -172,9 +172,9 @@ def _core_violations(data: rdflib.Graph, core: rdflib.Graph, shapes: rdflib.Grap
                      focus_nodes: list | None = None) -> list[Violation]:
     import pyshacl
 
-    options = {} if not focus_nodes else {"focus_nodes": focus_nodes}  # targeted: only these nodes' shapes
+    # targeted (focus_nodes): only these nodes, against the shapes that target them
     _, report, _ = pyshacl.validate(data, shacl_graph=core, inference="none", allow_warnings=True, advanced=False,
-                                    **options)
+                                    focus_nodes=focus_nodes or None)
     violations = []
     for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):
         focus = report.value(result, SH.focusNode)
