@@ -9,13 +9,15 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 SCENARIO = "pnet-post-resection-surveillance"
-PATIENT = str(ROOT / "examples" / "index-patient.json")
+PATIENT = "examples/index-patient.json"  # relative to the checkout: run() answers from there
+PATIENTS = "tests/fixtures/patients/"
 
 TYPED = {
     "recommend": ["recommend", SCENARIO],
@@ -36,6 +38,13 @@ TYPED = {
     "pitfalls": ["pitfalls", SCENARIO],
     "faq": ["faq", SCENARIO],
     "related": ["related", SCENARIO],
+    "escalation": ["escalation", SCENARIO],
+    "features": ["features", SCENARIO],
+    "markers": ["markers", SCENARIO],
+    "dose-scenario-all": ["dose", "--scenario", SCENARIO, "--years", "5", "--every", "12", "--all"],
+    "match-rising-cga": ["match", PATIENTS + "rising-cga.json"],
+    "match-renal-impairment": ["match", PATIENTS + "renal-impairment.json"],
+    "match-empty": ["match", PATIENTS + "empty.json"],
 }
 
 
@@ -59,8 +68,13 @@ def run(argv: list[str]) -> tuple[int, str]:
     out = io.StringIO()
     # The command line forbids the network for the rest of its process; in the test process that guard
     # would outlive the call, so it is left out here (the safety tests cover it).
-    with contextlib.redirect_stdout(out), mock.patch("iakg.rdf.safety.forbid_network"):
-        code = main(argv)
+    here = os.getcwd()
+    os.chdir(ROOT)  # the recorded paths are relative to the checkout, wherever it is
+    try:
+        with contextlib.redirect_stdout(out), mock.patch("iakg.rdf.safety.forbid_network"):
+            code = main(argv)
+    finally:
+        os.chdir(here)
     return code, out.getvalue()
 
 
