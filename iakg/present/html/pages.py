@@ -157,7 +157,7 @@ class Pages:
         out, into = self.describe(iri)
         if not out and not into:
             return None
-        types = {str(r["o"]) for r in out if r["p"] == RDF + "type"}
+        types = {IRI(r["o"]) for r in out if r["p"] == RDF + "type"}
         label = next((r["o"] for r in out if r["p"] == RDFS + "label"), None) or curie(iri)
         values: dict[str, Any] = {"iri": iri, "title": str(label), "types": sorted(types), "out": out,
                                   "into": into[:INCOMING_CAP], "more_into": len(into) > INCOMING_CAP}

@@ -25,7 +25,7 @@ _VERSION = f"SELECT ?v WHERE {{ <{ONTOLOGY_IRI}> <{OWL}versionIRI> ?v }}"
 def file_for(path: str) -> str:
     """The file of a URL path in the static site (``/id/x`` -> ``id/x.html``, ``/`` -> ``index.html``)."""
     path = path.split("#", 1)[0].split("?", 1)[0].strip("/")
-    return f"{path}.html" if path else "index.html"
+    return (path if path.endswith(".html") else f"{path}.html") if path else "index.html"
 
 
 def write_site(graph: Any, folder: Path, nquads: bytes | None = None, endpoint: str = "/sparql",
