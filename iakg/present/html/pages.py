@@ -185,13 +185,14 @@ class Pages:
         variant: dict[str, Any] = {"scenario": recommendation.scenario, "rows": rows}
         if brief:
             return variant
+        scenario = recommendation.scenario  # resolved once; the calls below take it as it is
         variant["criteria"] = graph.run("criteria", scenario=IRI(iri))
-        branches = graph.next_steps(iri)
+        branches = graph.next_steps(scenario)
         variant["branches"] = branches
         variant["workflow_svg"] = svg.workflow(branches, link_path) if branches else None
-        variant["plan"] = plan = _plan(years, every, graph.interval_rules(iri))
+        variant["plan"] = plan = _plan(years, every, graph.interval_rules(scenario))
         if rows and not plan.get("error"):
-            estimates = graph.compare_radiation(iri, plan["years"], plan["every"])
+            estimates = _compare(recommendation.procedures, plan["years"], plan["every"])
             variant["doses"] = estimates
             variant["dose_svg"] = svg.dose_chart(estimates, plan)
         return variant
@@ -207,6 +208,16 @@ def description_rows(nquads: bytes) -> list[dict[str, Any]]:
     store = ox.Store()
     store.load(lines, format=ox.RdfFormat.N_QUADS)
     return LocalEngine(store).execute(_DATASET).rows()
+
+
+def _compare(rated: list[Any], years: Decimal, every: Decimal) -> list[Any]:
+    """``compare_radiation`` on the rows already read (least radiation first, unstated last)."""
+    from iakg.domain.dose import estimate
+    from iakg.domain.model import Procedure
+
+    found = [estimate(Procedure(r.procedure, r.label, r.radiation), years, every) for r in rated]
+    return sorted(found, key=lambda e: (e.radiation is None, e.radiation.rank if e.radiation else 0,
+                                        e.procedure.label))
 
 
 def _with_example(query: Any) -> str:
