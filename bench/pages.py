@@ -89,10 +89,11 @@ def site_build(scale: float) -> dict:
 
     graph = iakg.load([_data(scale)], cache_dir=OUT / "cache")
     with tempfile.TemporaryDirectory() as folder:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         pages = write_site(graph, Path(folder))
-        seconds = round(time.perf_counter() - start, 1)
-    return _row(f"static site build ({pages} pages)", scale, seconds, None, "s", "< 60 s", seconds < 60)
+        seconds, cpu = round(time.perf_counter() - start, 1), round(time.process_time() - cpu, 1)
+    return _row(f"static site build ({pages} pages; {cpu} s of CPU)", scale, seconds, None, "s", "< 60 s",
+                seconds < 60)
 
 
 def rows(page_scale: float = 10, site_scale: float = 1, runs: int = 50) -> list[dict]:

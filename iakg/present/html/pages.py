@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from iakg import catalogue
 from iakg.present.html import svg
@@ -23,12 +24,25 @@ from iakg.rdf.terms import IRI
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = TEMPLATES.parent / "static"  #: CSS and the vendored YASGUI build
-INCOMING_CAP = 200  #: links shown into a resource (a procedure of a large catalogue is rated thousands of times)
+INCOMING_CAP = 100  #: links shown into a resource (a procedure of a large catalogue is rated thousands of times)
 DERIVED_CAP = 2000  #: resources listed on a source document's page
 
 SCENARIO_TYPES = {IAKG + "ClinicalScenario"}
 TOPIC_TYPES = {IAKG + "Topic", IAKG + "TopicHub", IAKG + "ProtocolGuide"}
 SOURCE_TYPES = {IAKG + "SourceDocument"}
+
+
+def term(value: Any, label: Any = None) -> Markup:
+    """A value as HTML: a resource as a link (local page, else external), a literal as escaped text."""
+    if not isinstance(value, IRI):
+        return escape(value)
+    text = escape(label if label is not None else curie(value))
+    path = link_path(value)
+    if path:
+        return Markup(f'<a href="{escape(path)}">{text}</a>')
+    if value.startswith(("http://", "https://")):
+        return Markup(f'<a href="{escape(value)}" rel="external">{text}</a>')
+    return Markup(f"<span>{text}</span>")
 
 
 def link_path(iri: str) -> str | None:
@@ -66,6 +80,7 @@ SELECT ?s ?l WHERE {{ ?s rdfs:label ?l FILTER(isIRI(?s) && CONTAINS(LCASE(STR(?l
 ORDER BY ?l LIMIT 200"""
 _ALL_LABELS = f"""PREFIX rdfs: <{RDFS}>
 SELECT ?s ?l WHERE {{ ?s rdfs:label ?l FILTER(isIRI(?s)) }} ORDER BY ?l"""
+_ALL = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
 _DATASET = f"""SELECT ?p ?o WHERE {{ <{DATASET_IRI}> ?p ?o }}"""
 
 
@@ -78,9 +93,10 @@ class Pages:
         self.static = static
         self.endpoint = endpoint
         self._describe_dataset = description  # the VoID/DCAT rows, when the store does not hold them
+        self._index: tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]] | None = None
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                                trim_blocks=True, lstrip_blocks=True)
-        self.env.globals.update(href=link_path, curie=curie, static=static, endpoint=endpoint,
+        self.env.globals.update(href=link_path, curie=curie, term=term, static=static, endpoint=endpoint,
                                 is_iri=lambda v: isinstance(v, IRI))
 
     # ------------------------------------------------------------------ reads
@@ -90,8 +106,30 @@ class Pages:
     def _render(self, template: str, **values: Any) -> str:
         return self.env.get_template(template).render(**values)
 
+    def prefetch(self) -> None:
+        """Read every statement once and answer :meth:`describe` from memory (the static site: thousands of
+        pages, one pass over the graph instead of two queries a page)."""
+        labels: dict[str, Any] = {}
+        triples = self._rows(_ALL)
+        for row in triples:
+            if row["p"] == RDFS + "label":
+                labels.setdefault(row["s"], row["o"])
+        out: dict[str, dict[tuple, dict[str, Any]]] = {}
+        into: dict[str, dict[tuple, dict[str, Any]]] = {}
+        for row in triples:
+            s, p, o = row["s"], row["p"], row["o"]
+            out.setdefault(s, {}).setdefault((p, str(o)), {"p": p, "o": o, "pl": labels.get(p),
+                                                           "ol": labels.get(o) if isinstance(o, IRI) else None})
+            if isinstance(o, IRI) and isinstance(s, IRI):
+                links = into.setdefault(o, {})
+                if len(links) <= INCOMING_CAP:
+                    links.setdefault((s, p), {"s": s, "p": p, "sl": labels.get(s), "pl": labels.get(p)})
+        self._index = ({k: list(v.values()) for k, v in out.items()}, {k: list(v.values()) for k, v in into.items()})
+
     def describe(self, iri: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Outgoing (p, o) and incoming (s, p) statements with labels, duplicates (several labels) dropped."""
+        if self._index is not None:
+            return self._index[0].get(iri, []), self._index[1].get(iri, [])
         out: dict[tuple, dict[str, Any]] = {}
         for row in self._rows(_DESCRIBE, s=IRI(iri)):
             out.setdefault((row["p"], str(row["o"])), row)

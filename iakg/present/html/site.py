@@ -36,6 +36,7 @@ def write_site(graph: Any, folder: Path, nquads: bytes | None = None, endpoint: 
     URL the editor page talks to (the static site has none of its own)."""
     description = (lambda: description_rows(nquads)) if nquads is not None else None
     pages = Pages(graph, static=True, endpoint=endpoint, description=description)
+    pages.prefetch()
     written = 0
 
     def put(path: str, text: str | None) -> None:
