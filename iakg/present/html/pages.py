@@ -283,7 +283,7 @@ def _rated_row(rated: Any, evidence: list[dict[str, Any]]) -> dict[str, Any]:
     median = _first(rated, "median", "rating_median")
     score = _first(rated, "score", "rating_score")
     return {"rated": rated, "adult": adult, "child": child,
-            "soe": _first(rated, "strength_of_evidence", "soe", "evidence_strength"),
+            "soe": _first(rated, "evidence", "strength_of_evidence", "soe"),
             "score": score, "median": median, "evidence": evidence}
 
 
