@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from iakg import catalogue
+from iakg.domain.model import Scenario
 from iakg.present.html import svg
 from iakg.rdf.namespaces import BASE, DATASET_IRI, IAKG, IAKGD, ONTOLOGY_IRI, PROV, QUERY, RDF, RDFS, curie
 from iakg.rdf.terms import IRI
@@ -200,9 +201,9 @@ class Pages:
         values: dict[str, Any] = {"iri": iri, "title": str(label), "types": sorted(types), "out": out,
                                   "into": into[:INCOMING_CAP], "more_into": len(into) > INCOMING_CAP}
         if types & SCENARIO_TYPES:
-            values["variants"] = [self._variant(iri, years, every)]
+            values["variants"] = [self._variant(Scenario(iri, str(label)), years, every)]
         elif types & TOPIC_TYPES:
-            values["variants"] = [self._variant(r["s"], years, every, brief=True)
+            values["variants"] = [self._variant(Scenario(r["s"], str(r["sl"] or curie(r["s"]))), years, every, True)
                                   for r in self._rows(_TOPIC_SCENARIOS, topic=IRI(iri))]
         if types & SOURCE_TYPES:
             derived = self._rows(_DERIVED, o=IRI(iri))
@@ -211,9 +212,11 @@ class Pages:
         return self._render("resource.html", **values)
 
     # ------------------------------------------------------------------ the variant (scenario) view
-    def _variant(self, iri: str, years: str | None, every: str | None, brief: bool = False) -> dict[str, Any]:
-        graph = self.graph
-        recommendation = graph.recommend(iri)
+    def _variant(self, scenario: Scenario, years: str | None, every: str | None, brief: bool = False
+                 ) -> dict[str, Any]:
+        """The variant view of a scenario (known to exist: it is not looked up by name again)."""
+        graph, iri = self.graph, scenario.iri
+        recommendation = graph.recommend(scenario)
         evidence: dict[str, list[dict[str, Any]]] = {}
         for row in self._rows(_EVIDENCE, scenario=IRI(iri)):
             items = evidence.setdefault(row["r"], [])
@@ -223,7 +226,6 @@ class Pages:
         variant: dict[str, Any] = {"scenario": recommendation.scenario, "rows": rows}
         if brief:
             return variant
-        scenario = recommendation.scenario  # resolved once; the calls below take it as it is
         variant["criteria"] = graph.run("criteria", scenario=IRI(iri))
         branches = graph.next_steps(scenario)
         variant["branches"] = branches
