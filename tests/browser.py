@@ -32,9 +32,9 @@ class Browser:
                                f"--virtual-time-budget={budget_ms}", *extra, url],
                               capture_output=True, text=True, timeout=120)
 
-    def dom(self, url: str, width: int = 1280, height: int = 900, budget_ms: int = 5000) -> str:
+    def dom(self, url: str, width: int = 1280, height: int = 900, budget_ms: int = 5000, *extra: str) -> str:
         """The DOM after the page's scripts ran (for up to ``budget_ms`` of virtual time)."""
-        done = self._run(url, "--dump-dom", f"--window-size={width},{height}", budget_ms=budget_ms)
+        done = self._run(url, "--dump-dom", f"--window-size={width},{height}", *extra, budget_ms=budget_ms)
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stdout
 

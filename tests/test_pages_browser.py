@@ -66,6 +66,29 @@ def test_scenario_page_screenshot(live, width):
 def test_editor_runs_a_catalogue_query(live, graph):
     server, browser = live
     dom = browser.dom(server.url + "/editor?query=procedures", budget_ms=15000)
+    _assert_procedures_listed(dom, graph)
+
+
+def test_editor_runs_a_catalogue_query_against_a_live_iakg_serve(live, graph):
+    """The editor talks to the SPARQL endpoint of a running `iakg serve` (the current gateway, on its own port:
+    another origin, so the browser runs without the same-origin check; once the server mounts the pages,
+    editor and endpoint share an origin)."""
+    from iakg.serve.gateway import Endpoint
+
+    server, browser = live
+    with Endpoint(graph) as endpoint:
+        app = Starlette(routes=ROUTES.get("pages")(ServeContext(graph, "http://127.0.0.1",
+                                                                 {"sparql_path": endpoint.url})))
+        pages = LiveServer(app)
+        try:
+            dom = browser.dom(pages.url + "/editor?query=procedures", 1280, 900, 15000, "--disable-web-security")
+        finally:
+            pages.stop()
+    assert endpoint.url in dom
+    _assert_procedures_listed(dom, graph)
+
+
+def _assert_procedures_listed(dom: str, graph) -> None:
     assert 'id="yasgui"' in dom and "yasqe" in dom.lower()
     results = dom[dom.index('class="yasr'):]  # the results pane, after the editor
     labels = [row["label"] for row in graph.run("procedures")]
