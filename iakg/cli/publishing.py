@@ -78,15 +78,31 @@ def _export(args: argparse.Namespace) -> int:
 
 def _build_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("dist"), help="release folder (default: dist)")
+    p.add_argument("--no-site", action="store_true", help="leave out the static site (OUT/site/)")
+    p.add_argument("--site-endpoint", default="/sparql", metavar="URL",
+                   help="SPARQL endpoint the static site's query editor talks to (default: /sparql)")
     _force_option(p, "build")
 
 
-@command("build", "write a release folder: every export, contexts, shapes, queries, checksums", _build_options)
+@command("build", "write a release folder: every export, contexts, shapes, queries, checksums, the static site",
+         _build_options)
 def _build(args: argparse.Namespace) -> int:
     from iakg.io.release import build
 
-    for name, size in build(checked(args), args.out):
+    graph = checked(args)
+    pages = 0
+
+    def site(folder: Path, nquads: bytes) -> None:
+        nonlocal pages
+        from iakg.present.html.site import write_site
+
+        (folder / "site").mkdir()
+        pages = write_site(graph, folder / "site", nquads, endpoint=args.site_endpoint)
+
+    for name, size in build(graph, args.out, None if args.no_site else site):
         print(f"{size:>10}  {args.out / name}")
+    if not args.no_site:
+        print(f"{pages:>10}  pages in {args.out / 'site'}/ (static site)")
     return 0
 
 

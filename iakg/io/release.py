@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from iakg import resources
@@ -12,8 +13,11 @@ from iakg.io.export import Release, context
 from iakg.io.formats import FORMATS
 
 
-def build(graph, out: Path) -> list[tuple[str, int]]:
-    """Write the release of ``graph`` into ``out`` (swapped in whole); return (file, size) pairs."""
+def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None) -> list[tuple[str, int]]:
+    """Write the release of ``graph`` into ``out`` (swapped in whole); return (file, size) pairs.
+
+    ``also(folder, nquads)`` writes more into the folder before it is swapped in (``iakg build`` adds the
+    static site, ``site/``, this way; those files are not in SHA256SUMS)."""
     from iakg.domain.patient import context as patient_context
 
     release = graph.release()
@@ -35,6 +39,8 @@ def build(graph, out: Path) -> list[tuple[str, int]]:
             target = folder / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+        if also is not None:
+            also(folder, release.nquads)
 
     write_folder(out, fill)
     return sorted((name, len(data)) for name, data in files.items())

@@ -33,6 +33,7 @@ RouteGroup = Callable[[ServeContext], "Sequence[BaseRoute]"]
 
 def _builtins() -> None:
     """Import the modules whose route groups register themselves (filled in as groups are added)."""
+    import iakg.serve.pages  # noqa: F401  (HTML pages by content negotiation)
 
 
 ROUTES: Registry[RouteGroup] = Registry("route group", _builtins)

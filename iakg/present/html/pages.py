@@ -1,0 +1,308 @@
+"""The pages: what each resource page shows, gathered through the graph's typed API and a few SPARQL reads.
+
+``graph`` is a :class:`iakg.api.KnowledgeGraph` (passed in; the presentation layer does not import the API).
+Every value reaches a query as a bound variable, never by string formatting.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from iakg import catalogue
+from iakg.domain.model import Scenario
+from iakg.present.html import svg
+from iakg.rdf.namespaces import BASE, DATASET_IRI, IAKG, IAKGD, ONTOLOGY_IRI, PROV, QUERY, RDF, RDFS, curie
+from iakg.rdf.terms import IRI
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC_DIR = TEMPLATES.parent / "static"  #: CSS and the vendored YASGUI build
+INCOMING_CAP = 100  #: links shown into a resource (a procedure of a large catalogue is rated thousands of times)
+DERIVED_CAP = 2000  #: resources listed on a source document's page
+
+SCENARIO_TYPES = {IAKG + "ClinicalScenario"}
+TOPIC_TYPES = {IAKG + "Topic", IAKG + "TopicHub", IAKG + "ProtocolGuide"}
+SOURCE_TYPES = {IAKG + "SourceDocument"}
+
+
+def term(value: Any, label: Any = None) -> Markup:
+    """A value as HTML: a resource as a link (local page, else external), a literal as escaped text."""
+    if not isinstance(value, IRI):
+        return escape(value)
+    text = escape(label if label is not None else curie(value))
+    path = link_path(value)
+    if path:
+        return Markup(f'<a href="{escape(path)}">{text}</a>')
+    if value.startswith(("http://", "https://")):
+        return Markup(f'<a href="{escape(value)}" rel="external">{text}</a>')
+    return Markup(f"<span>{text}</span>")
+
+
+def link_path(iri: str) -> str | None:
+    """The local URL path of a resource page (``/id/x``, ``/ontology#Term``), or None if it has none here."""
+    if iri.startswith(IAKG):
+        return "/ontology#" + quote(iri[len(IAKG):], safe="")
+    if iri == ONTOLOGY_IRI or iri.startswith(ONTOLOGY_IRI + "/"):
+        return "/ontology"
+    if iri == DATASET_IRI:
+        return "/"
+    if iri.startswith((IAKGD, QUERY)):
+        rest = iri[len(BASE):]
+        if "#" in rest or "?" in rest or rest.endswith("/"):
+            return None
+        return "/" + quote(rest, safe="/-._~")
+    return None
+
+
+_DESCRIBE = f"""PREFIX rdfs: <{RDFS}>
+SELECT ?p ?o ?pl ?ol WHERE {{ ?s ?p ?o OPTIONAL {{ ?p rdfs:label ?pl }} OPTIONAL {{ ?o rdfs:label ?ol }} }}"""
+_INCOMING = f"""PREFIX rdfs: <{RDFS}>
+SELECT ?s ?p ?sl ?pl WHERE {{ ?s ?p ?o FILTER(isIRI(?s)) OPTIONAL {{ ?s rdfs:label ?sl }}
+  OPTIONAL {{ ?p rdfs:label ?pl }} }} LIMIT {INCOMING_CAP + 1}"""
+_DERIVED = f"""PREFIX rdfs: <{RDFS}> PREFIX prov: <{PROV}>
+SELECT ?s ?sl ?t WHERE {{ ?s prov:wasDerivedFrom ?o OPTIONAL {{ ?s rdfs:label ?sl }} OPTIONAL {{ ?s a ?t }} }}
+ORDER BY ?t ?s LIMIT {DERIVED_CAP + 1}"""
+_EVIDENCE = f"""PREFIX iakg: <{IAKG}> PREFIX prov: <{PROV}> PREFIX rdfs: <{RDFS}>
+SELECT ?r ?quote ?section ?src ?srcl WHERE {{ ?r iakg:ratedScenario ?scenario .
+  OPTIONAL {{ ?r iakg:evidenceQuote ?quote }} OPTIONAL {{ ?r iakg:sourceSection ?section }}
+  OPTIONAL {{ ?r prov:wasDerivedFrom ?src OPTIONAL {{ ?src rdfs:label ?srcl }} }} }}"""
+_TOPIC_SCENARIOS = f"""PREFIX iakg: <{IAKG}> PREFIX rdfs: <{RDFS}>
+SELECT ?s ?sl WHERE {{ ?topic iakg:hasScenario ?s OPTIONAL {{ ?s rdfs:label ?sl }} }} ORDER BY ?sl"""
+_LABELS = f"""PREFIX rdfs: <{RDFS}>
+SELECT ?s ?l WHERE {{ ?s rdfs:label ?l FILTER(isIRI(?s) && CONTAINS(LCASE(STR(?l)), LCASE(?q))) }}
+ORDER BY ?l LIMIT 200"""
+_ALL_LABELS = f"""PREFIX rdfs: <{RDFS}>
+SELECT ?s ?l WHERE {{ ?s rdfs:label ?l FILTER(isIRI(?s)) }} ORDER BY ?l"""
+_ALL = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+_DATASET = f"""SELECT ?p ?o WHERE {{ <{DATASET_IRI}> ?p ?o }}"""
+
+
+class Pages:
+    """Renders the pages of one graph. ``static`` drops what needs a server (search, the dose form)."""
+
+    def __init__(self, graph: Any, static: bool = False, endpoint: str = "/sparql",
+                 description: Callable[[], list[dict[str, Any]]] | None = None):
+        self.graph = graph
+        self.static = static
+        self.endpoint = endpoint
+        self._describe_dataset = description  # the VoID/DCAT rows, when the store does not hold them
+        self._index: tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]] | None = None
+        self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
+                               trim_blocks=True, lstrip_blocks=True)
+        self.env.globals.update(href=link_path, curie=curie, term=term, static=static, endpoint=endpoint,
+                                is_iri=lambda v: isinstance(v, IRI))
+
+    # ------------------------------------------------------------------ reads
+    def _rows(self, query: str, **bindings: Any) -> list[dict[str, Any]]:
+        return self.graph.query(query, bindings).rows()
+
+    def _render(self, template: str, **values: Any) -> str:
+        return self.env.get_template(template).render(**values)
+
+    def prefetch(self) -> None:
+        """Read every statement once and answer :meth:`describe` from memory (the static site: thousands of
+        pages, one pass over the graph instead of two queries a page)."""
+        labels: dict[str, Any] = {}
+        triples = self._rows(_ALL)
+        for row in triples:
+            if row["p"] == RDFS + "label":
+                labels.setdefault(row["s"], row["o"])
+        out: dict[str, dict[tuple, dict[str, Any]]] = {}
+        into: dict[str, dict[tuple, dict[str, Any]]] = {}
+        for row in triples:
+            s, p, o = row["s"], row["p"], row["o"]
+            out.setdefault(s, {}).setdefault((p, str(o)), {"p": p, "o": o, "pl": labels.get(p),
+                                                           "ol": labels.get(o) if isinstance(o, IRI) else None})
+            if isinstance(o, IRI) and isinstance(s, IRI):
+                links = into.setdefault(o, {})
+                if len(links) <= INCOMING_CAP:
+                    links.setdefault((s, p), {"s": s, "p": p, "sl": labels.get(s), "pl": labels.get(p)})
+        self._index = ({k: list(v.values()) for k, v in out.items()}, {k: list(v.values()) for k, v in into.items()})
+
+    def describe(self, iri: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Outgoing (p, o) and incoming (s, p) statements with labels, duplicates (several labels) dropped."""
+        if self._index is not None:
+            return self._index[0].get(iri, []), self._index[1].get(iri, [])
+        out: dict[tuple, dict[str, Any]] = {}
+        for row in self._rows(_DESCRIBE, s=IRI(iri)):
+            out.setdefault((row["p"], str(row["o"])), row)
+        into: dict[tuple, dict[str, Any]] = {}
+        for row in self._rows(_INCOMING, o=IRI(iri)):
+            into.setdefault((row["s"], row["p"]), row)
+        return list(out.values()), list(into.values())
+
+    # ------------------------------------------------------------------ pages
+    @cached_property
+    def dataset(self) -> list[dict[str, Any]]:
+        """The VoID/DCAT description of the dataset: from the store if it holds it, else from ``description``."""
+        rows = self._rows(_DATASET)
+        if not rows and self._describe_dataset is not None:
+            rows = self._describe_dataset()
+        return rows
+
+    def home(self) -> str:
+        dataset = self.dataset
+        about = {curie(r["p"]): r["o"] for r in dataset}
+        topics = self.graph.topics()
+        children: dict[str | None, list[Any]] = {}
+        for topic in topics:
+            children.setdefault(topic.parent, []).append(topic)
+        for kids in children.values():
+            kids.sort(key=lambda t: t.label)
+        return self._render("home.html", title=str(about.get("dcterms:title", "Imaging appropriateness graph")),
+                            about=about, dataset=dataset, children=children)
+
+    def search(self, text: str) -> str:
+        text = text.strip()[:200]
+        rows = self._rows(_LABELS, q=text) if text else []
+        hits = list({r["s"]: r for r in rows if link_path(r["s"])}.values())
+        return self._render("search.html", title="Search", q=text, hits=hits)
+
+    def index(self) -> str:
+        """Every labelled resource with a page (the static site's stand-in for the search box)."""
+        hits = list({r["s"]: r for r in self._rows(_ALL_LABELS) if link_path(r["s"])}.values())
+        return self._render("search.html", title="Index of resources", q="", hits=hits, everything=True)
+
+    def editor(self) -> str:
+        examples = [{"name": q.name, "title": q.title, "text": _with_example(q)}
+                    for q in catalogue.catalogue().values()]
+        return self._render("editor.html", title="SPARQL query editor", examples=examples,
+                            examples_json=json.dumps(examples).replace("</", "<\\/"))
+
+    @cached_property
+    def _ontology(self) -> str:
+        from iakg.present.html.ontology import terms
+
+        header, found = terms(self.graph)
+        return self._render("ontology.html", title="IAKG ontology", header=header, terms=found)
+
+    def ontology(self) -> str:
+        """The ontology documentation: every iakg: term with its definition and where the graph uses it."""
+        return self._ontology
+
+    def not_found(self, iri: str) -> str:
+        return self._render("not_found.html", title="Not found", iri=iri)
+
+    def resource(self, iri: str, years: str | None = None, every: str | None = None) -> str | None:
+        """The page of ``iri``, or None if the graph says nothing about it."""
+        out, into = self.describe(iri)
+        if not out and not into:
+            return None
+        types = {IRI(r["o"]) for r in out if r["p"] == RDF + "type"}
+        label = next((r["o"] for r in out if r["p"] == RDFS + "label"), None) or curie(iri)
+        values: dict[str, Any] = {"iri": iri, "title": str(label), "types": sorted(types), "out": out,
+                                  "into": into[:INCOMING_CAP], "more_into": len(into) > INCOMING_CAP}
+        if types & SCENARIO_TYPES:
+            values["variants"] = [self._variant(Scenario(iri, str(label)), years, every)]
+        elif types & TOPIC_TYPES:
+            values["variants"] = [self._variant(Scenario(r["s"], str(r["sl"] or curie(r["s"]))), years, every, True)
+                                  for r in self._rows(_TOPIC_SCENARIOS, topic=IRI(iri))]
+        if types & SOURCE_TYPES:
+            derived = self._rows(_DERIVED, o=IRI(iri))
+            values["derived"] = list({r["s"]: r for r in derived[:DERIVED_CAP]}.values())
+            values["more_derived"] = len(derived) > DERIVED_CAP
+        return self._render("resource.html", **values)
+
+    # ------------------------------------------------------------------ the variant (scenario) view
+    def _variant(self, scenario: Scenario, years: str | None, every: str | None, brief: bool = False
+                 ) -> dict[str, Any]:
+        """The variant view of a scenario (known to exist: it is not looked up by name again)."""
+        graph, iri = self.graph, scenario.iri
+        recommendation = graph.recommend(scenario)
+        evidence: dict[str, list[dict[str, Any]]] = {}
+        for row in self._rows(_EVIDENCE, scenario=IRI(iri)):
+            items = evidence.setdefault(row["r"], [])
+            if row not in items:
+                items.append(row)
+        rows = [_rated_row(r, evidence.get(r.rating, [])) for r in recommendation.procedures]
+        variant: dict[str, Any] = {"scenario": recommendation.scenario, "rows": rows}
+        if brief:
+            return variant
+        variant["criteria"] = graph.run("criteria", scenario=IRI(iri))
+        branches = graph.next_steps(scenario)
+        variant["branches"] = branches
+        variant["workflow_svg"] = svg.workflow(branches, link_path) if branches else None
+        variant["plan"] = plan = _plan(years, every, graph.interval_rules(scenario))
+        if rows and not plan.get("error"):
+            estimates = _compare(recommendation.procedures, plan["years"], plan["every"])
+            variant["doses"] = estimates
+            variant["dose_svg"] = svg.dose_chart(estimates, plan)
+        return variant
+
+
+def description_rows(nquads: bytes) -> list[dict[str, Any]]:
+    """The dataset's description as (p, o) rows, from a release's N-Quads (its description graph)."""
+    import pyoxigraph as ox
+
+    from iakg.rdf.engine import LocalEngine
+
+    lines = b"".join(line + b"\n" for line in nquads.splitlines() if line.endswith(b"/description> ."))
+    store = ox.Store()
+    store.load(lines, format=ox.RdfFormat.N_QUADS)
+    return LocalEngine(store).execute(_DATASET).rows()
+
+
+def _compare(rated: list[Any], years: Decimal, every: Decimal) -> list[Any]:
+    """``compare_radiation`` on the rows already read (least radiation first, unstated last)."""
+    from iakg.domain.dose import estimate
+    from iakg.domain.model import Procedure
+
+    found = [estimate(Procedure(r.procedure, r.label, r.radiation), years, every) for r in rated]
+    return sorted(found, key=lambda e: (e.radiation is None, e.radiation.rank if e.radiation else 0,
+                                        e.procedure.label))
+
+
+def _with_example(query: Any) -> str:
+    """The query text with its example bindings as a VALUES block, so it runs as it is in the editor."""
+    from iakg.rdf.binding import bind_values
+
+    try:
+        return bind_values(query.text, query.example_bindings()) if query.example else query.text
+    except Exception:  # a query whose example does not bind still shows, unbound
+        return query.text
+
+
+def _first(obj: Any, *names: str) -> Any:
+    """The first attribute of ``obj`` among ``names`` that is set (fields another branch is adding)."""
+    for name in names:
+        value = getattr(obj, name, None)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def _rated_row(rated: Any, evidence: list[dict[str, Any]]) -> dict[str, Any]:
+    adult = rated.radiation
+    child = _first(rated, "pediatric_radiation", "paediatric_radiation", "radiation_pediatric")
+    median = _first(rated, "median", "rating_median")
+    score = _first(rated, "score", "rating_score")
+    return {"rated": rated, "adult": adult, "child": child,
+            "soe": _first(rated, "evidence", "strength_of_evidence", "soe"),
+            "score": score, "median": median, "evidence": evidence}
+
+
+def _plan(years: str | None, every: str | None, rules: list[Any]) -> dict[str, Any]:
+    """The reader's plan (years, interval in months); defaults: 5 years at the shortest interval the
+    scenario's rules state, else 12 months. Bad input is reported on the page, not raised."""
+    default_every = min((r.min_months for r in rules), default=Decimal(12))
+    plan: dict[str, Any] = {"years": Decimal(5), "every": default_every, "chosen": bool(years or every),
+                            "from_rules": bool(rules)}
+    try:
+        if years:
+            plan["years"] = Decimal(years)
+        if every:
+            plan["every"] = Decimal(every)
+        if not (0 < plan["years"] <= 100 and 0 < plan["every"] <= 1200):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        plan.update(error="years must be a number between 0 and 100, the interval between 0 and 1200 months",
+                    years=Decimal(5), every=default_every)
+    return plan

@@ -1,0 +1,65 @@
+"""The static site: every page of the graph written as files with the same URLs as ``iakg serve``.
+
+``/id/x`` is written as ``id/x.html`` (static hosts such as GitHub Pages, Netlify or ``nginx try_files $uri.html``
+serve it at ``/id/x``); ``/`` is ``index.html``, ``/ontology`` is ``ontology.html`` (the ontology
+documentation; its version IRI ``/ontology/<version>`` too), ``/editor`` is ``editor.html``, and
+``search.html`` lists every resource (a static host cannot search). Links are root-relative: serve the
+folder at the root of a host.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from iakg.present.html.pages import STATIC_DIR, Pages, description_rows, link_path
+from iakg.rdf.namespaces import IAKGD, ONTOLOGY_IRI, OWL, QUERY
+
+_RESOURCES = f"""SELECT DISTINCT ?s WHERE {{ {{ ?s ?p ?o }} UNION {{ ?x ?p ?s }}
+  FILTER(isIRI(?s) && (STRSTARTS(STR(?s), "{IAKGD}") || STRSTARTS(STR(?s), "{QUERY}"))) }}"""
+_VERSION = f"SELECT ?v WHERE {{ <{ONTOLOGY_IRI}> <{OWL}versionIRI> ?v }}"
+
+
+def file_for(path: str) -> str:
+    """The file of a URL path in the static site (``/id/x`` -> ``id/x.html``, ``/`` -> ``index.html``)."""
+    path = path.split("#", 1)[0].split("?", 1)[0].strip("/")
+    return (path if path.endswith(".html") else f"{path}.html") if path else "index.html"
+
+
+def write_site(graph: Any, folder: Path, nquads: bytes | None = None, endpoint: str = "/sparql",
+               progress: Callable[[int], None] | None = None) -> int:
+    """Write every page of ``graph`` under ``folder`` (which must exist); return the number of pages.
+
+    ``nquads`` is the release (for the dataset description on the home page); ``endpoint`` is the SPARQL
+    URL the editor page talks to (the static site has none of its own)."""
+    description = (lambda: description_rows(nquads)) if nquads is not None else None
+    pages = Pages(graph, static=True, endpoint=endpoint, description=description)
+    pages.prefetch()
+    written = 0
+
+    def put(path: str, text: str | None) -> None:
+        nonlocal written
+        if text is None:
+            return
+        target = folder / file_for(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written += 1
+        if progress and written % 1000 == 0:
+            progress(written)
+
+    put("/", pages.home())
+    put("/ontology", pages.ontology())
+    for row in graph.query(_VERSION).rows():
+        if link_path(row["v"]):
+            put("/ontology" + row["v"][len(ONTOLOGY_IRI):], pages.ontology())  # the version IRI
+    put("/editor", pages.editor())
+    put("/search", pages.index())
+    for row in graph.query(_RESOURCES).rows():
+        path = link_path(row["s"])
+        if path:
+            put(path, pages.resource(row["s"]))
+    shutil.copytree(STATIC_DIR, folder / "static", dirs_exist_ok=True)
+    return written

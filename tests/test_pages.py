@@ -1,0 +1,140 @@
+"""The pages without a browser: content negotiation of the 'pages' route group, and the static site's links."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from iakg.rdf.namespaces import IAKG
+from iakg.serve.routes import ROUTES, ServeContext
+
+SCENARIO = "/id/pnet-post-resection-surveillance"
+
+
+@pytest.fixture(scope="module")
+def client(graph):
+    return TestClient(Starlette(routes=ROUTES.get("pages")(ServeContext(graph, "http://testserver"))))
+
+
+@pytest.mark.parametrize("path, headers, kind", [
+    (SCENARIO, {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}, "text/html"),
+    (SCENARIO + "?format=html", {}, "text/html"),
+    (SCENARIO, {}, "text/turtle"),
+    (SCENARIO, {"accept": "application/ld+json"}, "application/ld+json"),
+    (SCENARIO + "?format=nt", {"accept": "text/html"}, "application/n-triples"),
+    ("/", {"accept": "text/html"}, "text/html"),
+    ("/", {"accept": "text/turtle"}, "text/turtle"),
+    ("/ontology", {"accept": "text/html"}, "text/html"),
+    ("/ontology/0.2.0", {}, "text/turtle"),
+    ("/query/criteria", {"accept": "text/html"}, "text/html"),
+    ("/editor", {}, "text/html"),
+    ("/static/yasgui/yasgui.min.js", {}, "javascript"),
+])
+def test_content_negotiation(client, path, headers, kind):
+    response = client.get(path, headers=headers)
+    assert response.status_code == 200 and kind in response.headers["content-type"]
+
+
+def test_unknown_resource_is_404_in_both_forms(client):
+    assert client.get("/id/no-such-thing", headers={"accept": "text/html"}).status_code == 404
+    assert client.get("/id/no-such-thing").status_code == 404
+
+
+def test_scenario_page_content(client, graph):
+    page = client.get(SCENARIO + "?years=3&every=12", headers={"accept": "text/html"}).text
+    rec = graph.recommend("pnet-post-resection-surveillance")
+    positions = [page.index(f'class="procedure">{r.label}<') for r in rec.procedures]
+    assert positions == sorted(positions)
+    assert "(Disagreement)" in page and "<details>" in page and "<blockquote>" in page
+    assert "3 years, one study every 12 months" in page and "<svg" in page
+    bad = client.get(SCENARIO + "?years=-1", headers={"accept": "text/html"}).text
+    assert 'role="alert"' in bad
+
+
+def test_search_finds_labels(client):
+    page = client.get("/search", params={"q": "dotatate"}).text
+    assert "/id/dotatate-pet-ct" in page or "DOTATATE" in page
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"])
+        for key in ("href", "src"):
+            if values.get(key):
+                self.links.append(values[key])
+
+
+def _parse(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_static_site_has_no_broken_internal_link_and_every_term_a_page(tmp_path, graph):
+    out = tmp_path / "dist"
+    done = subprocess.run([sys.executable, "-m", "iakg", "build", "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    site = out / "site"
+    from iakg.present.html.site import file_for
+
+    parsed = {p: _parse(p) for p in site.rglob("*.html")}
+    broken = []
+    for page, found in parsed.items():
+        for link in found.links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc:
+                continue  # external
+            path = unquote(parts.path)
+            if path.startswith("/static/"):
+                target = site / path.lstrip("/")
+            elif path:
+                target = site / file_for(path)
+            else:
+                target = page
+            if not target.exists():
+                broken.append((str(page.relative_to(site)), link))
+            elif parts.fragment and target.suffix == ".html" and parts.fragment not in parsed[target].ids:
+                broken.append((str(page.relative_to(site)), link))
+    assert not broken, broken[:20]
+    ontology = parsed[site / "ontology.html"].ids
+    terms = {row["t"][len(IAKG):] for row in graph.query(
+        f'SELECT DISTINCT ?t WHERE {{ {{ ?t ?p ?o }} UNION {{ ?s ?t ?o }} UNION {{ ?s ?p ?t }} '
+        f'FILTER(isIRI(?t) && STRSTARTS(STR(?t), "{IAKG}")) }}').rows()}
+    missing = sorted(t for t in terms if t not in ontology)
+    assert terms and not missing, missing
+    assert (site / "ontology" / "0.2.0.html").exists() and (site / "index.html").exists()
+    assert re.search(r"Routine surveillance after complete resection", (site / SCENARIO.lstrip("/")).with_suffix(
+        ".html").read_text())
+
+
+def test_variant_row_shows_soe_rating_median_and_paediatric_level_when_present(graph):
+    """Columns another branch adds to RatedProcedure (read defensively): shown when set. Fictional values."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from iakg.present.html import Pages
+    from iakg.present.html.pages import _rated_row
+
+    rated = graph.recommend("pnet-post-resection-surveillance").procedures[0]
+    child = replace(rated.radiation, symbol="☢☢", rank=2, dose_min_msv=0.03, dose_max_msv=0.3)
+    fake = SimpleNamespace(**{f: getattr(rated, f) for f in rated.__dataclass_fields__},
+                           category_text=rated.category_text, evidence="Limited", score=7, median=8,
+                           pediatric_radiation=child)
+    variant = {"scenario": graph.scenario("pnet-post-resection-surveillance"), "rows": [_rated_row(fake, [])]}
+    html = Pages(graph).env.get_template("variant.html").render(variant=variant)
+    assert "Limited" in html and "7 (8)" in html and "☢☢</span>" in html and "0.03-0.3 mSv" in html
