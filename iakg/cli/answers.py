@@ -61,9 +61,11 @@ def _facts(g: Any, args: argparse.Namespace) -> Answer:
 @answer("procedures", "list imaging procedures with their radiation levels")
 def _procedures(g: Any, args: argparse.Namespace) -> Answer:
     items = g.procedures()
-    return items, ("procedure", "label", "radiation", "adult_dose"), [
+    return items, ("procedure", "label", "radiation", "adult_dose", "pediatric_radiation", "pediatric_dose"), [
         (p.iri, p.label, p.radiation.symbol if p.radiation else None,
-         p.radiation.dose_range if p.radiation else None) for p in items], None
+         p.radiation.dose_range if p.radiation else None,
+         p.pediatric_radiation.symbol if p.pediatric_radiation else None,
+         p.pediatric_radiation.dose_range if p.pediatric_radiation else None) for p in items], None
 
 
 def _result_option(p: argparse.ArgumentParser) -> None:
@@ -125,9 +127,9 @@ def _dose(g: Any, args: argparse.Namespace) -> Answer:
         items = g.compare_radiation(args.scenario, args.years, args.every, args.population)
     else:
         items = [g.cumulative_dose(args.procedure, args.years, args.every, args.population)]
-    return items, ("procedure", "label", "radiation", "studies", "cumulative_dose"), [
+    return items, ("procedure", "label", "radiation", "studies", "cumulative_dose", "note"), [
         (e.procedure.iri, e.procedure.label, e.radiation.symbol if e.radiation else "not stated", e.studies,
-         e.total_range) for e in items], None
+         e.total_range, e.note) for e in items], None
 
 
 @answer("diagnoses", "what a scenario's imaging looks for", scenario=True)

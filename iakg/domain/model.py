@@ -77,29 +77,48 @@ class Scenario:
 
 @dataclass(frozen=True)
 class RadiationLevel:
-    """A relative radiation level with the adult effective-dose range in mSv."""
+    """A procedure's relative radiation level on one scale (``adult`` or ``pediatric``) with that scale's
+    effective-dose band in mSv. The two scales are rated apart: a paediatric level is never the adult
+    symbol read on the paediatric scale. ``varies`` is the level "Varies" (no rank, no band);
+    ``unconfirmed`` marks a band seen in third-party sources only."""
 
     symbol: str
-    rank: int
-    dose_min_msv: Decimal
-    dose_max_msv: Decimal
-    pediatric_min_msv: Decimal | None = None
-    pediatric_max_msv: Decimal | None = None
+    rank: int | None
+    dose_min_msv: Decimal | None
+    dose_max_msv: Decimal | None
+    population: str = "adult"
+    varies: bool = False
+    unconfirmed: bool = False
     _json_extra: ClassVar = ("dose_range",)
 
     @property
     def dose_range(self) -> str:
-        """The range as people write it, e.g. ``1-10 mSv``."""
-        return _range(self.dose_min_msv, self.dose_max_msv, "mSv")
+        """The band as people write it, e.g. ``1-10 mSv``; ``varies`` or ``not stated`` without one."""
+        if self.varies:
+            return "varies"
+        if self.dose_min_msv is None or self.dose_max_msv is None:
+            return "not stated"
+        return _range(self.dose_min_msv, self.dose_max_msv, "mSv") + (" (unconfirmed)" if self.unconfirmed else "")
+
+    @property
+    def text(self) -> str:
+        """Symbol and band, e.g. ``☢☢☢☢ 3-10 mSv``."""
+        return self.symbol if self.varies else f"{self.symbol} {self.dose_range}"
 
 
 @dataclass(frozen=True)
 class Procedure:
-    """An imaging procedure; ``radiation`` is None when no source states its level."""
+    """An imaging procedure; ``radiation`` (adult) and ``pediatric_radiation`` are None when no source
+    states them."""
 
     iri: str
     label: str
     radiation: RadiationLevel | None
+    pediatric_radiation: RadiationLevel | None = None
+
+    def level_for(self, population: str) -> RadiationLevel | None:
+        """The level on the scale of ``population`` (adult or pediatric)."""
+        return self.pediatric_radiation if population == "pediatric" else self.radiation
 
 
 @dataclass(frozen=True)
@@ -116,6 +135,12 @@ class RatedProcedure:
     condition: str | None
     rationale: str | None
     rating: str
+    pediatric_radiation: RadiationLevel | None = None
+    evidence: str | None = None
+    score: int | None = None
+    median: int | None = None
+    votes: tuple[int, ...] | None = None
+    row_order: int | None = None
     _json_extra: ClassVar = ("category_text",)
 
     @property
@@ -125,11 +150,30 @@ class RatedProcedure:
 
 
 @dataclass(frozen=True)
+class ScenarioProfile:
+    """What a variant heading and its topic say of a scenario: variant number, phase of care, population
+    groups (notations, e.g. ``adult``), suspected or known condition, panel, source page, last review."""
+
+    variant: int | None = None
+    phase: str | None = None
+    populations: tuple[str, ...] = ()
+    condition_status: str | None = None
+    panel: str | None = None
+    source_url: str | None = None
+    reviewed: str | None = None
+
+    @property
+    def adults_only(self) -> bool:
+        return bool(self.populations) and "child" not in self.populations
+
+
+@dataclass(frozen=True)
 class Recommendation:
     """The appropriateness answer for a scenario: rated procedures, most appropriate first."""
 
     scenario: Scenario
     procedures: list[RatedProcedure] = field(default_factory=list)
+    profile: ScenarioProfile | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (see README, "JSON output")."""
@@ -264,6 +308,7 @@ class DoseEstimate:
     studies_max: int
     total_min_msv: Decimal | None
     total_max_msv: Decimal | None
+    note: str | None = None
     _json_extra: ClassVar = ("total_range", "studies")
 
     @property
@@ -275,6 +320,8 @@ class DoseEstimate:
     @property
     def total_range(self) -> str:
         """The cumulative range, e.g. ``5-50 mSv``, or ``not stated`` when the source gives no level."""
+        if self.radiation is not None and self.radiation.varies:
+            return "varies"
         if self.total_min_msv is None:
             return "not stated"
         return _range(self.total_min_msv, self.total_max_msv, "mSv")
