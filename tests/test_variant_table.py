@@ -74,7 +74,8 @@ def test_ties_are_broken_by_source_row_order(kg):
     both = kg.recommend(VT + "variant-3")
     assert both.profile.populations == ("adult", "child")
     # same category and adult level: the source's row order, not the label, decides
-    assert [p.label for p in both.procedures] == ["Fixture CT fictional region", "CT abdomen and pelvis with IV contrast"]
+    assert [p.label for p in both.procedures] == [
+        "Fixture CT fictional region", "CT abdomen and pelvis with IV contrast"]
 
 
 def test_pediatric_dose_uses_the_pediatric_level(kg):

@@ -175,10 +175,11 @@ def _pediatric_radiation(row: dict[str, Any]) -> RadiationLevel | None:
 
 
 def _rated(row: dict[str, Any]) -> RatedProcedure:
-    votes = tuple(row.get(f"votes{n}") for n in range(1, 10))
+    counts = [row.get(f"votes{n}") for n in range(1, 10)]
+    votes = None if any(c is None for c in counts) else tuple(int(c) for c in counts if c is not None)
     return RatedProcedure(row["procedure"], row["procedureLabel"], row["category"], row["categoryLabel"],
                           row["categoryRank"], row["disagreement"], _radiation(row), row["condition"],
                           row["rationale"], row["rating"], _pediatric_radiation(row), row.get("evidence"),
                           row.get("score"), row.get("median"),
-                          None if any(v is None for v in votes) else tuple(int(v) for v in votes),
+                          votes,
                           row.get("rowOrder"))
