@@ -19,11 +19,6 @@ from iakg.domain.model import (
     AlternativeOption,
     Branch,
     Diagnosis,
-    DoseComparison,
-    DoseEstimate,
-    Escalation,
-    FeatureOf,
-    Hedged,
     IntervalAnswer,
     IntervalRule,
     PatientFact,
@@ -34,6 +29,7 @@ from iakg.domain.model import (
     Scenario,
     Topic,
 )
+from iakg.domain.model_statements import DoseComparison, DoseEstimate, Escalation, FeatureOf, Hedged
 from iakg.errors import KGError
 from iakg.rdf.engine import LocalEngine, RemoteEngine, Result
 

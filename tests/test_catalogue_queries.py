@@ -18,6 +18,11 @@ def test_every_catalogue_query_is_tested():
     assert tested == set(catalogue.catalogue())
 
 
+def test_scenario_profile(graph):
+    [row] = graph.run("scenario-profile", scenario=PNET)
+    assert (row["population"], row["reviewed"], row["variant"], row["phase"]) == ("adult", "2026-05-30", None, None)
+
+
 def test_topics(graph):
     rows = graph.run("topics")
     assert [(r["topic"], r["kind"], r["parent"], r["scenarios"]) for r in rows] == [
@@ -29,7 +34,8 @@ def test_topics(graph):
 def test_patient_facts(graph):
     rows = graph.run("patient-facts")
     keys = sorted({r["key"] for r in rows})
-    assert len(keys) == 14 and "tumorGrade" in keys and "lastImagingResult" in keys
+    assert len(keys) == 15 and "tumorGrade" in keys and "lastImagingResult" in keys and "ageGroup" in keys
+    assert [r["notation"] for r in rows if r["key"] == "ageGroup"] == ["adult", "child"]
     assert [r["notation"] for r in rows if r["key"] == "tumorGrade"] == ["G1", "G2", "G3"]
 
 

@@ -36,7 +36,11 @@ def test_recommend_json():
     first, last = answer["procedures"][0], answer["procedures"][-1]
     assert first["label"] == "CT abdomen and pelvis with IV contrast"
     assert first["radiation"] == {"symbol": "☢☢☢", "rank": 3, "dose_min_msv": 1, "dose_max_msv": 10,
-                                  "pediatric_min_msv": 0.3, "pediatric_max_msv": 3, "dose_range": "1-10 mSv"}
+                                  "population": "adult", "varies": False, "unconfirmed": False,
+                                  "dose_range": "1-10 mSv"}
+    # rated apart from the adult level, cited to the ACR appendix page of GI topic 290 (not 0.3-3 mSv)
+    assert first["pediatric_radiation"]["symbol"] == "☢☢☢☢"
+    assert first["pediatric_radiation"]["dose_range"] == "3-10 mSv"
     assert (last["label"], last["category_text"], last["radiation"]) == (
         "FDG PET/CT", "Usually not appropriate", None)
 
@@ -131,7 +135,7 @@ def test_match_unknown_fact_exit_2(tmp_path):
 
 def test_dose_and_interval_commands():
     out = kg("dose", "ct-abdomen-pelvis-with-iv-contrast", "--years", "5", "--every", "12", "--format", "tsv")
-    assert out.stdout.splitlines()[1].endswith("\t5\t5-50 mSv")
+    assert out.stdout.splitlines()[1].endswith("\t5\t5-50 mSv\t")
     out = kg("interval", PNET, "--grade", "G1")
     assert out.stdout.strip() == "cannot decide; also state: stageGroup"
     out = kg("dose", "--years", "5", "--every", "12")

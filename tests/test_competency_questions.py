@@ -28,10 +28,13 @@ def test_cq02_all_rated_procedures_in_order(graph):
 
 
 def test_cq03_radiation_of_ct_abdomen_pelvis(graph):
-    [row] = graph.run("radiation-level", procedure=d("ct-abdomen-pelvis-with-iv-contrast"))
-    assert (row["radiation"], row["doseRange"], row["doseMinMSv"], row["doseMaxMSv"]) == (
-        "☢☢☢", "1-10 mSv", Decimal("1"), Decimal("10"))
-    assert row["source"] == d("article-pnet-surveillance")
+    adult, child = graph.run("radiation-level", procedure=d("ct-abdomen-pelvis-with-iv-contrast"))
+    assert (adult["population"], adult["radiation"], adult["doseRange"], adult["doseMinMSv"], adult["doseMaxMSv"]) == (
+        "adult", "☢☢☢", "1-10 mSv", Decimal("1"), Decimal("10"))
+    assert adult["source"] == d("article-pnet-surveillance")
+    # the paediatric level is rated apart (never the adult symbol on the paediatric scale: 0.3-3 mSv)
+    assert (child["population"], child["radiation"], child["doseRange"], child["source"]) == (
+        "pediatric", "☢☢☢☢", "3-10 mSv", d("acr-appendix-gi-topic-290"))
 
 
 def test_cq04_rated_with_disagreement(graph):

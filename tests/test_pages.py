@@ -123,18 +123,15 @@ def test_static_site_has_no_broken_internal_link_and_every_term_a_page(tmp_path,
 
 
 def test_variant_row_shows_soe_rating_median_and_paediatric_level_when_present(graph):
-    """Columns another branch adds to RatedProcedure (read defensively): shown when set. Fictional values."""
+    """SOE, rating, median and the paediatric level are shown when a rating has them. Fictional values."""
     from dataclasses import replace
-    from types import SimpleNamespace
 
     from iakg.present.html import Pages
     from iakg.present.html.pages import _rated_row
 
     rated = graph.recommend("pnet-post-resection-surveillance").procedures[0]
     child = replace(rated.radiation, symbol="☢☢", rank=2, dose_min_msv=0.03, dose_max_msv=0.3)
-    fake = SimpleNamespace(**{f: getattr(rated, f) for f in rated.__dataclass_fields__},
-                           category_text=rated.category_text, evidence="Limited", score=7, median=8,
-                           pediatric_radiation=child)
+    fake = replace(rated, evidence="Limited", score=7, median=8, pediatric_radiation=child)
     variant = {"scenario": graph.scenario("pnet-post-resection-surveillance"), "rows": [_rated_row(fake, [])]}
     html = Pages(graph).env.get_template("variant.html").render(variant=variant)
     assert "Limited" in html and "7 (8)" in html and "☢☢</span>" in html and "0.03-0.3 mSv" in html

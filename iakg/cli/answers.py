@@ -61,9 +61,11 @@ def _facts(g: Any, args: argparse.Namespace) -> Answer:
 @answer("procedures", "list imaging procedures with their radiation levels")
 def _procedures(g: Any, args: argparse.Namespace) -> Answer:
     items = g.procedures()
-    return items, ("procedure", "label", "radiation", "adult_dose"), [
+    return items, ("procedure", "label", "radiation", "adult_dose", "pediatric_radiation", "pediatric_dose"), [
         (p.iri, p.label, p.radiation.symbol if p.radiation else None,
-         p.radiation.dose_range if p.radiation else None) for p in items], None
+         p.radiation.dose_range if p.radiation else None,
+         p.pediatric_radiation.symbol if p.pediatric_radiation else None,
+         p.pediatric_radiation.dose_range if p.pediatric_radiation else None) for p in items], None
 
 
 def _result_option(p: argparse.ArgumentParser) -> None:
@@ -167,16 +169,16 @@ def _dose_options(p: argparse.ArgumentParser) -> None:
 def _dose(g: Any, args: argparse.Namespace) -> Answer:
     if bool(args.procedure) == bool(args.scenario):
         raise KGError("give a procedure, or --scenario to compare a scenario's rated options")
-    from iakg.domain.model import DOSE_BANDS_NOTE
+    from iakg.domain.model_statements import DOSE_BANDS_NOTE
     from iakg.present.text import DOSE_HEADERS, dose_rows, dose_text, table
 
     if args.scenario:
         result = g.scenario_doses(args.scenario, args.years, args.every, args.population, include_all=args.all)
         return result, DOSE_HEADERS, dose_rows(result), dose_text(result)
     items = [g.cumulative_dose(args.procedure, args.years, args.every, args.population)]
-    headers = ("procedure", "label", "radiation", "studies", "cumulative_dose")
+    headers = ("procedure", "label", "radiation", "studies", "cumulative_dose", "note")
     rows = [(e.procedure.iri, e.procedure.label, e.radiation.symbol if e.radiation else "not stated", e.studies,
-             e.total_range) for e in items]
+             e.total_range, e.note) for e in items]
     flags = [f"Source inconsistency: {text}" for text in g.source_inconsistencies(items[0].procedure.iri)]
     text = "\n".join([DOSE_BANDS_NOTE, "", table(headers[1:], [r[1:] for r in rows]), *flags])
     return items, headers, rows, text

@@ -9,13 +9,12 @@ from typing import Any
 from iakg.domain.guidance import dose_caveats, recommend
 from iakg.domain.guidance import procedure as find_procedure
 from iakg.domain.guidance import scenario as find_scenario
-from iakg.domain.model import DOSE_BANDS_NOTE, DoseComparison, DoseEstimate, DoseOption, Procedure, Ref
+from iakg.domain.model import Procedure, RatedProcedure, Recommendation, Ref
+from iakg.domain.model_statements import DOSE_BANDS_NOTE, DoseComparison, DoseEstimate, DoseOption
 from iakg.errors import DoseError
 from iakg.rdf.terms import IRI
 
 POPULATIONS = ("adult", "pediatric")
-
-
 
 
 def parse_every(value: Any) -> tuple[Decimal, Decimal]:
@@ -31,28 +30,46 @@ def parse_every(value: Any) -> tuple[Decimal, Decimal]:
     return low, high
 
 
-def estimate(procedure: Procedure, years: Any, every_months: Any, population: str = "adult") -> DoseEstimate:
+def estimate(procedure: Procedure, years: Any, every_months: Any, population: str = "adult",
+             note: str | None = None) -> DoseEstimate:
     """Cumulative dose of ``procedure`` once every ``every_months`` for ``years`` (one study per full interval).
 
     With an interval range (e.g. 6-12 months) the study count and the dose are ranges: the long interval
     and the low end of the level's dose range give the minimum, the short interval and the high end the
     maximum. The dose is None when no source states the procedure's radiation level.
+
+    ``pediatric`` uses the procedure's own paediatric level and that level's paediatric band (the two
+    scales are rated apart); where no source states one, the dose is "not stated" and ``note`` says why.
     """
     if population not in POPULATIONS:
         raise DoseError(f"population {population!r}: use one of {', '.join(POPULATIONS)}")
     span = _positive(years, "years")
     low, high = parse_every(every_months)
     months = span * 12
+    note = _level_note(procedure, population) if note is None else note
     studies_min, studies_max = int(months // high), int(months // low)
-    level = procedure.radiation
+    level = procedure.level_for(population)
     per_min = per_max = None
-    if level is not None:
-        per_min, per_max = ((level.dose_min_msv, level.dose_max_msv) if population == "adult"
-                            else (level.pediatric_min_msv, level.pediatric_max_msv))
+    if level is not None and not level.varies:
+        per_min, per_max = level.dose_min_msv, level.dose_max_msv
     total_min = None if per_min is None else Decimal(studies_min) * Decimal(per_min)
     total_max = None if per_max is None else Decimal(studies_max) * Decimal(per_max)
     return DoseEstimate(Ref(procedure.iri, procedure.label), level, population, span, low, high,
-                        studies_min, studies_max, total_min, total_max)
+                        studies_min, studies_max, total_min, total_max, note)
+
+
+def _level_note(procedure: Procedure, population: str) -> str | None:
+    level = procedure.level_for(population)
+    scale = "paediatric" if population == "pediatric" else "adult"
+    if level is None:
+        return f"no source states a {scale} radiation level for this procedure"
+    if level.varies:
+        return f"the {scale} radiation level varies with the case: no dose band is given"
+    if level.dose_min_msv is None:
+        return f"no source states the {scale} dose band of level {level.symbol}"
+    if level.unconfirmed:
+        return f"the {scale} band of level {level.symbol} is unconfirmed (third-party sources only)"
+    return None
 
 
 def _positive(value: Any, what: str) -> Decimal:
@@ -74,11 +91,20 @@ def cumulative_dose(engine: Any, procedure: str | Procedure, years: Any, every_m
 def compare_radiation(engine: Any, scenario: Any, years: Any, every_months: Any,
                       population: str = "adult") -> list[DoseEstimate]:
     """The cumulative dose of each rated option of a scenario, least radiation first (unstated last)."""
-    rated = recommend(engine, scenario).procedures
-    estimates = [estimate(Procedure(p.procedure, p.label, p.radiation), years, every_months, population)
-                 for p in rated]
-    return sorted(estimates, key=lambda e: (e.radiation is None, e.radiation.rank if e.radiation else 0,
-                                            e.procedure.label))
+    answer = recommend(engine, scenario)
+    estimates = [_option_estimate(answer, p, years, every_months, population) for p in answer.procedures]
+    return sorted(estimates, key=lambda e: (e.radiation is None or e.radiation.rank is None,
+                                            (e.radiation.rank or 0) if e.radiation else 0, e.procedure.label))
+
+
+def _option_estimate(answer: Recommendation, p: RatedProcedure, years: Any, every_months: Any,
+                     population: str) -> DoseEstimate:
+    """The estimate of one rated option, on the population's own scale, with why a dose may be missing."""
+    procedure = Procedure(p.procedure, p.label, p.radiation, p.pediatric_radiation)
+    note = _level_note(procedure, population)
+    if population == "pediatric" and answer.profile is not None and answer.profile.adults_only:
+        note = "this scenario is for adults" + (f"; {note}" if note else "")
+    return estimate(procedure, years, every_months, population, note)
 
 
 def scenario_doses(engine: Any, scenario: Any, years: Any, every_months: Any, population: str = "adult",
@@ -90,7 +116,8 @@ def scenario_doses(engine: Any, scenario: Any, years: Any, every_months: Any, po
     bands, not patient doses) and carries the source's dose caveats and flagged inconsistencies.
     """
     target = find_scenario(engine, scenario)
-    rated = recommend(engine, target).procedures
+    answer = recommend(engine, target)
+    rated = answer.procedures
     lowest = max((p.category_rank for p in rated), default=None)
     lowest = lowest if lowest is not None and any(p.category_rank != lowest for p in rated) else None
     options, left_out = [], []
@@ -99,8 +126,8 @@ def scenario_doses(engine: Any, scenario: Any, years: Any, every_months: Any, po
         if worst and not include_all:
             left_out.append(Ref(p.procedure, p.label))
             continue
-        options.append(DoseOption(estimate(Procedure(p.procedure, p.label, p.radiation), years, every_months,
-                                           population), p.category_text, p.category_rank, bool(worst)))
+        options.append(DoseOption(_option_estimate(answer, p, years, every_months, population), p.category_text,
+                                  p.category_rank, bool(worst)))
     return DoseComparison(target, DOSE_BANDS_NOTE, tuple(options), tuple(left_out),
                           tuple(dose_caveats(engine, target)))
 

@@ -15,12 +15,8 @@ from iakg.domain.model import (
     AlternativeOption,
     Branch,
     Diagnosis,
-    Escalation,
-    FeatureOf,
-    Hedged,
     Link,
     PatientFact,
-    PhaseNeed,
     Pitfall,
     Procedure,
     RadiationLevel,
@@ -29,9 +25,11 @@ from iakg.domain.model import (
     Ref,
     Related,
     Scenario,
+    ScenarioProfile,
     Step,
     Topic,
 )
+from iakg.domain.model_statements import Escalation, FeatureOf, Hedged, PhaseNeed
 from iakg.domain.names import find
 from iakg.errors import ParameterError
 from iakg.rdf.terms import IRI
@@ -60,12 +58,24 @@ def topics(engine: Any) -> list[Topic]:
 
 
 def recommend(engine: Any, name: ScenarioLike) -> Recommendation:
-    """Rated procedures for a scenario, from most to least appropriate, then by radiation."""
+    """Rated procedures for a scenario, from most to least appropriate, then by radiation, then in the
+    source's row order; with the scenario's profile (variant, phase, population...)."""
     target = scenario(engine, name)
     rows = run(engine, "recommendation", scenario=IRI(target.iri))
     rated = [_rated(r) for r in rows]
     phases = tuple(need for p in rated for need in protocol(engine, p.procedure, target))
-    return Recommendation(target, rated, phases)
+    return Recommendation(target, rated, phases, scenario_profile(engine, target))
+
+
+def scenario_profile(engine: Any, name: ScenarioLike) -> ScenarioProfile:
+    """What the variant heading and the topic say of a scenario (empty fields where the source is silent)."""
+    rows = run(engine, "scenario-profile", scenario=IRI(scenario(engine, name).iri))
+    if not rows:
+        return ScenarioProfile()
+    first = rows[0]
+    populations = tuple(dict.fromkeys(r["population"] for r in rows if r["population"] is not None))
+    return ScenarioProfile(first["variant"], first["phase"], populations, first["conditionStatus"],
+                           first["panel"], first["sourceUrl"], first["reviewed"])
 
 
 def patient_facts(engine: Any) -> list[PatientFact]:
@@ -113,7 +123,8 @@ def alternatives(engine: Any, name: ScenarioLike, contraindication: str | None =
 def procedures(engine: Any, iri: str | None = None) -> list[Procedure]:
     """Every imaging procedure (or the one with ``iri``) with its radiation level, if a source states one."""
     params = {} if iri is None else {"procedure": IRI(iri)}
-    return [Procedure(r["procedure"], r["label"], _radiation(r)) for r in run(engine, "procedures", **params)]
+    return [Procedure(r["procedure"], r["label"], _radiation(r), _pediatric_radiation(r))
+            for r in run(engine, "procedures", **params)]
 
 
 def procedure(engine: Any, name: str | Procedure) -> Procedure:
@@ -156,16 +167,29 @@ def related(engine: Any, name: ScenarioLike) -> Related:
 
 
 def _radiation(row: dict[str, Any]) -> RadiationLevel | None:
+    """The adult level of a row: its symbol with the level's adult band."""
     if row.get("radiation") is None:
         return None
-    return RadiationLevel(row["radiation"], row["radiationRank"], row["doseMinMSv"], row["doseMaxMSv"],
-                          row.get("pediatricMinMSv"), row.get("pediatricMaxMSv"))
+    return RadiationLevel(row["radiation"], row.get("radiationRank"), row.get("doseMinMSv"), row.get("doseMaxMSv"),
+                          "adult", bool(row.get("radiationVaries")), bool(row.get("adultUnconfirmed")))
+
+
+def _pediatric_radiation(row: dict[str, Any]) -> RadiationLevel | None:
+    """The paediatric level of a row: its own symbol with the level's paediatric band (never the adult one)."""
+    if row.get("pediatricRadiation") is None:
+        return None
+    return RadiationLevel(row["pediatricRadiation"], row.get("pediatricRank"), row.get("pediatricMinMSv"),
+                          row.get("pediatricMaxMSv"), "pediatric", bool(row.get("pediatricVaries")))
 
 
 def _rated(row: dict[str, Any]) -> RatedProcedure:
+    counts = [row.get(f"votes{n}") for n in range(1, 10)]
+    votes = None if any(c is None for c in counts) else tuple(int(c) for c in counts if c is not None)
     return RatedProcedure(row["procedure"], row["procedureLabel"], row["category"], row["categoryLabel"],
                           row["categoryRank"], row["disagreement"], _radiation(row), row["condition"],
-                          row["rationale"], row["rating"])
+                          row["rationale"], row["rating"], _pediatric_radiation(row), row.get("evidence"),
+                          row.get("score"), row.get("median"),
+                          votes, row.get("rowOrder"))
 
 
 # ---------------------------------------------------------------- clinical statements (issue 13)

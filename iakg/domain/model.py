@@ -5,7 +5,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from iakg.domain.model_statements import PhaseNeed
 
 
 def to_dict(value: Any) -> Any:
@@ -77,29 +80,48 @@ class Scenario:
 
 @dataclass(frozen=True)
 class RadiationLevel:
-    """A relative radiation level with the adult effective-dose range in mSv."""
+    """A procedure's relative radiation level on one scale (``adult`` or ``pediatric``) with that scale's
+    effective-dose band in mSv. The two scales are rated apart: a paediatric level is never the adult
+    symbol read on the paediatric scale. ``varies`` is the level "Varies" (no rank, no band);
+    ``unconfirmed`` marks a band seen in third-party sources only."""
 
     symbol: str
-    rank: int
-    dose_min_msv: Decimal
-    dose_max_msv: Decimal
-    pediatric_min_msv: Decimal | None = None
-    pediatric_max_msv: Decimal | None = None
+    rank: int | None
+    dose_min_msv: Decimal | None
+    dose_max_msv: Decimal | None
+    population: str = "adult"
+    varies: bool = False
+    unconfirmed: bool = False
     _json_extra: ClassVar = ("dose_range",)
 
     @property
     def dose_range(self) -> str:
-        """The range as people write it, e.g. ``1-10 mSv``."""
-        return _range(self.dose_min_msv, self.dose_max_msv, "mSv")
+        """The band as people write it, e.g. ``1-10 mSv``; ``varies`` or ``not stated`` without one."""
+        if self.varies:
+            return "varies"
+        if self.dose_min_msv is None or self.dose_max_msv is None:
+            return "not stated"
+        return _range(self.dose_min_msv, self.dose_max_msv, "mSv") + (" (unconfirmed)" if self.unconfirmed else "")
+
+    @property
+    def text(self) -> str:
+        """Symbol and band, e.g. ``☢☢☢☢ 3-10 mSv``."""
+        return self.symbol if self.varies else f"{self.symbol} {self.dose_range}"
 
 
 @dataclass(frozen=True)
 class Procedure:
-    """An imaging procedure; ``radiation`` is None when no source states its level."""
+    """An imaging procedure; ``radiation`` (adult) and ``pediatric_radiation`` are None when no source
+    states them."""
 
     iri: str
     label: str
     radiation: RadiationLevel | None
+    pediatric_radiation: RadiationLevel | None = None
+
+    def level_for(self, population: str) -> RadiationLevel | None:
+        """The level on the scale of ``population`` (adult or pediatric)."""
+        return self.pediatric_radiation if population == "pediatric" else self.radiation
 
 
 @dataclass(frozen=True)
@@ -116,6 +138,12 @@ class RatedProcedure:
     condition: str | None
     rationale: str | None
     rating: str
+    pediatric_radiation: RadiationLevel | None = None
+    evidence: str | None = None
+    score: int | None = None
+    median: int | None = None
+    votes: tuple[int, ...] | None = None
+    row_order: int | None = None
     _json_extra: ClassVar = ("category_text",)
 
     @property
@@ -125,12 +153,31 @@ class RatedProcedure:
 
 
 @dataclass(frozen=True)
+class ScenarioProfile:
+    """What a variant heading and its topic say of a scenario: variant number, phase of care, population
+    groups (notations, e.g. ``adult``), suspected or known condition, panel, source page, last review."""
+
+    variant: int | None = None
+    phase: str | None = None
+    populations: tuple[str, ...] = ()
+    condition_status: str | None = None
+    panel: str | None = None
+    source_url: str | None = None
+    reviewed: str | None = None
+
+    @property
+    def adults_only(self) -> bool:
+        return bool(self.populations) and "child" not in self.populations
+
+
+@dataclass(frozen=True)
 class Recommendation:
     """The appropriateness answer for a scenario: rated procedures, most appropriate first."""
 
     scenario: Scenario
     procedures: list[RatedProcedure] = field(default_factory=list)
     protocol: tuple[PhaseNeed, ...] = ()  #: contrast phases the rated procedures' protocols include
+    profile: ScenarioProfile | None = None  #: what the variant heading and the topic say of the scenario
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (see README, "JSON output")."""
@@ -251,115 +298,3 @@ class IntervalAnswer:
     stage: str | None
     matches: tuple[IntervalRule, ...]
     missing: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class DoseEstimate:
-    """Cumulative effective dose of repeating a procedure every N months for some years."""
-
-    procedure: Ref
-    radiation: RadiationLevel | None
-    population: str
-    years: Decimal
-    every_min_months: Decimal
-    every_max_months: Decimal
-    studies_min: int
-    studies_max: int
-    total_min_msv: Decimal | None
-    total_max_msv: Decimal | None
-    _json_extra: ClassVar = ("total_range", "studies")
-
-    @property
-    def studies(self) -> str:
-        """How many studies the plan holds, e.g. ``5`` or ``5-10``."""
-        low, high = self.studies_min, self.studies_max
-        return str(low) if low == high else f"{low}-{high}"
-
-    @property
-    def total_range(self) -> str:
-        """The cumulative range, e.g. ``5-50 mSv``, or ``not stated`` when the source gives no level."""
-        if self.total_min_msv is None:
-            return "not stated"
-        return _range(self.total_min_msv, self.total_max_msv, "mSv")
-
-
-# ---------------------------------------------------------------- clinical statements (issue 13)
-#: What a relative radiation level is, printed with every dose answer.
-DOSE_BANDS_NOTE = ("Doses are relative radiation level (RRL) bands: typical effective-dose ranges for the "
-                   "procedure class, not this patient's dose.")
-
-
-@dataclass(frozen=True)
-class Hedged:
-    """A statement of the source with its hedge (``qualifier``: "may", "often", ...) and the words it rests on."""
-
-    iri: str
-    label: str
-    text: str
-    qualifier: str | None = None
-    quote: str | None = None
-
-
-@dataclass(frozen=True)
-class Escalation:
-    """When the source says to escalate, and to what."""
-
-    iri: str
-    label: str
-    trigger: str
-    action: Ref
-    qualifier: str | None = None
-
-
-@dataclass(frozen=True)
-class FeatureOf:
-    """An imaging feature the source describes for a diagnosis."""
-
-    diagnosis: Ref
-    feature: Ref
-    definition: str | None
-
-
-@dataclass(frozen=True)
-class PhaseNeed:
-    """A contrast phase a procedure's protocol includes in a scenario, and why."""
-
-    procedure: Ref
-    order: int | None
-    phase: Ref
-    essential: bool
-    purpose: str
-
-
-@dataclass(frozen=True)
-class DerivedFact:
-    """A patient fact derived from another by a rule of the source (e.g. a rising marker -> suspicion)."""
-
-    key: str
-    value: Any
-    because: Ref  #: the evidence rule
-    evidence_key: str
-    evidence_value: Any
-    qualifier: str | None = None
-    overrides: Any = None  #: the value the patient file stated, when the evidence contradicts it
-
-
-@dataclass(frozen=True)
-class DoseOption:
-    """A rated option's cumulative dose with its appropriateness for the scenario."""
-
-    estimate: DoseEstimate
-    appropriateness: str
-    category_rank: int
-    lowest_category: bool  #: rated in the scheme's lowest category (e.g. "Usually not appropriate")
-
-
-@dataclass(frozen=True)
-class DoseComparison:
-    """The cumulative dose of a scenario's rated options, what the numbers are, and the source's caveats."""
-
-    scenario: Scenario
-    note: str
-    options: tuple[DoseOption, ...]
-    left_out: tuple[Ref, ...]  #: lowest-category options not shown (``include_all`` shows them)
-    caveats: tuple[Hedged, ...]

@@ -94,24 +94,53 @@ def render(fmt: str, answer: Any, headers: Sequence[str], rows: Sequence[Sequenc
 
 
 # ---------------------------------------------------------------- recommendation
-RECOMMENDATION_HEADERS = ("rank", "procedure", "label", "appropriateness", "radiation", "adult_dose", "condition")
+RECOMMENDATION_HEADERS = ("rank", "procedure", "label", "appropriateness", "evidence", "score", "median", "votes",
+                          "radiation", "adult_dose", "pediatric_radiation", "pediatric_dose", "condition")
+
+
+def _votes(votes: tuple[int, ...] | None) -> str | None:
+    return None if votes is None else " ".join(map(str, votes))
 
 
 def recommendation_rows(answer: Recommendation) -> list[tuple]:
-    return [(i, p.procedure, p.label, p.category_text, p.radiation.symbol if p.radiation else None,
-             p.radiation.dose_range if p.radiation else None, p.condition)
+    return [(i, p.procedure, p.label, p.category_text, p.evidence, p.score, p.median, _votes(p.votes),
+             p.radiation.symbol if p.radiation else None, p.radiation.dose_range if p.radiation else None,
+             p.pediatric_radiation.symbol if p.pediatric_radiation else None,
+             p.pediatric_radiation.dose_range if p.pediatric_radiation else None, p.condition)
             for i, p in enumerate(answer.procedures, 1)]
+
+
+def _profile_line(answer: Recommendation) -> str:
+    profile = answer.profile
+    if profile is None:
+        return ""
+    parts = [f"Variant {profile.variant}" if profile.variant is not None else None,
+             " and ".join(profile.populations) if profile.populations else None,
+             profile.condition_status and f"{profile.condition_status.lower()} condition", profile.phase,
+             profile.panel and f"panel: {profile.panel}", profile.reviewed and f"reviewed {profile.reviewed}"]
+    shown = [p for p in parts if p]
+    return ("; ".join(shown) + "\n") if shown else ""
 
 
 def recommendation_text(answer: Recommendation) -> str:
-    """The recommendation as a person reads it."""
-    head = f"{answer.scenario.label}\n<{answer.scenario.iri}>\n"
+    """The recommendation as a person reads it. Strength of evidence and rating columns appear only when
+    some row has them, so the table stays as narrow as the content allows."""
+    head = f"{answer.scenario.label}\n<{answer.scenario.iri}>\n" + _profile_line(answer)
     if not answer.procedures:
         return head + "\nThe source gives no appropriateness ratings for this scenario."
-    rows = [(i, p.label, p.category_text, p.radiation.symbol if p.radiation else "not stated",
-             p.radiation.dose_range if p.radiation else "", p.condition or "")
-            for i, p in enumerate(answer.procedures, 1)]
-    out = head + "\n" + table(["#", "procedure", "appropriateness", "radiation", "adult dose", "condition"], rows)
+    rated = answer.procedures
+    columns: list[tuple[str, Any]] = [("#", None), ("procedure", lambda p: p.label),
+                                      ("appropriateness", lambda p: p.category_text)]
+    if any(p.evidence for p in rated):
+        columns.append(("SOE", lambda p: p.evidence or ""))
+    if any(p.score is not None or p.median is not None for p in rated):
+        columns.append(("rating", lambda p: "" if p.score is None else str(p.score)))
+        columns.append(("median", lambda p: "" if p.median is None else str(p.median)))
+    columns += [("adult RRL", lambda p: p.radiation.text if p.radiation else "not stated"),
+                ("peds RRL", lambda p: p.pediatric_radiation.text if p.pediatric_radiation else "not stated"),
+                ("condition", lambda p: p.condition or "")]
+    rows = [[i] + [get(p) for _, get in columns[1:]] for i, p in enumerate(rated, 1)]
+    out = head + "\n" + table([name for name, _ in columns], rows)
     return out + "".join("\n" + line for line in protocol_lines(answer.protocol))
 
 
@@ -258,13 +287,13 @@ RESULT_FORMATS: dict[str, Callable[[Result], str]] = {
 
 
 # ---------------------------------------------------------------- dose (issue 13)
-DOSE_HEADERS = ("procedure", "label", "appropriateness", "radiation", "studies", "cumulative_dose")
+DOSE_HEADERS = ("procedure", "label", "appropriateness", "radiation", "studies", "cumulative_dose", "note")
 
 
 def dose_rows(answer) -> list[tuple]:
     return [(o.estimate.procedure.iri, o.estimate.procedure.label, o.appropriateness,
              o.estimate.radiation.symbol if o.estimate.radiation else "not stated", o.estimate.studies,
-             o.estimate.total_range) for o in answer.options]
+             o.estimate.total_range, o.estimate.note) for o in answer.options]
 
 
 def dose_text(answer) -> str:
@@ -272,7 +301,13 @@ def dose_text(answer) -> str:
     rows = [(o.estimate.procedure.label, o.appropriateness + (" (not recommended)" if o.lowest_category else ""),
              o.estimate.radiation.symbol if o.estimate.radiation else "not stated", o.estimate.studies,
              o.estimate.total_range) for o in answer.options]
-    out = [answer.note, "", table(["procedure", "appropriateness", "radiation", "studies", "cumulative dose"], rows)]
+    population = next((o.estimate.population for o in answer.options), "adult")
+    scale = " Read on the paediatric scale." if population == "pediatric" else ""
+    out = [answer.note + scale, "",
+           table(["procedure", "appropriateness", "radiation", "studies", "cumulative dose"], rows)]
+    notes = dict.fromkeys(f"{o.estimate.procedure.label}: {o.estimate.note}" for o in answer.options
+                          if o.estimate.note)
+    out += [f"Note: {n}" for n in notes]
     if answer.left_out:
         out.append("Left out as usually not appropriate (--all shows them): "
                    + ", ".join(r.label for r in answer.left_out))

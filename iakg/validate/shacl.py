@@ -80,7 +80,7 @@ WHOLE_GRAPH_LIMIT = 400_000
 
 
 def validate_store(store, graphs: list[str], focus: set[str] | None = None,
-                   chunk: int | None = None) -> ValidationReport:
+                   chunk: int | None = None, lint: bool = True) -> ValidationReport:
     """Validate the named ``graphs`` of a pyoxigraph ``store`` (ontology and instances) against the shapes.
 
     SHACL-Core constraints run in pyshacl: on the whole graph at once when it is small, else (or when
@@ -94,6 +94,9 @@ def validate_store(store, graphs: list[str], focus: set[str] | None = None,
     (a test checks it).
 
     With ``focus`` (IRIs), only those nodes are validated: targeted validation of changed data.
+
+    Then the lint pass (:mod:`iakg.validate.lint`, unless ``lint`` is False): undeclared ontology terms
+    (with "did you mean"), undescribed resources, classes no shape targets, labels shared within a kind.
     """
     import pyoxigraph as ox
 
@@ -107,6 +110,11 @@ def validate_store(store, graphs: list[str], focus: set[str] | None = None,
     else:
         violations = _core_violations_by_chunk(store, default, subclasses, core, shapes, focus, chunk or 5_000)
     violations += _sparql_violations(store, default, subclasses, shapes, focus)
+    if lint:
+        from iakg.validate.lint import lint as lint_pass
+
+        targets = {str(c) for c in shapes.objects(None, SH.targetClass)}
+        violations += lint_pass(store, default, targets, subclasses, focus)
     violations.sort(key=lambda v: (v.focus, v.path or "", v.message))
     return ValidationReport(violations)
 
