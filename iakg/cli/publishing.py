@@ -57,7 +57,8 @@ def _force_option(p: argparse.ArgumentParser, what: str) -> None:
 def _export_options(p: argparse.ArgumentParser) -> None:
     from iakg.io.formats import FORMATS
 
-    p.add_argument("--format", choices=FORMATS.names(), default="ttl")
+    p.add_argument("--format", choices=FORMATS, default="ttl", metavar="FORMAT",
+                   help="output format: %(choices)s (default: ttl)")
     p.add_argument("--out", type=Path, help="output file (written atomically); default: standard output")
     p.add_argument("--inferred", action="store_true", help="include the OWL RL closure (its own named graph)")
     _force_option(p, "export")

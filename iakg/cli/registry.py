@@ -86,8 +86,8 @@ def graph_options() -> argparse.ArgumentParser:
                              "(default: $IAKG_CACHE_DIR; none)")
     common.add_argument("--endpoint", metavar="URL",
                         help="answer from this SPARQL 1.1 endpoint instead of the embedded graph")
-    common.add_argument("--format", choices=RENDERERS.names(), default="table",
-                        help="output format (default: table)")
+    common.add_argument("--format", choices=RENDERERS, default="table", metavar="FORMAT",  # listed only for help
+                        help="output format: %(choices)s (default: table)")
     return common
 
 
