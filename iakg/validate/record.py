@@ -1,9 +1,10 @@
 """A record of graphs that passed validation, by content digest, so that exporting, building, serving or
 publishing a graph already validated does not validate it again.
 
-The digest hashes the package version, the shapes and the name and bytes of every input file: any change
-to the data, the shapes or the code's version is a new digest. Records are empty files named by digest in
-``$IAKG_CACHE_DIR/validated`` (else ``$XDG_CACHE_HOME/iakg/validated``, else ``~/.cache/iakg/validated``).
+The digest hashes the package version, the validator's source, the shapes and the name and bytes of every
+input file: any change to the data, the shapes or the validating code is a new digest. Records are empty
+files named by digest in ``$IAKG_CACHE_DIR/validated`` (else ``$XDG_CACHE_HOME/iakg/validated``, else
+``~/.cache/iakg/validated``).
 Only a conforming graph is recorded; a record that cannot be read or written only costs a validation.
 """
 
@@ -29,8 +30,9 @@ def digest(files: Iterable[Path | str]) -> str | None:
     from iakg import __version__, resources
 
     h = hashlib.sha256(f"iakg {__version__}\0".encode())
+    validator = sorted(Path(__file__).parent.glob("*.py"))  # a changed validator is a new digest too
     try:
-        for path in [resources.SHAPES_FILE, *map(Path, files)]:
+        for path in [*validator, resources.SHAPES_FILE, *map(Path, files)]:
             h.update(f"\0{path.name}\0{path.stat().st_size}\0".encode())
             with open(path, "rb") as f:
                 for block in iter(lambda: f.read(1 << 20), b""):
