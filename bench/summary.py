@@ -111,15 +111,28 @@ def plot(result: dict, path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def merge(runs: list[dict]) -> dict:
+    """One result of several runs: a later run's row replaces an earlier one of the same measure and scale."""
+    rows: dict[tuple, dict] = {}
+    for run in runs:
+        for r in run["rows"]:
+            rows[(r["measure"], r["scale"])] = r
+    return {**runs[-1], "date": " and ".join(dict.fromkeys(r["date"] for r in runs)), "rows": list(rows.values())}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("results", type=Path, nargs="?", default=Path("bench/out/results.json"))
+    parser.add_argument("results", type=Path, nargs="*", default=[Path("bench/out/results.json")],
+                        help="results of one run, or of several (e.g. --quick, then --scales 10,30): merged")
     parser.add_argument("--plot", type=Path, help="draw the plot here (PNG)")
     args = parser.parse_args()
-    result = json.loads(args.results.read_text())
-    load = ", ".join(f"{x:.1f}" for x in result.get("load_average", ()))
-    print(f"Measured {result['date']} on {result['machine']}; whole run {result.get('total_seconds')} s; "
-          f"load average {load}.\n")
+    runs = [json.loads(path.read_text()) for path in args.results]
+    for run in runs:
+        load = ", ".join(f"{x:.1f}" for x in run.get("load_average", ()))
+        print(f"Measured {run['date']} on {run['machine']}; whole run {run.get('total_seconds')} s; "
+              f"load average at its end {load}.  ")
+    print()
+    result = merge(runs)
     print(cost_table(result))
     print()
     print(contenders_table(result))
