@@ -24,7 +24,8 @@ class Registry(Generic[T]):
         self.kind = kind
         self._entries: dict[str, T] = {}
         self._loader = loader  # imports the modules whose entries register themselves
-        self._loaded = False
+        self._loaded = False  # third-party entries (entry points) looked up
+        self._builtins_loaded = False
 
     def register(self, name: str, entry: T) -> T:
         """Add ``entry`` under ``name`` (a name registered twice is a programming error)."""
@@ -33,12 +34,18 @@ class Registry(Generic[T]):
         self._entries[name] = entry
         return entry
 
+    def _load_builtins(self) -> None:
+        if self._loader is not None and not self._builtins_loaded:
+            self._builtins_loaded = True
+            self._loader()
+
     def _load(self) -> None:
+        """Built-in entries, then third-party ones (scanning entry points costs an import of
+        importlib.metadata and a walk of every installed distribution: done only when needed)."""
+        self._load_builtins()
         if self._loaded:
             return
         self._loaded = True
-        if self._loader is not None:
-            self._loader()
         from importlib.metadata import entry_points
 
         for point in entry_points(group=f"iakg.{self.kind.replace(' ', '_')}s"):
@@ -47,7 +54,9 @@ class Registry(Generic[T]):
 
     def get(self, name: str) -> T:
         """The entry called ``name``; an unknown name raises with the close matches."""
-        self._load()
+        self._load_builtins()
+        if name not in self._entries:
+            self._load()
         try:
             return self._entries[name]
         except KeyError:
@@ -60,7 +69,9 @@ class Registry(Generic[T]):
         return list(self._entries)
 
     def __contains__(self, name: object) -> bool:
-        self._load()
+        self._load_builtins()
+        if name not in self._entries:
+            self._load()
         return name in self._entries
 
     def __iter__(self) -> Iterator[str]:

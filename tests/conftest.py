@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 import iakg
 from iakg.rdf.namespaces import IAKGD
+
+# records of validated graphs (iakg.validate.record) go to a folder of this run, not the user's cache
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="iakg-tests-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -133,3 +133,17 @@ def test_dose_caveats_and_study_results(graph):
 def test_a_required_parameter_left_out_is_an_error(graph):
     with pytest.raises(iakg.ParameterError, match="required parameter 'scenario' is missing"):
         graph.run("escalation")
+
+
+def test_every_select_query_pages(graph):
+    """A page (LIMIT/OFFSET appended) of every catalogue SELECT query is valid SPARQL and a slice of the whole."""
+    from iakg import catalogue
+
+    for name, query in catalogue.catalogue().items():
+        if query.form != "select":
+            assert query.paged(1, 1) == query.text
+            continue
+        bindings = query.example_bindings()
+        whole = graph.query(query.text, bindings).bindings
+        assert graph.query(query.paged(2, 1), bindings).bindings == whole[1:3], name
+        assert graph.query(query.paged(0, 0), bindings).bindings == whole, name

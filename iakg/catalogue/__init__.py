@@ -94,6 +94,16 @@ class CatalogueQuery:
             raise KGError(f"query {self.name}: no SELECT, ASK, CONSTRUCT or DESCRIBE")
         return found.group(1).lower()
 
+    def paged(self, limit: int = 0, offset: int = 0) -> str:
+        """The text of a page of a SELECT query's rows: at most ``limit`` (0: every row) after ``offset``.
+
+        The engine stops once the page is full, where the query's order allows it. Catalogue queries end
+        with their WHERE group or its solution modifiers, never with LIMIT, OFFSET or VALUES (tested)."""
+        if self.form != "select" or (limit == 0 and offset == 0):
+            return self.text
+        return self.text.rstrip() + (f"\nLIMIT {int(limit)}" if limit else "") + (
+            f"\nOFFSET {int(offset)}" if offset else "")
+
     def example_bindings(self) -> dict[str, Any]:
         """The header's example (``name=value ...``) checked and converted like any parameters."""
         return self.bind(dict(pair.split("=", 1) for pair in self.example.split()))

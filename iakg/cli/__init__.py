@@ -10,13 +10,14 @@ from iakg.cli.registry import COMMANDS, graph_options
 from iakg.errors import KGError
 
 
-def parser() -> argparse.ArgumentParser:
-    """The argument parser, one sub-command per registered command."""
+def parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser, one sub-command per registered command (or the command ``only`` alone: what
+    running one command needs, so a command starts without configuring, or importing, every other)."""
     top = argparse.ArgumentParser(prog="iakg", description="Imaging appropriateness knowledge graph.")
     top.add_argument("--version", action="version", version=f"iakg {__version__}")
     common = graph_options()
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, cmd in COMMANDS.items():
+    for name, cmd in [(only, COMMANDS.get(only))] if only else COMMANDS.items():
         p = sub.add_parser(name, parents=[common] if cmd.graph_options else [], help=cmd.help, description=cmd.help)
         if cmd.configure is not None:
             cmd.configure(p)
@@ -27,7 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 shape violations, 2 bad input, 130 interrupted)."""
     from iakg.rdf.safety import forbid_network
 
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    first = next((a for a in argv if not a.startswith("-")), None)
+    before = set(argv[:argv.index(first)]) if first is not None else set()
+    alone = first is not None and first in COMMANDS and not {"-h", "--help", "--version"} & before
+    args = parser(first if alone else None).parse_args(argv)
     named = [getattr(args, name, None) for name in ("endpoint", "query_endpoint")]
     if args.command == "serve":
         named.append("http://127.0.0.1/")  # the private engine of the endpoint

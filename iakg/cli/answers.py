@@ -30,13 +30,13 @@ def _match(g: Any, args: argparse.Namespace) -> Answer:
     return result, MATCH_HEADERS, match_rows(result), match_text(result)
 
 
-@answer("scenarios", "list the clinical scenarios")
+@answer("scenarios", "list the clinical scenarios", listing=True)
 def _scenarios(g: Any, args: argparse.Namespace) -> Answer:
     items = g.scenarios()
     return items, ("scenario", "label", "topic", "ratings"), [(s.iri, s.label, s.topic, s.ratings) for s in items], None
 
 
-@answer("topics", "list topic hubs, topics and protocol guides")
+@answer("topics", "list topic hubs, topics and protocol guides", listing=True)
 def _topics(g: Any, args: argparse.Namespace) -> Answer:
     items = g.topics()
     return items, ("topic", "kind", "label", "parent", "scenarios"), [
@@ -47,7 +47,7 @@ def _facts_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--context", action="store_true", help="print the JSON-LD context of patient files")
 
 
-@answer("facts", "list the facts a patient file can state", configure=_facts_options)
+@answer("facts", "list the facts a patient file can state", configure=_facts_options, listing=True)
 def _facts(g: Any, args: argparse.Namespace) -> Answer:
     from iakg.domain.patient import context
 
@@ -58,7 +58,7 @@ def _facts(g: Any, args: argparse.Namespace) -> Answer:
         (f.key, f.label, " | ".join(f.values) if f.values else f.datatype.rsplit("#", 1)[-1]) for f in items], None
 
 
-@answer("procedures", "list imaging procedures with their radiation levels")
+@answer("procedures", "list imaging procedures with their radiation levels", listing=True)
 def _procedures(g: Any, args: argparse.Namespace) -> Answer:
     items = g.procedures()
     return items, ("procedure", "label", "radiation", "adult_dose", "pediatric_radiation", "pediatric_dose"), [

@@ -36,11 +36,16 @@ def _validate(args: argparse.Namespace) -> int:
 def checked(args: argparse.Namespace) -> Any:
     """The embedded graph, refused (exit 1 with the listing) if it breaks the shapes, unless --force."""
     from iakg.api import load
+    from iakg.io.dataset import inputs
+    from iakg.validate import record
 
     graph = load(args.data)
-    if not getattr(args, "force", False):
+    key = record.digest(path for path, _ in inputs(args.data))
+    if not getattr(args, "force", False) and not record.validated(key):  # same content: validated already
         report = graph.validate()
-        if not report.conforms:
+        if report.conforms:
+            record.remember(key)
+        else:
             for violation in report.violations:
                 print(violation, file=sys.stderr)
             print("iakg: the graph breaks the shapes; nothing was written or served"
@@ -57,7 +62,8 @@ def _force_option(p: argparse.ArgumentParser, what: str) -> None:
 def _export_options(p: argparse.ArgumentParser) -> None:
     from iakg.io.formats import FORMATS
 
-    p.add_argument("--format", choices=FORMATS.names(), default="ttl")
+    p.add_argument("--format", choices=FORMATS, default="ttl", metavar="FORMAT",
+                   help="output format: %(choices)s (default: ttl)")
     p.add_argument("--out", type=Path, help="output file (written atomically); default: standard output")
     p.add_argument("--inferred", action="store_true", help="include the OWL RL closure (its own named graph)")
     _force_option(p, "export")

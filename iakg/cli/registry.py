@@ -50,20 +50,43 @@ def command(name: str, help: str, configure: Configure | None = None, graph_opti
 Answer = tuple[Any, Sequence[str], Sequence[Sequence[Any]], str | None]
 
 
-def answer(name: str, help: str, scenario: bool = False, configure: Configure | None = None
+#: rows of a listing page when --limit is not given
+PAGE = 50
+
+
+def page_options(parser: argparse.ArgumentParser) -> None:
+    """``--limit`` and ``--offset`` of a listing (a page of PAGE rows by default; ``--limit 0``: every row)."""
+    parser.add_argument("--limit", type=_count, default=PAGE, metavar="N",
+                        help=f"at most N rows (default: {PAGE}; 0: every row)")
+    parser.add_argument("--offset", type=_count, default=0, metavar="N", help="skip the first N rows (default: 0)")
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or len(text) > 9:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    return int(text)
+
+
+def answer(name: str, help: str, scenario: bool = False, configure: Configure | None = None, listing: bool = False
            ) -> Callable[[Callable[[Any, argparse.Namespace], Answer]], Callable[[Any, argparse.Namespace], Answer]]:
-    """Decorator: register a typed answering command ``fn(graph, args) -> Answer`` printed in ``--format``."""
+    """Decorator: register a typed answering command ``fn(graph, args) -> Answer`` printed in ``--format``;
+    a ``listing`` prints a page of its rows (``--limit``/``--offset``)."""
     def setup(parser: argparse.ArgumentParser) -> None:
         if scenario:
             parser.add_argument("scenario", help="scenario IRI, CURIE, local name or a unique part of its label")
         if configure is not None:
             configure(parser)
+        if listing:
+            page_options(parser)
 
     def add(fn: Callable[[Any, argparse.Namespace], Answer]) -> Callable[[Any, argparse.Namespace], Answer]:
         def run(args: argparse.Namespace) -> int:
             from iakg.present.text import render
 
             result, headers, rows, text = fn(graph(args), args)
+            if listing and isinstance(result, list):
+                end = None if args.limit == 0 else args.offset + args.limit
+                result, rows = result[args.offset:end], list(rows)[args.offset:end]
             print(render(args.format, result, headers, rows, text))
             return 0
 
@@ -86,8 +109,8 @@ def graph_options() -> argparse.ArgumentParser:
                              "(default: $IAKG_CACHE_DIR; none)")
     common.add_argument("--endpoint", metavar="URL",
                         help="answer from this SPARQL 1.1 endpoint instead of the embedded graph")
-    common.add_argument("--format", choices=RENDERERS.names(), default="table",
-                        help="output format (default: table)")
+    common.add_argument("--format", choices=RENDERERS, default="table", metavar="FORMAT",  # listed only for help
+                        help="output format: %(choices)s (default: table)")
     return common
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -12,7 +13,10 @@ from iakg.errors import KGError
 
 
 def _query_options(p: argparse.ArgumentParser) -> None:
+    from iakg.cli.registry import page_options
+
     p.add_argument("query", help="path to a .rq file, or the name of a catalogue query (see 'iakg queries')")
+    page_options(p)  # a page of a catalogue SELECT query (a .rq file runs as written)
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="bind a parameter (repeatable); IRIs may be prefixed names such as iakgd:x")
 
@@ -40,6 +44,7 @@ def _query(args: argparse.Namespace) -> int:
     else:
         query = catalogue.get(args.query)
         bindings = query.bind(values)
+        query = dataclasses.replace(query, text=query.paged(args.limit, args.offset))
     result = graph(args).query(query.text, bindings)
     sys.stdout.write(RESULT_FORMATS[args.format](result).rstrip("\n") + "\n")
     return 0

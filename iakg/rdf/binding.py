@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
@@ -44,6 +45,7 @@ def to_term(value: Any) -> ox.NamedNode | ox.Literal:
     raise BindingError(f"cannot bind a {type(value).__name__} as a query parameter")
 
 
+@lru_cache(maxsize=512)  # the catalogue's texts are constant: scan each once, not on every call
 def _where_group_start(query: str) -> int:
     """Index just after the '{' that opens the query's WHERE group (skipping IRIs, strings, comments)."""
     form = None

@@ -18,6 +18,7 @@ import sys
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 
 from iakg.errors import NetworkAccessError
 
@@ -100,6 +101,7 @@ _FORBIDDEN = re.compile(
     r"(?<![\w:?$.-])(SERVICE|LOAD|CLEAR|DROP|CREATE|INSERT|DELETE|ADD|MOVE|COPY)(?![\w:-])", re.I)
 
 
+@lru_cache(maxsize=512)  # called with the constant catalogue texts on every answer
 def forbidden_keyword(query: str) -> str | None:
     """The first update or federation keyword used in ``query`` (outside strings, IRIs and comments)."""
     found = _FORBIDDEN.search(_STRINGS_IRIS_COMMENTS.sub(" ", query))

@@ -229,7 +229,7 @@ def _sparql_violations(store, default: list, subclasses: dict[str, set[str]], sh
                         focus=node.value, focus_label=_store_label(store, default, node),
                         path=path.value if isinstance(path, ox.NamedNode) else None,
                         message=_fill(message, bound), severity=severity, shape=curie(str(shape)),
-                        value=None if value is None else value.value))
+                        value=(node if value is None else value).value))  # SHACL: else the value node
     return violations
 
 

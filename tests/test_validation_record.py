@@ -1,0 +1,35 @@
+"""Exporting a graph already validated (same content digest) does not validate it again."""
+
+from __future__ import annotations
+
+import shutil
+
+import iakg
+from iakg.cli import main
+from iakg.validate import record
+
+
+def test_second_export_of_the_same_content_skips_validation(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("IAKG_CACHE_DIR", str(tmp_path / "cache"))
+    calls = []
+    original = iakg.KnowledgeGraph.validate
+    counting = lambda self, *a, **k: calls.append(1) or original(self, *a, **k)
+    monkeypatch.setattr(iakg.KnowledgeGraph, "validate", counting)
+    assert main(["export", "--format", "nt", "--out", str(tmp_path / "a.nt")]) == 0
+    assert main(["export", "--format", "nt", "--out", str(tmp_path / "b.nt")]) == 0
+    assert len(calls) == 1
+    assert (tmp_path / "a.nt").read_bytes() == (tmp_path / "b.nt").read_bytes()
+
+
+def test_changed_content_is_validated_again(tmp_path, monkeypatch):
+    from conftest import FIXTURES
+
+    monkeypatch.setenv("IAKG_CACHE_DIR", str(tmp_path / "cache"))
+    extra = tmp_path / "topic.ttl"
+    shutil.copy(FIXTURES / "second-topic.ttl", extra)
+    first = record.digest([extra])
+    record.remember(first)
+    assert record.validated(first)
+    extra.write_text(extra.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert not record.validated(record.digest([extra]))
+    assert not record.validated(None) and record.digest([tmp_path / "missing.ttl"]) is None
