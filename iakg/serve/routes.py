@@ -34,6 +34,7 @@ RouteGroup = Callable[[ServeContext], "Sequence[BaseRoute]"]
 def _builtins() -> None:
     """Import the modules whose route groups register themselves (filled in as groups are added)."""
     import iakg.serve.pages  # noqa: F401  (HTML pages by content negotiation)
+    import iakg.serve.cds  # noqa: F401  (CDS Hooks: order-time decision support)
 
 
 ROUTES: Registry[RouteGroup] = Registry("route group", _builtins)
