@@ -98,6 +98,8 @@ class CardMaker:
         card["detail"] = f"*{RESEARCH}*\n\n" + card.get("detail", "") + self._facts_note(decision)
         if card.get("suggestions"):
             card["selectionBehavior"] = "at-most-one"
+        else:
+            card.pop("suggestions", None)
         if decision.kind in (RATED, UNRATED):
             card["overrideReasons"] = [{"system": NON_ADHERENCE, "code": c, "display": d} for c, d in OVERRIDE_REASONS]
         return card
@@ -219,8 +221,11 @@ class CardMaker:
         out = []
         for alt in d.alternatives:
             label = f"Order {alt.procedure.label} instead ({alt.why})"
-            out.append({"label": label[:200], "uuid": str(uuid.uuid4()), "isRecommended": alt.recommended,
-                        "actions": self._replace(d.order, alt.procedure)})
+            suggestion: dict[str, Any] = {"label": label[:200], "uuid": str(uuid.uuid4())}
+            if alt.recommended:  # only stated when true: one recommended suggestion per card
+                suggestion["isRecommended"] = True
+            suggestion["actions"] = self._replace(d.order, alt.procedure)
+            out.append(suggestion)
         return out
 
     def _replace(self, order: dict, procedure: Ref) -> list[dict[str, Any]]:
