@@ -8,7 +8,7 @@ import json
 
 import jsonschema
 import pytest
-from cds_checks import DISCOVERY, check_fhir, check_response
+from cds_checks import DISCOVERY, RESPONSE, check_fhir, check_response
 from conftest import FIXTURES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -236,7 +236,44 @@ def test_random_draft_orders_never_fail(client, orders, sign, garbage):
     answer = client.post(SIGN if sign else SELECT, json=request)
     assert answer.status_code == 200, answer.text
     check_response(answer.json())
-    # garbage in place of the request's parts: refused cleanly, never a 500
+    # garbage in place of the request's parts: refused cleanly or answered, never a 500
     broken = copy.deepcopy(request)
     broken["context"]["draftOrders"] = garbage
     assert client.post(SIGN if sign else SELECT, json=broken).status_code in (200, 400, 412)
+    broken = copy.deepcopy(request)
+    for entry in broken["context"]["draftOrders"]["entry"]:
+        entry["resource"].update(code=garbage, reasonCode=garbage, extension=garbage)
+    answer = client.post(SIGN if sign else SELECT, json=broken)
+    assert answer.status_code == 200, answer.text
+    jsonschema.validate(answer.json(), RESPONSE)
+
+
+def test_cds_codesystem_command_writes_valid_fhir(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "cs.json"
+    done = subprocess.run([sys.executable, "-m", "iakg", "cds-codesystem", "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    resource = json.loads(out.read_text(encoding="utf-8"))
+    check_fhir(resource)
+    assert "tumorGrade.G1" in {c["code"] for f in resource["concept"] for c in f.get("concept", [])}
+
+
+def test_a_bad_mapping_is_refused_naming_the_entry(graph, tmp_path):
+    from iakg.cds import CdsService
+    from iakg.cds.mapping import load, parse
+    from iakg.errors import InputError, UnknownNameError
+
+    with pytest.raises(InputError, match=r"facts\[0\]\.fact"):
+        parse({"facts": [{"system": "s", "code": "c"}]}, "m.json")
+    with pytest.raises(InputError, match="ratingMap.usually-appropriate"):
+        parse({"ratingMap": {"usually-appropriate": "adheres"}}, "m.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"facts": [{"system": "s", "code": "c", "fact": "risingChromograninB"}]}')
+    with pytest.raises(UnknownNameError, match="risingChromograninA"):
+        CdsService(graph.engine, BASE, "test", load(bad), tmp_path / "f.jsonl")
+    bad.write_text("{")
+    with pytest.raises(InputError, match=r"bad.json:1:2"):
+        load(bad)

@@ -67,11 +67,12 @@ def _cell(value: Any) -> str:
 
 
 def _order_label(order: dict) -> str:
-    code = order.get("code") if isinstance(order.get("code"), dict) else {}
+    code: dict[str, Any] = order["code"] if isinstance(order.get("code"), dict) else {}
     text = code.get("text") if isinstance(code.get("text"), str) else None
     if text:
         return text[:80]
-    for coding in code.get("coding") or []:
+    listed = code.get("coding")
+    for coding in listed if isinstance(listed, list) else []:
         if isinstance(coding, dict) and isinstance(coding.get("display"), str):
             return coding["display"][:80]
         if isinstance(coding, dict) and isinstance(coding.get("code"), str):
@@ -239,7 +240,7 @@ class CardMaker:
         for key in ("reasonCode", "encounter", "requester"):
             if order.get(key):
                 new[key] = copy.deepcopy(order[key])
-        actions = []
+        actions: list[dict[str, Any]] = []
         if isinstance(order.get("id"), str):
             actions.append({"type": "delete", "description": f"Remove the draft order for {_order_label(order)}",
                             "resourceId": f"ServiceRequest/{order['id']}"})
@@ -251,7 +252,8 @@ class CardMaker:
         if d.pama is None or not isinstance(d.order.get("id"), str):
             return None
         resource = copy.deepcopy(d.order)
-        kept = [e for e in resource.get("extension") or []
+        present = resource.get("extension")
+        kept = [e for e in (present if isinstance(present, list) else [])
                 if not (isinstance(e, dict) and str(e.get("url", "")).startswith("http://fhir.org/argonaut/Extension/pama-rating"))]
         concept: dict[str, Any] = {"coding": [{"system": PAMA_SYSTEM, "code": d.pama}]}
         if d.rated is not None:

@@ -56,7 +56,8 @@ def resources(value: Any) -> Iterator[dict]:
     if not isinstance(value, dict):
         return
     if value.get("resourceType") == "Bundle":
-        for entry in value.get("entry") or []:
+        entries = value.get("entry")
+        for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, dict):
                 yield from resources(entry.get("resource"))
     elif isinstance(value.get("resourceType"), str):
@@ -68,7 +69,8 @@ def codings(concept: Any) -> list[tuple[str, str, str | None]]:
     if not isinstance(concept, dict):
         return []
     out = []
-    for coding in concept.get("coding") or []:
+    listed = concept.get("coding")
+    for coding in listed if isinstance(listed, list) else []:
         if isinstance(coding, dict) and isinstance(coding.get("system"), str) and isinstance(coding.get("code"), str):
             display = coding.get("display")
             out.append((coding["system"], coding["code"], display if isinstance(display, str) else None))
