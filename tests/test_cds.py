@@ -45,6 +45,7 @@ def post(client, name: str) -> dict:
     assert answer.status_code == 200, answer.text
     body = answer.json()
     check_response(body)
+    assert "A9587" not in answer.text and "hcpcs" not in answer.text.lower()  # no billing codes
     return body
 
 

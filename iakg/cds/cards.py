@@ -166,9 +166,9 @@ class CardMaker:
                          + (f" ({why})" if why else ""))
         if d.match is not None:
             for r in d.match.redirects:
-                uses = ", ".join(p.label for p in r.frequently_uses) or "not stated"
+                uses = ", ".join(p.label for p in r.frequently_uses)
                 lines.append(f"- The patient belongs to [{r.scenario.label}]({page(r.scenario.iri, self.base_url)})"
-                             f" instead; the source says it frequently uses: {uses}.")
+                             " instead" + (f"; the source says it frequently uses: {uses}." if uses else "."))
         first = d.considered[0].scenario.iri if d.considered else None
         return {"summary": summary(f"{d.procedure.label}: no criteria in this graph apply to this patient"),
                 "indicator": "info", "source": self.source(first), "detail": "\n\n".join(lines)}
