@@ -75,6 +75,7 @@ def test_index_patient_ct_is_appropriate(client):
     assert card["indicator"] == "info"
     assert card["summary"].startswith("CT abdomen and pelvis with IV contrast: Usually appropriate")
     assert card["source"]["url"] == f"{BASE}/id/pnet-post-resection-surveillance"
+    assert card["links"][0]["url"] == card["source"]["url"] and card["links"][0]["type"] == "absolute"
     assert "0.2" in card["source"]["label"] or "release" in card["source"]["label"]
     assert "| Procedure | Appropriateness |" in card["detail"]
     quote = "the ACR designates `CT abdomen and pelvis with IV contrast` as a Usually appropriate study"

@@ -96,6 +96,10 @@ class CardMaker:
                  UNMAPPED: self._unmapped}[decision.kind]
         card = maker(decision)
         card["uuid"] = str(uuid.uuid4())
+        scenario = decision.plan.scenario if decision.plan is not None else None
+        if scenario is not None:  # the drill-down (the spec keeps source.url for the data set)
+            card["links"] = [{"label": f"Scenario: {scenario.label}"[:120], "url": page(scenario.iri, self.base_url),
+                              "type": "absolute"}]
         card["detail"] = f"*{RESEARCH}*\n\n" + card.get("detail", "") + self._facts_note(decision)
         if card.get("suggestions"):
             card["selectionBehavior"] = "at-most-one"
