@@ -279,3 +279,17 @@ def test_a_bad_mapping_is_refused_naming_the_entry(graph, tmp_path):
     bad.write_text("{")
     with pytest.raises(InputError, match=r"bad.json:1:2"):
         load(bad)
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in CDS.glob("*.json") if p.stem != "site-mapping"))
+def test_fixture_requests_hold_valid_fhir(name):
+    from iakg.cds.fhir import resources
+
+    request = fixture(name)
+    found = list(resources(request["context"]["draftOrders"]))
+    for value in request["prefetch"].values():
+        found += list(resources(value))
+    check_fhir(request["context"]["draftOrders"])
+    for resource in found:
+        check_fhir(resource)
+    assert found
