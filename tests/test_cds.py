@@ -293,3 +293,33 @@ def test_fixture_requests_hold_valid_fhir(name):
     for resource in found:
         check_fhir(resource)
     assert found
+
+
+def test_iakg_serve_cds_serves_the_group(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    log = tmp_path / "feedback.jsonl"
+    server = subprocess.Popen([sys.executable, "-m", "iakg", "serve", "--cds", "--port", "0", "--cds-mapping",
+                               str(CDS / "site-mapping.json"), "--cds-feedback", str(log)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline()
+        base = line.split()[3].rsplit("/cds-services", 1)[0]
+        status = None
+        for _ in range(100):
+            try:
+                status = httpx.get(base + "/cds-services", timeout=5).status_code
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert status == 200
+        body = httpx.post(base + SELECT, json=fixture("index-ct-ap"), timeout=30).json()
+        check_response(body)
+        assert rating(body) == ["appropriate"] and body["cards"][0]["source"]["url"].startswith(base + "/id/")
+    finally:
+        server.terminate()
+        server.wait(10)

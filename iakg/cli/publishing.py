@@ -137,10 +137,17 @@ def _serve(args: argparse.Namespace) -> int:
 
         from iakg.serve.routes import ROUTES, ServeContext
 
-        base = f"http://{args.host}:{args.port}"
+        port = args.port
+        if port == 0:  # pick the free port now, so the URLs the cards carry name it
+            import socket
+
+            with socket.socket() as probe:
+                probe.bind((args.host, 0))
+                port = probe.getsockname()[1]
+        base = f"http://{args.host}:{port}"
         app = Starlette(routes=ROUTES.get("cds")(ServeContext(checked(args), base, cds_options(args))))
         print(f"CDS Hooks service: {base}/cds-services  (research/educational use only)", flush=True)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        uvicorn.run(app, host=args.host, port=port, log_level="warning")
         return 0
     from iakg.serve.gateway import serve
 
