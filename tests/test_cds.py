@@ -245,9 +245,15 @@ def test_random_draft_orders_never_fail(client, orders, sign, garbage):
     broken = copy.deepcopy(request)
     for entry in broken["context"]["draftOrders"]["entry"]:
         entry["resource"].update(code=garbage, reasonCode=garbage, extension=garbage)
+    broken["context"]["draftOrders"]["entry"].append({"resource": {"resourceType": "ServiceRequest", "id": garbage}})
     answer = client.post(SIGN if sign else SELECT, json=broken)
     assert answer.status_code == 200, answer.text
     jsonschema.validate(answer.json(), RESPONSE)
+    broken["context"]["selections"].append(garbage)
+    answer = client.post(SIGN if sign else SELECT, json=broken)
+    assert answer.status_code in (200, 400), answer.text
+    if answer.status_code == 200:
+        jsonschema.validate(answer.json(), RESPONSE)
 
 
 def test_cds_codesystem_command_writes_valid_fhir(tmp_path):

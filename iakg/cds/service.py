@@ -110,7 +110,8 @@ class CdsService:
                   and e["resource"].get("resourceType") == "ServiceRequest"]
         if hook == "order-select":
             chosen = set(selections or [])
-            orders = [o for o in orders if f"ServiceRequest/{o.get('id')}" in chosen or o.get("id") in chosen]
+            orders = [o for o in orders if isinstance(o.get("id"), str)
+                      and (f"ServiceRequest/{o['id']}" in chosen or o["id"] in chosen)]
         patient_facts = self.reader.read(prefetch)
         cards, actions = [], []
         for order in orders:
@@ -139,7 +140,7 @@ class CdsService:
         received = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         for i, item in enumerate(body["feedback"]):
             _check_feedback(item, f"feedback[{i}]")
-            lines.append(json.dumps({"received": received, "service": service_id, **item}, ensure_ascii=False,
+            lines.append(json.dumps({**item, "received": received, "service": service_id}, ensure_ascii=False,
                                     sort_keys=True))
         with self._write_lock:
             self.feedback_log.parent.mkdir(parents=True, exist_ok=True)
