@@ -106,12 +106,16 @@ def test_fdg_pet_is_not_appropriate_and_suggests_ct(client):
                for r in card["overrideReasons"])
 
 
-@pytest.mark.parametrize("name", ["suspected-recurrence", "positive-prior-study"])
-def test_suspected_recurrence_is_not_rated_as_routine_surveillance(client, name):
+@pytest.mark.parametrize("name, evidence", [("suspected-recurrence", "risingChromograninA"),
+                                            ("positive-prior-study", "lastImagingResult")])
+def test_suspected_recurrence_is_not_rated_as_routine_surveillance(client, name, evidence):
     body = post(client, name)
     [card] = body["cards"]
-    assert rating(body) in ([], ["no-criteria-apply"])
+    # match derives a suspicion of recurrence: the suspected-recurrence scenario applies, and it rates nothing
+    assert rating(body) == ["no-criteria-apply"]
     assert "Usually appropriate for Routine surveillance" not in card["summary"]
+    assert "Suspected recurrence" in card["summary"] and card["indicator"] == "info"
+    assert f"from `{evidence}`" in card["detail"] and "`knownOrSuspectedRecurrence`=yes" in card["detail"]
     for action in body.get("systemActions", []):
         assert all(e.get("valueUri") != SURVEILLANCE for e in action["resource"]["extension"])
 

@@ -123,8 +123,9 @@ class CardMaker:
             scenario_label = scenario.label
         detail = [self._why(d), self._table(d.plan.recommendation.procedures, d.procedure.iri), self._evidence(d)]
         if d.contraindication:
-            detail.append(f"**Contraindication stated:** {d.contraindication}. The alternatives below are what the "
-                          "source prefers in that case.")
+            hedge = f" The source: {d.hedge}." if d.hedge else ""
+            detail.append(f"**Contraindication stated:** {d.contraindication}.{hedge} The alternatives below are "
+                          "what the source prefers in that case.")
         if d.pama is None:
             detail.append(f"No PAMA rating is attached: the site's rating map has no entry for "
                           f"`{d.rated.category.rsplit('/', 1)[-1]}`.")
@@ -137,9 +138,19 @@ class CardMaker:
     def _unrated(self, d: Decision) -> dict[str, Any]:
         assert d.plan is not None and d.procedure is not None
         scenario = d.plan.scenario
-        detail = [self._why(d), f"The scenario does not rate **{d.procedure.label}**: no criteria apply to this "
-                  "order. What it rates:", self._table(d.plan.recommendation.procedures, None),
-                  "Rating attached to the draft order: `no-criteria-apply`."]
+        rated = d.plan.recommendation.procedures
+        detail = [self._why(d)]
+        if rated:
+            detail += [f"The scenario does not rate **{d.procedure.label}**: no criteria apply to this order. "
+                       "What it rates:", self._table(rated, None)]
+        else:
+            detail.append(f"The graph holds no appropriateness rating for this scenario, so none for "
+                          f"**{d.procedure.label}**: no criteria apply to this order.")
+        if d.plan.indications:
+            detail.append("What the source says for this situation (not a rating):\n" + "\n".join(
+                f"- {hit.indication.label}" + (f" (its words: \"{hit.qualifier}\")" if hit.qualifier else "")
+                + f" [{hit.trigger}]" for hit in d.plan.indications))
+        detail.append("Rating attached to the draft order: `no-criteria-apply`.")
         return {"summary": summary(f"{d.procedure.label}: not rated for ", scenario.label), "indicator": "info",
                 "source": self.source(scenario.iri), "detail": "\n\n".join(detail),
                 "suggestions": self._suggestions(d)}
@@ -215,6 +226,10 @@ class CardMaker:
 
     def _facts_note(self, d: Decision) -> str:
         notes = []
+        for fact in d.match.derived if d.match is not None else ():
+            hedge = f" ({fact.qualifier})" if fact.qualifier else ""
+            notes.append(f"Derived by the source's rule {fact.because.label}: `{fact.key}`={describe_value(fact.value)}"
+                         f" from `{fact.evidence_key}`={describe_value(fact.evidence_value)}{hedge}.")
         if d.facts.values:
             stated = ", ".join(f"`{k}`={describe_value(v)}" for k, v in sorted(d.facts.values.items()))
             notes.append(f"Facts read from the request: {stated}.")
@@ -225,8 +240,8 @@ class CardMaker:
     def _suggestions(self, d: Decision) -> list[dict[str, Any]]:
         out = []
         for alt in d.alternatives:
-            label = f"Order {alt.procedure.label} instead ({alt.why})"
-            suggestion: dict[str, Any] = {"label": label[:200], "uuid": str(uuid.uuid4())}
+            label = summary(f"Order {alt.procedure.label} instead (", f"{alt.why})")
+            suggestion: dict[str, Any] = {"label": label, "uuid": str(uuid.uuid4())}
             if alt.recommended:  # only stated when true: one recommended suggestion per card
                 suggestion["isRecommended"] = True
             suggestion["actions"] = self._replace(d.order, alt.procedure)

@@ -49,6 +49,7 @@ class Decision:
     rated: RatedProcedure | None = None
     verdict: ScenarioMatch | None = None
     contraindication: str | None = None
+    hedge: str | None = None  #: the source's own wording of the contraindication, e.g. "may not be feasible"
     alternatives: list[Alternative] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     considered: list[ScenarioMatch] = field(default_factory=list)
@@ -96,6 +97,7 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
         hit = next((c for c in plan.contraindicated if c.procedure.iri == iri), None)
         if hit is not None:
             decision.contraindication = hit.contraindication.label[:1].lower() + hit.contraindication.label[1:]
+            decision.hedge = hit.qualifier
             decision.alternatives = [Alternative(a.procedure, _preferred(a.contraindication.label, a.caveat),
                                                  i == 0) for i, a in enumerate(plan.alternatives)]
         else:
@@ -136,7 +138,7 @@ def _verdict(result: MatchResult, scenario: str) -> ScenarioMatch | None:
 
 
 def _preferred(contraindication: str, caveat: str | None) -> str:
-    return f"preferred alternative when {contraindication}" + (f" ({caveat})" if caveat else "")
+    return "the source's preferred alternative" + (f"; {caveat}" if caveat else "")
 
 
 def _radiation(p: RatedProcedure) -> int | None:
@@ -159,7 +161,7 @@ def _better(plan: Plan, ordered: RatedProcedure) -> list[Alternative]:
         else:
             continue
         if p.condition:
-            why += f"; rated {p.condition}"
+            why += f"; {p.condition}"
         out.append(Alternative(Ref(p.procedure, p.label), why, not out, p.category_text))
     return out[:3]
 
