@@ -85,7 +85,12 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
     if iri is None:
         return Decision(order, UNMAPPED, facts=facts)
     procedure = Ref(iri, view.label(iri))
-    result = match(view.engine, dict(facts.values))
+    if set(facts.values) & view.selecting_keys():
+        result = match(view.engine, dict(facts.values))
+    else:
+        # No stated fact can select a scenario: match would test every scenario of the graph (all undetermined),
+        # thousands at catalogue scale. The card needs only the scenarios rating this procedure (below).
+        result = MatchResult(dict(facts.values), (), (), (), ())
     decision = Decision(order, NO_CRITERIA, procedure, match=result, facts=facts)
 
     rating_plans = [(plan, p) for plan in result.plans for p in plan.recommendation.procedures if p.procedure == iri]

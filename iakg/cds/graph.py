@@ -14,6 +14,7 @@ from typing import Any
 from iakg.catalogue import run
 from iakg.domain import guidance
 from iakg.domain.model import PatientFact, Procedure, Recommendation
+from iakg.errors import KGError
 from iakg.rdf.namespaces import DCTERMS, IAKG, PROV, RDFS, SKOS
 from iakg.rdf.terms import IRI
 
@@ -27,6 +28,10 @@ _CODES = _PREFIXES + """SELECT ?procedure ?code WHERE {
 _RATED_IN = _PREFIXES + """SELECT DISTINCT ?scenario WHERE {
   ?rating a iakg:AppropriatenessRating ; iakg:ratedProcedure ?procedure ; iakg:ratedScenario ?scenario .
 } ORDER BY ?scenario"""
+
+_SELECTING = _PREFIXES + """SELECT DISTINCT ?key WHERE {
+  ?scenario iakg:inclusionCriterion/iakg:onFact ?fact . ?fact iakg:factKey ?key .
+}"""
 
 _EVIDENCE = _PREFIXES + """SELECT ?quote ?section ?source ?title WHERE {
   OPTIONAL { ?rating iakg:evidenceQuote ?quote . }
@@ -76,6 +81,18 @@ class GraphView:
         def compute() -> dict[str, str]:
             return {r["code"]: r["procedure"] for r in self.engine.execute(_CODES).rows()}
         return self._cached(("loinc",), compute)
+
+    def selecting_keys(self) -> frozenset[str]:
+        """Fact keys that can select a scenario in ``match``: tested by an inclusion criterion, or evidence from
+        which the source derives another fact."""
+        def compute() -> frozenset[str]:
+            keys = {r["key"] for r in self.engine.execute(_SELECTING).rows()}
+            try:
+                keys |= {r["key"] for r in run(self.engine, "fact-evidence")}
+            except KGError:  # a graph or catalogue without derivation rules
+                pass
+            return frozenset(keys)
+        return self._cached(("selecting",), compute)
 
     def codes_of(self, procedure: str) -> list[str]:
         """The LOINC codes the graph holds for a procedure."""
