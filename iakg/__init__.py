@@ -13,6 +13,7 @@ from iakg.api import KnowledgeGraph, load  # noqa: E402
 from iakg.errors import (  # noqa: E402
                          AmbiguousNameError,
                          BindingError,
+                         CdsRequestError,
                          DoseError,
                          InputError,
                          KGError,
@@ -24,6 +25,6 @@ from iakg.errors import (  # noqa: E402
 )
 from iakg.rdf.terms import IRI  # noqa: E402
 
-__all__ = ["IRI", "AmbiguousNameError", "BindingError", "DoseError", "InputError", "KGError", "KnowledgeGraph",
-           "NetworkAccessError", "ParameterError", "QueryError", "RELEASE_DATE", "UnknownNameError",
+__all__ = ["IRI", "AmbiguousNameError", "BindingError", "CdsRequestError", "DoseError", "InputError", "KGError",
+           "KnowledgeGraph", "NetworkAccessError", "ParameterError", "QueryError", "RELEASE_DATE", "UnknownNameError",
            "ValidationError", "__version__", "load"]

@@ -63,3 +63,11 @@ class NetworkAccessError(KGError):
 
 class DoseError(KGError):
     """A plan's years, interval or population is not usable."""
+
+
+class CdsRequestError(KGError):
+    """A CDS Hooks request the service cannot answer; ``status`` is the HTTP status to send."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status

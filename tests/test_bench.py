@@ -36,3 +36,10 @@ def test_cost_table_shows_each_measure_by_scale_with_its_ratio():
     assert "| load (from N-Triples) | s | 2.0 (2.0x engine) |" in text
     assert "| recommend | ms | 1.0 (1.0x) ✓ |" in text
     assert "scale 1 (10 triples)" in text
+
+
+def test_cds_benchmark_runs_on_the_shipped_graph():
+    from cds import bench_cds
+
+    answer = bench_cds(0, clients=2, calls=6, latency_runs=6)
+    assert answer["concurrent"]["errors"] == 0 and answer["hook_latency"]["n"] == 6

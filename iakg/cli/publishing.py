@@ -117,14 +117,65 @@ def _serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=7878, help="port (default: 7878; 0 picks a free one)")
     p.add_argument("--timeout-s", type=float, default=10.0, help="query time cap in seconds (default: 10)")
     p.add_argument("--max-result-bytes", type=int, default=10_000_000, help="result size cap (default: 10 MB)")
+    p.add_argument("--cds", action="store_true", help="serve the CDS Hooks service (docs/cds-hooks.md)")
+    p.add_argument("--cds-mapping", type=Path, metavar="FILE", help="site mapping of local codes (default: shipped)")
+    p.add_argument("--cds-feedback", type=Path, metavar="FILE",
+                   help="JSONL log of card feedback (default: $XDG_STATE_HOME/iakg/cds-feedback.jsonl)")
     data_option(p)
+
+
+def cds_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The serving-context options of the ``cds`` route group, from the command line."""
+    return {"cds_mapping": args.cds_mapping, "cds_feedback_log": args.cds_feedback}
 
 
 @command("serve", "serve the validated graph read-only over the SPARQL 1.1 Protocol", _serve_options)
 def _serve(args: argparse.Namespace) -> int:
+    if args.cds:  # until the Starlette server mounts every route group: the CDS Hooks routes alone
+        import uvicorn
+        from starlette.applications import Starlette
+
+        from iakg.serve.routes import ROUTES, ServeContext
+
+        port = args.port
+        if port == 0:  # pick the free port now, so the URLs the cards carry name it
+            import socket
+
+            with socket.socket() as probe:
+                probe.bind((args.host, 0))
+                port = probe.getsockname()[1]
+        base = f"http://{args.host}:{port}"
+        app = Starlette(routes=ROUTES.get("cds")(ServeContext(checked(args), base, cds_options(args))))
+        print(f"CDS Hooks service: {base}/cds-services  (research/educational use only)", flush=True)
+        uvicorn.run(app, host=args.host, port=port, log_level="warning")
+        return 0
     from iakg.serve.gateway import serve
 
     serve(checked(args), args.host, args.port, args.timeout_s, args.max_result_bytes)
+    return 0
+
+
+def _codesystem_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, help="output file (written atomically); default: standard output")
+    data_option(p)
+
+
+@command("cds-codesystem", "write the graph's patient facts as a FHIR R4 CodeSystem (JSON)", _codesystem_options)
+def _cds_codesystem(args: argparse.Namespace) -> int:
+    import json
+
+    from iakg import RELEASE_DATE, __version__
+    from iakg.api import load
+    from iakg.cds import codesystem
+    from iakg.io.atomic import write_bytes
+
+    resource = codesystem(load(args.data).patient_facts(), __version__, RELEASE_DATE)
+    data = (json.dumps(resource, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    if args.out:
+        write_bytes(args.out, data)
+        print(f"wrote {args.out} ({len(data)} bytes)", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
     return 0
 
 

@@ -33,7 +33,8 @@ RouteGroup = Callable[[ServeContext], "Sequence[BaseRoute]"]
 
 def _builtins() -> None:
     """Import the modules whose route groups register themselves (filled in as groups are added)."""
-    import iakg.serve.pages  # noqa: F401  (HTML pages by content negotiation)
+    # HTML pages by content negotiation; CDS Hooks (order-time decision support)
+    from iakg.serve import cds, pages  # noqa: F401
 
 
 ROUTES: Registry[RouteGroup] = Registry("route group", _builtins)

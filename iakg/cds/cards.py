@@ -1,0 +1,288 @@
+"""Cards, suggestions and system actions (CDS Hooks 2.0) for the decisions on draft orders.
+
+Every card says it is research/educational, names the graph release in its ``source`` and links the matched
+scenario's page. Field rules follow the CDS Hooks 2.0 response tables (summary under 140 characters, detail in
+GitHub-flavoured Markdown, ``selectionBehavior`` whenever there are suggestions, a ``display`` on every
+override reason). The rating is attached to the draft order by a ``systemActions`` update carrying the
+Argonaut PAMA rating extension; no rating is attached when facts are missing or the code is unknown.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any
+
+from iakg.cds.decide import MISSING, NO_CRITERIA, RATED, UNMAPPED, UNRATED, Decision, describe_value
+from iakg.cds.fhir import LOINC, URI_SYSTEM
+from iakg.cds.graph import GraphView
+from iakg.domain.model import Ref
+from iakg.rdf.namespaces import IAKGD
+
+RESEARCH = "Research and educational use only: not for clinical decisions, billing or PAMA reporting."
+PAMA_RATING = "http://fhir.org/argonaut/Extension/pama-rating"
+PAMA_SYSTEM = "http://fhir.org/argonaut/CodeSystem/pama-rating"
+PAMA_CONSULT_ID = "http://fhir.org/argonaut/Extension/pama-rating-consult-id"
+PAMA_AUC_APPLIED = "http://fhir.org/argonaut/Extension/pama-rating-auc-applied"
+CATEGORY_SYSTEM = "https://w3id.org/iakg/fhir/CodeSystem/appropriateness-category"
+NON_ADHERENCE = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"
+#: Override reasons offered on a card: codes and displays of HL7's Non-Adherence Reason Codes
+#: (HL7/cds-hooks, input/vocabulary/CodeSystem-non-adherence-reason-codes.json), from its clinical selection.
+OVERRIDE_REASONS = [
+    ("patient-contraindication", "Patient has contraindication to recommended action"),
+    ("risk-benefit-ratio", "Recipient assessment of risk/benefit ratio"),
+    ("need-more-info", "Could not address recommended action due to need for more information/pending results/"
+                       "pending consult"),
+    ("expert-contradicts", "Advice from expert contradicts the recommended action"),
+    ("policy-contradicts", "Institutional policy/guideline contradicts the recommended action"),
+    ("service-not-available", "Treatment or service is not practically available"),
+    ("patient-ineligible", "Patient does not meet eligibility for recommended action"),
+]
+MAX_SUMMARY = 139
+
+
+def page(iri: str, base_url: str) -> str:
+    """The page of a resource on this server (its IRI when it is not one of the graph's own)."""
+    return f"{base_url.rstrip('/')}/id/{iri[len(IAKGD):]}" if iri.startswith(IAKGD) else iri
+
+
+def summary(*parts: str) -> str:
+    """Join parts into one summary under 140 characters, shortening the last part if needed."""
+    text = "".join(parts)
+    if len(text) <= MAX_SUMMARY:
+        return text
+    head = "".join(parts[:-1])
+    room = MAX_SUMMARY - len(head) - 1
+    if room <= 10:
+        head, room = "", MAX_SUMMARY - 1
+        parts = (text,)
+    cut = parts[-1][:room]
+    if " " in cut[room // 2:]:
+        cut = cut[:cut.rindex(" ")]
+    return head + cut.rstrip(" ,;:") + "…"
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _order_label(order: dict) -> str:
+    code: dict[str, Any] = order["code"] if isinstance(order.get("code"), dict) else {}
+    text = code.get("text") if isinstance(code.get("text"), str) else None
+    if text:
+        return text[:80]
+    listed = code.get("coding")
+    for coding in listed if isinstance(listed, list) else []:
+        if isinstance(coding, dict) and isinstance(coding.get("display"), str):
+            return coding["display"][:80]
+        if isinstance(coding, dict) and isinstance(coding.get("code"), str):
+            return f"{coding.get('system', '?')}|{coding['code']}"[:80]
+    return "this order"
+
+
+class CardMaker:
+    """Builds the response parts for decisions, for one server (its base URL) and graph release."""
+
+    def __init__(self, view: GraphView, base_url: str, release: str, fact_labels: dict[str, str]):
+        self.view, self.base_url, self.release, self.fact_labels = view, base_url, release, fact_labels
+
+    def source(self, scenario: str | None) -> dict[str, Any]:
+        out: dict[str, Any] = {"label": f"{self.release} (research/educational)"}
+        out["url"] = page(scenario, self.base_url) if scenario else self.base_url.rstrip("/") + "/cds-services"
+        return out
+
+    def card(self, decision: Decision) -> dict[str, Any]:
+        maker = {RATED: self._rated, UNRATED: self._unrated, MISSING: self._missing, NO_CRITERIA: self._none,
+                 UNMAPPED: self._unmapped}[decision.kind]
+        card = maker(decision)
+        card["uuid"] = str(uuid.uuid4())
+        scenario = decision.plan.scenario if decision.plan is not None else None
+        if scenario is not None:  # the drill-down (the spec keeps source.url for the data set)
+            card["links"] = [{"label": f"Scenario: {scenario.label}"[:120], "url": page(scenario.iri, self.base_url),
+                              "type": "absolute"}]
+        card["detail"] = f"*{RESEARCH}*\n\n" + card.get("detail", "") + self._facts_note(decision)
+        if card.get("suggestions"):
+            card["selectionBehavior"] = "at-most-one"
+        else:
+            card.pop("suggestions", None)
+        if decision.kind in (RATED, UNRATED):
+            card["overrideReasons"] = [{"system": NON_ADHERENCE, "code": c, "display": d} for c, d in OVERRIDE_REASONS]
+        return card
+
+    # ---------------------------------------------------------------- the five kinds
+    def _rated(self, d: Decision) -> dict[str, Any]:
+        assert d.plan is not None and d.rated is not None and d.procedure is not None
+        scenario = d.plan.scenario
+        worse = d.rated.category.endswith("usually-not-appropriate")
+        indicator = "warning" if worse and d.alternatives else "info"
+        head = f"{d.procedure.label}: {d.rated.category_text} for "
+        if d.contraindication:
+            head = f"{d.procedure.label}: {d.rated.category_text}, but stated {d.contraindication}; see "
+            scenario_label = "alternatives"
+        else:
+            scenario_label = scenario.label
+        detail = [self._why(d), self._table(d.plan.recommendation.procedures, d.procedure.iri), self._evidence(d)]
+        if d.contraindication:
+            hedge = f" The source: {d.hedge}." if d.hedge else ""
+            detail.append(f"**Contraindication stated:** {d.contraindication}.{hedge} The alternatives below are "
+                          "what the source prefers in that case.")
+        if d.pama is None:
+            detail.append(f"No PAMA rating is attached: the site's rating map has no entry for "
+                          f"`{d.rated.category.rsplit('/', 1)[-1]}`.")
+        else:
+            detail.append(f"Rating attached to the draft order: `{d.pama}` (Argonaut PAMA rating).")
+        return {"summary": summary(head, scenario_label), "indicator": indicator,
+                "source": self.source(scenario.iri), "detail": "\n\n".join(detail),
+                "suggestions": self._suggestions(d)}
+
+    def _unrated(self, d: Decision) -> dict[str, Any]:
+        assert d.plan is not None and d.procedure is not None
+        scenario = d.plan.scenario
+        rated = d.plan.recommendation.procedures
+        detail = [self._why(d)]
+        if rated:
+            detail += [f"The scenario does not rate **{d.procedure.label}**: no criteria apply to this order. "
+                       "What it rates:", self._table(rated, None)]
+        else:
+            detail.append(f"The graph holds no appropriateness rating for this scenario, so none for "
+                          f"**{d.procedure.label}**: no criteria apply to this order.")
+        if d.plan.indications:
+            detail.append("What the source says for this situation (not a rating):\n" + "\n".join(
+                f"- {hit.indication.label}" + (f" (its words: \"{hit.qualifier}\")" if hit.qualifier else "")
+                + f" [{hit.trigger}]" for hit in d.plan.indications))
+        detail.append("Rating attached to the draft order: `no-criteria-apply`.")
+        return {"summary": summary(f"{d.procedure.label}: not rated for ", scenario.label), "indicator": "info",
+                "source": self.source(scenario.iri), "detail": "\n\n".join(detail),
+                "suggestions": self._suggestions(d)}
+
+    def _missing(self, d: Decision) -> dict[str, Any]:
+        assert d.procedure is not None
+        names = [f"`{k}` ({self.fact_labels.get(k, k)})" for k in d.missing]
+        scenarios = [f"- [{v.scenario.label}]({page(v.scenario.iri, self.base_url)}): {v.status}"
+                     for v in d.considered] or ["- no scenario could be checked with the facts stated"]
+        detail = ["**No rating yet.** Facts that would decide which scenario applies are not stated:",
+                  "\n".join(f"- {n}" for n in names), "Scenarios that rate this procedure, as far as the stated "
+                  "facts tell:", "\n".join(scenarios),
+                  "Record these facts (coded as the graph's CodeSystem or the site mapping lists) and re-run. "
+                  "No rating is attached to the draft order."]
+        first = d.considered[0].scenario.iri if d.considered else None
+        return {"summary": summary(f"{d.procedure.label}: no rating; facts needed: ", ", ".join(d.missing)),
+                "indicator": "info", "source": self.source(first), "detail": "\n\n".join(detail)}
+
+    def _none(self, d: Decision) -> dict[str, Any]:
+        assert d.procedure is not None
+        lines = ["**No criteria apply.** No scenario of this graph that rates this procedure applies to the "
+                 "patient, so the order gets `no-criteria-apply`: the graph neither supports nor advises against it."]
+        for v in d.considered:
+            failed = [c for c in v.checks if (c.kind == "inclusion" and c.outcome == "fails")
+                      or (c.kind == "exclusion" and c.outcome == "holds")]
+            why = "; ".join(f"{c.kind} {c.criterion.label} [{c.key}={describe_value(c.actual)}]" for c in failed)
+            lines.append(f"- [{v.scenario.label}]({page(v.scenario.iri, self.base_url)}): {v.status}"
+                         + (f" ({why})" if why else ""))
+        if d.match is not None:
+            for r in d.match.redirects:
+                uses = ", ".join(p.label for p in r.frequently_uses)
+                lines.append(f"- The patient belongs to [{r.scenario.label}]({page(r.scenario.iri, self.base_url)})"
+                             " instead" + (f"; the source says it frequently uses: {uses}." if uses else "."))
+        first = d.considered[0].scenario.iri if d.considered else None
+        return {"summary": summary(f"{d.procedure.label}: no criteria in this graph apply to this patient"),
+                "indicator": "info", "source": self.source(first), "detail": "\n\n".join(lines)}
+
+    def _unmapped(self, d: Decision) -> dict[str, Any]:
+        label = _order_label(d.order)
+        detail = (f"The order code of **{_cell(label)}** is not one the graph holds (LOINC codes of its procedures, "
+                  f"or a procedure IRI with system `{URI_SYSTEM}`) nor one the site mapping lists. No rating is "
+                  "attached.")
+        return {"summary": summary("Not evaluated: order code not recognised (", label, ")")[:MAX_SUMMARY],
+                "indicator": "info", "source": self.source(None), "detail": detail}
+
+    # ---------------------------------------------------------------- parts
+    def _why(self, d: Decision) -> str:
+        assert d.plan is not None
+        scenario = d.plan.scenario
+        lines = [f"**Scenario matched:** [{scenario.label}]({page(scenario.iri, self.base_url)})"]
+        if d.verdict is not None:
+            for c in d.verdict.checks:
+                verb = "holds" if c.outcome == "holds" else "does not hold"
+                lines.append(f"- {c.kind}: {c.criterion.label} ({verb}) [{c.key}={describe_value(c.actual)}]")
+        return "\n".join(lines)
+
+    def _table(self, procedures, ordered: str | None) -> str:
+        rows = ["| Procedure | Appropriateness | Radiation (adult) | Condition |", "|---|---|---|---|"]
+        for p in procedures:
+            name = f"**{_cell(p.label)}** (ordered)" if p.procedure == ordered else _cell(p.label)
+            radiation = f"{p.radiation.symbol} {p.radiation.dose_range}" if p.radiation else "not stated"
+            rows.append(f"| {name} | {_cell(p.category_text)} | {_cell(radiation)} | {_cell(p.condition or '')} |")
+        return "\n".join(rows)
+
+    def _evidence(self, d: Decision) -> str:
+        assert d.rated is not None
+        evidence = self.view.evidence(d.rated.rating)
+        quote = f"> {evidence.quote}" if evidence.quote else "> (no verbatim quote recorded)"
+        where = evidence.title or evidence.source or "not stated"
+        section = f", section \"{evidence.section}\"" if evidence.section else ""
+        rationale = f"\n\nRationale: {d.rated.rationale}" if d.rated.rationale else ""
+        return f"**Evidence:**\n\n{quote}\n\nSource: {where}{section}.{rationale}"
+
+    def _facts_note(self, d: Decision) -> str:
+        notes = []
+        for fact in d.match.derived if d.match is not None else ():
+            hedge = f" ({fact.qualifier})" if fact.qualifier else ""
+            notes.append(f"Derived by the source's rule {fact.because.label}: `{fact.key}`={describe_value(fact.value)}"
+                         f" from `{fact.evidence_key}`={describe_value(fact.evidence_value)}{hedge}.")
+        if d.facts.values:
+            stated = ", ".join(f"`{k}`={describe_value(v)}" for k, v in sorted(d.facts.values.items()))
+            notes.append(f"Facts read from the request: {stated}.")
+        for key, values in d.facts.conflicting.items():
+            notes.append(f"Conflicting values for `{key}` ({', '.join(map(describe_value, values))}): not used.")
+        return ("\n\n" + "\n\n".join(notes)) if notes else ""
+
+    def _suggestions(self, d: Decision) -> list[dict[str, Any]]:
+        out = []
+        for alt in d.alternatives:
+            label = summary(f"Order {alt.procedure.label} instead (", f"{alt.why})")
+            suggestion: dict[str, Any] = {"label": label, "uuid": str(uuid.uuid4())}
+            if alt.recommended:  # only stated when true: one recommended suggestion per card
+                suggestion["isRecommended"] = True
+            suggestion["actions"] = self._replace(d.order, alt.procedure)
+            out.append(suggestion)
+        return out
+
+    def _replace(self, order: dict, procedure: Ref) -> list[dict[str, Any]]:
+        """Delete the draft order and create one for ``procedure`` with the same patient, status and intent."""
+        codings = [{"system": LOINC, "code": c} for c in self.view.codes_of(procedure.iri)]
+        codings.append({"system": URI_SYSTEM, "code": procedure.iri, "display": procedure.label})
+        new: dict[str, Any] = {"resourceType": "ServiceRequest", "id": f"iakg-{uuid.uuid4()}",
+                               "status": order.get("status") or "draft", "intent": order.get("intent") or "order",
+                               "code": {"coding": codings, "text": procedure.label},
+                               "subject": copy.deepcopy(order.get("subject"))}
+        for key in ("reasonCode", "encounter", "requester"):
+            if order.get(key):
+                new[key] = copy.deepcopy(order[key])
+        actions: list[dict[str, Any]] = []
+        if isinstance(order.get("id"), str):
+            actions.append({"type": "delete", "description": f"Remove the draft order for {_order_label(order)}",
+                            "resourceId": f"ServiceRequest/{order['id']}"})
+        actions.append({"type": "create", "description": f"Order {procedure.label}", "resource": new})
+        return actions
+
+    def system_action(self, d: Decision) -> dict[str, Any] | None:
+        """The update attaching the PAMA rating to the draft order (None when no rating can be given)."""
+        if d.pama is None or not isinstance(d.order.get("id"), str):
+            return None
+        resource = copy.deepcopy(d.order)
+        present = resource.get("extension")
+        kept = [e for e in (present if isinstance(present, list) else [])
+                if not (isinstance(e, dict) and str(e.get("url", "")).startswith("http://fhir.org/argonaut/Extension/pama-rating"))]
+        concept: dict[str, Any] = {"coding": [{"system": PAMA_SYSTEM, "code": d.pama}]}
+        if d.rated is not None:
+            concept["coding"].append({"system": CATEGORY_SYSTEM, "code": d.rated.category.rsplit("/", 1)[-1],
+                                      "display": d.rated.category_text})
+        kept.append({"url": PAMA_RATING, "valueCodeableConcept": concept})
+        kept.append({"url": PAMA_CONSULT_ID, "valueUri": f"urn:uuid:{uuid.uuid4()}"})
+        scenario = d.plan.scenario.iri if d.plan is not None else None
+        if scenario:
+            kept.append({"url": PAMA_AUC_APPLIED, "valueUri": scenario})
+        resource["extension"] = kept
+        return {"type": "update", "description": f"Attach the appropriateness rating ({d.pama}) to the draft order",
+                "resource": resource}

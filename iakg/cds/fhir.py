@@ -1,0 +1,170 @@
+"""From FHIR R4 JSON to the graph's patient facts: pure functions over plain dicts (no HTTP, no graph).
+
+Facts come from three places: the prefetched Conditions and AllergyIntolerances (a coded problem states a
+fact), the prefetched Observations (a coded observation with its value) and the draft order's
+``reasonCode``. A code counts when it is the graph's own (:data:`FACTS_SYSTEM`, code = the fact key) or a
+site mapping lists it. A fact two sources state differently is *conflicting*: it is not used, and the card
+says so. Nothing is inferred from absence: a fact no resource states stays unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from iakg.cds.mapping import Mapping
+from iakg.domain.model import PatientFact
+
+#: The canonical URL of the CodeSystem of the graph's patient facts (``iakg cds-codesystem`` writes it)
+FACTS_SYSTEM = "https://w3id.org/iakg/fhir/CodeSystem/patient-facts"
+#: FHIR's system for a code that is a URI (here: a procedure's IRI in the graph)
+URI_SYSTEM = "urn:ietf:rfc:3986"
+LOINC = "http://loinc.org"
+
+_INACTIVE = {"inactive", "resolved", "remission"}
+_NO_VALUE = {"entered-in-error", "cancelled", "registered"}
+
+
+@dataclass
+class Facts:
+    """The facts read for one patient and order: values, where each came from, and what could not be used."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, list[str]] = field(default_factory=dict)
+    conflicting: dict[str, list[Any]] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
+
+    def state(self, key: str, value: Any, source: str) -> None:
+        if key in self.conflicting:
+            self.conflicting[key].append(value)
+            return
+        if key in self.values and self.values[key] != value:
+            self.conflicting[key] = [self.values.pop(key), value]
+            self.sources.pop(key, None)
+            return
+        self.values[key] = value
+        self.sources.setdefault(key, []).append(source)
+
+    def copy(self) -> Facts:
+        return Facts(dict(self.values), {k: list(v) for k, v in self.sources.items()},
+                     {k: list(v) for k, v in self.conflicting.items()}, list(self.ignored))
+
+
+def resources(value: Any) -> Iterator[dict]:
+    """The resources in a prefetch value: a resource, a Bundle's entries (recursively), or nothing (null)."""
+    if not isinstance(value, dict):
+        return
+    if value.get("resourceType") == "Bundle":
+        entries = value.get("entry")
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict):
+                yield from resources(entry.get("resource"))
+    elif isinstance(value.get("resourceType"), str):
+        yield value
+
+
+def codings(concept: Any) -> list[tuple[str, str, str | None]]:
+    """(system, code, display) of a CodeableConcept's codings that have both a system and a code."""
+    if not isinstance(concept, dict):
+        return []
+    out = []
+    listed = concept.get("coding")
+    for coding in listed if isinstance(listed, list) else []:
+        if isinstance(coding, dict) and isinstance(coding.get("system"), str) and isinstance(coding.get("code"), str):
+            display = coding.get("display")
+            out.append((coding["system"], coding["code"], display if isinstance(display, str) else None))
+    return out
+
+
+def _status(resource: dict, field_name: str) -> set[str]:
+    return {code for _, code, _ in codings(resource.get(field_name))}
+
+
+def _label(resource: dict) -> str:
+    kind = resource.get("resourceType", "resource")
+    rid = resource.get("id")
+    return f"{kind}/{rid}" if isinstance(rid, str) else str(kind)
+
+
+class FactReader:
+    """Reads facts from FHIR resources, for one graph (its fact keys and values) and one site mapping."""
+
+    def __init__(self, facts: Iterable[PatientFact], mapping: Mapping):
+        self.facts = {f.key: f for f in facts}
+        self.mapping = mapping
+
+    def rules(self, system: str, code: str) -> list[tuple[str, Any, dict[str, Any]]]:
+        """(fact key, fixed value or None, local value map) for a coding."""
+        if system == FACTS_SYSTEM and code in self.facts:
+            return [(code, None, {})]
+        return [(r.fact, r.value, r.values) for r in self.mapping.facts.get((system, code), ())]
+
+    def read(self, prefetch: Any, reasons: Iterable[Any] = ()) -> Facts:
+        """The facts stated by the prefetched resources and the order's ``reasonCode`` concepts."""
+        out = Facts()
+        if isinstance(prefetch, dict):
+            for value in prefetch.values():
+                for resource in resources(value):
+                    self._resource(resource, out)
+        for concept in reasons:
+            self._presence(concept, out, "ServiceRequest.reasonCode", negated=False)
+        return out
+
+    def _resource(self, resource: dict, out: Facts) -> None:
+        kind = resource.get("resourceType")
+        if kind in ("Condition", "AllergyIntolerance"):
+            if "entered-in-error" in _status(resource, "verificationStatus"):
+                return
+            if _status(resource, "clinicalStatus") & _INACTIVE:
+                return
+            refuted = "refuted" in _status(resource, "verificationStatus")
+            self._presence(resource.get("code"), out, _label(resource), negated=refuted)
+        elif kind == "Observation":
+            if resource.get("status") in _NO_VALUE:
+                return
+            for system, code, _ in codings(resource.get("code")):
+                for key, fixed, values in self.rules(system, code):
+                    value = fixed if fixed is not None else self._observed(key, resource, values)
+                    self._state(key, value, out, _label(resource))
+
+    def _presence(self, concept: Any, out: Facts, source: str, negated: bool) -> None:
+        for system, code, _ in codings(concept):
+            for key, fixed, _values in self.rules(system, code):
+                value = True if fixed is None else fixed
+                if negated:
+                    if not isinstance(value, bool):
+                        continue  # a refuted coded value says nothing about which value holds
+                    value = not value
+                self._state(key, value, out, source)
+
+    def _observed(self, key: str, resource: dict, values: dict[str, Any]) -> Any:
+        if isinstance(resource.get("valueBoolean"), bool):
+            return resource["valueBoolean"]
+        if isinstance(resource.get("valueString"), str):
+            return values.get(resource["valueString"], resource["valueString"])
+        for system, code, _ in codings(resource.get("valueCodeableConcept")):
+            if code in values:
+                return values[code]
+            if system == FACTS_SYSTEM and code.startswith(key + "."):
+                return code[len(key) + 1:]
+        return None
+
+    def _state(self, key: str, value: Any, out: Facts, source: str) -> None:
+        fact = self.facts.get(key)
+        if fact is None or value is None:
+            out.ignored.append(f"{source}: no usable value for {key}")
+            return
+        if fact.values:
+            ok = isinstance(value, str) and value in fact.values
+        else:
+            ok = isinstance(value, bool) if fact.datatype.endswith("#boolean") else not isinstance(value, (dict, list))
+        if not ok:
+            out.ignored.append(f"{source}: {str(value)[:40]!r} is not a value of {key}")
+            return
+        out.state(key, value, source)
+
+
+def procedure_codings(service_request: dict) -> list[tuple[str, str, str | None]]:
+    """The codings of a ServiceRequest's ``code``."""
+    return codings(service_request.get("code"))

@@ -1,0 +1,127 @@
+"""What the CDS service reads from the graph, cached: the graph is read-only while it is served.
+
+Typed answers come from ``iakg.domain`` (recommend, match, alternatives); the few lookups the domain has no
+question for (a procedure's LOINC codes, which scenarios rate a procedure, a rating's evidence quote) are
+small SPARQL queries with bound parameters, never formatted strings.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from iakg.catalogue import run
+from iakg.domain import guidance
+from iakg.domain.model import PatientFact, Procedure, Recommendation
+from iakg.errors import KGError
+from iakg.rdf.namespaces import DCTERMS, IAKG, PROV, RDFS, SKOS
+from iakg.rdf.terms import IRI
+
+_PREFIXES = (f"PREFIX iakg: <{IAKG}>\nPREFIX skos: <{SKOS}>\nPREFIX rdfs: <{RDFS}>\n"
+             f"PREFIX prov: <{PROV}>\nPREFIX dcterms: <{DCTERMS}>\n")
+
+_CODES = _PREFIXES + """SELECT ?procedure ?code WHERE {
+  ?procedure skos:notation ?code . FILTER(datatype(?code) = iakg:LOINC)
+}"""
+
+_RATED_IN = _PREFIXES + """SELECT DISTINCT ?scenario WHERE {
+  ?rating a iakg:AppropriatenessRating ; iakg:ratedProcedure ?procedure ; iakg:ratedScenario ?scenario .
+} ORDER BY ?scenario"""
+
+_SELECTING = _PREFIXES + """SELECT DISTINCT ?key WHERE {
+  ?scenario iakg:inclusionCriterion/iakg:onFact ?fact . ?fact iakg:factKey ?key .
+}"""
+
+_EVIDENCE = _PREFIXES + """SELECT ?quote ?section ?source ?title WHERE {
+  OPTIONAL { ?rating iakg:evidenceQuote ?quote . }
+  OPTIONAL { ?rating iakg:sourceSection ?section . }
+  OPTIONAL { ?rating prov:wasDerivedFrom ?source . OPTIONAL { ?source dcterms:title ?title . } }
+}"""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a rating comes from: the verbatim quote, the section and the source document."""
+
+    quote: str | None
+    section: str | None
+    source: str | None
+    title: str | None
+
+
+class GraphView:
+    """Cached lookups over one engine (embedded store or endpoint)."""
+
+    def __init__(self, engine: Any):
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._cache: dict[tuple, Any] = {}
+
+    def _cached(self, key: tuple, compute):
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        value = compute()
+        with self._lock:
+            self._cache[key] = value
+        return value
+
+    def facts(self) -> list[PatientFact]:
+        """The graph's patient facts."""
+        return self._cached(("facts",), lambda: guidance.patient_facts(self.engine))
+
+    def procedures(self) -> dict[str, Procedure]:
+        """Every imaging procedure by IRI."""
+        return self._cached(("procedures",), lambda: {p.iri: p for p in guidance.procedures(self.engine)})
+
+    def loinc(self) -> dict[str, str]:
+        """LOINC code -> procedure IRI, for the codes the graph holds."""
+        def compute() -> dict[str, str]:
+            return {r["code"]: r["procedure"] for r in self.engine.execute(_CODES).rows()}
+        return self._cached(("loinc",), compute)
+
+    def selecting_keys(self) -> frozenset[str]:
+        """Fact keys that can select a scenario in ``match``: tested by an inclusion criterion, or evidence from
+        which the source derives another fact."""
+        def compute() -> frozenset[str]:
+            keys = {r["key"] for r in self.engine.execute(_SELECTING).rows()}
+            try:
+                keys |= {r["key"] for r in run(self.engine, "fact-evidence")}
+            except KGError:  # a graph or catalogue without derivation rules
+                pass
+            return frozenset(keys)
+        return self._cached(("selecting",), compute)
+
+    def codes_of(self, procedure: str) -> list[str]:
+        """The LOINC codes the graph holds for a procedure."""
+        return sorted(code for code, iri in self.loinc().items() if iri == procedure)
+
+    def rated_in(self, procedure: str) -> list[str]:
+        """The scenarios that rate a procedure."""
+        def compute() -> list[str]:
+            rows = self.engine.execute(_RATED_IN, {"procedure": IRI(procedure)}).rows()
+            return [r["scenario"] for r in rows]
+        return self._cached(("rated_in", procedure), compute)
+
+    def recommend(self, scenario: str) -> Recommendation:
+        """The rated procedures of a scenario."""
+        return self._cached(("recommend", scenario), lambda: guidance.recommend(self.engine, scenario))
+
+    def criteria(self, scenario: str) -> list[dict[str, Any]]:
+        """The eligibility criteria of a scenario (rows of the ``eligibility`` query)."""
+        return self._cached(("criteria", scenario), lambda: run(self.engine, "eligibility", scenario=IRI(scenario)))
+
+    def evidence(self, rating: str) -> Evidence:
+        """The quote, section and source of a rating."""
+        def compute() -> Evidence:
+            rows = self.engine.execute(_EVIDENCE, {"rating": IRI(rating)}).rows()
+            first = rows[0] if rows else {}
+            return Evidence(first.get("quote"), first.get("section"), first.get("source"), first.get("title"))
+        return self._cached(("evidence", rating), compute)
+
+    def label(self, iri: str) -> str:
+        """A procedure's label (its IRI when the graph has none)."""
+        procedure = self.procedures().get(iri)
+        return procedure.label if procedure else iri
