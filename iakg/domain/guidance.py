@@ -63,7 +63,7 @@ def recommend(engine: Any, name: ScenarioLike) -> Recommendation:
     target = scenario(engine, name)
     rows = run(engine, "recommendation", scenario=IRI(target.iri))
     rated = [_rated(r) for r in rows]
-    phases = tuple(need for p in rated for need in protocol(engine, p.procedure, target))
+    phases = tuple(need for p in rated for need in protocol(engine, p.procedure, target, p.label))
     return Recommendation(target, rated, phases, scenario_profile(engine, target))
 
 
@@ -240,12 +240,14 @@ def dose_caveats(engine: Any, name: ScenarioLike) -> list[Hedged]:
             for r in run(engine, "dose-caveats", scenario=IRI(scenario(engine, name).iri))]
 
 
-def protocol(engine: Any, procedure: str, name: ScenarioLike | None = None) -> list[PhaseNeed]:
+def protocol(engine: Any, procedure: str, name: ScenarioLike | None = None,
+             label: str | None = None) -> list[PhaseNeed]:
     """The contrast phases a procedure's protocol includes (in a scenario), in acquisition order."""
     params: dict[str, Any] = {"procedure": IRI(procedure)}
     if name is not None:
         params["scenario"] = IRI(scenario(engine, name).iri)
-    label = next((p.label for p in procedures(engine, procedure)), procedure)
+    if label is None:  # the caller usually knows it; the procedures query is costly on a large graph
+        label = next((p.label for p in procedures(engine, procedure)), procedure)
     return [PhaseNeed(Ref(procedure, label), r["order"], Ref(r["phase"], r["phaseLabel"]), r["essential"],
                       r["purpose"]) for r in run(engine, "phases", **params)]
 
