@@ -83,11 +83,16 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _build_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, default=Path("dist"), help="release folder (default: dist)")
+    p.add_argument("--out", type=Path, default=Path("dist"),
+                   help="release folder (default: dist): new, empty or an earlier release; a folder iakg did "
+                        "not write is refused")
     p.add_argument("--no-site", action="store_true", help="leave out the static site (OUT/site/)")
     p.add_argument("--site-endpoint", default="/sparql", metavar="URL",
                    help="SPARQL endpoint the static site's query editor talks to (default: /sparql)")
-    _force_option(p, "build")
+    p.add_argument("--force", action="store_true",
+                   help="build even if the graph breaks the shapes, and move a foreign --out folder aside "
+                        "(renamed, never deleted)")
+    data_option(p)
 
 
 @command("build", "write a release folder: every export, contexts, shapes, queries, checksums, the static site",
@@ -105,10 +110,13 @@ def _build(args: argparse.Namespace) -> int:
         (folder / "site").mkdir()
         pages = write_site(graph, folder / "site", nquads, endpoint=args.site_endpoint)
 
-    for name, size in build(graph, args.out, None if args.no_site else site):
+    moved: list[Path] = []
+    for name, size in build(graph, args.out, None if args.no_site else site, force=args.force, moved=moved):
         print(f"{size:>10}  {args.out / name}")
     if not args.no_site:
         print(f"{pages:>10}  pages in {args.out / 'site'}/ (static site)")
+    for path in moved:
+        print(f"iakg: the folder that was at {args.out} is now {path}", file=sys.stderr)
     return 0
 
 
