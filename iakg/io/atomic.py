@@ -34,7 +34,7 @@ def _why(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _target_file(path: Path | str) -> Path:
+def check_target(path: Path | str) -> Path:
     """``path`` checked as a place for a regular file: never empty, a folder, a symlink or a special file."""
     if str(path) == "":
         raise KGError("the output path is empty")
@@ -86,7 +86,7 @@ def write_bytes(path: Path | str, data: bytes) -> None:
 
     A new file gets the permissions a plain ``open(path, "w")`` would give (0666 less the umask); a file
     replaced keeps its permissions. A folder, symlink or special file at ``path`` is refused."""
-    path = _target_file(path)
+    path = check_target(path)
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:

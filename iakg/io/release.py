@@ -13,20 +13,15 @@ from iakg.io.export import Release, context
 from iakg.io.formats import FORMATS
 
 
-<<<<<<< HEAD
-def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None) -> list[tuple[str, int]]:
+def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, force: bool = False,
+          moved: list[Path] | None = None) -> list[tuple[str, int]]:
     """Write the release of ``graph`` into ``out`` (swapped in whole); return (file, size) pairs.
 
     ``also(folder, nquads)`` writes more into the folder before it is swapped in (``iakg build`` adds the
-    static site, ``site/``, this way; those files are not in SHA256SUMS)."""
-=======
-def build(graph, out: Path, force: bool = False, moved: list[Path] | None = None) -> list[tuple[str, int]]:
-    """Write the release of ``graph`` into ``out`` (swapped in whole); return (file, size) pairs.
-
-    ``out`` may be new, empty or an earlier release; a foreign non-empty folder is refused unless ``force``
-    (then it is moved aside, never deleted, and its new name appended to ``moved``). Every file is flushed to disk before the folder is swapped in.
+    static site, ``site/``, this way; those files are not in SHA256SUMS). ``out`` may be new, empty or an
+    earlier release; a foreign non-empty folder is refused unless ``force`` (then it is moved aside, never
+    deleted, and its new name appended to ``moved``). Every file is flushed to disk before the swap.
     """
->>>>>>> 40fe104 (Hostile input: a release folder replaced only if iakg wrote it (marker) or it is empty, swapped in one atomic exchange (renameat2), files fsynced first; exports never write through a folder, symlink or special file and keep a replaced file's mode; inputs read only from regular files; XML entity declarations and JSON nested past 100 levels refused before parsing; reserved named graphs and N3 formulas refused; a triple kept in one graph only (no duplicate answers))
     from iakg.domain.patient import context as patient_context
 
     release = graph.release()

@@ -6,7 +6,6 @@ serialised by pyoxigraph (see ``binding``), the same way for every backend.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
