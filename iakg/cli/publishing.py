@@ -71,9 +71,7 @@ def _export_options(p: argparse.ArgumentParser) -> None:
 
 @command("export", "write the dataset (validated) in one of the registered formats", _export_options)
 def _export(args: argparse.Namespace) -> int:
-    from iakg.io.atomic import write_bytes
-
-    from iakg.io.atomic import check_target
+    from iakg.io.atomic import check_target, write_bytes
 
     if args.out is not None:
         check_target(args.out)  # before the work: a folder, special file or "" is refused at once
@@ -102,9 +100,8 @@ def _build_options(p: argparse.ArgumentParser) -> None:
 @command("build", "write a release folder: every export, contexts, shapes, queries, checksums, the static site",
          _build_options)
 def _build(args: argparse.Namespace) -> int:
-    from iakg.io.release import build
-
     from iakg.errors import KGError
+    from iakg.io.release import build
 
     if not args.out:
         raise KGError("--out is empty: give the release folder")

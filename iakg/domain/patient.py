@@ -81,6 +81,8 @@ def check(data: dict[str, Any], facts: list[PatientFact], where: str) -> None:
     identifier = data.get("@id", "")
     if not isinstance(identifier, str) or len(identifier) > 2_000 or any(c in identifier for c in "<>\"{}|^`\\ "):
         raise InputError(where, "@id: expected an identifier (an IRI or a local name such as \"patient-17\")")
+    if "@id" in data and not _resolves(identifier):
+        raise InputError(where, f"@id: {identifier[:40]!r} is not an IRI or a local name such as \"patient-17\"")
     if "@type" in data and data["@type"] not in ("Patient", IAKG + "Patient"):
         raise InputError(where, "@type: a patient file describes one Patient; leave @type out")
     for key, value in data.items():
@@ -112,6 +114,15 @@ def check(data: dict[str, Any], facts: list[PatientFact], where: str) -> None:
     if given != PATIENT_CONTEXT_IRI:
         raise InputError(where, f"@context must be {PATIENT_CONTEXT_IRI} or left out; other contexts are "
                                 "never fetched")
+
+
+def _resolves(identifier: str) -> bool:
+    """Whether JSON-LD processing keeps a node with this ``@id`` (an invalid IRI would drop every fact)."""
+    probe = json.dumps({"@id": identifier, IAKG + "probe": "x"}).encode()
+    try:
+        return len(list(ox.parse(probe, format=ox.RdfFormat.JSON_LD, base_iri=PATIENT_BASE))) == 1
+    except (SyntaxError, ValueError):
+        return False
 
 
 def to_rdf(data: dict[str, Any], facts: list[PatientFact]) -> list[ox.Triple]:

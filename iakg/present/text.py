@@ -15,7 +15,6 @@ from iakg.rdf.engine import Result
 from iakg.rdf.terms import IRI, to_n3
 from iakg.registry import Registry
 
-
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -31,7 +30,7 @@ def defuse(cell: str) -> str:
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A plain-text table with aligned columns."""
-    cells = [[_cell(v) for v in row] for row in rows]
+    cells = [[printable(_cell(v)) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
     out = [line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells]
@@ -264,7 +263,8 @@ def result_table(result: Result) -> str:
     if result.kind == "graph":
         return result.ntriples.rstrip("\n")
     rows = result.rows()
-    return printable(table(result.variables, [[r[v] for v in result.variables] for r in rows])) + f"\n({len(rows)} rows)"
+    shown = table(result.variables, [[r[v] for v in result.variables] for r in rows])
+    return printable(shown) + f"\n({len(rows)} rows)"
 
 
 def result_json(result: Result) -> str:
