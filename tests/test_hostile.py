@@ -482,3 +482,28 @@ def _graph():
     if not _GRAPH:
         _GRAPH.append(iakg.load())
     return _GRAPH[0]
+
+
+# ---------------------------------------------------------------- the trusted cache
+def _cached(cache: Path) -> int:
+    from iakg.io.dataset import open_store
+
+    return len(open_store(cache_dir=cache))
+
+
+def test_cache_is_private_salted_checked_and_rebuilt(tmp_path):
+    cache = tmp_path / "cache"
+    size = _cached(cache)
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert stat.S_IMODE((cache / ".salt").stat().st_mode) == 0o600
+    (store,) = [p for p in cache.iterdir() if p.is_dir()]
+    other = tmp_path / "other"
+    _cached(other)
+    assert [p.name for p in other.iterdir() if p.is_dir()] != [store.name]  # a key not computable outside
+    table = sorted(store.glob("*.sst"))[0]
+    with open(table, "r+b") as handle:  # an edited store is never answered from: rebuilt
+        handle.seek(50)
+        handle.write(b"tampered")
+    assert _cached(cache) == size
+    (store / "CURRENT").unlink()  # a damaged store is rebuilt, not a traceback on every run
+    assert _cached(cache) == size and (store / "CURRENT").exists()

@@ -149,39 +149,91 @@ def build_store(inputs: Inputs, finish: Finish | None = None) -> ox.Store:
     return store
 
 
+def _private_dir(cache_dir: Path) -> Path:
+    """The cache folder, created 0700; refused if another user owns it or others may write to it."""
+    import os
+    import stat
+
+    cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = cache_dir.stat()
+    if info.st_uid != os.getuid():
+        raise InputError(str(cache_dir), "the cache folder belongs to another user; iakg will not trust it")
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(cache_dir, 0o700)
+    return cache_dir
+
+
+def _salt(cache_dir: Path) -> bytes:
+    """A random secret of this cache folder (0600), mixed into every key: a key cannot be computed outside."""
+    import os
+    import secrets
+
+    path = cache_dir / ".salt"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def _manifest(folder: Path) -> str:
+    """A digest of every file of an on-disk store (names, sizes, bytes), written when built, checked on open."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "READY"):
+        digest.update(f"{path.relative_to(folder)}\0{path.stat().st_size}\0".encode())
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
 def prepared_store(inputs: Inputs, cache_dir: Path | str, key: str, finish: Finish | None = None) -> ox.Store:
     """An on-disk store of ``inputs``, built once and reopened read-only after.
 
-    The store lives in ``cache_dir/<digest>``, where the digest hashes ``key`` (the caller's version and
-    options) and the name and bytes of every input file, so a changed file builds a new store. Building
+    The store lives in ``cache_dir/<digest>`` (the folder private to the user, 0700), where the digest hashes
+    the folder's random secret, ``key`` (the caller's version and options) and the name and bytes of every
+    input file, so a changed file builds a new store. A digest of the store's own files is written when it
+    is built and checked on every open: an edited or damaged store is rebuilt, never answered from. Building
     writes beside the target and renames it into place, so an interrupted build is never used.
     """
     import hashlib
     import os
     import shutil
 
-    digest = hashlib.sha256(key.encode())
+    cache = _private_dir(Path(cache_dir))
+    digest = hashlib.sha256(_salt(cache) + key.encode())
     for path, _ in inputs:
         rdf_format(path)
         digest.update(f"\0{path.name}\0".encode() + read_input(path))
-    target = Path(cache_dir) / digest.hexdigest()[:24]
-    if not (target / "READY").exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        building = target.with_name(f".{target.name}.{os.getpid()}.part")
-        shutil.rmtree(building, ignore_errors=True)
-        store = ox.Store(str(building))
+    target = cache / digest.hexdigest()[:24]
+    ready = target / "READY"
+    if ready.exists():
         try:
-            for path, graph in inputs:
-                load_file(store, path, graph, bulk=True)
-            if finish is not None:
-                finish(store)
-            store.flush()
-            del store
-            (building / "READY").write_text(key)
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(building, target)
-        except BaseException:
-            shutil.rmtree(building, ignore_errors=True)
-            raise
+            if ready.read_text().split("\n")[-1] == _manifest(target):
+                return ox.Store.read_only(str(target))
+        except (OSError, ValueError):
+            pass
+        shutil.rmtree(target, ignore_errors=True)  # edited or damaged: rebuilt below
+    building = target.with_name(f".{target.name}.{os.getpid()}.part")
+    shutil.rmtree(building, ignore_errors=True)
+    store = ox.Store(str(building))
+    try:
+        for path, graph in inputs:
+            load_file(store, path, graph, bulk=True)
+        if finish is not None:
+            finish(store)
+        store.flush()
+        del store
+        (building / "READY").write_text(key.replace("\n", " ") + "\n" + _manifest(building))
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(building, target)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
     return ox.Store.read_only(str(target))
