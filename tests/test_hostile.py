@@ -507,3 +507,15 @@ def test_cache_is_private_salted_checked_and_rebuilt(tmp_path):
     assert _cached(cache) == size
     (store / "CURRENT").unlink()  # a damaged store is rebuilt, not a traceback on every run
     assert _cached(cache) == size and (store / "CURRENT").exists()
+
+
+def test_no_query_declares_an_unused_prefix():
+    import re
+
+    for path in sorted((ROOT / "queries").glob("*.rq")):
+        lines = path.read_text().splitlines()
+        body = "\n".join(line for line in lines if not line.startswith(("PREFIX", "#")))
+        for line in lines:
+            match = re.match(r"PREFIX\s+([\w-]*):", line)
+            if match:
+                assert re.search(rf"(?<!\w){re.escape(match.group(1))}:", body), f"{path.name}: {line}"
