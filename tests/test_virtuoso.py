@@ -93,7 +93,7 @@ def _normal(value):
 
 
 def _rows(rows):
-    return sorted((tuple(sorted((k, repr(_normal(v))) for k, v in row.items())) for row in rows))
+    return sorted(tuple(sorted((k, repr(_normal(v))) for k, v in row.items())) for row in rows)
 
 
 @pytest.mark.parametrize("name", sorted(catalogue.catalogue()))
