@@ -90,9 +90,9 @@ class LocalEngine:
                     return Result("ask", boolean=bool(answer))
                 if isinstance(answer, ox.QuerySolutions):
                     names = [v.value for v in answer.variables]
-                    bindings = [{name: _json_term(term) for name, term in zip(names, solution) if term is not None}
+                    solutions = [{name: _json_term(term) for name, term in zip(names, solution) if term is not None}
                                 for solution in self._rows(answer)]
-                    return Result("select", names, bindings)
+                    return Result("select", names, solutions)
                 text = "".join(f"{triple} .\n" for triple in self._rows(answer))
                 return Result("graph", ntriples=text)
         except SyntaxError as exc:
