@@ -73,7 +73,11 @@ MaxQueryExecutionTime = 60
         load = f"DB.DBA.TTLP_MT(file_to_string_output('{folder}/data.nt'), '', '{GRAPH}', 0);\ncheckpoint;\n"
         subprocess.run([ISQL, f"127.0.0.1:{sql}", "dba", "dba"], input=load, text=True, check=True,
                        capture_output=True, timeout=300)
-        yield RemoteEngine(f"http://127.0.0.1:{http}/sparql", 60)
+        from iakg.rdf import safety
+
+        url = f"http://127.0.0.1:{http}/sparql"
+        safety.allow(url)  # the CLI tests may have set the process-wide guard; this endpoint is ours
+        yield RemoteEngine(url, 60)
     finally:
         process.terminate()
         try:
