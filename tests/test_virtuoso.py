@@ -43,7 +43,11 @@ def _wait(port: int, seconds: float = 60) -> None:
 @pytest.fixture(scope="module")
 def virtuoso(tmp_path_factory):
     folder = tmp_path_factory.mktemp("virtuoso")
+    from iakg.rdf import safety
+
     sql, http = _free_port(), _free_port()
+    for port in (sql, http):  # other tests may have set the process-wide guard; these ports are ours
+        safety.allow(f"http://127.0.0.1:{port}/")
     (folder / "data.nt").write_bytes(iakg.load().release().serialize("nt"))
     (folder / "virtuoso.ini").write_text(f"""[Database]
 DatabaseFile = {folder}/v.db
@@ -73,11 +77,7 @@ MaxQueryExecutionTime = 60
         load = f"DB.DBA.TTLP_MT(file_to_string_output('{folder}/data.nt'), '', '{GRAPH}', 0);\ncheckpoint;\n"
         subprocess.run([ISQL, f"127.0.0.1:{sql}", "dba", "dba"], input=load, text=True, check=True,
                        capture_output=True, timeout=300)
-        from iakg.rdf import safety
-
-        url = f"http://127.0.0.1:{http}/sparql"
-        safety.allow(url)  # the CLI tests may have set the process-wide guard; this endpoint is ours
-        yield RemoteEngine(url, 60)
+        yield RemoteEngine(f"http://127.0.0.1:{http}/sparql", 60)
     finally:
         process.terminate()
         try:
