@@ -64,17 +64,19 @@ def _export_options(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--format", choices=FORMATS, default="ttl", metavar="FORMAT",
                    help="output format: %(choices)s (default: ttl)")
-    p.add_argument("--out", type=Path, help="output file (written atomically); default: standard output")
+    p.add_argument("--out", help="output file (written atomically); default: standard output")
     p.add_argument("--inferred", action="store_true", help="include the OWL RL closure (its own named graph)")
     _force_option(p, "export")
 
 
 @command("export", "write the dataset (validated) in one of the registered formats", _export_options)
 def _export(args: argparse.Namespace) -> int:
-    from iakg.io.atomic import write_bytes
+    from iakg.io.atomic import check_target, write_bytes
 
+    if args.out is not None:
+        check_target(args.out)  # before the work: a folder, special file or "" is refused at once
     data = checked(args).export(args.format, inferred=args.inferred)
-    if args.out:
+    if args.out is not None:
         write_bytes(args.out, data)
         print(f"wrote {args.out} ({len(data)} bytes)", file=sys.stderr)
     else:
@@ -83,18 +85,27 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _build_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, default=Path("dist"), help="release folder (default: dist)")
+    p.add_argument("--out", default="dist",
+                   help="release folder (default: dist): new, empty or an earlier release; a folder iakg did "
+                        "not write is refused")
     p.add_argument("--no-site", action="store_true", help="leave out the static site (OUT/site/)")
     p.add_argument("--site-endpoint", default="/sparql", metavar="URL",
                    help="SPARQL endpoint the static site's query editor talks to (default: /sparql)")
-    _force_option(p, "build")
+    p.add_argument("--force", action="store_true",
+                   help="build even if the graph breaks the shapes, and move a foreign --out folder aside "
+                        "(renamed, never deleted)")
+    data_option(p)
 
 
 @command("build", "write a release folder: every export, contexts, shapes, queries, checksums, the static site",
          _build_options)
 def _build(args: argparse.Namespace) -> int:
+    from iakg.errors import KGError
     from iakg.io.release import build
 
+    if not args.out:
+        raise KGError("--out is empty: give the release folder")
+    out = Path(args.out)
     graph = checked(args)
     pages = 0
 
@@ -105,10 +116,13 @@ def _build(args: argparse.Namespace) -> int:
         (folder / "site").mkdir()
         pages = write_site(graph, folder / "site", nquads, endpoint=args.site_endpoint)
 
-    for name, size in build(graph, args.out, None if args.no_site else site):
-        print(f"{size:>10}  {args.out / name}")
+    moved: list[Path] = []
+    for name, size in build(graph, out, None if args.no_site else site, force=args.force, moved=moved):
+        print(f"{size:>10}  {out / name}")
     if not args.no_site:
-        print(f"{pages:>10}  pages in {args.out / 'site'}/ (static site)")
+        print(f"{pages:>10}  pages in {out / 'site'}/ (static site)")
+    for path in moved:
+        print(f"iakg: the folder that was at {args.out} is now {path}", file=sys.stderr)
     return 0
 
 
@@ -131,6 +145,23 @@ def cds_options(args: argparse.Namespace) -> dict[str, Any]:
 
 @command("serve", "serve the validated graph read-only over the SPARQL 1.1 Protocol", _serve_options)
 def _serve(args: argparse.Namespace) -> int:
+    import math
+    import socket
+
+    from iakg.errors import KGError
+
+    if not (math.isfinite(args.timeout_s) and args.timeout_s > 0):
+        raise KGError(f"--timeout-s {args.timeout_s}: give a positive number of seconds")
+    if not 0 <= args.port <= 65535:
+        raise KGError(f"--port {args.port}: give a port from 0 to 65535")
+    if args.max_result_bytes <= 0:
+        raise KGError(f"--max-result-bytes {args.max_result_bytes}: give a positive number")
+    try:  # the host resolves and the port is free: checked here so that both fail in one line
+        with socket.create_server((args.host, args.port)):
+            pass
+    except (OSError, OverflowError, UnicodeError) as exc:
+        raise KGError(f"cannot serve on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}") from None
+
     if args.cds:  # until the Starlette server mounts every route group: the CDS Hooks routes alone
         import uvicorn
         from starlette.applications import Starlette
@@ -139,8 +170,6 @@ def _serve(args: argparse.Namespace) -> int:
 
         port = args.port
         if port == 0:  # pick the free port now, so the URLs the cards carry name it
-            import socket
-
             with socket.socket() as probe:
                 probe.bind((args.host, 0))
                 port = probe.getsockname()[1]
@@ -151,7 +180,11 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     from iakg.serve.gateway import serve
 
-    serve(checked(args), args.host, args.port, args.timeout_s, args.max_result_bytes)
+    graph = checked(args)
+    try:
+        serve(graph, args.host, args.port, args.timeout_s, args.max_result_bytes)
+    except OSError as exc:
+        raise KGError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from None
     return 0
 
 
@@ -190,7 +223,11 @@ def _publish_options(p: argparse.ArgumentParser) -> None:
 @command("publish", "load the release into a SPARQL 1.1 Graph Store Protocol endpoint", _publish_options)
 def _publish(args: argparse.Namespace) -> int:
     from iakg.io.publish import publish
+    from iakg.rdf.engine import check_url
 
+    check_url(args.endpoint, "--endpoint")
+    if args.query_endpoint:
+        check_url(args.query_endpoint, "--query-endpoint")
     sent, counted = publish(checked(args), args.endpoint, args.graph, args.query_endpoint)
     print(f"sent {sent} triples to <{args.graph}> at {args.endpoint}; counted back {counted}")
     return 0 if sent == counted else 1

@@ -34,6 +34,8 @@ def _query(args: argparse.Namespace) -> int:
         values[name] = value
     path = Path(args.query)
     if path.suffix == ".rq" or path.exists():
+        if path.exists() and not path.is_file():
+            raise KGError(f"{path}: not a regular file (a folder, device, FIFO or socket is never read)")
         try:
             query = catalogue.parse_query_file(path)
         except OSError as exc:

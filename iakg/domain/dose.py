@@ -16,6 +16,9 @@ from iakg.rdf.terms import IRI
 
 POPULATIONS = ("adult", "pediatric")
 
+#: the shortest interval between studies a plan may state (a bound on input, not a clinical statement)
+MIN_INTERVAL_MONTHS = Decimal("0.1")
+
 
 def parse_every(value: Any) -> tuple[Decimal, Decimal]:
     """An interval in months: a number, a (min, max) pair or text such as ``12`` or ``6-12``."""
@@ -27,6 +30,9 @@ def parse_every(value: Any) -> tuple[Decimal, Decimal]:
         low = high = _positive(value, "interval")
     if low > high:
         raise DoseError(f"interval {low}-{high} months: the shorter interval comes first")
+    if low < MIN_INTERVAL_MONTHS:
+        raise DoseError(f"interval {low} months: at least {MIN_INTERVAL_MONTHS} months (about 3 days) between "
+                        "studies")
     return low, high
 
 

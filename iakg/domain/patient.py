@@ -22,6 +22,13 @@ from iakg.rdf.namespaces import IAKG, PATIENT_CONTEXT_IRI, RDFS, XSD
 _INFORMATIVE = {"label": RDFS + "label", "note": RDFS + "comment"}
 _KEYWORDS = {"@id", "@context", "@type"}
 
+#: a patient file is a handful of facts: larger files, long texts and long numbers are refused
+MAX_FILE_BYTES = 1_000_000
+MAX_TEXT = 10_000
+
+#: relative ``@id``s ("patient-17", "#p17", "") resolve against this base: an identifier, never lost
+PATIENT_BASE = "https://w3id.org/iakg/patient/"
+
 
 def context(facts: list[PatientFact]) -> dict[str, Any]:
     """The JSON-LD context of patient files: one term per fact key, scoped value terms for schemes."""
@@ -39,19 +46,28 @@ def read(source: Mapping[str, Any] | str | Path) -> tuple[dict[str, Any], str]:
     """A patient as a JSON object and the name to report errors against (a file path, or ``patient``)."""
     if isinstance(source, Mapping):
         return dict(source), "patient"
+    from iakg.rdf.store import read_input
+
     path = Path(source)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(str(path), "no such file") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL in the name
-        raise InputError(repr(str(path))[1:-1], f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        size = path.stat().st_size
+    except (OSError, ValueError):
+        size = 0
+    if size > MAX_FILE_BYTES:
+        raise InputError(str(path), f"a patient file of {size} bytes is refused (at most {MAX_FILE_BYTES})")
+    raw = read_input(path)  # a regular file only: never a FIFO or a device
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(str(path), f"a patient file of more than {MAX_FILE_BYTES} bytes is refused")
     try:
-        data = json.loads(text)
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), f"not UTF-8 text: {exc.reason}") from None
     except json.JSONDecodeError as exc:
         raise InputError(str(path), exc.msg, exc.lineno, exc.colno) from None
     except RecursionError:
         raise InputError(str(path), "JSON nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise InputError(str(path), f"unusable JSON value: {str(exc)[:80]}") from None
     if not isinstance(data, dict):
         raise InputError(str(path), "a patient file holds one JSON object")
     return data, str(path)
@@ -62,12 +78,21 @@ def check(data: dict[str, Any], facts: list[PatientFact], where: str) -> None:
     import difflib
 
     by_key = {f.key: f for f in facts}
+    identifier = data.get("@id", "")
+    if not isinstance(identifier, str) or len(identifier) > 2_000 or any(c in identifier for c in "<>\"{}|^`\\ "):
+        raise InputError(where, "@id: expected an identifier (an IRI or a local name such as \"patient-17\")")
+    if "@id" in data and not _resolves(identifier):
+        raise InputError(where, f"@id: {identifier[:40]!r} is not an IRI or a local name such as \"patient-17\"")
+    if "@type" in data and data["@type"] not in ("Patient", IAKG + "Patient"):
+        raise InputError(where, "@type: a patient file describes one Patient; leave @type out")
     for key, value in data.items():
         if key in _KEYWORDS:
             continue
         if key in _INFORMATIVE:
             if not isinstance(value, str):
                 raise InputError(where, f"{key}: expected a string")
+            if len(value) > MAX_TEXT:
+                raise InputError(where, f"{key}: {len(value)} characters; at most {MAX_TEXT}")
             continue
         fact = by_key.get(key)
         if fact is None:
@@ -75,6 +100,11 @@ def check(data: dict[str, Any], facts: list[PatientFact], where: str) -> None:
             raise UnknownNameError("patient fact", key, difflib.get_close_matches(key, names, 5, 0.5))
         if value is None:
             continue  # null means "not known", the same as leaving the key out
+        if isinstance(value, (list, dict)) or (isinstance(value, str) and len(value) > MAX_TEXT):
+            raise InputError(where, f"{key}: expected one value, not {type(value).__name__}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not (
+                abs(value) < 10**15 and value == value):
+            raise InputError(where, f"{key}: the number {str(value)[:20]} is out of range")
         if fact.values:
             if value not in fact.values:
                 raise InputError(where, f"{key}: {str(value)[:40]!r} is not one of " + ", ".join(fact.values))
@@ -86,13 +116,22 @@ def check(data: dict[str, Any], facts: list[PatientFact], where: str) -> None:
                                 "never fetched")
 
 
+def _resolves(identifier: str) -> bool:
+    """Whether JSON-LD processing keeps a node with this ``@id`` (an invalid IRI would drop every fact)."""
+    probe = json.dumps({"@id": identifier, IAKG + "probe": "x"}).encode()
+    try:
+        return len(list(ox.parse(probe, format=ox.RdfFormat.JSON_LD, base_iri=PATIENT_BASE))) == 1
+    except (SyntaxError, ValueError):
+        return False
+
+
 def to_rdf(data: dict[str, Any], facts: list[PatientFact]) -> list[ox.Triple]:
     """The patient's triples, by JSON-LD processing with the generated context (no network access)."""
     document = {k: v for k, v in data.items() if v is not None and k != "@context"}
     document.setdefault("@type", "Patient")
     document["@context"] = context(facts)["@context"]
     try:
-        quads = ox.parse(json.dumps(document).encode(), format=ox.RdfFormat.JSON_LD)
+        quads = ox.parse(json.dumps(document).encode(), format=ox.RdfFormat.JSON_LD, base_iri=PATIENT_BASE)
         return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
     except (SyntaxError, ValueError) as exc:
         raise KGError(f"patient: JSON-LD processing failed: {exc}") from None

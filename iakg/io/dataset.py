@@ -12,7 +12,7 @@ from iakg import __version__, resources
 from iakg.catalogue import describe
 from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
 from iakg.rdf.safety import offline
-from iakg.rdf.store import Inputs, build_store, prepared_store
+from iakg.rdf.store import Inputs, build_store, drop_duplicates, prepared_store
 
 
 def inputs(extra_files: Iterable[Path | str] = ()) -> Inputs:
@@ -26,6 +26,7 @@ def open_store(extra_files: Iterable[Path | str] = (), reason: bool = False,
     """The dataset in an embedded store (in memory, or prepared on disk under ``cache_dir``), offline."""
 
     def finish(store: ox.Store) -> None:
+        drop_duplicates(store, [GRAPH_ONTOLOGY, GRAPH_DATA])  # a triple in two graphs would answer twice
         add_catalogue(store)
         if reason:
             from iakg.rdf.reasoning import materialise

@@ -23,8 +23,13 @@ def publish(graph, store_url: str, graph_iri: str, query_url: str | None = None,
     body = graph.release().serialize("nt")
     sent = body.count(b"\n")
     url = store_url + ("&" if "?" in store_url else "?") + urllib.parse.urlencode({"graph": target})
-    request = urllib.request.Request(url, data=body, method="PUT",
-                                     headers={"Content-Type": "application/n-triples"})
+    headers = {"Content-Type": "application/n-triples"}
+    auth = credentials(store_url)
+    if auth is not None:
+        import base64
+
+        headers["Authorization"] = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+    request = urllib.request.Request(url, data=body, method="PUT", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             response.read()
@@ -36,6 +41,28 @@ def publish(graph, store_url: str, graph_iri: str, query_url: str | None = None,
     query_url = query_url or _query_url(store_url)
     rows = catalogue.run(RemoteEngine(query_url, timeout), "graph-size", graph=IRI(target))
     return sent, int(rows[0]["triples"])
+
+
+def credentials(url: str) -> tuple[str, str] | None:
+    """The user and password for ``url``: ``IAKG_PUBLISH_USER`` and ``IAKG_PUBLISH_PASSWORD`` from the
+    environment, else the netrc entry of its host (``$NETRC`` or ``~/.netrc``); never the command line."""
+    import netrc
+    import os
+
+    user, password = os.environ.get("IAKG_PUBLISH_USER"), os.environ.get("IAKG_PUBLISH_PASSWORD")
+    if user and password is not None:
+        return user, password
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        entry = netrc.netrc(os.environ.get("NETRC")).authenticators(host)
+    except FileNotFoundError:
+        return None
+    except (netrc.NetrcParseError, OSError) as exc:
+        raise KGError(f"netrc: {exc}") from None
+    if entry is None:
+        return None
+    login, _, secret = entry
+    return (login or "", secret or "")
 
 
 def _query_url(store_url: str) -> str:

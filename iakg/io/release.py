@@ -8,16 +8,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 from iakg import resources
-from iakg.io.atomic import write_folder
+from iakg.io.atomic import umask, write_file, write_folder
 from iakg.io.export import Release, context
 from iakg.io.formats import FORMATS
 
 
-def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None) -> list[tuple[str, int]]:
+def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, force: bool = False,
+          moved: list[Path] | None = None) -> list[tuple[str, int]]:
     """Write the release of ``graph`` into ``out`` (swapped in whole); return (file, size) pairs.
 
     ``also(folder, nquads)`` writes more into the folder before it is swapped in (``iakg build`` adds the
-    static site, ``site/``, this way; those files are not in SHA256SUMS)."""
+    static site, ``site/``, this way; those files are not in SHA256SUMS). ``out`` may be new, empty or an
+    earlier release; a foreign non-empty folder is refused unless ``force`` (then it is moved aside, never
+    deleted, and its new name appended to ``moved``). Every file is flushed to disk before the swap.
+    """
     from iakg.domain.patient import context as patient_context
 
     release = graph.release()
@@ -38,11 +42,13 @@ def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None) -
         for name, data in files.items():
             target = folder / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            write_file(target, data, 0o666 & ~umask())
         if also is not None:
             also(folder, release.nquads)
 
-    write_folder(out, fill)
+    aside = write_folder(out, fill, force)
+    if aside is not None and moved is not None:
+        moved.append(aside)
     return sorted((name, len(data)) for name, data in files.items())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -14,10 +15,22 @@ from iakg.rdf.engine import Result
 from iakg.rdf.terms import IRI, to_n3
 from iakg.registry import Registry
 
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (escape sequences, bidi overrides) become U+FFFD."""
+    return _UNSAFE.sub("\ufffd", text)
+
+
+def defuse(cell: str) -> str:
+    """A CSV/TSV text cell that a spreadsheet will not run as a formula (a leading = + - @ gets a quote)."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A plain-text table with aligned columns."""
-    cells = [[_cell(v) for v in row] for row in rows]
+    cells = [[printable(_cell(v)) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
     out = [line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells]
@@ -65,7 +78,7 @@ def renderer(name: str) -> Callable[[Renderer], Renderer]:
 
 @renderer("table")
 def _table(answer: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], text: str | None) -> str:
-    return text if text is not None else table(headers, rows)
+    return printable(text if text is not None else table(headers, rows))
 
 
 @renderer("json")
@@ -78,7 +91,7 @@ def _delimited_rows(dialect: str) -> Renderer:
         buffer = io.StringIO()
         writer = csv.writer(buffer, dialect=dialect, lineterminator="\n")
         writer.writerow(headers)
-        writer.writerows([[_plain(v) for v in row] for row in rows])
+        writer.writerows([[defuse(_plain(v)) if isinstance(v, str) else _plain(v) for v in row] for row in rows])
         return buffer.getvalue().rstrip("\n")
     return render_rows
 
@@ -250,7 +263,8 @@ def result_table(result: Result) -> str:
     if result.kind == "graph":
         return result.ntriples.rstrip("\n")
     rows = result.rows()
-    return table(result.variables, [[r[v] for v in result.variables] for r in rows]) + f"\n({len(rows)} rows)"
+    shown = table(result.variables, [[r[v] for v in result.variables] for r in rows])
+    return printable(shown) + f"\n({len(rows)} rows)"
 
 
 def result_json(result: Result) -> str:

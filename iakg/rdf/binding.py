@@ -99,10 +99,11 @@ def bind_values(query: str, bindings: Mapping[str, Any] | None) -> str:
     for name, _ in items:
         if not _VARIABLE.match(name):
             raise BindingError(f"{name[:80]!r} is not a variable name")
-    variables = " ".join("?" + name for name, _ in items)
-    terms = " ".join(str(to_term(value)) for _, value in items)
+    # one single-variable block per parameter: the portable form (Virtuoso 7 rejects a multi-variable
+    # block next to an OPTIONAL); the join of one-row blocks equals the one multi-variable row
+    blocks = " ".join(f"VALUES ?{name} {{ {to_term(value)} }}" for name, value in items)
     at = _where_group_start(query)
-    return f"{query[:at]} VALUES ({variables}) {{ ({terms}) }} {query[at:]}"
+    return f"{query[:at]} {blocks} {query[at:]}"
 
 
 def join_values(query: str, variable: str, terms: list) -> str:

@@ -6,7 +6,6 @@ serialised by pyoxigraph (see ``binding``), the same way for every backend.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,11 +36,47 @@ class Result:
         return [{v: to_python(b.get(v)) for v in self.variables} for b in self.bindings]
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _json_term(term: Any) -> Term:
+    """One RDF term as a SPARQL 1.1 Query Results JSON term."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return {"type": "literal", "value": term.value, "xml:lang": term.language}
+        if term.datatype.value != _XSD_STRING:
+            return {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+        return {"type": "literal", "value": term.value}
+    return {"type": "triple", "value": str(term)}
+
+
 class LocalEngine:
     """SPARQL over an embedded pyoxigraph store; the default graph is the union of all named graphs."""
 
+    #: in-process bounds: more rows than this, or longer than this many seconds producing them, is refused
+    max_rows = 1_000_000
+    timeout_s = 300.0
+
     def __init__(self, store: ox.Store):
         self.store = store
+
+    def _rows(self, answer: Any) -> Any:
+        """Yield the solutions (or triples) of ``answer``, stopping with a clear error past the bounds."""
+        import time
+
+        deadline = time.monotonic() + self.timeout_s
+        for count, row in enumerate(answer, 1):
+            if count > self.max_rows:
+                raise QueryError(f"the result passed {self.max_rows:,} rows and was stopped; add LIMIT or narrow "
+                                 "the query")
+            if count % 1024 == 0 and time.monotonic() > deadline:
+                raise QueryError(f"the query ran past {self.timeout_s:g} s and was stopped (a cross product?); "
+                                 "narrow it")
+            yield row
 
     def execute(self, query: str, bindings: Mapping[str, Any] | None = None) -> Result:
         from iakg.rdf.safety import forbidden_keyword, offline
@@ -54,14 +89,30 @@ class LocalEngine:
                 if isinstance(answer, ox.QueryBoolean):
                     return Result("ask", boolean=bool(answer))
                 if isinstance(answer, ox.QuerySolutions):
-                    data = json.loads(answer.serialize(format=ox.QueryResultsFormat.JSON) or b"{}")
-                    return Result("select", data["head"]["vars"], data["results"]["bindings"])
-                text = (answer.serialize(format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
+                    names = [v.value for v in answer.variables]
+                    solutions = [{name: _json_term(term) for name, term in zip(names, solution) if term is not None}
+                                for solution in self._rows(answer)]
+                    return Result("select", names, solutions)
+                text = "".join(f"{triple} .\n" for triple in self._rows(answer))
                 return Result("graph", ntriples=text)
         except SyntaxError as exc:
             raise QueryError(f"invalid SPARQL: {exc}") from None
         except (OSError, RuntimeError, ValueError) as exc:
             raise QueryError(f"query failed: {exc}") from None
+
+
+def check_url(url: str, what: str = "--endpoint") -> str:
+    """``url`` if it is an absolute http(s) URL with a host, else a one-line error."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise QueryError(f"{what} {url!r}: not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise QueryError(f"{what} {url!r}: give an absolute http:// or https:// URL")
+    return url
 
 
 class RemoteEngine:
@@ -71,7 +122,11 @@ class RemoteEngine:
     """
 
     def __init__(self, url: str, timeout: float = 30.0):
-        self.url = url
+        import math
+
+        self.url = check_url(url)
+        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+            raise QueryError(f"timeout {timeout!r}: give a positive number of seconds")
         self.timeout = timeout
 
     def execute(self, query: str, bindings: Mapping[str, Any] | None = None) -> Result:
@@ -95,6 +150,16 @@ class RemoteEngine:
             raise QueryError(f"endpoint {self.url} refused the query: {exc}") from None
         except OSError as exc:
             raise QueryError(f"cannot reach endpoint {self.url}: {exc}") from None
-        if "boolean" in data:
-            return Result("ask", boolean=bool(data["boolean"]))
-        return Result("select", data["head"]["vars"], data["results"]["bindings"])
+        except (ValueError, TypeError, UnicodeDecodeError) as exc:  # HTML or broken JSON instead of results
+            raise QueryError(f"endpoint {self.url} did not answer with SPARQL results ({str(exc)[:80]}); "
+                             "is it a SPARQL query URL?") from None
+        try:
+            if "boolean" in data:
+                return Result("ask", boolean=bool(data["boolean"]))
+            variables, bindings = data["head"]["vars"], data["results"]["bindings"]
+            if not isinstance(variables, list) or not isinstance(bindings, list):
+                raise TypeError("not lists")
+            return Result("select", variables, bindings)
+        except (KeyError, TypeError, AttributeError):
+            raise QueryError(f"endpoint {self.url} did not answer with SPARQL 1.1 JSON results; is it a SPARQL "
+                             "query URL?") from None

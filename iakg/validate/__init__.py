@@ -19,7 +19,14 @@ def validate(store: ox.Store, changed: list[Path] | None = None) -> ValidationRe
     """
     import pyoxigraph as ox
 
-    from iakg.rdf.namespaces import GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
+    from iakg.rdf.namespaces import (
+        GRAPH_CATALOGUE,
+        GRAPH_DATA,
+        GRAPH_DESCRIPTION,
+        GRAPH_EXTRA,
+        GRAPH_INFERRED,
+        GRAPH_ONTOLOGY,
+    )
     from iakg.rdf.safety import offline
     from iakg.rdf.store import load_file
     from iakg.validate.shacl import validate_store
@@ -30,5 +37,11 @@ def validate(store: ox.Store, changed: list[Path] | None = None) -> ValidationRe
         for path in changed:
             load_file(scratch, path, GRAPH_EXTRA)
         focus = {q.subject.value for q in scratch if isinstance(q.subject, ox.NamedNode)}
+    # every graph that answers, except those the project writes itself (closure, catalogue, description):
+    # a file's own named graphs are validated too (reserved ones are refused when files are loaded)
+    own = {GRAPH_INFERRED, GRAPH_CATALOGUE, GRAPH_DESCRIPTION}
+    graphs = [GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_EXTRA] + sorted(
+        g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)
+        and g.value not in own and g.value not in (GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_EXTRA))
     with offline():
-        return validate_store(store, [GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_EXTRA], focus)
+        return validate_store(store, graphs, focus)
