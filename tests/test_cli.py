@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from conftest import FIXTURES, ROOT
 
 EXAMPLE = str(ROOT / "examples" / "index-patient.json")
@@ -17,8 +18,28 @@ def kg(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "iakg", *args], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.parametrize("argv", [["recommend", PNET], ["match", EXAMPLE],
+                                  ["dose", "--scenario", PNET, "--years", "5", "--every", "12"]])
+def test_answers_fit_a_100_column_terminal(argv, monkeypatch, capsys):
+    from unittest import mock
+
+    from iakg.cli import main
+
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    with mock.patch("iakg.rdf.safety.forbid_network"):
+        assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 100
+    if argv[0] != "recommend":
+        return
+    rows = {line[0]: line for line in out.splitlines() if line[:1].isdigit()}
+    assert "CT abdomen" in rows["1"] and "DOTATATE PET/CT" in rows["4"] and "FDG PET/CT" in rows["5"]
+    assert "(Disagreement)" in out
+
+
 def test_recommend_table():
-    out = kg("recommend", PNET)
+    out = kg("recommend", PNET, "--wide")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0] == "Routine surveillance after complete resection of a pancreatic neuroendocrine tumor"

@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     before = set(argv[:argv.index(first)]) if first is not None else set()
     alone = first is not None and first in COMMANDS and not {"-h", "--help", "--version"} & before
     args = parser(first if alone else None).parse_args(argv)
+    _fit_tables(bool(getattr(args, "wide", False)))
     named = [getattr(args, name, None) for name in ("endpoint", "query_endpoint")]
     if args.command == "serve":
         named.append("http://127.0.0.1/")  # the private engine of the endpoint
@@ -47,6 +48,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("iakg: interrupted", file=sys.stderr)
         return 130
+
+
+def _fit_tables(wide: bool) -> None:
+    """Tables and prose fit the terminal they are printed on (cells wrap) unless ``--wide``; output to a
+    pipe or a file is left as wide as its content, for the programs that read it."""
+    import shutil
+
+    from iakg.present import text
+
+    text.WIDTH = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() and not wide else None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -111,6 +111,8 @@ def graph_options() -> argparse.ArgumentParser:
                         help="answer from this SPARQL 1.1 endpoint instead of the embedded graph")
     common.add_argument("--format", choices=RENDERERS, default="table", metavar="FORMAT",  # listed only for help
                         help="output format: %(choices)s (default: table)")
+    common.add_argument("--wide", action="store_true",
+                        help="tables as wide as their content (default: on a terminal, cells wrap to fit it)")
     return common
 
 

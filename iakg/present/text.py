@@ -28,12 +28,35 @@ def defuse(cell: str) -> str:
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A plain-text table with aligned columns."""
+#: Width tables are fitted to (wrapping cells); None leaves them as wide as their content (``--wide``).
+#: The CLI sets it from the terminal (100 columns when the output is not a terminal).
+WIDTH: int | None = None
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | None = None) -> str:
+    """A plain-text table with aligned columns; wider than ``width`` (or ``WIDTH``), its widest columns wrap."""
+    import textwrap
+    from itertools import zip_longest
+
     cells = [[printable(_cell(v)) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    limit = width if width is not None else WIDTH
+    if limit and widths:
+        budget = limit - 2 * (len(widths) - 1)
+        floor = [max(len(h), 8) for h in headers]
+        while sum(widths) > budget:
+            widest = max(range(len(widths)), key=lambda k: (widths[k] > floor[k], widths[k]))
+            if widths[widest] <= floor[widest]:
+                break
+            widths[widest] -= 1
     line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
-    out = [line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells]
+
+    def lines(row: Sequence[str]) -> list[str]:
+        parts = [textwrap.wrap(c, w, break_on_hyphens=False) or [""] if len(c) > w else [c]
+                 for c, w in zip(row, widths)]
+        return [line([v or "" for v in values]) for values in zip_longest(*parts)]
+
+    out = [line(headers), line(["-" * w for w in widths])] + [x for r in cells for x in lines(r)]
     return "\n".join(out)
 
 
@@ -78,7 +101,25 @@ def renderer(name: str) -> Callable[[Renderer], Renderer]:
 
 @renderer("table")
 def _table(answer: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], text: str | None) -> str:
-    return printable(text if text is not None else table(headers, rows))
+    return fit(text) if text is not None else table(headers, rows)
+
+
+def fit(text: str, width: int | None = None) -> str:
+    """Prose fitted to ``width`` (or ``WIDTH``): a longer line wraps, continuing two spaces further in."""
+    import textwrap
+
+    limit = width if width is not None else WIDTH
+    if not limit:
+        return text
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= limit:
+            out.append(line)
+            continue
+        indent = line[:len(line) - len(line.lstrip())]
+        out += textwrap.wrap(line.strip(), limit, initial_indent=indent, subsequent_indent=indent + "  ",
+                             break_on_hyphens=False)
+    return "\n".join(out)
 
 
 @renderer("json")
