@@ -20,7 +20,7 @@ import iakg
 import iakg.catalogue
 import iakg.rdf.binding
 from iakg.rdf.namespaces import GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
-from iakg.serve.gateway import Endpoint
+from iakg.serve.app import Endpoint
 
 PNET = "pnet-post-resection-surveillance"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from iakg.cli.registry import command, data_option
-from iakg.errors import ValidationError
+from iakg.errors import KGError, ValidationError
 
 
 def _validate_options(p: argparse.ArgumentParser) -> None:
@@ -105,7 +105,8 @@ def _build(args: argparse.Namespace) -> int:
         (folder / "site").mkdir()
         pages = write_site(graph, folder / "site", nquads, endpoint=args.site_endpoint)
 
-    for name, size in build(graph, args.out, None if args.no_site else site):
+    for name, size in build(graph, args.out, None if args.no_site else site,
+                            validated=not getattr(args, "force", False)):
         print(f"{size:>10}  {args.out / name}")
     if not args.no_site:
         print(f"{pages:>10}  pages in {args.out / 'site'}/ (static site)")
@@ -113,19 +114,36 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _serve_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("release", nargs="?", type=Path,
+                   help="a release folder written by 'iakg build': served as built, without validating again")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=7878, help="port (default: 7878; 0 picks a free one)")
     p.add_argument("--timeout-s", type=float, default=10.0, help="query time cap in seconds (default: 10)")
     p.add_argument("--max-result-bytes", type=int, default=10_000_000, help="result size cap (default: 10 MB)")
+    p.add_argument("--max-memory-mb", type=int, default=2048,
+                   help="engine memory cap: past it the running queries are stopped (default: 2048)")
     data_option(p)
 
 
 @command("serve", "serve the validated graph read-only over the SPARQL 1.1 Protocol", _serve_options)
 def _serve(args: argparse.Namespace) -> int:
-    from iakg.serve.gateway import serve
+    from iakg.io.release import verified
+    from iakg.serve.app import serve
 
-    serve(checked(args), args.host, args.port, args.timeout_s, args.max_result_bytes)
-    return 0
+    graph, release = None, None
+    if args.release is not None:
+        if args.data:
+            raise KGError("serve a release folder or --data files, not both")
+        release = args.release
+        manifest = verified(release)  # the release carries its digest and validation result
+        print(f"serving release {manifest['version']} ({manifest['digest']}), validated at build: "
+              f"{'conforms' if manifest['conforms'] else 'does NOT conform'}", file=sys.stderr, flush=True)
+    else:
+        print("validating the graph against the shapes...", file=sys.stderr, flush=True)
+        graph = checked(args)
+        print("valid; loading it into the engine", file=sys.stderr, flush=True)
+    return serve(graph, args.host, args.port, args.timeout_s, args.max_result_bytes,
+                 args.max_memory_mb * 2**20, release=release)
 
 
 def _publish_options(p: argparse.ArgumentParser) -> None:

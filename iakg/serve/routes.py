@@ -33,7 +33,11 @@ RouteGroup = Callable[[ServeContext], "Sequence[BaseRoute]"]
 
 def _builtins() -> None:
     """Import the modules whose route groups register themselves (filled in as groups are added)."""
-    import iakg.serve.pages  # noqa: F401  (HTML pages by content negotiation)
+    # order matters: the first route matching a path answers it (pages negotiate HTML or RDF on the resource
+    # paths; the sparql module's "resources" group answers the remaining ones, e.g. /dataset/<version>)
+    import iakg.serve.app  # /health
+    import iakg.serve.pages  # HTML pages by content negotiation
+    import iakg.serve.sparql  # noqa: F401 - the SPARQL protocol and resource dereferencing
 
 
 ROUTES: Registry[RouteGroup] = Registry("route group", _builtins)
