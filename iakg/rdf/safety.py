@@ -105,6 +105,14 @@ _VERDICTS: dict[str, str | QueryError] = {}
 _MAX_VERDICTS = 4096
 
 
+_DATASETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def dataset_of(query: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The FROM and FROM NAMED graph IRIs of a query that :func:`check_query` accepted."""
+    return _DATASETS.get(query) or ((), ())
+
+
 def cached_verdict(query: str) -> str | None:
     """The form of an already checked ``query`` (raising its refusal again), or None if not checked yet."""
     verdict = _VERDICTS.get(query)
@@ -123,6 +131,7 @@ def check_query(query: str) -> str:
             verdict = exc
         if len(_VERDICTS) >= _MAX_VERDICTS:
             _VERDICTS.clear()
+            _DATASETS.clear()
         _VERDICTS[query] = verdict
     if isinstance(verdict, QueryError):
         raise verdict
@@ -167,5 +176,13 @@ def _check(query: str) -> str:
         elif isinstance(node, dict):
             stack.extend(node.values())
     body = tree[1]
+    defaults, named = [], []
+    clauses = dict.get(body, "datasetClause") if isinstance(body, dict) else None
+    for clause in clauses or []:
+        if dict.get(clause, "named") is not None:
+            named.append(str(dict.get(clause, "named")))
+        elif dict.get(clause, "default") is not None:
+            defaults.append(str(dict.get(clause, "default")))
+    _DATASETS[query] = (tuple(defaults), tuple(named))
     return {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "construct",
             "DescribeQuery": "describe"}.get(getattr(body, "name", ""), "select")

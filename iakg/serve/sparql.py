@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from iakg.errors import QueryError
 from iakg.rdf.namespaces import BASE, DATASET_IRI
-from iakg.rdf.safety import RefusedQuery, cached_verdict, check_query
+from iakg.rdf.safety import RefusedQuery, cached_verdict, check_query, dataset_of
 from iakg.serve.routes import ServeContext, route_group
 
 if TYPE_CHECKING:
@@ -188,6 +188,9 @@ def sparql_routes(ctx: ServeContext) -> list[Route]:
         except QueryError as exc:
             return error(400, str(exc))
         dataset = [(name, value) for name, value in params if name in ("default-graph-uri", "named-graph-uri")]
+        if not dataset:  # FROM / FROM NAMED, sent as protocol parameters: the engine's union default ignores them
+            defaults, named = dataset_of(query)
+            dataset = [("default-graph-uri", g) for g in defaults] + [("named-graph-uri", g) for g in named]
         accept = request.headers.get("accept") or ""
         offered = RDF_TYPES if form in ("construct", "describe") else RESULT_TYPES
         wanted = negotiate(accept, offered) or offered[0]
