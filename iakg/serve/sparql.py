@@ -8,7 +8,7 @@ updates and SERVICE get 403, text that does not parse 400. The query then runs i
 (``iakg.serve.engine``), bounded in time (the engine is restarted when a query passes the cap), memory and
 result size.
 
-Resources: ``/id/...``, ``/ontology``, ``/dataset`` and the version IRIs ``/ontology/<version>`` and
+Resources: ``/id/...``, ``/query/<name>``, ``/ontology``, ``/dataset`` and the version IRIs ``/ontology/<version>`` and
 ``/dataset/<version>`` answer the DESCRIBE of ``https://w3id.org/iakg/<path>`` in Turtle, N-Triples or
 JSON-LD. When the client prefers ``text/html`` and a route group put a callable in
 ``context.options["resource_html"]`` (``(request, iri) -> Response | None``), that callable answers instead.
@@ -275,5 +275,6 @@ def resource_routes(ctx: ServeContext) -> list[Route]:
             Route("/dataset", resource, methods=["GET"]),
             Route("/ontology/{version}", versioned, methods=["GET"]),
             Route("/dataset/{version}", versioned, methods=["GET"]),
-            Route("/id/{path:path}", resource, methods=["GET"])]
+            Route("/id/{path:path}", resource, methods=["GET"]),
+            Route("/query/{path:path}", resource, methods=["GET"])]  # the catalogue's query IRIs
 
