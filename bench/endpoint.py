@@ -102,51 +102,49 @@ def endpoint(data: str | None = None, runs: int = 300, clients: int = 8, queries
     """The side-by-side numbers (a dict) for ``data`` (an extra file, or None for the shipped graph)."""
     import iakg
     from iakg.io.release import build
-    from iakg.serve.app import Endpoint
     from iakg.serve.engine import free_port, oxigraph_executable
 
     graph = iakg.load([data] if data else [])
     texts = _queries()
     out: dict = {}
-    with tempfile.TemporaryDirectory() as tmp, Endpoint(graph) as ours:
-        location = ours.workdir / "store"
+
+    def printed_url(process):
+        return process.stdout.readline().split()[2]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        # the same store for both: the built release, loaded by the engine's own loader
+        dist, store = Path(tmp) / "dist", Path(tmp) / "store"
+        build(graph, dist)
+        subprocess.run([oxigraph_executable(), "load", "--location", str(store), "--file", str(dist / "iakg.nq")],
+                       check=True, capture_output=True)
         port = free_port()
-        engine = subprocess.Popen([oxigraph_executable(), "serve-read-only", "--location", str(location),
-                                   "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        theirs = f"http://127.0.0.1:{port}/query"
-        try:
-            for _ in range(500):
-                try:
-                    urllib.request.urlopen(theirs + "?query=ASK%7B%7D", timeout=1).read()
-                    break
-                except OSError:
-                    time.sleep(0.02)
-            for name, url in (("iakg serve", ours.url), ("oxigraph serve-read-only", theirs)):
+        # each server in its own process (clients here must not share a GIL with the server they measure)
+        contenders = {
+            "iakg serve": ([sys.executable, "-m", "iakg", "serve", str(dist), "--port", "0"], printed_url),
+            "oxigraph serve-read-only": ([oxigraph_executable(), "serve-read-only", "--location", str(store),
+                                          "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                                         lambda process: f"http://127.0.0.1:{port}/query"),
+        }
+        for name, (command, url_of) in contenders.items():
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            try:
+                url = url_of(process)
+                for _ in range(1000):
+                    try:
+                        urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=1).read()
+                        break
+                    except OSError:
+                        time.sleep(0.02)
+                p50 = _p50_ms(url, texts, runs)
                 throughput, _ = _load(url, texts, clients, queries)
                 _, errors = _load(url, texts, 64, queries)
-                out[name] = {"p50_ms": _p50_ms(url, texts, runs), f"{clients}_client_qps": throughput,
-                             f"64x{queries}_errors": errors}
-        finally:
-            engine.terminate()
-            engine.wait(timeout=30)
-            # start to first answer: the built release, and the engine alone on a prepared store (copied)
-            dist = Path(tmp) / "dist"
-            build(graph, dist)
-            store = Path(tmp) / "store"
-            subprocess.run([oxigraph_executable(), "load", "--location", str(store), "--file",
-                            str(dist / "iakg.nq")], check=True, capture_output=True)
-
-        def printed_url(process):
-            line = process.stdout.readline()
-            return line.split()[2]
-
-        port = free_port()
-        out["iakg serve"]["start_s"] = _first_answer(
-            [sys.executable, "-m", "iakg", "serve", str(dist), "--port", "0"], printed_url)
-        out["oxigraph serve-read-only"]["start_s"] = _first_answer(
-            [oxigraph_executable(), "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}"],
-            lambda process: f"http://127.0.0.1:{port}/query")
+                out[name] = {"p50_ms": p50, f"{clients}_client_qps": throughput, f"64x{queries}_errors": errors}
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+        # start to first answer: `iakg serve` of the built release, and the engine alone on its prepared store
+        for name, (command, url_of) in contenders.items():
+            out[name]["start_s"] = _first_answer(command, url_of)
     a, b = out["iakg serve"], out["oxigraph serve-read-only"]
     out["ratios"] = {"p50 (target <= 1.3)": round(a["p50_ms"] / b["p50_ms"], 2),
                      "throughput (target >= 0.7)": round(a[f"{clients}_client_qps"] / b[f"{clients}_client_qps"], 2),
