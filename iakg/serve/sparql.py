@@ -194,8 +194,8 @@ def sparql_routes(ctx: ServeContext) -> list[Route]:
         accept = request.headers.get("accept") or ""
         offered = RDF_TYPES if form in ("construct", "describe") else RESULT_TYPES
         wanted = negotiate(accept, offered) or offered[0]
-        status, body, kind = await proxy.run([("query", query), *dataset], wanted)
-        return Response(body, status, media_type=kind, headers={"Vary": "Accept"})
+        status, answer, kind = await proxy.run([("query", query), *dataset], wanted)
+        return Response(answer, status, media_type=kind, headers={"Vary": "Accept"})
 
     def description(request: Request) -> Response:
         wanted = negotiate(request.headers.get("accept"), RDF_TYPES) or "text/turtle"
@@ -228,8 +228,9 @@ def service_description(endpoint_url: str, media_type: str) -> bytes:
     fmt_of = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
               "application/ld+json": ox.RdfFormat.JSON_LD}[media_type]
     prefixes = {"sd": sd, "fmt": fmt} if fmt_of == ox.RdfFormat.TURTLE else None
-    return ox.serialize(triples, format=fmt_of, prefixes=prefixes) if prefixes else ox.serialize(triples,
-                                                                                                   format=fmt_of)
+    text = ox.serialize(triples, format=fmt_of, prefixes=prefixes) if prefixes else \
+        ox.serialize(triples, format=fmt_of)
+    return text or b""
 
 
 # ---------------------------------------------------------------------- resources
