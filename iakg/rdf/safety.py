@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import sys
+import threading
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,6 +103,7 @@ _FEDERATION = {"ServiceGraphPattern"}
 
 
 _VERDICTS: dict[str, str | QueryError] = {}
+_PARSING = threading.Lock()
 _MAX_VERDICTS = 4096
 
 
@@ -126,7 +128,8 @@ def check_query(query: str) -> str:
     verdict = _VERDICTS.get(query)
     if verdict is None:
         try:
-            verdict = _check(query)
+            with _PARSING:  # pyparsing's grammar objects are shared state: one parse at a time
+                verdict = _check(query)
         except QueryError as exc:
             verdict = exc
         if len(_VERDICTS) >= _MAX_VERDICTS:
