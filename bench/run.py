@@ -191,7 +191,7 @@ def step_latency(data: str, runs: int) -> dict:
 def step_endpoint(data: str, runs: int) -> dict:
     """Latency at iakg's endpoint (the bare-endpoint contender comes from bench/endpoint.py when present)."""
     import iakg
-    from iakg.serve.gateway import Endpoint
+    from iakg.serve.app import Endpoint
 
     local = iakg.load([] if data == "shipped" else [data])
     scenarios = _scenarios(data)

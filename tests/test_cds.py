@@ -317,7 +317,8 @@ def test_iakg_serve_cds_serves_the_group(tmp_path):
                                str(CDS / "site-mapping.json"), "--cds-feedback", str(log)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        line = server.stdout.readline()
+        lines = [server.stdout.readline(), server.stdout.readline()]
+        line = next(x for x in lines if x.startswith("CDS Hooks service:"))
         base = line.split()[3].rsplit("/cds-services", 1)[0]
         status = None
         for _ in range(100):

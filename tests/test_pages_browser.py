@@ -73,7 +73,7 @@ def test_editor_runs_a_catalogue_query_against_a_live_iakg_serve(live, graph):
     """The editor talks to the SPARQL endpoint of a running `iakg serve` (the current gateway, on its own port:
     another origin, so the browser runs without the same-origin check; once the server mounts the pages,
     editor and endpoint share an origin)."""
-    from iakg.serve.gateway import Endpoint
+    from iakg.serve.app import Endpoint
 
     server, browser = live
     with Endpoint(graph) as endpoint:

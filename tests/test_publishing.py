@@ -23,7 +23,8 @@ import iakg
 from iakg import catalogue
 from iakg.io.export import digest as export_digest
 from iakg.io.formats import FORMATS
-from iakg.serve.gateway import Endpoint, forbidden_keyword, free_port, oxigraph_executable
+from iakg.rdf.safety import RefusedQuery, check_query
+from iakg.serve.app import Endpoint, free_port, oxigraph_executable
 
 BROKEN = FIXTURES / "broken" / "AppropriatenessRatingShape.ttl"
 
@@ -213,9 +214,11 @@ def test_unknown_resource_is_404(endpoint):
     assert get(endpoint.base + "/id/no-such-thing", "text/turtle")[0] == 404
 
 
-def test_forbidden_keywords_ignore_strings_iris_and_names():
-    assert forbidden_keyword('SELECT * WHERE { ?s ?p "SERVICE" . ?load <http://x/drop> ex:insert } # DROP') is None
-    assert forbidden_keyword("select * where { service <http://x> { ?s ?p ?o } }") == "SERVICE"
+def test_query_check_parses_rather_than_scans():
+    assert check_query('PREFIX ex: <http://x/> SELECT * WHERE { ?s ?p "SERVICE" . ?load <http://x/drop> ex:insert }'
+                       ' # DROP') == "select"
+    with pytest.raises(RefusedQuery):
+        check_query("select * where { service <http://x> { ?s ?p ?o } }")
 
 
 def test_publish_into_another_store_and_count_back(tmp_path, graph):

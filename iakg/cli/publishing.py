@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from iakg.cli.registry import command, data_option
-from iakg.errors import ValidationError
+from iakg.errors import KGError, ValidationError
 
 
 def _validate_options(p: argparse.ArgumentParser) -> None:
@@ -100,7 +100,6 @@ def _build_options(p: argparse.ArgumentParser) -> None:
 @command("build", "write a release folder: every export, contexts, shapes, queries, checksums, the static site",
          _build_options)
 def _build(args: argparse.Namespace) -> int:
-    from iakg.errors import KGError
     from iakg.io.release import build
 
     if not args.out:
@@ -117,7 +116,8 @@ def _build(args: argparse.Namespace) -> int:
         pages = write_site(graph, folder / "site", nquads, endpoint=args.site_endpoint)
 
     moved: list[Path] = []
-    for name, size in build(graph, out, None if args.no_site else site, force=args.force, moved=moved):
+    for name, size in build(graph, out, None if args.no_site else site, force=args.force, moved=moved,
+                            validated=not args.force):
         print(f"{size:>10}  {out / name}")
     if not args.no_site:
         print(f"{pages:>10}  pages in {out / 'site'}/ (static site)")
@@ -127,11 +127,16 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _serve_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("release", nargs="?", type=Path,
+                   help="a release folder written by 'iakg build': served as built, without validating again")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=7878, help="port (default: 7878; 0 picks a free one)")
     p.add_argument("--timeout-s", type=float, default=10.0, help="query time cap in seconds (default: 10)")
     p.add_argument("--max-result-bytes", type=int, default=10_000_000, help="result size cap (default: 10 MB)")
-    p.add_argument("--cds", action="store_true", help="serve the CDS Hooks service (docs/cds-hooks.md)")
+    p.add_argument("--max-memory-mb", type=int, default=2048,
+                   help="engine memory cap: past it the running queries are stopped (default: 2048)")
+    p.add_argument("--cds", action="store_true",
+                   help="also serve the CDS Hooks service at /cds-services (docs/cds-hooks.md)")
     p.add_argument("--cds-mapping", type=Path, metavar="FILE", help="site mapping of local codes (default: shipped)")
     p.add_argument("--cds-feedback", type=Path, metavar="FILE",
                    help="JSONL log of card feedback (default: $XDG_STATE_HOME/iakg/cds-feedback.jsonl)")
@@ -140,7 +145,7 @@ def _serve_options(p: argparse.ArgumentParser) -> None:
 
 def cds_options(args: argparse.Namespace) -> dict[str, Any]:
     """The serving-context options of the ``cds`` route group, from the command line."""
-    return {"cds_mapping": args.cds_mapping, "cds_feedback_log": args.cds_feedback}
+    return {"cds": args.cds, "cds_mapping": args.cds_mapping, "cds_feedback_log": args.cds_feedback}
 
 
 @command("serve", "serve the validated graph read-only over the SPARQL 1.1 Protocol", _serve_options)
@@ -148,7 +153,6 @@ def _serve(args: argparse.Namespace) -> int:
     import math
     import socket
 
-    from iakg.errors import KGError
 
     if not (math.isfinite(args.timeout_s) and args.timeout_s > 0):
         raise KGError(f"--timeout-s {args.timeout_s}: give a positive number of seconds")
@@ -162,30 +166,25 @@ def _serve(args: argparse.Namespace) -> int:
     except (OSError, OverflowError, UnicodeError) as exc:
         raise KGError(f"cannot serve on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}") from None
 
-    if args.cds:  # until the Starlette server mounts every route group: the CDS Hooks routes alone
-        import uvicorn
-        from starlette.applications import Starlette
+    if args.max_memory_mb <= 0:
+        raise KGError(f"--max-memory-mb {args.max_memory_mb}: give a positive number")
+    from iakg.io.release import verified
+    from iakg.serve.app import serve
 
-        from iakg.serve.routes import ROUTES, ServeContext
-
-        port = args.port
-        if port == 0:  # pick the free port now, so the URLs the cards carry name it
-            with socket.socket() as probe:
-                probe.bind((args.host, 0))
-                port = probe.getsockname()[1]
-        base = f"http://{args.host}:{port}"
-        app = Starlette(routes=ROUTES.get("cds")(ServeContext(checked(args), base, cds_options(args))))
-        print(f"CDS Hooks service: {base}/cds-services  (research/educational use only)", flush=True)
-        uvicorn.run(app, host=args.host, port=port, log_level="warning")
-        return 0
-    from iakg.serve.gateway import serve
-
-    graph = checked(args)
-    try:
-        serve(graph, args.host, args.port, args.timeout_s, args.max_result_bytes)
-    except OSError as exc:
-        raise KGError(f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}") from None
-    return 0
+    graph, release = None, None
+    if args.release is not None:
+        if args.data:
+            raise KGError("serve a release folder or --data files, not both")
+        release = args.release
+        manifest = verified(release)  # the release carries its digest and validation result
+        print(f"serving release {manifest['version']} ({manifest['digest']}), validated at build: "
+              f"{'conforms' if manifest['conforms'] else 'does NOT conform'}", file=sys.stderr, flush=True)
+    else:
+        print("validating the graph against the shapes...", file=sys.stderr, flush=True)
+        graph = checked(args)
+        print("valid; loading it into the engine", file=sys.stderr, flush=True)
+    return serve(graph, args.host, args.port, args.timeout_s, args.max_result_bytes,
+                 args.max_memory_mb * 2**20, release=release, options=cds_options(args))
 
 
 def _codesystem_options(p: argparse.ArgumentParser) -> None:

@@ -79,10 +79,9 @@ class LocalEngine:
             yield row
 
     def execute(self, query: str, bindings: Mapping[str, Any] | None = None) -> Result:
-        from iakg.rdf.safety import forbidden_keyword, offline
+        from iakg.rdf.safety import check_query, offline
 
-        if forbidden_keyword(query) == "SERVICE":  # the embedded engine would fetch it
-            raise QueryError("SERVICE is refused: iakg answers from its own graph and never fetches a remote one")
+        check_query(query)  # parsed, not scanned: SERVICE (the embedded engine would fetch it) and updates refused
         try:
             with offline():  # results are computed lazily, while they are serialised
                 answer = self.store.query(bind_values(query, bindings), use_default_graph_as_union=True)

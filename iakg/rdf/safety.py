@@ -13,14 +13,13 @@ or a remote JSON-LD ``@context``). Two scopes share one hook:
 from __future__ import annotations
 
 import contextvars
-import re
 import sys
+import threading
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 
-from iakg.errors import NetworkAccessError
+from iakg.errors import NetworkAccessError, QueryError
 
 _allowed: set[str] = set()
 _installed = False
@@ -94,15 +93,99 @@ def _is_loopback_of_allowed(host: str) -> bool:
     return host in loopback and bool(_allowed & loopback)
 
 
-_STRINGS_IRIS_COMMENTS = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*', re.S)
-_FORBIDDEN = re.compile(
-    r"(?<![\w:?$.-])(SERVICE|LOAD|CLEAR|DROP|CREATE|INSERT|DELETE|ADD|MOVE|COPY)(?![\w:-])", re.I)
+class RefusedQuery(QueryError):
+    """A query this library will not run: an update, or federation (SERVICE). ``status`` is the HTTP status."""
+
+    status = 403
 
 
-@lru_cache(maxsize=512)  # called with the constant catalogue texts on every answer
-def forbidden_keyword(query: str) -> str | None:
-    """The first update or federation keyword used in ``query`` (outside strings, IRIs and comments)."""
-    found = _FORBIDDEN.search(_STRINGS_IRIS_COMMENTS.sub(" ", query))
-    return found.group(1).upper() if found else None
+_FEDERATION = {"ServiceGraphPattern"}
+
+
+_VERDICTS: dict[str, str | QueryError] = {}
+_PARSING = threading.Lock()
+_MAX_VERDICTS = 4096
+
+
+_DATASETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def dataset_of(query: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The FROM and FROM NAMED graph IRIs of a query that :func:`check_query` accepted."""
+    return _DATASETS.get(query) or ((), ())
+
+
+def cached_verdict(query: str) -> str | None:
+    """The form of an already checked ``query`` (raising its refusal again), or None if not checked yet."""
+    verdict = _VERDICTS.get(query)
+    if isinstance(verdict, QueryError):
+        raise verdict
+    return verdict
+
+
+def check_query(query: str) -> str:
+    """See :func:`_check`; verdicts are remembered by query text (a bounded table)."""
+    verdict = _VERDICTS.get(query)
+    if verdict is None:
+        try:
+            with _PARSING:  # pyparsing's grammar objects are shared state: one parse at a time
+                verdict = _check(query)
+        except QueryError as exc:
+            verdict = exc
+        if len(_VERDICTS) >= _MAX_VERDICTS:
+            _VERDICTS.clear()
+            _DATASETS.clear()
+        _VERDICTS[query] = verdict
+    if isinstance(verdict, QueryError):
+        raise verdict
+    return verdict
+
+
+def _check(query: str) -> str:
+    """Parse ``query`` with a real SPARQL grammar (rdflib's parser) and refuse what must not run.
+
+    Returns the query form (``select``, ``ask``, ``construct`` or ``describe``). Raises :class:`RefusedQuery`
+    for SPARQL Update and for any SERVICE pattern, wherever it sits (sub-query, OPTIONAL, MINUS, EXISTS...),
+    however it is written (case, escapes, comments): the parse tree is walked, the text is never scanned.
+    Raises :class:`QueryError` when the text does not parse.
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    try:
+        tree = parseQuery(query)
+    except ParseException as exc:
+        try:
+            parseUpdate(query)
+        except ParseException:
+            raise QueryError(f"invalid SPARQL: line {exc.lineno}, column {exc.column}: {exc.msg}") from None
+        except Exception:
+            pass
+        raise RefusedQuery("SPARQL Update is refused: this graph is read-only") from None
+    except Exception as exc:
+        raise QueryError(f"invalid SPARQL: {exc}") from None
+
+    stack: list = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CompValue):
+            if node.name in _FEDERATION:
+                raise RefusedQuery("SERVICE is refused: iakg answers from its own graph and never fetches "
+                                   "a remote one")
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)) or type(node).__name__ == "ParseResults":
+            stack.extend(node)
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+    body = tree[1]
+    defaults, named = [], []
+    clauses = dict.get(body, "datasetClause") if isinstance(body, dict) else None
+    for clause in clauses or []:
+        if dict.get(clause, "named") is not None:
+            named.append(str(dict.get(clause, "named")))
+        elif dict.get(clause, "default") is not None:
+            defaults.append(str(dict.get(clause, "default")))
+    _DATASETS[query] = (tuple(defaults), tuple(named))
+    return {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "construct",
+            "DescribeQuery": "describe"}.get(getattr(body, "name", ""), "select")

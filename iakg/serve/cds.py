@@ -37,6 +37,8 @@ def service(ctx: ServeContext) -> CdsService:
 
 @route_group("cds")
 def cds_routes(ctx: ServeContext) -> Sequence[BaseRoute]:
+    if not ctx.options.get("cds", True):  # `iakg serve` mounts it with --cds only
+        return []
     cds = service(ctx)
     limit = int(ctx.options.get("cds_max_body_bytes", 2_000_000))
 

@@ -33,8 +33,12 @@ RouteGroup = Callable[[ServeContext], "Sequence[BaseRoute]"]
 
 def _builtins() -> None:
     """Import the modules whose route groups register themselves (filled in as groups are added)."""
-    # HTML pages by content negotiation; CDS Hooks (order-time decision support)
-    from iakg.serve import cds, pages  # noqa: F401
+    # order matters: the first route matching a path answers it (pages negotiate HTML or RDF on the resource
+    # paths; the sparql module's "resources" group answers the remaining ones, e.g. /dataset/<version>)
+    import iakg.serve.app  # /health
+    import iakg.serve.cds  # CDS Hooks (order-time decision support)
+    import iakg.serve.pages  # HTML pages by content negotiation
+    import iakg.serve.sparql  # noqa: F401 - the SPARQL protocol and resource dereferencing
 
 
 ROUTES: Registry[RouteGroup] = Registry("route group", _builtins)

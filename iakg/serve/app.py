@@ -1,0 +1,301 @@
+"""``iakg serve``: the graph, read-only, over the SPARQL 1.1 Protocol, on Starlette and uvicorn.
+
+The HTTP side is Starlette (routing, CORS) on uvicorn (keep-alive, backpressure, HTTP parsing limits: code
+made for it, instead of a hand-written threading server). The app mounts every registered route group
+(``iakg.serve.routes.ROUTES``) over one :class:`ServeContext`: ``graph`` is the embedded
+:class:`~iakg.api.KnowledgeGraph`, which answers the typed questions of the page and CDS Hooks groups in
+process (fixed catalogue queries: microseconds, nothing a client can make unbounded); every query text a
+client sends runs in the supervised Oxigraph engine (``iakg.serve.engine``), where it can be killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from iakg.serve.engine import Engine, free_port, load_store, oxigraph_executable
+from iakg.serve.routes import ROUTES, ServeContext, route_group
+
+__all__ = ["Endpoint", "build_app", "free_port", "oxigraph_executable", "serve"]
+
+access_log = logging.getLogger("iakg.serve.access")
+MAX_REQUEST_BYTES = 1_000_000
+_WORKDIR_PREFIX = "iakg-serve-"
+
+
+# ---------------------------------------------------------------------- middleware (plain ASGI)
+class RequestLimit:
+    """Refuses a body larger than ``limit`` before reading it: a Content-Length that is not a plain
+    non-negative number is 400, one over the limit 413; a body without a length is counted as it arrives."""
+
+    def __init__(self, app, limit: int = MAX_REQUEST_BYTES):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        lengths = [v for k, v in scope["headers"] if k == b"content-length"]
+        if lengths:
+            text = lengths[0].decode("latin-1").strip()
+            if len(lengths) > 1 or not text.isdigit():
+                return await _plain(send, 400, "invalid Content-Length")
+            if int(text) > self.limit:
+                return await _plain(send, 413, f"request body larger than {self.limit} bytes")
+        seen = 0
+
+        async def bounded():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, bounded, send)
+        except _TooLarge:
+            await _plain(send, 413, f"request body larger than {self.limit} bytes")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _plain(send, status: int, message: str) -> None:
+    body = (message + "\n").encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class AccessLog:
+    """One JSON line per request on logger ``iakg.serve.access``: method, path, status, bytes, ms."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start, status, size = time.perf_counter(), 0, 0
+
+        async def counting(message):
+            nonlocal status, size
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                size += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, counting)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(json.dumps({
+                    "method": scope["method"], "path": scope["path"], "status": status or 500, "bytes": size,
+                    "ms": round((time.perf_counter() - start) * 1000, 2),
+                    "client": (scope.get("client") or ("", 0))[0]}, separators=(",", ":")))
+
+
+# ---------------------------------------------------------------------- the app
+@route_group("health")
+def health_routes(ctx: ServeContext) -> list[Route]:
+    engine: Engine = ctx.options["engine"]
+
+    async def health(request: Request) -> Response:
+        from iakg import __version__
+
+        ready = engine.wait_ready(0)
+        return JSONResponse({"status": "ok" if ready else "restarting", "version": __version__,
+                             "engine": {"generation": engine.generation, "restarts": len(engine.restarts),
+                                        "last_restart_reason": engine.last_reason or None,
+                                        "rss_bytes": engine.rss()}},
+                            200 if ready else 503)
+
+    return [Route("/health", health, methods=["GET"])]
+
+
+def build_app(ctx: ServeContext) -> Starlette:
+    """The Starlette app of every registered route group over ``ctx``."""
+    routes: list[Any] = []
+    for _, group in ROUTES.items():
+        routes.extend(group(ctx))
+    proxy = ctx.options.get("proxy")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        yield
+        if proxy is not None:
+            await proxy.close()
+
+    middleware = [Middleware(AccessLog), Middleware(RequestLimit, limit=ctx.options.get("max_request_bytes",
+                                                                                        MAX_REQUEST_BYTES)),
+                  Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
+                             allow_headers=["Accept", "Content-Type", "Authorization"], max_age=86400)]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+
+
+# ---------------------------------------------------------------------- the running endpoint
+class Endpoint:
+    """A running endpoint (engine + HTTP server in a thread); ``url`` is the SPARQL URL, ``base`` the root.
+
+    ``graph`` is a loaded :class:`~iakg.api.KnowledgeGraph` (its release is loaded into the engine), or
+    ``release`` is a built release folder (``iakg build``) whose store is loaded as is.
+    """
+
+    def __init__(self, graph=None, host: str = "127.0.0.1", port: int = 0, timeout_s: float = 10.0,
+                 max_result_bytes: int = 10_000_000, max_memory_bytes: int = 2 * 2**30,
+                 release: Path | None = None, on_fatal: Callable[[str], None] | None = None,
+                 progress: Callable[[str], None] | None = None, options: dict[str, Any] | None = None):
+        from iakg.serve.sparql import Proxy
+
+        say = progress or (lambda message: None)
+        _sweep_stale_workdirs()
+        self.workdir = Path(tempfile.mkdtemp(prefix=_WORKDIR_PREFIX))
+        (self.workdir / "owner.pid").write_text(str(os.getpid()))
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.engine: Engine | None = None
+        try:
+            self.sock.bind((host, port))
+            shown_host = host if ":" not in host else f"[{host}]"
+            self.base = f"http://{shown_host}:{self.sock.getsockname()[1]}"
+            self.url = self.base + "/sparql"
+            location = self.workdir / "store"
+            if release is not None:
+                say(f"loading the release {release} into the engine")
+                load_store(Path(release) / "iakg.nq", location)
+            else:
+                dump = self.workdir / "release.nq"
+                dump.write_bytes(graph.release(endpoint=self.url).serialize("nq"))
+                load_store(dump, location)
+                dump.unlink()
+            self.engine = Engine(location, timeout_s, max_memory_bytes, on_fatal=on_fatal)
+            if graph is None:
+                graph = _read_only_graph(location)
+            proxy = Proxy(self.engine, timeout_s, max_result_bytes)
+            self.context = ServeContext(graph, self.base, {
+                **(options or {}), "engine": self.engine, "proxy": proxy, "timeout_s": timeout_s,
+                "max_result_bytes": max_result_bytes, "max_memory_bytes": max_memory_bytes})
+            self.app = build_app(self.context)
+            self._start_http()
+        except BaseException:
+            self._cleanup()
+            raise
+
+    def _start_http(self) -> None:
+        import uvicorn
+
+        config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="on", backlog=2048,
+                                timeout_keep_alive=30, server_header=False, limit_concurrency=1024,
+                                h11_max_incomplete_event_size=64 * 1024)
+        self.server = uvicorn.Server(config)
+        self.sock.listen(2048)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
+                                       name="iakg-http", daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the HTTP server did not start")
+            time.sleep(0.005)
+
+    def stop(self) -> None:
+        """Stop the HTTP server and the engine, and remove the engine's files."""
+        if getattr(self, "server", None) is not None:
+            self.server.should_exit = True
+            self.thread.join(timeout=10)
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self.engine is not None:
+            self.engine.stop()
+        self.sock.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> Endpoint:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _read_only_graph(location: Path):
+    """A KnowledgeGraph over the engine's store, opened read-only in process (for the typed answers)."""
+    import pyoxigraph as ox
+
+    from iakg.api import KnowledgeGraph
+    from iakg.rdf.engine import LocalEngine
+
+    return KnowledgeGraph(LocalEngine(ox.Store.read_only(str(location))))
+
+
+def _sweep_stale_workdirs() -> None:
+    """Remove the engine folders of endpoints whose process died without cleaning up (e.g. kill -9)."""
+    for folder in Path(tempfile.gettempdir()).glob(_WORKDIR_PREFIX + "*"):
+        try:
+            owner = int((folder / "owner.pid").read_text())
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError):  # not ours to judge: no owner file, or another user's process
+            continue
+
+
+def serve(graph, host: str, port: int, timeout_s: float, max_result_bytes: int, max_memory_bytes: int = 2 * 2**30,
+          release: Path | None = None, options: dict[str, Any] | None = None) -> int:
+    """Serve until Ctrl-C or SIGTERM, printing the URL; exit status 0, or 3 if the engine cannot be kept up."""
+    import signal
+
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(message)s")
+    for quiet in ("httpx", "httpcore", "uvicorn.error"):
+        logging.getLogger(quiet).setLevel(logging.WARNING)
+    failed: list[str] = []
+    stop = threading.Event()
+
+    def fatal(message: str) -> None:
+        failed.append(message)
+        stop.set()
+
+    def on_signal(signum, frame):
+        stop.set()
+
+    with Endpoint(graph, host, port, timeout_s, max_result_bytes, max_memory_bytes, release=release,
+                  on_fatal=fatal, progress=lambda m: print(m, file=sys.stderr, flush=True),
+                  options=options) as endpoint:
+        print(f"SPARQL endpoint: {endpoint.url}  (read-only; resources under {endpoint.base}/id/...)", flush=True)
+        if (options or {}).get("cds"):
+            print(f"CDS Hooks service: {endpoint.base}/cds-services  (research/educational use only)", flush=True)
+        print("Ctrl-C stops it.", flush=True)
+        previous = signal.signal(signal.SIGTERM, on_signal), signal.signal(signal.SIGINT, on_signal)
+        try:
+            while not stop.wait(3600):
+                pass
+        finally:
+            signal.signal(signal.SIGTERM, previous[0])
+            signal.signal(signal.SIGINT, previous[1])
+        print("stopping", flush=True)
+    if failed:
+        print(f"iakg: the query engine cannot be kept running: {failed[0]}", file=sys.stderr)
+        return 3
+    return 0

@@ -1,0 +1,236 @@
+"""The query engine of ``iakg serve``: an Oxigraph server process, supervised.
+
+User queries run in a separate process (``oxigraph serve-read-only`` on a private loopback port) because a
+process can be killed: a query over its time or memory cap is stopped by restarting the engine, which
+opens the same read-only store again in a fraction of a second. A supervisor thread restarts the engine
+when it dies or grows past its memory cap; if it cannot be brought back, ``on_fatal`` is called (the
+command exits non-zero so that systemd, a container runtime or any supervisor restarts it). The engine's
+output is read line by line and logged (logger ``iakg.serve.engine``), never left in a pipe to fill.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from iakg.errors import KGError
+
+log = logging.getLogger("iakg.serve.engine")
+
+
+def oxigraph_executable() -> str:
+    """The ``oxigraph`` server command installed beside this Python, or on PATH."""
+    beside = Path(sys.executable).with_name("oxigraph")
+    found = str(beside) if beside.exists() else shutil.which("oxigraph")
+    if not found:
+        raise KGError("the Oxigraph server is not installed: pip install oxigraph")
+    return found
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def load_store(nquads: Path, location: Path) -> None:
+    """Bulk-load an N-Quads file into an on-disk Oxigraph store at ``location``."""
+    loaded = subprocess.run([oxigraph_executable(), "load", "--location", str(location), "--file", str(nquads)],
+                            capture_output=True, text=True, timeout=3600)
+    if loaded.returncode != 0:
+        raise KGError(f"oxigraph load failed: {loaded.stderr[-1000:]}")
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process (Linux /proc; 0 where unknown)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+class Engine:
+    """A supervised ``oxigraph serve-read-only`` over the store at ``location``.
+
+    ``generation`` grows by one at every (re)start; ``restart(reason)`` kills the running process (and with
+    it every query it computes) and starts a new one. ``max_memory_bytes`` (0: no cap) is watched every
+    ``poll_s``; ``max_restarts`` restarts within ``window_s`` seconds give up and call ``on_fatal``.
+    """
+
+    def __init__(self, location: Path, timeout_s: float, max_memory_bytes: int = 0,
+                 on_fatal: Callable[[str], None] | None = None, poll_s: float = 0.1,
+                 max_restarts: int = 20, window_s: float = 60.0):
+        self.location = location
+        self.timeout_s = timeout_s
+        self.max_memory_bytes = max_memory_bytes
+        self.on_fatal = on_fatal
+        self.poll_s = poll_s
+        self.max_restarts, self.window_s = max_restarts, window_s
+        self.generation = 0
+        self.restarts: list[float] = []
+        self.last_reason = ""
+        self.process: subprocess.Popen | None = None
+        self.url = ""
+        self._lock = threading.RLock()
+        self._ready = threading.Event()
+        self._wake = threading.Event()
+        self._pending: tuple[str, int] | None = None
+        self._stopping = False
+        self._failed: BaseException | None = None
+        # every engine is started by the supervisor thread, which lives as long as the server: the kernel's
+        # parent-death signal is tied to the thread that forked, not to the process
+        self._watch = threading.Thread(target=self._supervise, name="iakg-engine-supervisor", daemon=True)
+        self._watch.start()
+        self._ready.wait()
+        if self._failed is not None:
+            raise self._failed
+
+    # ------------------------------------------------------------------ life cycle
+    def _start(self) -> None:
+        port = free_port()
+        process = subprocess.Popen(
+            [oxigraph_executable(), "serve-read-only", "--location", str(self.location),
+             "--bind", f"127.0.0.1:{port}", "--union-default-graph",
+             "--timeout-s", str(max(1, round(self.timeout_s)))],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent)
+        threading.Thread(target=_drain, args=(process,), name=f"iakg-engine-log-{process.pid}", daemon=True).start()
+        url = f"http://127.0.0.1:{port}/query"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=2).read()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    process.wait()
+                    raise KGError(f"the Oxigraph engine did not start (exit {process.returncode}); "
+                                  "see the log lines above") from None
+                time.sleep(0.02)
+        self.process, self.url = process, url
+        self.generation += 1
+        self._ready.set()
+        log.info("engine %d ready (pid %d) at %s", self.generation, process.pid, url)
+
+    def restart(self, reason: str, generation: int | None = None) -> None:
+        """Ask for the engine to be killed (stopping every query it runs) and started again; ``generation``,
+        if given, is the one the caller saw: a restart someone else already asked for is not repeated."""
+        with self._lock:
+            if self._stopping or (generation is not None and generation != self.generation):
+                return
+            if self._pending is None:
+                self._ready.clear()
+                self._pending = (reason, self.generation)
+        self._wake.set()
+
+    def _do_restart(self, reason: str) -> None:
+        self.last_reason = reason
+        log.warning("restarting the engine: %s", reason)
+        self._kill()
+        now = time.monotonic()
+        self.restarts = [t for t in self.restarts if now - t < self.window_s] + [now]
+        if len(self.restarts) > self.max_restarts:
+            self._fatal(f"the engine was restarted {len(self.restarts)} times in {self.window_s:.0f} s")
+            return
+        try:
+            self._start()
+        except KGError as exc:
+            self._fatal(str(exc))
+
+    def _fatal(self, message: str) -> None:
+        log.error("giving up: %s", message)
+        self._stopping = True
+        if self.on_fatal is not None:
+            self.on_fatal(message)
+
+    def _kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+        if self.process is not None:
+            self.process.wait()
+
+    def wait_ready(self, timeout: float) -> bool:
+        return self._ready.wait(timeout)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            self._ready.clear()
+        self._wake.set()
+        self._watch.join(timeout=15)
+        self._kill_on_stop()
+
+    def rss(self) -> int:
+        return rss_bytes(self.process.pid) if self.process is not None else 0
+
+    # ------------------------------------------------------------------ supervision
+    def _supervise(self) -> None:
+        try:
+            self._start()
+        except BaseException as exc:
+            self._failed, self._stopping = exc, True
+            self._ready.set()
+            return
+        while not self._stopping:
+            self._wake.wait(self.poll_s)
+            self._wake.clear()
+            if self._stopping:
+                break
+            with self._lock:
+                pending, self._pending = self._pending, None
+            process, generation = self.process, self.generation
+            if pending is not None:
+                self._do_restart(pending[0])
+            elif process is not None and process.poll() is not None:
+                self._ready.clear()
+                self._do_restart(f"the engine exited with status {process.returncode}")
+            elif process is not None and self.max_memory_bytes and rss_bytes(process.pid) > self.max_memory_bytes:
+                self._ready.clear()
+                self._do_restart(f"a query exceeded the memory cap of {self.max_memory_bytes // 2**20} MB")
+            del generation
+        self._kill_on_stop()
+
+    def _kill_on_stop(self) -> None:
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _drain(process: subprocess.Popen) -> None:
+    """Read the engine's output to its end, one log record a line (a full pipe would block the engine)."""
+    assert process.stdout is not None
+    for raw in process.stdout:
+        line = raw.decode("utf-8", "replace").rstrip()
+        if line:
+            log.info("engine %d: %s", process.pid, line[:2000])
+    process.stdout.close()
+
+
+def _die_with_parent() -> None:
+    """In the engine's process: on Linux, ask for SIGKILL when the parent dies (even by kill -9)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass

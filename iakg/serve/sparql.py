@@ -1,0 +1,281 @@
+"""Route groups ``sparql`` and ``resources``: the SPARQL 1.1 Protocol (read-only) and resource dereferencing.
+
+``/sparql`` (alias ``/query``): GET and POST (``application/x-www-form-urlencoded`` or
+``application/sparql-query``), HEAD, CORS; GET without a query answers the service description (``sd:``).
+``default-graph-uri`` / ``named-graph-uri`` (and ``FROM`` / ``FROM NAMED``) choose the dataset; without them
+the default graph is the union of the named graphs. Every query is parsed first (:func:`check_query`):
+updates and SERVICE get 403, text that does not parse 400. The query then runs in the supervised engine
+(``iakg.serve.engine``), bounded in time (the engine is restarted when a query passes the cap), memory and
+result size.
+
+Resources: ``/id/...``, ``/query/<name>``, ``/ontology``, ``/dataset`` and the version IRIs ``/ontology/<version>`` and
+``/dataset/<version>`` answer the DESCRIBE of ``https://w3id.org/iakg/<path>`` in Turtle, N-Triples or
+JSON-LD. When the client prefers ``text/html`` and a route group put a callable in
+``context.options["resource_html"]`` (``(request, iri) -> Response | None``), that callable answers instead.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from typing import TYPE_CHECKING
+
+import httpx
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from iakg.errors import QueryError
+from iakg.rdf.namespaces import BASE, DATASET_IRI
+from iakg.rdf.safety import RefusedQuery, cached_verdict, check_query, dataset_of
+from iakg.serve.routes import ServeContext, route_group
+
+if TYPE_CHECKING:
+    from iakg.serve.engine import Engine
+
+RDF_TYPES = ("text/turtle", "application/n-triples", "application/ld+json")
+RESULT_TYPES = ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+                "text/tab-separated-values")
+MAX_QUERY_BYTES = 100_000
+CANCELLED = b"The SPARQL operation has been cancelled"
+
+
+def error(status: int, message: str) -> Response:
+    return PlainTextResponse(message.strip() + "\n", status)
+
+
+class Proxy:
+    """Sends checked queries to the engine over kept-alive connections and bounds what comes back."""
+
+    def __init__(self, engine: Engine, timeout_s: float, max_result_bytes: int):
+        self.engine, self.timeout_s, self.max_result_bytes = engine, timeout_s, max_result_bytes
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:  # created on the server's event loop, on first use
+            self._client = httpx.AsyncClient(limits=httpx.Limits(max_connections=256,
+                                                                 max_keepalive_connections=64),
+                                             timeout=httpx.Timeout(self.timeout_s + 2, connect=5))
+        return self._client
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def run(self, form: list[tuple[str, str]], accept: str) -> tuple[int, bytes, str]:
+        """(status, body, content type) of ``form`` (query and dataset parameters) run by the engine."""
+        for attempt in range(2):
+            if not self.engine.wait_ready(0) and not await run_in_threadpool(self.engine.wait_ready, 15):
+                return 503, b"the query engine is restarting; retry shortly\n", "text/plain; charset=utf-8"
+            generation = self.engine.generation
+            try:
+                return await self._once(self.engine.url, form, accept, generation)
+            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError):
+                if attempt == 0 and generation != self.engine.generation or not self.engine.wait_ready(0):
+                    continue  # the engine was being restarted under us (another query's cap): once more
+                self.engine.restart("the engine stopped answering", generation)
+                return 503, b"the query engine failed and is being restarted; retry\n", "text/plain; charset=utf-8"
+        return 503, b"the query engine is restarting; retry shortly\n", "text/plain; charset=utf-8"
+
+    async def _once(self, url: str, form: list[tuple[str, str]], accept: str,
+                    generation: int) -> tuple[int, bytes, str]:
+        cap = self.max_result_bytes
+        request = self.client.build_request("POST", url, content=urllib.parse.urlencode(form).encode(), headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+        try:
+            response = await self.client.send(request, stream=True)
+        except httpx.TimeoutException:
+            return self._timed_out(generation)
+        try:
+            chunks, size = [], 0
+            try:
+                async for chunk in response.aiter_raw():
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > cap:
+                        return 413, (f"result larger than the cap of {cap} bytes; narrow the query "
+                                     "(LIMIT)\n").encode(), "text/plain; charset=utf-8"
+            except httpx.TimeoutException:
+                return self._timed_out(generation)
+            body = b"".join(chunks)
+        finally:
+            await response.aclose()  # past the cap: the connection is closed and the engine stops writing
+        kind = response.headers.get("content-type", "application/octet-stream")
+        if body.endswith(CANCELLED) or (response.status_code >= 500 and b"timeout" in body.lower()):
+            return self._timed_out(generation)
+        return response.status_code, body, kind
+
+    def _timed_out(self, generation: int) -> tuple[int, bytes, str]:
+        # the engine's own cancellation does not always stop the work: restart it so that it really stops
+        self.engine.restart(f"a query exceeded the time cap of {self.timeout_s} s", generation)
+        return 503, f"query exceeded the time cap of {self.timeout_s} s\n".encode(), "text/plain; charset=utf-8"
+
+
+def accepted(header: str | None) -> list[str]:
+    """Media types of an Accept header, highest quality first."""
+    ranked = []
+    for index, part in enumerate((header or "").split(",")):
+        kind, *params = [p.strip() for p in part.split(";")]
+        q = 1.0
+        for p in params:
+            if p.startswith("q="):
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    pass
+        if kind and q > 0:
+            ranked.append((-q, index, kind.lower()))
+    return [kind for _, _, kind in sorted(ranked)]
+
+
+def negotiate(header: str | None, offered: tuple[str, ...]) -> str | None:
+    """The first of ``offered`` the client accepts best (``*/*`` and ``type/*`` count); None if none."""
+    for kind in accepted(header) or ["*/*"]:
+        if kind in offered:
+            return kind
+        if kind == "*/*":
+            return offered[0]
+        if kind.endswith("/*"):
+            match = next((o for o in offered if o.startswith(kind[:-1])), None)
+            if match:
+                return match
+    return None
+
+
+# ---------------------------------------------------------------------- the SPARQL protocol
+@route_group("sparql")
+def sparql_routes(ctx: ServeContext) -> list[Route]:
+    proxy: Proxy = ctx.options["proxy"]
+    endpoint_url = ctx.base_url + "/sparql"
+
+    async def endpoint(request: Request) -> Response:
+        params = list(urllib.parse.parse_qsl(request.url.query, keep_blank_values=True))
+        query: str | None = None
+        if request.method == "POST":
+            kind = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+            body = (await request.body()).decode("utf-8", "replace")  # size already bounded by the middleware
+            if kind == "application/sparql-update":
+                return error(403, "this endpoint is read-only: SPARQL Update is refused")
+            if kind == "application/sparql-query":
+                query = body
+            elif kind in ("application/x-www-form-urlencoded", ""):
+                params += urllib.parse.parse_qsl(body, keep_blank_values=True)
+            else:
+                return error(415, f"unsupported Content-Type {kind!r}: use application/sparql-query or "
+                                  "application/x-www-form-urlencoded")
+        names = [name for name, _ in params]
+        if "update" in names or "using-graph-uri" in names or "using-named-graph-uri" in names:
+            return error(403, "this endpoint is read-only: SPARQL Update is refused")
+        queries = [value for name, value in params if name == "query"]
+        if query is None:
+            if len(queries) > 1:
+                return error(400, "more than one 'query' parameter")
+            query = queries[0] if queries else None
+        elif queries:
+            return error(400, "a query both in the body and in the URL")
+        if query is None:
+            if request.method == "POST":
+                return error(400, "missing 'query' parameter")
+            return description(request)
+        if len(query.encode("utf-8")) > MAX_QUERY_BYTES:
+            return error(413, f"query larger than {MAX_QUERY_BYTES} bytes")
+        try:
+            form = cached_verdict(query) or await run_in_threadpool(check_query, query)
+        except RefusedQuery as exc:
+            return error(403, str(exc))
+        except QueryError as exc:
+            return error(400, str(exc))
+        dataset = [(name, value) for name, value in params if name in ("default-graph-uri", "named-graph-uri")]
+        if not dataset:  # FROM / FROM NAMED, sent as protocol parameters: the engine's union default ignores them
+            defaults, named = dataset_of(query)
+            dataset = [("default-graph-uri", g) for g in defaults] + [("named-graph-uri", g) for g in named]
+        accept = request.headers.get("accept") or ""
+        offered = RDF_TYPES if form in ("construct", "describe") else RESULT_TYPES
+        wanted = negotiate(accept, offered) or offered[0]
+        status, answer, kind = await proxy.run([("query", query), *dataset], wanted)
+        return Response(answer, status, media_type=kind, headers={"Vary": "Accept"})
+
+    def description(request: Request) -> Response:
+        wanted = negotiate(request.headers.get("accept"), RDF_TYPES) or "text/turtle"
+        return Response(service_description(endpoint_url, wanted), media_type=wanted, headers={"Vary": "Accept"})
+
+    return [Route("/sparql", endpoint, methods=["GET", "POST"]),
+            Route("/query", endpoint, methods=["GET", "POST"])]
+
+
+def service_description(endpoint_url: str, media_type: str) -> bytes:
+    """The SPARQL 1.1 Service Description of this endpoint."""
+    import pyoxigraph as ox
+
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    fmt = "http://www.w3.org/ns/formats/"
+    me = ox.NamedNode(endpoint_url)
+    triples = [ox.Triple(me, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                         ox.NamedNode(sd + "Service")),
+               ox.Triple(me, ox.NamedNode(sd + "endpoint"), me),
+               ox.Triple(me, ox.NamedNode(sd + "supportedLanguage"), ox.NamedNode(sd + "SPARQL11Query")),
+               ox.Triple(me, ox.NamedNode(sd + "feature"), ox.NamedNode(sd + "UnionDefaultGraph"))]
+    for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                 "Turtle", "N-Triples", "JSON-LD"):
+        triples.append(ox.Triple(me, ox.NamedNode(sd + "resultFormat"), ox.NamedNode(fmt + name)))
+    dataset = ox.BlankNode("dataset")
+    triples += [ox.Triple(me, ox.NamedNode(sd + "defaultDataset"), dataset),
+                ox.Triple(dataset, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                          ox.NamedNode(sd + "Dataset")),
+                ox.Triple(dataset, ox.NamedNode("http://rdfs.org/ns/void#inDataset"), ox.NamedNode(DATASET_IRI))]
+    fmt_of = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
+              "application/ld+json": ox.RdfFormat.JSON_LD}[media_type]
+    prefixes = {"sd": sd, "fmt": fmt} if fmt_of == ox.RdfFormat.TURTLE else None
+    text = ox.serialize(triples, format=fmt_of, prefixes=prefixes) if prefixes else \
+        ox.serialize(triples, format=fmt_of)
+    return text or b""
+
+
+# ---------------------------------------------------------------------- resources
+_IRI_OK = re.compile(r'^[^<>"{}|^`\\\x00-\x20]*$')
+
+
+@route_group("resources")
+def resource_routes(ctx: ServeContext) -> list[Route]:
+    proxy: Proxy = ctx.options["proxy"]
+
+    async def describe(request: Request, iri: str, query: str | None = None) -> Response:
+        html = ctx.options.get("resource_html")
+        wanted = negotiate(request.headers.get("accept"), (*RDF_TYPES, "text/html")) or "text/turtle"
+        if wanted == "text/html":
+            if html is not None:
+                answer = await html(request, iri)
+                if answer is not None:
+                    return answer
+            wanted = "text/turtle"
+        if not _IRI_OK.match(iri):
+            return error(404, "no such resource")
+        status, body, kind = await proxy.run([("query", query or f"DESCRIBE <{iri}>")], wanted)
+        if status == 200 and not body.strip(b" \n[]{}"):
+            return error(404, f"nothing is known about <{iri}>")
+        return Response(body, status, media_type=kind, headers={"Vary": "Accept"})
+
+    async def resource(request: Request) -> Response:
+        return await describe(request, BASE + urllib.parse.unquote(request.url.path.lstrip("/")))
+
+    async def versioned(request: Request) -> Response:
+        """A version IRI: the ontology or dataset whose ``owl:versionIRI`` it is."""
+        iri = BASE + urllib.parse.unquote(request.url.path.lstrip("/"))
+        if not _IRI_OK.match(iri):
+            return error(404, "no such resource")
+        query = f"DESCRIBE ?thing WHERE {{ ?thing <http://www.w3.org/2002/07/owl#versionIRI> <{iri}> }}"
+        return await describe(request, iri, query)
+
+    async def home(request: Request) -> Response:
+        return await describe(request, DATASET_IRI)
+
+    return [Route("/", home, methods=["GET"]),
+            Route("/ontology", resource, methods=["GET"]),
+            Route("/dataset", resource, methods=["GET"]),
+            Route("/ontology/{version}", versioned, methods=["GET"]),
+            Route("/dataset/{version}", versioned, methods=["GET"]),
+            Route("/id/{path:path}", resource, methods=["GET"]),
+            Route("/query/{path:path}", resource, methods=["GET"])]  # the catalogue's query IRIs
+

@@ -1,0 +1,219 @@
+"""`iakg serve` under attack and faults: parsed refusals, caps that stop the work, supervision, protocol."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+import iakg
+from iakg.rdf.safety import RefusedQuery, check_query
+from iakg.serve.app import Endpoint
+from iakg.serve.engine import rss_bytes
+
+
+@pytest.fixture(scope="module")
+def served(graph):
+    with Endpoint(graph, timeout_s=1, max_result_bytes=20_000, max_memory_bytes=1024 * 2**20) as running:
+        yield running
+
+
+def request(endpoint, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
+            conn: http.client.HTTPConnection | None = None):
+    host, port = endpoint.base.split("//")[1].split(":")
+    own = conn is None
+    conn = conn or http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        if own:
+            conn.close()
+
+
+def ask(endpoint, query: str, conn=None):
+    return request(endpoint, "POST", "/sparql", query.encode(), {"Content-Type": "application/sparql-query"}, conn)
+
+
+class Listener:
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+                self.connections += 1
+                conn.close()
+            except OSError:
+                pass
+
+    def close(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
+def service_variants(port: int) -> list[str]:
+    url = f"http://127.0.0.1:{port}/sparql"
+    return [
+        f"SELECT * WHERE {{ ?s ?p <http://x/#a> . SERVICE <{url}> {{ ?s ?p ?o }} }}",  # '#' in an IRI first
+        f"SELECT * WHERE {{ <http://x/#a> ?p ?o .\n SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ {{ SELECT ?s WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }} }}",  # sub-query
+        f"select * where {{ service silent <{url}> {{ ?s ?p ?o }} }}",  # lower case, SILENT
+        f"SELECT * WHERE {{ SERVIC\\u0045 <{url}> {{ ?s ?p ?o }} }}",  # escape in the keyword
+        f"SELECT * WHERE {{ SERVICE <http:\\u002F\\u002F127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",  # in the IRI
+        f"SELECT * WHERE {{ FILTER EXISTS {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }}",
+        f"SELECT * WHERE {{ OPTIONAL {{ ?a ?b ?c MINUS {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }} }}",
+        f'SELECT * WHERE {{ ?s ?p "#" . SERVICE <{url}> {{ ?s ?p ?o }} }}',
+    ]
+
+
+def test_service_variants_are_refused_everywhere_and_nothing_connects(served, tmp_path):
+    listener = Listener()
+    try:
+        for query in service_variants(listener.port):
+            status, _, body = ask(served, query)
+            assert status in (400, 403), (query, status, body)  # refused, or not parsed: never run
+            with pytest.raises(iakg.KGError):
+                served.context.graph.query(query)
+        for index, query in enumerate(service_variants(listener.port)[:2]):
+            rq = tmp_path / f"q{index}.rq"
+            rq.write_text(query)
+            out = subprocess.run([sys.executable, "-m", "iakg", "query", str(rq)], capture_output=True, text=True,
+                                 timeout=120)
+            assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+        time.sleep(0.3)
+        assert listener.connections == 0
+    finally:
+        listener.close()
+
+
+def test_updates_refused_by_parsing():
+    for text in ("INSERT DATA { <http://a> <http://b> <http://c> }", "drop all",
+                 "LOAD <http://example.org/x>", "PREFIX : <http://a/> DELETE WHERE { ?s ?p ?o }"):
+        with pytest.raises(RefusedQuery):
+            check_query(text)
+    assert check_query('SELECT * WHERE { ?s ?p "INSERT DATA SERVICE" }') == "select"
+
+
+def test_two_thousand_capped_responses_then_ask_answers(served):
+    host, port = served.base.split("//")[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    statuses = set()
+    for _ in range(2000):  # each just over the 20 kB cap
+        statuses.add(ask(served, "SELECT * WHERE { ?s ?p ?o } LIMIT 250", conn)[0])
+    assert statuses == {413}
+    assert ask(served, "ASK {}", conn)[:1] == (200,)
+    conn.close()
+
+
+def test_runaway_query_is_stopped_and_memory_returns(served):
+    engine = served.engine
+    baseline = rss_bytes(engine.process.pid)
+    generation = engine.generation
+    status, _, body = ask(served, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }")
+    assert status == 503 and b"time cap" in body
+    assert engine.wait_ready(20) and engine.generation > generation  # the engine that ran it is gone
+    assert rss_bytes(engine.process.pid) < max(baseline * 3, 200 * 2**20)
+    assert ask(served, "ASK {}")[0] == 200
+
+
+def test_engine_killed_under_load_comes_back(served):
+    stop = threading.Event()
+    seen: list[int] = []
+
+    def load():
+        while not stop.is_set():
+            seen.append(ask(served, "ASK { ?s ?p ?o }")[0])
+
+    workers = [threading.Thread(target=load) for _ in range(4)]
+    for w in workers:
+        w.start()
+    time.sleep(0.3)
+    generation = served.engine.generation
+    os.kill(served.engine.process.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while served.engine.generation == generation and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    stop.set()
+    for w in workers:
+        w.join()
+    assert served.engine.generation > generation
+    assert set(seen) <= {200, 503} and seen[-1] == 200
+    assert request(served, "GET", "/health")[0] == 200
+
+
+@pytest.mark.parametrize("length", ["-1", "300000000", "abc"])
+def test_bad_content_length_refused_before_reading(served, length):
+    host, port = served.base.split("//")[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(f"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                  f"Content-Length: {length}\r\n\r\nASK".encode())
+        answer = s.recv(4096)
+    assert answer.split()[1] in (b"400", b"413"), answer
+
+
+def test_sparqlwrapper_and_dataset_parameters(served):
+    from SPARQLWrapper import JSON, SPARQLWrapper
+
+    client = SPARQLWrapper(served.url)
+    client.setReturnFormat(JSON)
+    client.setQuery("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    union = int(client.query().convert()["results"]["bindings"][0]["n"]["value"])
+    assert union > 1000
+    graph = "https://w3id.org/iakg/graph/ontology"
+    query = urllib.parse.urlencode({"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                                    "default-graph-uri": graph})
+    status, _, body = request(served, "GET", "/sparql?" + query, headers={"Accept": "text/csv"})
+    only = int(body.split()[1])
+    assert status == 200 and 0 < only < union
+    status, _, body = ask(served, f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}")
+    assert status == 200 and f'"{only}"'.encode() in body
+
+
+def test_cors_head_and_service_description(served):
+    status, headers, _ = request(served, "OPTIONS", "/sparql", headers={
+        "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert status == 200 and headers.get("access-control-allow-origin") in ("*", "https://example.org")
+    status, headers, _ = request(served, "GET", "/sparql?query=ASK%7B%7D", headers={"Origin": "https://example.org"})
+    assert status == 200 and headers.get("access-control-allow-origin") == "*"
+    status, headers, body = request(served, "HEAD", "/sparql?query=ASK%7B%7D")
+    assert status == 200 and body == b""
+    status, headers, body = request(served, "GET", "/sparql", headers={"Accept": "text/turtle"})
+    assert status == 200 and b"sd:Service" in body and served.url.encode() in body
+    assert request(served, "POST", "/sparql", b"update=DROP%20ALL",
+                   {"Content-Type": "application/x-www-form-urlencoded"})[0] == 403
+
+
+def test_release_is_served_without_validating(tmp_path, graph, monkeypatch):
+    from iakg.io.release import build, verified
+
+    build(graph, tmp_path / "dist")
+    assert verified(tmp_path / "dist")["conforms"] is True
+    monkeypatch.setattr(iakg.KnowledgeGraph, "validate", lambda *a, **k: pytest.fail("validated again"))
+    with Endpoint(release=tmp_path / "dist") as running:
+        assert ask(running, "ASK { ?s ?p ?o }")[0] == 200
+        assert running.context.graph.recommend("pnet-post-resection-surveillance").procedures
+    (tmp_path / "dist" / "iakg.nq").write_bytes(b"")
+    with pytest.raises(iakg.KGError, match="changed since"):
+        verified(tmp_path / "dist")
