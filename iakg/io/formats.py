@@ -29,6 +29,7 @@ class Format:
 
 def _builtins() -> None:
     import iakg.io.export  # noqa: F401  (registers ttl, nt, jsonld, trig, nq)
+    import iakg.io.importers.export_table  # noqa: F401  (registers table: topics back to their CSV layout)
 
 
 FORMATS: Registry[Format] = Registry("format", _builtins)
