@@ -56,8 +56,19 @@ def _import(args: argparse.Namespace) -> int:
     if args.importer == "template":
         print(template("\t" if args.tsv else ","), end="")
         return 0
+    from iakg.errors import ValidationError
     from iakg.io.importers import convert, import_files
 
+    try:
+        return _run(args, convert, import_files)
+    except ValidationError as exc:
+        for violation in exc.report.violations:
+            print(violation)
+        print("iakg: the imported topics break the shapes; nothing was written", file=sys.stderr)
+        raise
+
+
+def _run(args: argparse.Namespace, convert, import_files) -> int:
     if args.sidecar and len(args.files) != 1:
         from iakg.errors import KGError
 

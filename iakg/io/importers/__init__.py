@@ -124,5 +124,10 @@ def convert(name: str, paths: list[Path], data: Iterable[Path] = (), sidecar: Pa
         with offline():
             report = validate_store(store, [GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_EXTRA], focus)
         if not report.conforms:
+            where = {iri: place for topic, _, _ in topics for iri, place in topic.where.items()}
+            from dataclasses import replace
+
+            report.violations = [replace(v, message=f"{where[v.focus]}: {v.message}") if v.focus in where else v
+                                 for v in report.violations]  # located at the cell the resource came from
             raise ValidationError(report)
     return outputs, store

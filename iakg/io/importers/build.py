@@ -63,6 +63,7 @@ class Topic:
     slug: str
     title: str
     subjects: dict[str, list[tuple[str, ox.NamedNode | ox.Literal]]] = field(default_factory=dict)
+    where: dict[str, str] = field(default_factory=dict)  #: subject IRI -> "file:row:column" of its cell
 
     def add(self, s: str, p: str, o: ox.NamedNode | ox.Literal) -> None:
         self.subjects.setdefault(s, []).append((p, o))
@@ -88,6 +89,7 @@ class Builder:
         topic_slug = slug(text.get("id") or text.get("title", ""))
         topic = Topic(topic_slug, text.get("title", ""))
         t_iri = ns + "topic-" + topic_slug
+        topic.where[t_iri] = f"{section.path}:{section.header_row or 1}:1"
         src = ns + "source-" + topic_slug
 
         def fx(s: str) -> None:
@@ -194,6 +196,7 @@ class Builder:
     def _scenario(self, topic: Topic, section: Section, cell: Cell, h: cells.Heading, ns: str, src: str,
                   disease: str | None, t_iri: str, schemes: dict[str, str], fx) -> str:
         iri = f"{ns}{topic.slug}-variant-{h.number}"
+        topic.where.setdefault(iri, f"{section.path}:{cell.row}:{cell.column}")
         if iri in topic.subjects:
             self._err(section, cell, f"variant {h.number} appears twice (its rows must be together)")
             return iri
@@ -253,6 +256,8 @@ class Builder:
             self._err(section, ccell, str(exc))
             return
         label = f"{proc_known.label} for {topic.title}, variant {h.number}: {category.label}"
+        topic.where[rating] = f"{section.path}:{pcell.row}:{pcell.column}"
+        topic.where.setdefault(proc, f"{section.path}:{pcell.row}:{pcell.column}")
         topic.add(rating, RDF + "type", N(IAKG + "AppropriatenessRating"))
         topic.add(rating, RDFS + "label", en(label + (" (Disagreement)" if disagreement else "")))
         topic.add(rating, IAKG + "ratedScenario", N(scenario))
