@@ -25,8 +25,10 @@ _REGIONS = ["chest", "abdomen", "pelvis", "liver"]
 _CONTRASTS = ["without IV contrast", "with IV contrast", "without and with IV contrast"]
 POOL = [(f"{m} {r} {c}", adult, ped) for m, adult, ped in _MODALITIES for r in _REGIONS for c in _CONTRASTS]
 #: (category, rating = median, nine vote counts of a 12-member panel whose printed median is the rating)
-ROWS = [("Usually appropriate", 8, [0, 0, 0, 0, 0, 1, 2, 6, 3]), ("Usually appropriate", 7, [0, 0, 0, 0, 1, 2, 5, 3, 1]),
-        ("May be appropriate", 5, [0, 0, 1, 3, 4, 2, 2, 0, 0]), ("May be appropriate", 4, [1, 2, 2, 3, 2, 1, 1, 0, 0]),
+ROWS = [("Usually appropriate", 8, [0, 0, 0, 0, 0, 1, 2, 6, 3]),
+        ("Usually appropriate", 7, [0, 0, 0, 0, 1, 2, 5, 3, 1]),
+        ("May be appropriate", 5, [0, 0, 1, 3, 4, 2, 2, 0, 0]),
+        ("May be appropriate", 4, [1, 2, 2, 3, 2, 1, 1, 0, 0]),
         ("Usually not appropriate", 2, [4, 5, 2, 1, 0, 0, 0, 0, 0])]
 HEADER = ["Variant", "Procedure", "Appropriateness Category", "SOE", "Adult RRL", "Peds RRL", "Rating", "Median",
           *map(str, range(1, 10))]

@@ -28,7 +28,7 @@ class Format:
 
 
 def _builtins() -> None:
-    import iakg.io.export  # noqa: F401  (registers ttl, nt, jsonld, trig, nq)
+    import iakg.io.export
     import iakg.io.importers.export_table  # noqa: F401  (registers table: topics back to their CSV layout)
 
 

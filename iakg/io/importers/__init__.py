@@ -16,8 +16,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from iakg.errors import TableError, ValidationError
-from iakg.registry import Registry
 from iakg.rdf.namespaces import PREFIXES
+from iakg.registry import Registry
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ def expand(text: str) -> str:
     return text
 
 
-def N(iri: str) -> ox.NamedNode:  # noqa: N802  (a term constructor, named like pyoxigraph's)
+def N(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
 
 

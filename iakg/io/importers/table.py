@@ -198,7 +198,7 @@ def _merge_sidecar(section: Section, sidecar: Path, problems: list[Problem]) -> 
             import yaml  # PyYAML: a well-kept YAML reader (safe_load builds plain values only)
 
             data = yaml.safe_load(text)
-    except Exception as exc:  # noqa: BLE001  (any parse error of the sidecar is the user's to fix)
+    except Exception as exc:
         mark = getattr(exc, "problem_mark", None)
         row = (mark.line + 1) if mark is not None else getattr(exc, "lineno", 1)
         problems.append(Problem(str(sidecar), row, 1, "", f"cannot read the sidecar: {exc}"))
