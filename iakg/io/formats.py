@@ -25,6 +25,7 @@ class Format:
     media_type: str
     write: Callable[[Release], bytes]
     in_release: bool = True  #: ``iakg build`` writes ``iakg.<extension>`` in this format
+    rdf: bool = True  #: a full RDF serialisation of the dataset (parsing it back is isomorphic); False for views
 
 
 def _builtins() -> None:

@@ -133,7 +133,7 @@ def _register() -> None:
         store.bulk_load(release.nquads, format=ox.RdfFormat.N_QUADS)
         return export_tables(LocalEngine(store)).encode("utf-8")
 
-    FORMATS.register("table", Format("table", "csv", "text/csv", write, in_release=False))
+    FORMATS.register("table", Format("table", "csv", "text/csv", write, in_release=False, rdf=False))
 
 
 _register()
