@@ -102,6 +102,8 @@ def convert(name: str, paths: list[Path], data: Iterable[Path] = (), sidecar: Pa
         store = open_store(list(data))
     topics = importer.read(paths, LocalEngine(store), sidecar)
     outputs: list[tuple[str, bytes]] = []
+    extra = ox.NamedNode(GRAPH_EXTRA)
+    focus: set[str] = set()
     seen: dict[str, str] = {}
     for topic, origin, fixture in topics:
         if topic.slug in seen:
@@ -111,12 +113,8 @@ def convert(name: str, paths: list[Path], data: Iterable[Path] = (), sidecar: Pa
                                                                  f"{seen[topic.slug]}")])
         seen[topic.slug] = origin
         outputs.append((f"{topic.slug}.ttl", turtle(topic, Path(origin).name, fixture)))
-    extra = ox.NamedNode(GRAPH_EXTRA)
-    focus: set[str] = set()
-    for _, text in outputs:
-        triples = list(ox.parse(text, format=ox.RdfFormat.TURTLE))
-        focus.update(t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode))
-        store.extend([ox.Quad(t.subject, t.predicate, t.object, extra) for t in triples])
+        focus.update(topic.subjects)
+        store.extend([ox.Quad(t.subject, t.predicate, t.object, extra) for t in topic.triples()])
     if validate:
         from iakg.rdf.safety import offline
         from iakg.validate.shacl import validate_store
