@@ -205,3 +205,16 @@ def test_procedure_name_parts_of_a_new_procedure(vocab):
 def test_printed_median_rounds_up_between_two_middle_votes():
     assert median_of([0, 0, 0, 1, 7, 8, 0, 0, 0]) == 6  # 16 votes: middle votes 5 and 6
     assert median_of([0] * 9) is None
+
+
+def test_benchmark_table_is_valid_input(tmp_path):
+    """The generated benchmark table (bench/importer.py) imports cleanly, so its timing measures real work."""
+    import sys
+
+    sys.path.insert(0, str(FIXTURES.parent.parent / "bench"))
+    import importer
+
+    path = tmp_path / "generated.csv"
+    assert importer.generate(path, topics=2, variants=2) == 20
+    outputs, _ = convert("table", [path])
+    assert len(outputs) == 2
