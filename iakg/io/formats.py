@@ -29,8 +29,10 @@ class Format:
 
 
 def _builtins() -> None:
-    import iakg.io.export
-    import iakg.io.importers.export_table  # noqa: F401  (registers table: topics back to their CSV layout)
+    import iakg.io.export  # noqa: F401  (registers ttl, nt, jsonld, trig, nq)
+    from iakg.io.importers.export_table import register_format
+
+    register_format()  # table: table-shaped topics back to their CSV layout
 
 
 FORMATS: Registry[Format] = Registry("format", _builtins)

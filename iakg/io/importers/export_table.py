@@ -121,7 +121,9 @@ def _num(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _register() -> None:
+def register_format() -> None:
+    """Register the ``table`` format (called by the format registry when it loads its built-ins, after the
+    RDF formats, so the order of the choices does not depend on what was imported first)."""
     from iakg.io.formats import FORMATS, Format
 
     def write(release) -> bytes:
@@ -135,5 +137,3 @@ def _register() -> None:
 
     FORMATS.register("table", Format("table", "csv", "text/csv", write, in_release=False, rdf=False))
 
-
-_register()
