@@ -19,12 +19,15 @@ from iakg.errors import (  # noqa: E402
                          KGError,
                          NetworkAccessError,
                          ParameterError,
+                         Problem,
                          QueryError,
+                         TableError,
                          UnknownNameError,
                          ValidationError,
 )
 from iakg.rdf.terms import IRI  # noqa: E402
 
 __all__ = ["IRI", "AmbiguousNameError", "BindingError", "CdsRequestError", "DoseError", "InputError", "KGError",
-           "KnowledgeGraph", "NetworkAccessError", "ParameterError", "QueryError", "RELEASE_DATE", "UnknownNameError",
+           "KnowledgeGraph", "NetworkAccessError", "ParameterError", "Problem", "QueryError", "RELEASE_DATE",
+           "TableError", "UnknownNameError",
            "ValidationError", "__version__", "load"]

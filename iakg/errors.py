@@ -18,6 +18,28 @@ class InputError(KGError):
         super().__init__(f"{where}: {message}")
 
 
+class Problem:
+    """One located problem of an input table: file, row and column (1-based), the cell's text, a message."""
+
+    def __init__(self, path: str, row: int, column: int, text: str, message: str):
+        self.path, self.row, self.column, self.text, self.message = path, row, column, text, message
+
+    def __str__(self) -> str:
+        cell = f" (cell: {self.text!r})" if self.text else ""
+        return f"{self.path}:{self.row}:{self.column}: {self.message}{cell}"
+
+
+class TableError(KGError):
+    """An authoring table has located problems (``problems``); nothing was written."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = [str(p) for p in problems[:50]]
+        if len(problems) > 50:
+            lines.append(f"... and {len(problems) - 50} more")
+        super().__init__(f"{len(problems)} problem(s) in the table; nothing was written\n" + "\n".join(lines))
+
+
 class UnknownNameError(KGError):
     """A name (scenario, procedure, query...) matches nothing; ``matches`` holds the closest names."""
 

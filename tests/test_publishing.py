@@ -47,7 +47,7 @@ def release(graph):
     return graph.release_quads()
 
 
-@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("fmt", [name for name, f in FORMATS.items() if f.rdf])  # not views such as "table"
 def test_export_round_trips(graph, release, fmt):
     data = graph.export(fmt)
     back = list(ox.parse(data, format=ox.RdfFormat.from_extension(FORMATS.get(fmt).extension)))

@@ -31,7 +31,7 @@ class Command:
 
 
 def _builtins() -> None:
-    from iakg.cli import answers, publishing, sparql  # noqa: F401  (their commands register themselves)
+    from iakg.cli import answers, authoring, publishing, sparql  # noqa: F401  (their commands register themselves)
 
 
 COMMANDS: Registry[Command] = Registry("command", _builtins)

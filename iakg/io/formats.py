@@ -25,10 +25,14 @@ class Format:
     media_type: str
     write: Callable[[Release], bytes]
     in_release: bool = True  #: ``iakg build`` writes ``iakg.<extension>`` in this format
+    rdf: bool = True  #: a full RDF serialisation of the dataset (parsing it back is isomorphic); False for views
 
 
 def _builtins() -> None:
     import iakg.io.export  # noqa: F401  (registers ttl, nt, jsonld, trig, nq)
+    from iakg.io.importers.export_table import register_format
+
+    register_format()  # table: table-shaped topics back to their CSV layout
 
 
 FORMATS: Registry[Format] = Registry("format", _builtins)

@@ -1,0 +1,139 @@
+"""The reverse of the table importer: topics of the graph written back as the same CSV layout.
+
+Every topic whose scenarios carry variant numbers is written as a header block (the keys the importer reads)
+and its rows in variant and source-row order; importing the result gives back the same triples.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from iakg.io.importers.build import DEFAULT_SCHEMES
+from iakg.io.importers.cells import level_text
+from iakg.io.importers.table import COLUMNS, META_KEYS
+from iakg.io.importers.vocabulary import Concept, Vocabulary
+from iakg.rdf.namespaces import IAKGD
+
+_TOPICS = """
+PREFIX iakg: <https://w3id.org/iakg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT DISTINCT ?topic ?title ?description ?src ?source ?url ?issued ?reviewed ?publisher ?panel ?disease
+       ?diseaseDefinition ?diseaseSource ?fixture WHERE {
+  ?topic a iakg:Topic ; iakg:hasScenario/iakg:variantNumber ?n ; rdfs:label ?title ;
+         prov:wasDerivedFrom ?src .
+  ?src rdfs:label ?source ; dcterms:publisher ?p . ?p rdfs:label ?publisher .
+  OPTIONAL { ?topic skos:definition ?description }
+  OPTIONAL { ?src iakg:sourceUrl ?url }
+  OPTIONAL { ?src dcterms:issued ?issued }
+  OPTIONAL { ?src iakg:reviewDate ?reviewed }
+  OPTIONAL { ?topic iakg:expertPanel/rdfs:label ?panel }
+  OPTIONAL { ?topic iakg:coversDisease ?d . ?d rdfs:label ?disease .
+             OPTIONAL { ?d skos:definition ?diseaseDefinition ; prov:wasDerivedFrom ?diseaseSource } }
+  OPTIONAL { ?topic iakg:isTestFixture ?fixture }
+} ORDER BY ?topic"""
+
+_ROWS = """
+PREFIX iakg: <https://w3id.org/iakg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?topic ?n ?population ?description ?phase ?order ?procedure ?procedureLabel ?category ?disagreement
+       ?soe ?adult ?ped ?score ?median ?v1 ?v2 ?v3 ?v4 ?v5 ?v6 ?v7 ?v8 ?v9 WHERE {
+  ?topic a iakg:Topic ; iakg:hasScenario ?scenario .
+  ?scenario iakg:variantNumber ?n ; iakg:populationDescription ?population ;
+            <http://www.w3.org/2004/02/skos/core#definition> ?description ; iakg:clinicalPhase ?phase .
+  ?rating iakg:ratedScenario ?scenario ; iakg:ratedProcedure ?procedure ; iakg:category ?category ;
+          iakg:panelDisagreement ?disagreement .
+  ?procedure rdfs:label ?procedureLabel .
+  OPTIONAL { ?rating iakg:sourceRowOrder ?order }
+  OPTIONAL { ?rating iakg:strengthOfEvidence ?soe }
+  OPTIONAL { ?procedure iakg:radiationLevel ?adult }
+  OPTIONAL { ?procedure iakg:pediatricRadiationLevel ?ped }
+  OPTIONAL { ?rating iakg:ratingScore ?score }
+  OPTIONAL { ?rating iakg:medianScore ?median }
+  OPTIONAL { ?rating iakg:votesForScore1 ?v1 } OPTIONAL { ?rating iakg:votesForScore2 ?v2 }
+  OPTIONAL { ?rating iakg:votesForScore3 ?v3 } OPTIONAL { ?rating iakg:votesForScore4 ?v4 }
+  OPTIONAL { ?rating iakg:votesForScore5 ?v5 } OPTIONAL { ?rating iakg:votesForScore6 ?v6 }
+  OPTIONAL { ?rating iakg:votesForScore7 ?v7 } OPTIONAL { ?rating iakg:votesForScore8 ?v8 }
+  OPTIONAL { ?rating iakg:votesForScore9 ?v9 }
+} ORDER BY ?topic ?n ?order ?procedureLabel"""
+
+HEADER = [names[0] for names in COLUMNS.values()]
+
+
+def export_tables(engine: Any, topics: list[str] | None = None, delimiter: str = ",") -> str:
+    """The table (CSV, or TSV with ``delimiter="\\t"``) of every table-shaped topic, or of ``topics`` (IRIs)."""
+    vocab = Vocabulary(engine)
+    concepts: dict[str, tuple[str, Concept]] = {iri: (scheme, c) for scheme, cs in vocab.schemes.items()
+                                                for iri, c in cs.items()}
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for r in engine.execute(_ROWS).rows():
+        rows.setdefault(r["topic"], []).append(r)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    first = True
+    for t in engine.execute(_TOPICS).rows():
+        if (topics is not None and t["topic"] not in topics) or t["topic"] not in rows:
+            continue
+        if not first:
+            writer.writerow([])
+        first = False
+        _write_topic(writer, t, rows[t["topic"]], concepts)
+    return out.getvalue()
+
+
+def _write_topic(writer, t: dict[str, Any], rows: list[dict[str, Any]], concepts: dict) -> None:
+    iri = t["topic"]
+    ns, _, ident = iri.rpartition("/topic-")
+    meta = {"title": t["title"], "id": ident, "description": t["description"], "panel": t["panel"],
+            "source": t["source"], "source_url": t["url"], "source_date": t["issued"],
+            "review_date": t["reviewed"], "publisher": t["publisher"], "disease": t["disease"],
+            "disease_definition": t["diseaseDefinition"] if t["diseaseSource"] == t["src"] else None,
+            "namespace": None if ns + "/" == IAKGD else ns + "/",
+            "test_fixture": "true" if t["fixture"] else None}
+    used = {"category_scheme": [r["category"] for r in rows], "level_scheme": [r["adult"] for r in rows]
+            + [r["ped"] for r in rows], "soe_scheme": [r["soe"] for r in rows]}
+    for key, iris in used.items():
+        schemes = {concepts[i][0] for i in iris if i in concepts}
+        if len(schemes) == 1 and (scheme := schemes.pop()) != DEFAULT_SCHEMES[key]:
+            meta[key] = scheme
+    for key, value in meta.items():
+        if value not in (None, ""):
+            writer.writerow([META_KEYS[key][0], str(value)])
+    writer.writerow(HEADER)
+    for r in rows:
+        def name(i: str | None, pediatric: bool | None = None) -> str:
+            if i is None or i not in concepts:
+                return ""
+            c = concepts[i][1]
+            return level_text(c, pediatric) if pediatric is not None else c.label
+        heading = f"Variant {r['n']}: {r['population']}. {r['description']}. {r['phase']}."
+        category = name(r["category"]) + (" (Disagreement)" if r["disagreement"] else "")
+        votes = [r[f"v{i}"] for i in range(1, 10)]
+        writer.writerow([heading, r["procedureLabel"], category, name(r["soe"]), name(r["adult"], False),
+                         name(r["ped"], True), _num(r["score"]), _num(r["median"]), *map(_num, votes)])
+
+
+def _num(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def register_format() -> None:
+    """Register the ``table`` format (called by the format registry when it loads its built-ins, after the
+    RDF formats, so the order of the choices does not depend on what was imported first)."""
+    from iakg.io.formats import FORMATS, Format
+
+    def write(release) -> bytes:
+        import pyoxigraph as ox
+
+        from iakg.rdf.engine import LocalEngine
+
+        store = ox.Store()
+        store.bulk_load(release.nquads, format=ox.RdfFormat.N_QUADS)
+        return export_tables(LocalEngine(store)).encode("utf-8")
+
+    FORMATS.register("table", Format("table", "csv", "text/csv", write, in_release=False, rdf=False))
+

@@ -1,0 +1,219 @@
+"""Reading a guideline table: CSV or TSV, a header block or a sidecar for the topic, one row per rated procedure.
+
+A file holds one or more topics. Each starts with its header block: rows of two cells, a key and its value
+(``Title``, ``Source URL``...), then the column header row (``Variant, Procedure, Appropriateness Category,
+SOE, Adult RRL, Peds RRL, Rating, Median, 1 ... 9``), then the rows. A sidecar ``FILE.yaml``/``.json`` beside
+the table may give the keys instead (for a file of one topic). Column and key names are matched case and
+spacing tolerant. The csv module reads the file; this module only gives the cells their meaning.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from iakg.errors import Problem
+
+#: canonical column key -> how the published tables name it (the first name is the one written back)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "variant": ("Variant",),
+    "procedure": ("Procedure",),
+    "category": ("Appropriateness Category", "Category"),
+    "soe": ("SOE", "Strength of Evidence"),
+    "adult_rrl": ("Adult RRL", "Adult Relative Radiation Level"),
+    "peds_rrl": ("Peds RRL", "Pediatric RRL", "Paediatric RRL", "Peds Relative Radiation Level"),
+    "rating": ("Rating",),
+    "median": ("Median",),
+    **{f"t{i}": (str(i), f"Final Tabulations {i}", f"Final Tabulation {i}", f"Tabulation {i}") for i in range(1, 10)},
+}
+REQUIRED_COLUMNS = ("variant", "procedure", "category")
+
+#: canonical header key -> its name in a header block or sidecar (the first is written back)
+META_KEYS: dict[str, tuple[str, ...]] = {
+    "title": ("Title",),
+    "id": ("Id", "Topic id"),
+    "description": ("Description",),
+    "panel": ("Panel", "Expert panel"),
+    "panel_size": ("Panel size",),
+    "source": ("Source", "Source document"),
+    "source_url": ("Source URL",),
+    "source_date": ("Source date",),
+    "review_date": ("Review date", "Last review date"),
+    "publisher": ("Publisher",),
+    "disease": ("Disease",),
+    "disease_definition": ("Disease definition",),
+    "category_scheme": ("Category scheme",),
+    "level_scheme": ("Level scheme",),
+    "soe_scheme": ("SOE scheme",),
+    "population_scheme": ("Population scheme",),
+    "phase_scheme": ("Phase scheme",),
+    "namespace": ("Namespace",),
+    "test_fixture": ("Test fixture",),
+}
+REQUIRED_META = ("title", "source", "publisher", "disease")
+
+
+def norm(name: str) -> str:
+    """A column or key name as it is compared: lower-case, no colon, spaces collapsed."""
+    return " ".join(re.sub(r"[_\s]+", " ", name.strip().rstrip(":")).casefold().split())
+
+
+_COLUMN_NAMES = {norm(n): key for key, names in COLUMNS.items() for n in names}
+_META_NAMES = {norm(n): key for key, names in META_KEYS.items() for n in names}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A cell's text and where it stands (1-based row and column)."""
+
+    text: str
+    row: int
+    column: int
+
+
+@dataclass
+class Section:
+    """One topic of a table file: its header keys and its rows (column key -> cell)."""
+
+    path: str
+    meta: dict[str, Cell] = field(default_factory=dict)
+    header_row: int = 0
+    rows: list[dict[str, Cell]] = field(default_factory=list)
+
+    def problem(self, cell: Cell | None, message: str, row: int | None = None) -> Problem:
+        if cell is None:
+            return Problem(self.path, row or self.header_row, 1, "", message)
+        return Problem(self.path, cell.row, cell.column, cell.text, message)
+
+
+def dialect_for(path: Path) -> str:
+    """The delimiter of a table file by its extension."""
+    return "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+
+
+def read(path: Path, sidecar: Path | None = None) -> tuple[list[Section], list[Problem]]:
+    """The topics of a CSV/TSV table file, and the problems found while reading its layout."""
+    problems: list[Problem] = []
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Problem(str(path), 1, 1, "", f"cannot read the file: {exc}")]
+    sections: list[Section] = []
+    current = Section(str(path))
+    columns: dict[int, str] = {}
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=dialect_for(path))
+    start = 1
+    try:
+        for record in reader:
+            line = start
+            start = reader.line_num + 1
+            cells = [c.strip() for c in record]
+            if not any(cells):
+                continue
+            first = norm(cells[0])
+            if first in _META_NAMES and not (columns and first in _COLUMN_NAMES):
+                if current.rows:  # a new header block after rows: the next topic
+                    sections.append(current)
+                    current, columns = Section(str(path)), {}
+                key = _META_NAMES[first]
+                value = next((c for c in cells[1:] if c), "")
+                col = 1 + next((i for i, c in enumerate(cells[1:], 1) if c), 1)
+                if key in current.meta:
+                    problems.append(Problem(str(path), line, 1, cells[0], f"{cells[0]!r} is given twice"))
+                current.meta[key] = Cell(value, line, col)
+                continue
+            if not columns:
+                if first in _COLUMN_NAMES:
+                    columns = _header(cells, line, str(path), problems)
+                    current.header_row = line
+                    continue
+                problems.append(Problem(str(path), line, 1, cells[0],
+                                        "expected a header key (e.g. Title) or the column header row (Variant, "
+                                        "Procedure, Appropriateness Category, ...)"))
+                continue
+            row = {key: Cell(cells[i] if i < len(cells) else "", line, i + 1) for i, key in columns.items()}
+            for i in range(len(cells)):
+                if i not in columns and cells[i]:
+                    problems.append(Problem(str(path), line, i + 1, cells[i], "a cell outside the table's columns"))
+            current.rows.append(row)
+    except csv.Error as exc:
+        problems.append(Problem(str(path), reader.line_num, 1, "", f"not a valid table: {exc}"))
+    if current.meta or current.rows:
+        sections.append(current)
+    if not sections:
+        problems.append(Problem(str(path), 1, 1, "", "the table is empty"))
+    sidecar = sidecar or _sidecar_of(path)
+    if sidecar is not None and sections:
+        if len(sections) > 1:
+            problems.append(Problem(str(sidecar), 1, 1, "", "a sidecar describes a file of one topic only"))
+        else:
+            _merge_sidecar(sections[0], sidecar, problems)
+    for s in sections:
+        for key in REQUIRED_META:
+            if key not in s.meta or not s.meta[key].text:
+                problems.append(s.problem(None, f"the topic needs a {META_KEYS[key][0]!r} (header block or sidecar)",
+                                          row=s.header_row or 1))
+        if not s.rows:
+            problems.append(s.problem(None, "the topic has no rows", row=s.header_row or 1))
+    return sections, problems
+
+
+def _header(cells: list[str], line: int, path: str, problems: list[Problem]) -> dict[int, str]:
+    columns: dict[int, str] = {}
+    for i, name in enumerate(cells):
+        if not name:
+            continue
+        key = _COLUMN_NAMES.get(norm(name))
+        if key is None:
+            problems.append(Problem(path, line, i + 1, name, "unknown column; known: "
+                                    + ", ".join(names[0] for names in COLUMNS.values())))
+        elif key in columns.values():
+            problems.append(Problem(path, line, i + 1, name, "the column is given twice"))
+        else:
+            columns[i] = key
+    for key in REQUIRED_COLUMNS:
+        if key not in columns.values():
+            problems.append(Problem(path, line, 1, "", f"the table needs a {COLUMNS[key][0]!r} column"))
+    return columns
+
+
+def _sidecar_of(path: Path) -> Path | None:
+    for ext in (".yaml", ".yml", ".json"):
+        candidate = path.with_suffix(ext)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _merge_sidecar(section: Section, sidecar: Path, problems: list[Problem]) -> None:
+    """Add the sidecar's keys (YAML via PyYAML, or JSON) to the section's header; a key given twice is an error."""
+    try:
+        text = sidecar.read_text(encoding="utf-8")
+        if sidecar.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            import yaml  # PyYAML: a well-kept YAML reader (safe_load builds plain values only)
+
+            data = yaml.safe_load(text)
+    except Exception as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = (mark.line + 1) if mark is not None else getattr(exc, "lineno", 1)
+        problems.append(Problem(str(sidecar), row, 1, "", f"cannot read the sidecar: {exc}"))
+        return
+    if not isinstance(data, dict):
+        problems.append(Problem(str(sidecar), 1, 1, "", "a sidecar is a mapping of header keys to values"))
+        return
+    lines = text.splitlines()
+    for name, value in data.items():
+        row = next((i for i, ln in enumerate(lines, 1) if str(name) in ln), 1)
+        key = _META_NAMES.get(norm(str(name)))
+        if key is None:
+            problems.append(Problem(str(sidecar), row, 1, str(name), "unknown key; known: "
+                                    + ", ".join(names[0] for names in META_KEYS.values())))
+        elif key in section.meta:
+            problems.append(Problem(str(sidecar), row, 1, str(name), "the key is also in the table's header block"))
+        else:
+            section.meta[key] = Cell("" if value is None else str(value).strip(), row, 1)

@@ -1,0 +1,192 @@
+"""What a table's words are matched against: the concepts, procedures and organisations already in the graph.
+
+One snapshot per import, read with a few constant queries (no user text ever reaches a query); a table's
+scheme names (``Category scheme: iakgd:appropriateness-categories``) select among the snapshot in Python.
+Resources created by an earlier topic of the same import are added to it, so a second topic reuses them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from iakg.rdf.namespaces import IAKG
+
+#: the modality classes of the ontology, by the words a procedure name uses for them (longest first)
+MODALITY_WORDS: list[tuple[str, str]] = [
+    ("pet/mri", "PETMRIProcedure"), ("pet/mr", "PETMRIProcedure"), ("pet-mri", "PETMRIProcedure"),
+    ("pet/ct", "PETCTProcedure"), ("pet-ct", "PETCTProcedure"), ("spect/ct", "SPECTProcedure"),
+    ("spect", "SPECTProcedure"), ("pet", "PETProcedure"), ("nuclear medicine", "NuclearMedicineProcedure"),
+    ("scintigraphy", "NuclearMedicineProcedure"), ("cta", "CTProcedure"), ("ct", "CTProcedure"),
+    ("mra", "MRIProcedure"), ("mri", "MRIProcedure"), ("mr", "MRIProcedure"),
+    ("ultrasound", "UltrasoundProcedure"), ("us", "UltrasoundProcedure"),
+    ("radiography", "RadiographyProcedure"), ("x-ray", "RadiographyProcedure"), ("xr", "RadiographyProcedure"),
+    ("fluoroscopy", "FluoroscopyProcedure"), ("mammography", "MammographyProcedure"),
+]
+
+_CONCEPTS = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX iakg: <https://w3id.org/iakg/ontology#>
+SELECT ?c ?scheme ?label ?pref ?notation ?rank ?min ?max ?amin ?amax ?pmin ?pmax ?range ?type WHERE {
+  ?c skos:inScheme ?scheme .
+  OPTIONAL { ?c a ?type }
+  OPTIONAL { ?c rdfs:label ?label }
+  OPTIONAL { ?c skos:prefLabel ?pref }
+  OPTIONAL { ?c skos:notation ?notation }
+  OPTIONAL { ?c iakg:rank ?rank }
+  OPTIONAL { ?c iakg:minScore ?min }
+  OPTIONAL { ?c iakg:maxScore ?max }
+  OPTIONAL { ?c iakg:adultDoseMinMSv ?amin }
+  OPTIONAL { ?c iakg:adultDoseMaxMSv ?amax }
+  OPTIONAL { ?c iakg:pediatricDoseMinMSv ?pmin }
+  OPTIONAL { ?c iakg:pediatricDoseMaxMSv ?pmax }
+  OPTIONAL { ?c iakg:doseRangeText ?range }
+}"""
+
+_PROCEDURES = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX iakg: <https://w3id.org/iakg/ontology#>
+SELECT ?p ?label ?type ?region ?contrast ?tracer ?adult ?ped WHERE {
+  ?p a ?type . ?type rdfs:subClassOf* iakg:ImagingProcedure .
+  OPTIONAL { ?p rdfs:label ?label }
+  OPTIONAL { ?p iakg:bodyRegion ?region }
+  OPTIONAL { ?p iakg:contrastUse ?contrast }
+  OPTIONAL { ?p iakg:radiopharmaceutical ?tracer }
+  OPTIONAL { ?p iakg:radiationLevel ?adult }
+  OPTIONAL { ?p iakg:pediatricRadiationLevel ?ped }
+}"""
+
+_NAMED = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX iakg: <https://w3id.org/iakg/ontology#>
+SELECT ?x ?kind ?label ?notation WHERE {
+  VALUES ?kind { iakg:Disease iakg:GuidanceBody iakg:ExpertPanel iakg:Radiopharmaceutical iakg:BodyRegion
+                 iakg:ContrastUse }
+  ?x a ?kind .
+  OPTIONAL { ?x rdfs:label ?label }
+  OPTIONAL { ?x skos:notation ?notation }
+}"""
+
+
+def fold(text: str) -> str:
+    """A name as it is compared: case-folded, spaces collapsed."""
+    return " ".join(text.casefold().split())
+
+
+@dataclass
+class Concept:
+    """A concept of a scheme, with what its table text is matched against."""
+
+    iri: str
+    names: set[str] = field(default_factory=set)  #: folded labels and notations
+    label: str = ""
+    notation: str = ""
+    rank: int | None = None
+    min_score: int | None = None
+    max_score: int | None = None
+    types: set[str] = field(default_factory=set)
+    adult: tuple[Decimal, Decimal] | None = None
+    pediatric: tuple[Decimal, Decimal] | None = None
+    range_text: str = ""
+
+
+@dataclass
+class KnownProcedure:
+    """An imaging procedure of the graph, with its parsed parts."""
+
+    iri: str
+    label: str = ""
+    types: set[str] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)
+    contrast: str | None = None
+    tracer: str | None = None
+    adult: str | None = None
+    pediatric: str | None = None
+
+    def parts(self) -> tuple[frozenset[str], frozenset[str], str | None, str | None]:
+        return frozenset(self.types), frozenset(self.regions), self.contrast, self.tracer
+
+
+class Vocabulary:
+    """The graph's concepts (by scheme), procedures and named resources, for matching a table's text."""
+
+    def __init__(self, engine: Any):
+        self.schemes: dict[str, dict[str, Concept]] = {}
+        for r in engine.execute(_CONCEPTS).rows():
+            c = self.schemes.setdefault(r["scheme"], {}).setdefault(r["c"], Concept(r["c"]))
+            for name in (r["label"], r["pref"], r["notation"]):
+                if name:
+                    c.names.add(fold(str(name)))
+            c.label = c.label or str(r["pref"] or r["label"] or "")
+            c.notation = c.notation or str(r["notation"] or "")
+            c.rank = r["rank"] if r["rank"] is not None else c.rank
+            c.min_score = r["min"] if r["min"] is not None else c.min_score
+            c.max_score = r["max"] if r["max"] is not None else c.max_score
+            c.range_text = c.range_text or str(r["range"] or "")
+            if r["type"]:
+                c.types.add(r["type"])
+            if r["amin"] is not None and r["amax"] is not None:
+                c.adult = (Decimal(str(r["amin"])), Decimal(str(r["amax"])))
+            if r["pmin"] is not None and r["pmax"] is not None:
+                c.pediatric = (Decimal(str(r["pmin"])), Decimal(str(r["pmax"])))
+        self.procedures: dict[str, KnownProcedure] = {}
+        for r in engine.execute(_PROCEDURES).rows():
+            p = self.procedures.setdefault(r["p"], KnownProcedure(r["p"]))
+            p.label = p.label or str(r["label"] or "")
+            if r["type"] != IAKG + "ImagingProcedure":
+                p.types.add(r["type"])
+            if r["region"]:
+                p.regions.add(r["region"])
+            p.contrast = p.contrast or r["contrast"]
+            p.tracer = p.tracer or r["tracer"]
+            p.adult = p.adult or r["adult"]
+            p.pediatric = p.pediatric or r["ped"]
+        self.named: dict[str, dict[str, str]] = {}  # kind local name -> folded name -> IRI
+        self.labels: dict[str, str] = {}  # IRI -> label
+        for r in engine.execute(_NAMED).rows():
+            kind = r["kind"].rsplit("#", 1)[-1]
+            for name in (r["label"], r["notation"]):
+                if name:
+                    self.named.setdefault(kind, {}).setdefault(fold(str(name)), r["x"])
+                    if kind == "Radiopharmaceutical" and "(" in str(name):
+                        self.named[kind].setdefault(fold(str(name).split("(")[0]), r["x"])
+            if r["label"]:
+                self.labels.setdefault(r["x"], str(r["label"]))
+        self._by_label = {fold(p.label): p for p in self.procedures.values() if p.label}
+        self._by_parts = {p.parts(): p for p in self.procedures.values() if p.types}
+
+    def concept(self, scheme: str, text: str) -> Concept | None:
+        """The concept of ``scheme`` one of whose labels or notation is ``text`` (case-insensitive)."""
+        needle = fold(text)
+        for c in self.schemes.get(scheme, {}).values():
+            if needle in c.names:
+                return c
+        return None
+
+    def choices(self, scheme: str) -> list[str]:
+        """The labels a cell of ``scheme`` may hold, in rank order (for the error message)."""
+        concepts = sorted(self.schemes.get(scheme, {}).values(), key=lambda c: (c.rank is None, c.rank or 0, c.label))
+        return [c.notation or c.label for c in concepts]
+
+    def find(self, kind: str, text: str) -> str | None:
+        """The resource of class ``iakg:<kind>`` labelled (or noted) ``text``."""
+        return self.named.get(kind, {}).get(fold(text))
+
+    def procedure_by_label(self, label: str) -> KnownProcedure | None:
+        return self._by_label.get(fold(label))
+
+    def procedure_by_parts(self, parts: tuple) -> KnownProcedure | None:
+        return self._by_parts.get(parts)
+
+    def add_procedure(self, proc: KnownProcedure) -> None:
+        """A procedure created by this import: later rows and topics match it."""
+        self.procedures[proc.iri] = proc
+        self._by_label.setdefault(fold(proc.label), proc)
+        self._by_parts.setdefault(proc.parts(), proc)
+
+    def add_named(self, kind: str, label: str, iri: str) -> None:
+        self.named.setdefault(kind, {}).setdefault(fold(label), iri)
+        self.labels.setdefault(iri, label)
