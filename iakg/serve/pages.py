@@ -77,8 +77,10 @@ def rdf_of(graph: Any, iri: str, fmt: str) -> bytes:
 def pages(ctx: ServeContext) -> list[BaseRoute]:
     """The pages of ``ctx.graph``; the editor talks to ``options["sparql_path"]`` (default ``/sparql``)."""
     graph = ctx.graph
-    site = Pages(graph, endpoint=ctx.options.get("sparql_path", "/sparql"),
-                 description=lambda: description_rows(graph.release().nquads))
+    sparql_path = ctx.options.get("sparql_path", "/sparql")
+    endpoint_url = ctx.base_url + sparql_path  # the description names the endpoint that serves it
+    site = Pages(graph, endpoint=sparql_path,
+                 description=lambda: description_rows(graph.release(endpoint=endpoint_url).nquads))
 
     async def run(fn, *args) -> Any:
         return await asyncio.to_thread(fn, *args)  # rendering queries the store: off the event loop
@@ -98,7 +100,7 @@ def pages(ctx: ServeContext) -> list[BaseRoute]:
         if fmt not in description:
             from iakg.io.export import Release
 
-            nquads = graph.release().nquads
+            nquads = graph.release(endpoint=endpoint_url).nquads
             lines = b"".join(line + b"\n" for line in nquads.splitlines() if line.endswith(b"/description> ."))
             description[fmt] = Release(lines).serialize({"jsonld": "jsonld"}.get(fmt, fmt))
         return description[fmt]
