@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -34,3 +36,32 @@ def d(local: str) -> iakg.IRI:
 @pytest.fixture(scope="session")
 def graph() -> iakg.KnowledgeGraph:
     return iakg.load()
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that counts the connections it receives."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+                self.connections += 1
+                conn.close()
+            except OSError:
+                pass
+
+    def close(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -126,33 +125,7 @@ def test_interrupted_build_keeps_the_previous_release(tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------- no surprise network access
-class Listener:
-    """A TCP listener on 127.0.0.1 that counts the connections it receives."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self.running = True
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        while self.running:
-            try:
-                conn, _ = self.sock.accept()
-                self.connections += 1
-                conn.close()
-            except OSError:
-                pass
-
-    def close(self):
-        self.running = False
-        self.thread.join()
-        self.sock.close()
+from conftest import Listener  # noqa: E402
 
 
 @pytest.fixture

@@ -44,31 +44,7 @@ def ask(endpoint, query: str, conn=None):
     return request(endpoint, "POST", "/sparql", query.encode(), {"Content-Type": "application/sparql-query"}, conn)
 
 
-class Listener:
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self.running = True
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        while self.running:
-            try:
-                conn, _ = self.sock.accept()
-                self.connections += 1
-                conn.close()
-            except OSError:
-                pass
-
-    def close(self):
-        self.running = False
-        self.thread.join()
-        self.sock.close()
+from conftest import Listener  # noqa: E402
 
 
 def service_variants(port: int) -> list[str]:

@@ -71,14 +71,20 @@ def _export_options(p: argparse.ArgumentParser) -> None:
 
 @command("export", "write the dataset (validated) in one of the registered formats", _export_options)
 def _export(args: argparse.Namespace) -> int:
-    from iakg.io.atomic import check_target, write_bytes
+    from iakg.io.atomic import check_target
 
     if args.out is not None:
         check_target(args.out)  # before the work: a folder, special file or "" is refused at once
-    data = checked(args).export(args.format, inferred=args.inferred)
-    if args.out is not None:
-        write_bytes(args.out, data)
-        print(f"wrote {args.out} ({len(data)} bytes)", file=sys.stderr)
+    return emit(args.out, checked(args).export(args.format, inferred=args.inferred))
+
+
+def emit(out: Path | str | None, data: bytes) -> int:
+    """Write ``data`` to ``out`` atomically (saying so on stderr), or to standard output; exit code 0."""
+    from iakg.io.atomic import write_bytes
+
+    if out:
+        write_bytes(out, data)
+        print(f"wrote {out} ({len(data)} bytes)", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
     return 0
@@ -199,16 +205,9 @@ def _cds_codesystem(args: argparse.Namespace) -> int:
     from iakg import RELEASE_DATE, __version__
     from iakg.api import load
     from iakg.cds import codesystem
-    from iakg.io.atomic import write_bytes
 
     resource = codesystem(load(args.data).patient_facts(), __version__, RELEASE_DATE)
-    data = (json.dumps(resource, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    if args.out:
-        write_bytes(args.out, data)
-        print(f"wrote {args.out} ({len(data)} bytes)", file=sys.stderr)
-    else:
-        sys.stdout.buffer.write(data)
-    return 0
+    return emit(args.out, (json.dumps(resource, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def _publish_options(p: argparse.ArgumentParser) -> None:

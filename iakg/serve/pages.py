@@ -109,10 +109,8 @@ def pages(ctx: ServeContext) -> list[BaseRoute]:
         path = unquote(request.url.path.lstrip("/"))
         iri = BASE + path if path not in ("", "dataset") else DATASET_IRI
         fmt = negotiate(request)
-        if fmt != "html":
-            data = await run(rdf_of, graph, iri, fmt)
-            if not data and iri == DATASET_IRI:
-                data = await run(dataset_rdf, fmt)
+        if fmt != "html":  # the description is this server's own (it names this endpoint), never a stored copy
+            data = await run(dataset_rdf, fmt) if iri == DATASET_IRI else await run(rdf_of, graph, iri, fmt)
             return rdf_response(data, fmt)
         if iri == DATASET_IRI:
             return html(await run(site.home))
