@@ -41,6 +41,11 @@ class Release:
     def __init__(self, nquads: bytes):
         self.nquads = nquads
 
+    def description(self) -> Release:
+        """The release's VoID/DCAT description graph alone (its N-Quads lines)."""
+        suffix = f"<{GRAPH_DESCRIPTION}> .".encode()
+        return Release(b"".join(line + b"\n" for line in self.nquads.splitlines() if line.endswith(suffix)))
+
     def quads(self):
         """The quads, in order (an iterator)."""
         return ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from iakg import resources
 from iakg.io.atomic import umask, write_file, write_folder
-from iakg.io.export import Release, context
+from iakg.io.export import context
 from iakg.io.formats import FORMATS
 
 MANIFEST = "manifest.json"
@@ -32,8 +32,7 @@ def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, f
                                for _, fmt in FORMATS.items() if fmt.in_release}
     files["context.jsonld"] = _json(context())
     files["patient-context.jsonld"] = _json(patient_context(graph.patient_facts()))
-    description = b"".join(line + b"\n" for line in release.nquads.splitlines() if line.endswith(b"/description> ."))
-    files["void.ttl"] = Release(description).serialize("ttl")
+    files["void.ttl"] = release.description().serialize("ttl")
     files["ontology.ttl"] = resources.ONTOLOGY_FILE.read_bytes()
     files["shapes.ttl"] = resources.SHAPES_FILE.read_bytes()
     for path in resources.query_files():

@@ -79,8 +79,15 @@ def pages(ctx: ServeContext) -> list[BaseRoute]:
     graph = ctx.graph
     sparql_path = ctx.options.get("sparql_path", "/sparql")
     endpoint_url = ctx.base_url + sparql_path  # the description names the endpoint that serves it
-    site = Pages(graph, endpoint=sparql_path,
-                 description=lambda: description_rows(graph.release(endpoint=endpoint_url).nquads))
+    described: list = []
+
+    def dataset_description():
+        """The VoID/DCAT description naming this endpoint, computed once (a release is costly on a large graph)."""
+        if not described:
+            described.append(graph.release(endpoint=endpoint_url).description())
+        return described[0]
+
+    site = Pages(graph, endpoint=sparql_path, description=lambda: description_rows(dataset_description().nquads))
 
     async def run(fn, *args) -> Any:
         return await asyncio.to_thread(fn, *args)  # rendering queries the store: off the event loop
@@ -98,11 +105,7 @@ def pages(ctx: ServeContext) -> list[BaseRoute]:
     def dataset_rdf(fmt: str) -> bytes:
         """The VoID/DCAT description (computed with the release, once) in ``fmt``."""
         if fmt not in description:
-            from iakg.io.export import Release
-
-            nquads = graph.release(endpoint=endpoint_url).nquads
-            lines = b"".join(line + b"\n" for line in nquads.splitlines() if line.endswith(b"/description> ."))
-            description[fmt] = Release(lines).serialize({"jsonld": "jsonld"}.get(fmt, fmt))
+            description[fmt] = dataset_description().serialize(fmt)
         return description[fmt]
 
     async def resource(request: Request) -> Response:
