@@ -54,4 +54,4 @@ def test_chunked_validation_reports_the_same():
     graph = iakg.load(BROKEN)
     graphs = [GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_EXTRA]
     key = lambda report: Counter((v.focus, v.path, v.shape, v.severity, v.value) for v in report.violations)
-    assert key(validate_store(graph.engine.store, graphs, chunk=40)) == key(graph.validate())
+    assert key(validate_store(graph.engine.store, graphs, chunk=40, compiled=False)) == key(graph.validate())
