@@ -112,3 +112,11 @@ def join_values(query: str, variable: str, terms: list) -> str:
         raise BindingError(f"{variable[:80]!r} is not a variable name")
     at = _where_group_start(query)
     return f"{query[:at]} VALUES ?{variable} {{ {' '.join(map(str, terms))} }} {query[at:]}"
+
+
+def join_group(query: str, group: str) -> str:
+    """The query with ``group`` (a group graph pattern the caller built from terms serialised by pyoxigraph,
+    never from user text) joined at the start of its WHERE group: how a SHACL-SPARQL constraint gets the
+    focus nodes of its shape bound to ``$this`` inside the engine."""
+    at = _where_group_start(query)
+    return f"{query[:at]} {group} {query[at:]}"

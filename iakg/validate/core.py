@@ -119,7 +119,7 @@ def run(store: ox.Store, default: list, checks: list[Check]) -> Iterator[tuple[C
                     yield check, check.message or default_message, row["this"], row["v"] if has_value else None
 
 
-def _targets(shapes: rdflib.Graph, shape, subclasses: dict[str, set[str]], focus: set[str] | None) -> str:
+def target_pattern(shapes: rdflib.Graph, shape, subclasses: dict[str, set[str]], focus: set[str] | None) -> str:
     """The group pattern binding ``?this`` to the focus nodes of ``shape``."""
     parts = []
     classes = set()
@@ -128,7 +128,7 @@ def _targets(shapes: rdflib.Graph, shape, subclasses: dict[str, set[str]], focus
         classes.update(subclasses.get(str(cls), set()))
     if classes:
         values = " ".join(str(ox.NamedNode(c)) for c in sorted(classes))
-        parts.append(f"{{ VALUES ?cls {{ {values} }} ?this a ?cls }}")
+        parts.append(f"{{ VALUES ?target_class_ {{ {values} }} ?this a ?target_class_ }}")
     nodes = [n for n in shapes.objects(shape, SH.targetNode)]
     if nodes:
         parts.append(f"{{ VALUES ?this {{ {' '.join(_n3(n) for n in sorted(nodes, key=str))} }} }}")
@@ -142,7 +142,7 @@ def _targets(shapes: rdflib.Graph, shape, subclasses: dict[str, set[str]], focus
 def _compile_node_shape(shapes: rdflib.Graph, shape, subclasses: dict[str, set[str]],
                         focus: set[str] | None) -> list[Check] | None:
     """The checks of a node shape and its property shapes; None if any part is beyond what is compiled."""
-    targets = _targets(shapes, shape, subclasses, focus)
+    targets = target_pattern(shapes, shape, subclasses, focus)
     owner = curie(str(shape))
     checks = []
     parts = [(shape, None)] + [(prop, shapes.value(prop, SH.path)) for prop in shapes.objects(shape, SH.property)]

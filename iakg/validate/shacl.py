@@ -209,10 +209,13 @@ def _core_violations(data: rdflib.Graph, core: rdflib.Graph, shapes: rdflib.Grap
 
 
 def _sparql_violations(store, default: list, subclasses: dict[str, set[str]], shapes: rdflib.Graph,
-                       focus: set[str] | None = None, batch: int = 5000) -> list[Violation]:
+                       focus: set[str] | None = None) -> list[Violation]:
+    """SHACL-SPARQL constraints, each run once in the engine with the focus nodes of its shape (its targets,
+    or those in ``focus``) joined in as a group pattern binding ``$this``: the engine plans the join."""
     import pyoxigraph as ox
 
-    from iakg.rdf.binding import join_values
+    from iakg.rdf.binding import join_group
+    from iakg.validate.core import target_pattern
 
     failure = ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))
     violations = []
@@ -220,27 +223,23 @@ def _sparql_violations(store, default: list, subclasses: dict[str, set[str]], sh
         if shapes.value(shape, SH.deactivated) == rdflib.Literal(True):
             continue
         severity = curie(str(shapes.value(shape, SH.severity) or SH.Violation)).replace("sh:", "")
-        focus_nodes = _focus_nodes(store, default, shapes, shape, subclasses)
-        if focus is not None:
-            focus_nodes = [node for node in focus_nodes if node.value in focus]
+        targets = target_pattern(shapes, shape, subclasses, focus)
         for constraint in shapes.objects(shape, SH.sparql):
             text = str(shapes.value(constraint, SH.select))
             prefixes = _prefixes(shapes, constraint)
             message = str(shapes.value(constraint, SH.message) or "constraint violated")
-            for start in range(0, len(focus_nodes), batch):
-                query = join_values(text, "this", focus_nodes[start:start + batch])
-                solutions = store.query(query, prefixes=prefixes, default_graph=default)
-                names = [v.value for v in solutions.variables]
-                for row in solutions:
-                    bound = {name: row[name] for name in names if row[name] is not None}
-                    if bound.get("failure") == failure:
-                        raise ValueError(f"SPARQL constraint of {curie(str(shape))} failed on {bound.get('this')}")
-                    node, path, value = bound["this"], bound.get("path"), bound.get("value")
-                    violations.append(Violation(
-                        focus=node.value, focus_label=_store_label(store, default, node),
-                        path=path.value if isinstance(path, ox.NamedNode) else None,
-                        message=_fill(message, bound), severity=severity, shape=curie(str(shape)),
-                        value=(node if value is None else value).value))  # SHACL: else the value node
+            solutions = store.query(join_group(text, targets), prefixes=prefixes, default_graph=default)
+            names = [v.value for v in solutions.variables]
+            for row in solutions:
+                bound = {name: row[name] for name in names if row[name] is not None}
+                if bound.get("failure") == failure:
+                    raise ValueError(f"SPARQL constraint of {curie(str(shape))} failed on {bound.get('this')}")
+                node, path, value = bound["this"], bound.get("path"), bound.get("value")
+                violations.append(Violation(
+                    focus=node.value, focus_label=_store_label(store, default, node),
+                    path=path.value if isinstance(path, ox.NamedNode) else None,
+                    message=_fill(message, bound), severity=severity, shape=curie(str(shape)),
+                    value=(node if value is None else value).value))  # SHACL: else the value node
     return violations
 
 
