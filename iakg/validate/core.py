@@ -136,7 +136,8 @@ def target_pattern(shapes: rdflib.Graph, shape, subclasses: dict[str, set[str]],
     if focus is not None:
         chosen = " ".join(str(ox.NamedNode(iri)) for iri in sorted(focus))
         pattern = f"VALUES ?this {{ {chosen} }} {pattern}"
-    return pattern
+    # each focus node once, however many of the target classes it has or graphs assert its type
+    return f"{{ SELECT DISTINCT ?this WHERE {{ {pattern} }} }}"
 
 
 def _compile_node_shape(shapes: rdflib.Graph, shape, subclasses: dict[str, set[str]],
@@ -193,7 +194,7 @@ def _queries(shapes: rdflib.Graph, node, targets: str, step: str, subclasses: di
               "GROUP BY ?this (LCASE(lang(?v))) HAVING (COUNT(DISTINCT ?v) > 1)", \
               (("u", False, "More than one value shares a language"),)
     for value in shapes.objects(node, SH.hasValue):
-        yield f"SELECT ?this (true AS ?h) WHERE {{ {targets} FILTER NOT EXISTS {{ {step} " \
+        yield f"SELECT DISTINCT ?this (true AS ?h) WHERE {{ {targets} FILTER NOT EXISTS {{ {step} " \
               f"FILTER(sameTerm(?v, {_n3(value)})) }} }}", (("h", False, f"Missing the value {value}"),)
     for other in shapes.objects(node, SH.equals):  # values of the other property missing from this path
         yield f"SELECT DISTINCT ?this ?v (true AS ?e) WHERE {{ {targets} ?this {_n3(other)} ?v " \
