@@ -46,9 +46,9 @@ def register(name: str, extensions: tuple[str, ...], help: str = ""
     return add
 
 
-def turtle(topic: Any, origin: str, fixture: bool = False) -> bytes:
+def turtle(topic: Any, origin: str, fixture: bool = False, triples: list[ox.Triple] | None = None) -> bytes:
     """A topic's triples as readable, deterministic Turtle: prefixes, then one block per subject."""
-    triples = topic.triples()
+    triples = topic.triples() if triples is None else triples
     iris = {t.predicate.value for t in triples} | {str(term.value) for t in triples for term in (t.subject, t.object)
                                                    if isinstance(term, ox.NamedNode)}
     iris |= {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
@@ -112,9 +112,10 @@ def convert(name: str, paths: list[Path], data: Iterable[Path] = (), sidecar: Pa
             raise TableError([Problem(origin, 1, 1, topic.title, f"topic id {topic.slug!r} is also used by "
                                                                  f"{seen[topic.slug]}")])
         seen[topic.slug] = origin
-        outputs.append((f"{topic.slug}.ttl", turtle(topic, Path(origin).name, fixture)))
+        triples = topic.triples()
+        outputs.append((f"{topic.slug}.ttl", turtle(topic, Path(origin).name, fixture, triples)))
         focus.update(topic.subjects)
-        store.extend([ox.Quad(t.subject, t.predicate, t.object, extra) for t in topic.triples()])
+        store.extend([ox.Quad(t.subject, t.predicate, t.object, extra) for t in triples])
     if validate:
         from iakg.rdf.safety import offline
         from iakg.validate.shacl import validate_store

@@ -7,6 +7,7 @@ joined by hyphens); every rating names its source document, section (the variant
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -44,6 +45,7 @@ def expand(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=65536)  # a table names the same few hundred predicates and concepts again and again
 def N(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
 
