@@ -1,4 +1,5 @@
-"""Validation: the dataset against the shipped SHACL shapes (SHACL-Core by pyshacl, SHACL-SPARQL in the engine)."""
+"""Validation: the dataset against the shipped SHACL shapes, run in the store's own engine (SHACL-Core compiled
+to SPARQL by :mod:`iakg.validate.core`, SHACL-SPARQL as written), then the lint pass."""
 
 from __future__ import annotations
 

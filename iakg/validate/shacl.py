@@ -1,4 +1,5 @@
-"""SHACL validation with pyshacl, reported as a list a person can act on."""
+"""SHACL validation in the store's engine (pyshacl for what is not compiled), reported as a list a person can
+act on."""
 
 from __future__ import annotations
 
