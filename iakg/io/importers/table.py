@@ -1,10 +1,11 @@
-"""Reading a guideline table: CSV or TSV, a header block or a sidecar for the topic, one row per rated procedure.
+"""Reading a guideline table: CSV, TSV or XLSX, a header block or a sidecar for the topic, one row per rated procedure.
 
 A file holds one or more topics. Each starts with its header block: rows of two cells, a key and its value
 (``Title``, ``Source URL``...), then the column header row (``Variant, Procedure, Appropriateness Category,
 SOE, Adult RRL, Peds RRL, Rating, Median, 1 ... 9``), then the rows. A sidecar ``FILE.yaml``/``.json`` beside
 the table may give the keys instead (for a file of one topic). Column and key names are matched case and
-spacing tolerant. The csv module reads the file; this module only gives the cells their meaning.
+spacing tolerant. The csv module (or openpyxl, for a workbook) reads the file; this module only gives the
+cells their meaning.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,60 +91,26 @@ class Section:
         return Problem(self.path, cell.row, cell.column, cell.text, message)
 
 
+WORKBOOK_EXTENSIONS = (".xlsx",)
+
+
 def dialect_for(path: Path) -> str:
     """The delimiter of a table file by its extension."""
     return "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
 
 
 def read(path: Path, sidecar: Path | None = None) -> tuple[list[Section], list[Problem]]:
-    """The topics of a CSV/TSV table file, and the problems found while reading its layout."""
+    """The topics of a table file (CSV, TSV, or an XLSX workbook: each sheet read in turn, its problems
+    located as ``book.xlsx[Sheet]:row:column``), and the problems found while reading its layout."""
+    sections: list[Section] = []
     problems: list[Problem] = []
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [Problem(str(path), 1, 1, "", f"cannot read the file: {exc}")]
-    sections: list[Section] = []
-    current = Section(str(path))
-    columns: dict[int, str] = {}
-    reader = csv.reader(text.splitlines(keepends=True), delimiter=dialect_for(path))
-    start = 1
-    try:
-        for record in reader:
-            line = start
-            start = reader.line_num + 1
-            cells = [c.strip() for c in record]
-            if not any(cells):
-                continue
-            first = norm(cells[0])
-            if first in _META_NAMES and not (columns and first in _COLUMN_NAMES):
-                if current.rows:  # a new header block after rows: the next topic
-                    sections.append(current)
-                    current, columns = Section(str(path)), {}
-                key = _META_NAMES[first]
-                value = next((c for c in cells[1:] if c), "")
-                col = 1 + next((i for i, c in enumerate(cells[1:], 1) if c), 1)
-                if key in current.meta:
-                    problems.append(Problem(str(path), line, 1, cells[0], f"{cells[0]!r} is given twice"))
-                current.meta[key] = Cell(value, line, col)
-                continue
-            if not columns:
-                if first in _COLUMN_NAMES:
-                    columns = _header(cells, line, str(path), problems)
-                    current.header_row = line
-                    continue
-                problems.append(Problem(str(path), line, 1, cells[0],
-                                        "expected a header key (e.g. Title) or the column header row (Variant, "
-                                        "Procedure, Appropriateness Category, ...)"))
-                continue
-            row = {key: Cell(cells[i] if i < len(cells) else "", line, i + 1) for i, key in columns.items()}
-            for i in range(len(cells)):
-                if i not in columns and cells[i]:
-                    problems.append(Problem(str(path), line, i + 1, cells[i], "a cell outside the table's columns"))
-            current.rows.append(row)
-    except csv.Error as exc:
-        problems.append(Problem(str(path), reader.line_num, 1, "", f"not a valid table: {exc}"))
-    if current.meta or current.rows:
-        sections.append(current)
+        for label, records in _sheets(path):
+            found, more = _sections(label, records)
+            sections += found
+            problems += more
+    except TableReadError as exc:
+        return [], [Problem(str(path), exc.row, 1, "", str(exc))]
     if not sections:
         problems.append(Problem(str(path), 1, 1, "", "the table is empty"))
     sidecar = sidecar or _sidecar_of(path)
@@ -158,6 +126,87 @@ def read(path: Path, sidecar: Path | None = None) -> tuple[list[Section], list[P
                                           row=s.header_row or 1))
         if not s.rows:
             problems.append(s.problem(None, "the topic has no rows", row=s.header_row or 1))
+    return sections, problems
+
+
+class TableReadError(ValueError):
+    """A file that is not a table (bad CSV quoting, a damaged workbook); ``row`` is where reading stopped."""
+
+    def __init__(self, message: str, row: int = 1):
+        super().__init__(message)
+        self.row = row
+
+
+Records = Iterable[tuple[int, list[str]]]
+
+
+def _sheets(path: Path) -> Iterator[tuple[str, Records]]:
+    """(label, records) of each table in the file: one for CSV/TSV, one per sheet of a workbook."""
+    if path.suffix.lower() in WORKBOOK_EXTENSIONS:
+        from iakg.io.importers.workbook import sheets  # openpyxl, imported only for a workbook
+
+        yield from sheets(path, TableReadError)
+        return
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TableReadError(f"cannot read the file: {exc}") from None
+    yield str(path), _csv_records(text, dialect_for(path))
+
+
+def _csv_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(line where the record starts, its cells) of CSV or TSV text (the csv module reads it)."""
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
+    start = 1
+    try:
+        for record in reader:
+            yield start, record
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise TableReadError(f"not a valid table: {exc}", reader.line_num) from None
+
+
+def _sections(label: str, records: Records) -> tuple[list[Section], list[Problem]]:
+    """The topics of one table's records (``label`` names the file, or the workbook's sheet, in problems)."""
+    problems: list[Problem] = []
+    sections: list[Section] = []
+    current = Section(label)
+    columns: dict[int, str] = {}
+    try:
+        for line, record in records:
+            cells = [c.strip() for c in record]
+            if not any(cells):
+                continue
+            first = norm(cells[0])
+            if first in _META_NAMES and not (columns and first in _COLUMN_NAMES):
+                if current.rows:  # a new header block after rows: the next topic
+                    sections.append(current)
+                    current, columns = Section(label), {}
+                key = _META_NAMES[first]
+                value = next((c for c in cells[1:] if c), "")
+                col = 1 + next((i for i, c in enumerate(cells[1:], 1) if c), 1)
+                if key in current.meta:
+                    problems.append(Problem(label, line, 1, cells[0], f"{cells[0]!r} is given twice"))
+                current.meta[key] = Cell(value, line, col)
+                continue
+            if not columns:
+                if first in _COLUMN_NAMES:
+                    columns = _header(cells, line, label, problems)
+                    current.header_row = line
+                    continue
+                problems.append(Problem(label, line, 1, cells[0],
+                                        "expected a header key (e.g. Title) or the column header row (Variant, "
+                                        "Procedure, Appropriateness Category, ...)"))
+                continue
+            row = {key: Cell(cells[i] if i < len(cells) else "", line, i + 1) for i, key in columns.items()}
+            for i in range(len(cells)):
+                if i not in columns and cells[i]:
+                    problems.append(Problem(label, line, i + 1, cells[i], "a cell outside the table's columns"))
+            current.rows.append(row)
+    except TableReadError as exc:
+        problems.append(Problem(label, exc.row, 1, "", str(exc)))
+    if current.meta or current.rows:
+        sections.append(current)
     return sections, problems
 
 

@@ -12,7 +12,7 @@ from iakg.io.importers.table import read
 from iakg.io.importers.vocabulary import Vocabulary, fold
 
 
-@register("table", (".csv", ".tsv", ".tab"), "a guideline's variant tables (CSV or TSV)")
+@register("table", (".csv", ".tsv", ".tab", ".xlsx"), "a guideline's variant tables (CSV, TSV or an XLSX workbook)")
 def read_tables(paths: list[Path], engine: Any, sidecar: Path | None = None) -> list[tuple[Topic, str, bool]]:
     """The topics of table files, built against the graph ``engine`` answers from; ``TableError`` lists
     every located problem of every file."""

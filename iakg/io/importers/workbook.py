@@ -1,0 +1,77 @@
+"""Reading a workbook (XLSX) as tables: each sheet's rows as cell texts, read by openpyxl.
+
+openpyxl is the well-kept reader of the format (read-only mode streams the sheet instead of loading the
+workbook; with defusedxml installed it refuses XML entity tricks). A cell's value becomes the text a person
+sees: integers without ".0", dates as YYYY-MM-DD, formulas never evaluated (the cached value is read,
+or the cell is empty). Limits keep a hostile workbook from exhausting memory: the uncompressed size of the
+sheets and the number of rows and columns are capped.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zipfile
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+MAX_UNCOMPRESSED_BYTES = 200_000_000   # all parts of the workbook, uncompressed (a zip bomb stops here)
+MAX_ROWS = 200_000
+MAX_COLUMNS = 64
+
+
+def sheets(path: Path, error: type[Exception]) -> Iterator[tuple[str, Iterator[tuple[int, list[str]]]]]:
+    """(``book.xlsx[Sheet]``, its records (row number, cell texts)) for each worksheet; ``error(message,
+    row)`` is raised for a file that is not a readable workbook."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            size = sum(info.file_size for info in archive.infolist())
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise error(f"not a readable XLSX workbook: {exc}") from None
+    if size > MAX_UNCOMPRESSED_BYTES:
+        raise error(f"the workbook unpacks to {size} bytes, over the limit of {MAX_UNCOMPRESSED_BYTES}")
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file: all are "not a workbook"
+        raise error(f"not a readable XLSX workbook: {type(exc).__name__}: {exc}") from None
+    try:
+        for sheet in book.worksheets:
+            yield f"{path}[{sheet.title}]", _records(sheet, error)
+    finally:
+        book.close()
+
+
+def _records(sheet, error: type[Exception]) -> Iterator[tuple[int, list[str]]]:
+    try:
+        for number, row in enumerate(sheet.iter_rows(values_only=True), 1):
+            if number > MAX_ROWS:
+                raise error(f"more than {MAX_ROWS} rows in a sheet", number)
+            cells = [text(value) for value in row[:MAX_COLUMNS + 1]]
+            while cells and not cells[-1]:
+                cells.pop()
+            if len(cells) > MAX_COLUMNS:
+                raise error(f"more than {MAX_COLUMNS} columns in a sheet", number)
+            yield number, cells
+    except error:
+        raise
+    except Exception as exc:
+        raise error(f"cannot read the sheet {sheet.title!r}: {type(exc).__name__}: {exc}") from None
+
+
+def text(value: object) -> str:
+    """A cell's value as the text a person sees in it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
