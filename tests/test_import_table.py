@@ -105,7 +105,7 @@ def test_rating_carries_the_columns_and_its_provenance(imported):
     props = {q.predicate.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]: q.object
              for q in graph.quads_for_pattern(rating, None, None)}
     assert props["ratingScore"].value == "8" and props["medianScore"].value == "8"
-    assert props["sourceRowOrder"].value == "1" and props["votesForScore8"].value == "6"
+    assert props["sourceRowOrder"].value == "2" and props["votesForScore8"].value == "6"
     assert props["wasDerivedFrom"] == ox.NamedNode(FX + "source-fictional-hepatic-cystoma")
     assert props["sourceSection"].value.startswith("Variant 1: Adult.")
     # a name in the graph is reused, not created again; the shipped CT keeps its own statements
