@@ -147,3 +147,18 @@ def test_every_select_query_pages(graph):
         whole = graph.query(query.text, bindings).bindings
         assert graph.query(query.paged(2, 1), bindings).bindings == whole[1:3], name
         assert graph.query(query.paged(0, 0), bindings).bindings == whole, name
+
+
+def test_lowest_ranked_is_the_last_concept_of_every_ranked_scheme(graph):
+    """Read from the ranks, never named: the last category, and the last radiation level of each scheme."""
+    rows = graph.run("lowest-ranked")
+    last = {r["scheme"].rsplit("/", 1)[-1]: r["label"] for r in rows}
+    assert last["appropriateness-categories"] == "Usually not appropriate"
+    assert graph.run("lowest-ranked", concept=d("usually-not-appropriate"))
+    assert not graph.run("lowest-ranked", concept=d("may-be-appropriate"))
+
+
+def test_source_inconsistencies_name_the_dotatate_dose_statement(graph):
+    [row] = graph.run("source-inconsistencies")
+    assert row["resource"] == d("dotatate-pet-ct") and "same relative radiation level" in row["text"]
+    assert graph.run("source-inconsistencies", resource=d("ct-abdomen-pelvis-with-iv-contrast")) == []

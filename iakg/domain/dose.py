@@ -6,6 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from iakg.catalogue import run
 from iakg.domain.guidance import dose_caveats, recommend
 from iakg.domain.guidance import procedure as find_procedure
 from iakg.domain.guidance import scenario as find_scenario
@@ -139,9 +140,5 @@ def scenario_doses(engine: Any, scenario: Any, years: Any, every_months: Any, po
 
 
 def _lowest_in_scheme(engine: Any, category: str) -> bool:
-    """Whether no category of the category's scheme ranks below it (a general test, no category named)."""
-    return bool(engine.execute(
-        "PREFIX iakg: <https://w3id.org/iakg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
-        "ASK { ?c iakg:rank ?r ; skos:inScheme ?s . "
-        "FILTER NOT EXISTS { ?o skos:inScheme ?s ; iakg:rank ?r2 . FILTER(?r2 > ?r) } }",
-        {"c": IRI(category)}).boolean)
+    """Whether no category of the category's scheme ranks after it (catalogue query ``lowest-ranked``)."""
+    return bool(run(engine, "lowest-ranked", concept=IRI(category)))

@@ -254,6 +254,4 @@ def protocol(engine: Any, procedure: str, name: ScenarioLike | None = None,
 
 def source_inconsistencies(engine: Any, resource: str) -> list[str]:
     """The flags the graph puts on a resource where the source contradicts itself."""
-    result = engine.execute("SELECT ?text WHERE { ?r <https://w3id.org/iakg/ontology#sourceInconsistency> ?text }",
-                            {"r": IRI(resource)})
-    return [r["text"] for r in result.rows()]
+    return [r["text"] for r in run(engine, "source-inconsistencies", resource=IRI(resource))]
