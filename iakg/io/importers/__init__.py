@@ -46,9 +46,9 @@ def register(name: str, extensions: tuple[str, ...], help: str = ""
     return add
 
 
-def turtle(topic: Any, origin: str, fixture: bool = False, triples: list[ox.Triple] | None = None) -> bytes:
+def turtle(topic: Any, origin: str, fixture: bool = False) -> bytes:
     """A topic's triples as readable, deterministic Turtle: prefixes, then one block per subject."""
-    triples = topic.triples() if triples is None else triples
+    triples = topic.triples()
     iris = {t.predicate.value for t in triples} | {str(term.value) for t in triples for term in (t.subject, t.object)
                                                    if isinstance(term, ox.NamedNode)}
     iris |= {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
@@ -112,10 +112,11 @@ def convert(name: str, paths: list[Path], data: Iterable[Path] = (), sidecar: Pa
             raise TableError([Problem(origin, 1, 1, topic.title, f"topic id {topic.slug!r} is also used by "
                                                                  f"{seen[topic.slug]}")])
         seen[topic.slug] = origin
-        triples = topic.triples()
-        outputs.append((f"{topic.slug}.ttl", turtle(topic, Path(origin).name, fixture, triples)))
+        text = turtle(topic, Path(origin).name, fixture)
+        outputs.append((f"{topic.slug}.ttl", text))
         focus.update(topic.subjects)
-        store.extend([ox.Quad(t.subject, t.predicate, t.object, extra) for t in triples])
+        # the file just written is what is validated (and the engine parses it faster than Python builds quads)
+        store.load(text, format=ox.RdfFormat.TURTLE, to_graph=extra)
     if validate:
         from iakg.rdf.safety import offline
         from iakg.validate.shacl import validate_store
