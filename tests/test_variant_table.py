@@ -51,10 +51,11 @@ def test_every_column_comes_back_through_recommend_json():
          ("☢☢☢", "1-10 mSv"), ("☢☢☢☢", "3-10 mSv")),
         ("Fixture nuclear medicine whole body", "May be appropriate (Disagreement)", "Limited", 5, 3,
          (4, 3, 2, 1, 1, 1, 2, 2, 1), 3, ("☢☢☢☢☢", "30-100 mSv (unconfirmed)"), None),
-        ("Fixture CT fictional region multiphase", "Usually not appropriate", None, 3, None, None, 5,
-         ("☢☢☢☢", "10-30 mSv"), ("☢☢☢☢☢", "10-30 mSv")),
+        # within a category, the table's own row order (4 before 5), not radiation
         ("Fixture image-guided biopsy", "Usually not appropriate", "Expert Consensus", 2, None, (0,) * 9, 4,
          ("Varies", "varies"), ("Varies", "varies")),
+        ("Fixture CT fictional region multiphase", "Usually not appropriate", None, 3, None, None, 5,
+         ("☢☢☢☢", "10-30 mSv"), ("☢☢☢☢☢", "10-30 mSv")),
     ]
 
 
