@@ -54,6 +54,7 @@ def en(text: str) -> ox.Literal:
     return ox.Literal(text, language="en")
 
 
+@functools.lru_cache(maxsize=4096)  # scores, counts and row numbers repeat on every row
 def typed(value: object, datatype: str) -> ox.Literal:
     return ox.Literal(str(value), datatype=N(XSD + datatype))
 
