@@ -13,7 +13,7 @@ class InputError(KGError):
     """A file cannot be read or parsed."""
 
     def __init__(self, path: str, message: str, line: int | None = None, column: int | None = None):
-        self.path, self.line, self.column = path, line, column
+        self.path, self.line, self.column, self.message = path, line, column, message
         where = path if line is None else f"{path}:{line}:{column or 0}"
         super().__init__(f"{where}: {message}")
 

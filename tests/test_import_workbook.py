@@ -108,3 +108,32 @@ def test_cli_imports_a_workbook(tmp_path, capsys):
     _book(book, {"Cystoma": _rows(TABLES / "cystoma.csv")})
     assert main(["import", "table", str(book), "--out", str(tmp_path / "out")]) == 0
     assert [p.name for p in (tmp_path / "out").iterdir()]
+
+
+@pytest.mark.parametrize("name", ["table.csv", "table.xlsx"])
+def test_a_fifo_is_never_read(tmp_path, name):
+    import os
+
+    path = tmp_path / name
+    os.mkfifo(path)
+    with pytest.raises(TableError) as err:
+        convert("table", [path])  # would block forever if it were opened
+    assert "not a regular file" in err.value.problems[0].message
+
+
+def test_xml_entities_in_a_sheet_are_refused(tmp_path):
+    """A billion-laughs sheet: openpyxl parses through defusedxml, so the entity is never expanded."""
+    plain = tmp_path / "plain.xlsx"
+    _book(plain, {"Sheet": [["Title", "x"]]})
+    bomb = tmp_path / "bomb.xlsx"
+    entities = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(bomb, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = entities + data.replace(b"<v>", b"<v>&b;", 1)
+            target.writestr(item, data)
+    with pytest.raises(TableError) as err:
+        convert("table", [bomb])
+    [problem] = err.value.problems
+    assert "not a readable XLSX workbook" in problem.message and "\n" not in problem.message, problem.message

@@ -17,7 +17,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from iakg.errors import Problem
+from iakg.errors import InputError, Problem
+from iakg.rdf.store import read_input
 
 #: canonical column key -> how the published tables name it (the first name is the one written back)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -145,12 +146,18 @@ def _sheets(path: Path) -> Iterator[tuple[str, Records]]:
     if path.suffix.lower() in WORKBOOK_EXTENSIONS:
         from iakg.io.importers.workbook import sheets  # openpyxl, imported only for a workbook
 
-        yield from sheets(path, TableReadError)
+        try:
+            data = read_input(path)
+        except InputError as exc:
+            raise TableReadError(exc.message) from None
+        yield from sheets(path, data, TableReadError)
         return
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TableReadError(f"cannot read the file: {exc}") from None
+        text = read_input(path).decode("utf-8-sig")
+    except InputError as exc:
+        raise TableReadError(exc.message) from None
+    except UnicodeDecodeError as exc:
+        raise TableReadError(f"cannot read the file: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     yield str(path), _csv_records(text, dialect_for(path))
 
 

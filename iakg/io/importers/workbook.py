@@ -10,6 +10,7 @@ sheets and the number of rows and columns are capped.
 from __future__ import annotations
 
 import datetime
+import io
 import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
@@ -20,22 +21,22 @@ MAX_ROWS = 200_000
 MAX_COLUMNS = 64
 
 
-def sheets(path: Path, error: type[Exception]) -> Iterator[tuple[str, Iterator[tuple[int, list[str]]]]]:
-    """(``book.xlsx[Sheet]``, its records (row number, cell texts)) for each worksheet; ``error(message,
-    row)`` is raised for a file that is not a readable workbook."""
+def sheets(path: Path, data: bytes, error: type[Exception]) -> Iterator[tuple[str, Iterator[tuple[int, list[str]]]]]:
+    """(``book.xlsx[Sheet]``, its records (row number, cell texts)) for each worksheet of the workbook
+    ``data`` read from ``path``; ``error(message, row)`` is raised for what is not a readable workbook."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             size = sum(info.file_size for info in archive.infolist())
     except (OSError, zipfile.BadZipFile) as exc:
-        raise error(f"not a readable XLSX workbook: {exc}") from None
+        raise error(f"not a readable XLSX workbook: {_one_line(exc)}") from None
     if size > MAX_UNCOMPRESSED_BYTES:
         raise error(f"the workbook unpacks to {size} bytes, over the limit of {MAX_UNCOMPRESSED_BYTES}")
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file: all are "not a workbook"
-        raise error(f"not a readable XLSX workbook: {type(exc).__name__}: {exc}") from None
+        raise error(f"not a readable XLSX workbook: {type(exc).__name__}: {_one_line(exc)}") from None
     try:
         for sheet in book.worksheets:
             yield f"{path}[{sheet.title}]", _records(sheet, error)
@@ -57,7 +58,7 @@ def _records(sheet, error: type[Exception]) -> Iterator[tuple[int, list[str]]]:
     except error:
         raise
     except Exception as exc:
-        raise error(f"cannot read the sheet {sheet.title!r}: {type(exc).__name__}: {exc}") from None
+        raise error(f"cannot read the sheet {sheet.title!r}: {type(exc).__name__}: {_one_line(exc)}") from None
 
 
 def text(value: object) -> str:
@@ -75,3 +76,9 @@ def text(value: object) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
+
+
+def _one_line(exc: BaseException, limit: int = 200) -> str:
+    """An exception's message on one line (openpyxl's span several), cut at ``limit`` characters."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
