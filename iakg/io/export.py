@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import pyoxigraph as ox
 
@@ -61,8 +62,7 @@ class Release:
 
 @register("ttl", "ttl", "text/turtle")
 def _turtle(release: Release) -> bytes:
-    parsed = ox.parse(release.triples(), format=ox.RdfFormat.N_TRIPLES)
-    return ox.serialize(parsed, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
+    return turtle(ox.parse(release.triples(), format=ox.RdfFormat.N_TRIPLES))
 
 
 @register("nt", "nt", "application/n-triples")
@@ -236,13 +236,77 @@ def description(stats: _Stats, content_digest: str, version: str, issued: str,
     return out
 
 
-def _jsonld(triples) -> bytes:
-    """JSON-LD from triples sorted by subject, one node object per subject, streamed.
+def turtle(triples) -> bytes:
+    """Readable Turtle: the project's prefixes, one block per subject, blank nodes used once nested as
+    ``[ ... ]`` and well-formed RDF lists written ``( ... )``.
 
-    The context is the project's prefixes, so IRIs are written as prefixed names and ``rdf:type`` as
-    ``@type``; the document is complete without fetching anything.
+    rdflib's Turtle serializer does the nesting and lists (pyoxigraph 0.5 writes every blank node as a
+    ``_:`` subject and lists as ``rdf:first/rest``); it sorts subjects, predicates and objects, so with the
+    RDFC-1.0 blank node labels of the release kept as rdflib node ids the bytes are the same on every run.
+    Literals keep their lexical form (rdflib would write ``"0"^^xsd:decimal`` as ``0.0``): see ``_Turtle``.
     """
     import io
+
+    import rdflib
+
+    def term(t):
+        if isinstance(t, ox.NamedNode):
+            return rdflib.URIRef(t.value)
+        if isinstance(t, ox.BlankNode):
+            return rdflib.BNode(t.value)
+        if t.language:
+            return rdflib.Literal(t.value, lang=t.language)
+        if t.datatype.value == XSD + "string":
+            return rdflib.Literal(t.value)
+        return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value), normalize=False)
+
+    graph = rdflib.Graph(bind_namespaces="none")
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns)
+    for triple in triples:
+        graph.add((term(triple.subject), term(triple.predicate), term(triple.object)))
+    out = io.BytesIO()
+    _turtle_serializer()(graph).serialize(out, encoding="utf-8")
+    return out.getvalue()
+
+
+def _turtle_serializer():
+    """rdflib's Turtle serializer, writing a literal in short form (``3``, ``0.5``, ``true``) only when that
+    form reads back as the same lexical form and datatype; otherwise ``"lexical"^^datatype``."""
+    from rdflib import Literal
+    from rdflib.plugins.serializers.turtle import TurtleSerializer
+
+    short = {XSD + "integer": re.compile(r"[+-]?[0-9]+"), XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+             XSD + "boolean": re.compile(r"true|false")}
+
+    class _Turtle(TurtleSerializer):
+        def label(self, node, position):
+            if isinstance(node, Literal) and node.datatype is not None:
+                pattern = short.get(str(node.datatype))
+                plain = pattern is not None and pattern.fullmatch(str(node)) is not None
+                if plain:
+                    return str(node)
+                return node._literal_n3(use_plain=False, qname_callback=lambda dt: self.get_pname(dt, True))
+            return super().label(node, position)
+
+    return _Turtle
+
+
+def _jsonld(triples) -> bytes:
+    """Compacted JSON-LD: the project's prefixes as ``@context``, one node object per subject (sorted),
+    single values unwrapped, plain strings, integers and booleans as JSON values, ``rdf:type`` as ``@type``,
+    blank nodes used once embedded where they are used, well-formed RDF lists as ``@list``.
+
+    Every literal is written so that JSON-LD's toRdf gives back the same term (a JSON number only for an
+    ``xsd:integer`` in canonical form), so the document is isomorphic to the N-Quads.
+    """
+    by_subject: dict = {}
+    used: dict = {}  # blank node -> how many times it is an object
+    for triple in triples:
+        by_subject.setdefault(triple.subject, []).append((triple.predicate, triple.object))
+        if isinstance(triple.object, ox.BlankNode):
+            used[triple.object] = used.get(triple.object, 0) + 1
+    first, rest, nil = RDF + "first", RDF + "rest", RDF + "nil"
 
     def iri(value: str) -> str:
         for prefix, ns in PREFIXES.items():
@@ -253,36 +317,68 @@ def _jsonld(triples) -> bytes:
     def ref(term) -> str:
         return f"_:{term.value}" if isinstance(term, ox.BlankNode) else iri(term.value)
 
-    def value(term) -> dict:
-        if not isinstance(term, ox.Literal):
+    def embeddable(term) -> bool:
+        return isinstance(term, ox.BlankNode) and used.get(term) == 1 and term not in done
+
+    def as_list(term) -> list | None:
+        """The members of the well-formed list starting at ``term`` (each node used once, only first/rest)."""
+        members, node, seen = [], term, set()
+        while not (isinstance(node, ox.NamedNode) and node.value == nil):
+            if not embeddable(node) or node in seen:
+                return None
+            arcs = by_subject.get(node, [])
+            heads = [o for p, o in arcs if p.value == first]
+            tails = [o for p, o in arcs if p.value == rest]
+            if len(arcs) != 2 or len(heads) != 1 or len(tails) != 1:
+                return None
+            seen.add(node)
+            members.append(heads[0])
+            node = tails[0]
+        done.update(seen)
+        return members
+
+    def value(term):
+        if isinstance(term, ox.BlankNode):
+            members = as_list(term) if used.get(term) == 1 else None
+            if members is not None:
+                return {"@list": [value(m) for m in members]}
+            if embeddable(term):
+                return node_object(term, embedded=True)
             return {"@id": ref(term)}
+        if isinstance(term, ox.NamedNode):
+            return {"@id": iri(term.value)}
         if term.language:
             return {"@value": term.value, "@language": term.language}
-        if term.datatype.value == XSD + "string":
-            return {"@value": term.value}
-        return {"@value": term.value, "@type": iri(term.datatype.value)}
+        datatype = term.datatype.value
+        if datatype == XSD + "string":
+            return term.value
+        if datatype == XSD + "integer" and _CANONICAL_INTEGER.fullmatch(term.value) and len(term.value) < 16:
+            return int(term.value)
+        if datatype == XSD + "boolean" and term.value in ("true", "false"):
+            return term.value == "true"
+        return {"@value": term.value, "@type": iri(datatype)}
 
-    out = io.StringIO()
-    out.write(json.dumps(context(), ensure_ascii=False, indent=1)[:-2] + ',\n "@graph": [')
-    node: dict = {}
-    subject = None
-    first = True
+    def node_object(subject, embedded: bool = False) -> dict:
+        done.add(subject)
+        node: dict = {} if embedded else {"@id": ref(subject)}
+        for predicate, obj in by_subject.get(subject, []):
+            if predicate.value == RDF + "type" and isinstance(obj, ox.NamedNode):
+                node.setdefault("@type", []).append(iri(obj.value))
+            else:
+                node.setdefault(iri(predicate.value), []).append(value(obj))
+        return {key: values[0] if len(values) == 1 and not (isinstance(values[0], dict) and "@list" in values[0])
+                else values for key, values in node.items()}
 
-    def flush() -> None:
-        nonlocal first
-        if node:
-            out.write(("\n  " if first else ",\n  ") + json.dumps(node, ensure_ascii=False))
-            first = False
+    done: set = set()
+    nodes = []
+    for subject in by_subject:  # named subjects and shared blank nodes first, in order; then what is left
+        if not (isinstance(subject, ox.BlankNode) and used.get(subject) == 1):
+            nodes.append(node_object(subject))
+    for subject in by_subject:  # blank nodes used once but not reached (a cycle of them): written on their own
+        if subject not in done:
+            nodes.append(node_object(subject))
+    document = {"@context": context()["@context"], "@graph": nodes}
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
-    for triple in triples:
-        if triple.subject != subject:
-            flush()
-            subject = triple.subject
-            node = {"@id": ref(subject)}
-        if triple.predicate.value == RDF + "type" and isinstance(triple.object, ox.NamedNode):
-            node.setdefault("@type", []).append(iri(triple.object.value))
-        else:
-            node.setdefault(iri(triple.predicate.value), []).append(value(triple.object))
-    flush()
-    out.write("\n ]\n}\n")
-    return out.getvalue().encode("utf-8")
+
+_CANONICAL_INTEGER = re.compile(r"0|-?[1-9][0-9]*")
