@@ -95,6 +95,9 @@ def _build_options(p: argparse.ArgumentParser) -> None:
                    help="release folder (default: dist): new, empty or an earlier release; a folder iakg did "
                         "not write is refused")
     p.add_argument("--no-site", action="store_true", help="leave out the static site (OUT/site/)")
+    p.add_argument("--base-url", metavar="URL",
+                   help="where the release folder will be published: void.ttl gives each dump's download URL "
+                        "under it (default: relative to void.ttl)")
     p.add_argument("--site-endpoint", default="/sparql", metavar="URL",
                    help="SPARQL endpoint the static site's query editor talks to (default: /sparql)")
     p.add_argument("--force", action="store_true",
@@ -111,6 +114,13 @@ def _build(args: argparse.Namespace) -> int:
     if not args.out:
         raise KGError("--out is empty: give the release folder")
     out = Path(args.out)
+    if args.base_url is not None:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(args.base_url)
+        if parts.scheme not in ("http", "https", "file") or not (parts.netloc or parts.scheme == "file") \
+                or any(c in args.base_url for c in ' <>"{}|\\^`'):
+            raise KGError(f"--base-url {args.base_url!r}: give an absolute http(s) or file URL")
     graph = checked(args)
     pages = 0
 
@@ -123,7 +133,7 @@ def _build(args: argparse.Namespace) -> int:
 
     moved: list[Path] = []
     for name, size in build(graph, out, None if args.no_site else site, force=args.force, moved=moved,
-                            validated=not args.force):
+                            validated=not args.force, base_url=args.base_url):
         print(f"{size:>10}  {out / name}")
     if not args.no_site:
         print(f"{pages:>10}  pages in {out / 'site'}/ (static site)")

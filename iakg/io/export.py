@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 
 import pyoxigraph as ox
 
@@ -27,6 +28,9 @@ from iakg.rdf.namespaces import (
     OWL,
     PREFIXES,
     RDF,
+    RDFS,
+    SCHEMA,
+    VOID,
     XSD,
 )
 
@@ -42,10 +46,19 @@ class Release:
     def __init__(self, nquads: bytes):
         self.nquads = nquads
 
-    def description(self) -> Release:
-        """The release's VoID/DCAT description graph alone (its N-Quads lines)."""
+    def description(self, dumps: Iterable[tuple[str, str, int]] = (), base: str | None = None) -> Release:
+        """The release's VoID/DCAT description graph alone (its N-Quads lines).
+
+        ``dumps``: (file name, media type, size in bytes) of each dump written (``iakg build``): each becomes a
+        ``dcat:distribution`` and a ``void:dataDump``, at ``base`` + name (``base`` defaults to
+        ``RELATIVE_BASE``, which ``turtle(..., relative_to=RELATIVE_BASE)`` writes as relative references:
+        resolved against where the description file is read from). The dumps themselves cannot carry these
+        triples (a file cannot state its own size), so the description embedded in them has none.
+        """
         suffix = f"<{GRAPH_DESCRIPTION}> .".encode()
-        return Release(b"".join(line + b"\n" for line in self.nquads.splitlines() if line.endswith(suffix)))
+        lines = [line + b"\n" for line in self.nquads.splitlines() if line.endswith(suffix)]
+        lines += [_nquad(_entry(q)).encode("utf-8") for q in distributions(dumps, base or RELATIVE_BASE)]
+        return Release(b"".join(sorted(lines)))
 
     def quads(self):
         """The quads, in order (an iterator)."""
@@ -129,7 +142,7 @@ def build(store: ox.Store, version: str, issued: str, inferred: bool = False,
         entries.append(_entry(quad))
     entries.sort()
     content_digest = "sha256:" + _digest_lines(entries)
-    for quad in description(stats, content_digest, version, issued, endpoint):
+    for quad in described(stats, content_digest, version, issued, endpoint, _topic_labels(store, skip)):
         entries.append(_entry(quad))
     entries.sort()
     text = "".join(map(_nquad, entries))
@@ -159,6 +172,36 @@ def _digest_lines(entries: list[str]) -> str:
     return hasher.hexdigest()
 
 
+def described(stats: _Stats, content_digest: str, version: str, issued: str, endpoint: str | None,
+              keywords: list[ox.Literal]) -> list[ox.Quad]:
+    """The description quads, their counts covering the description itself: the dumps hold both, so
+    ``void:triples`` is the number of distinct triples a dump holds. Counted again with the description's
+    own triples until the figures stop changing (once or twice: only a count's own literal can move them)."""
+    quads = description(stats, content_digest, version, issued, endpoint, keywords)
+    for _ in range(10):
+        total = stats.copy()
+        for quad in quads:
+            total.add(quad)
+        again = description(total, content_digest, version, issued, endpoint, keywords)
+        if again == quads:
+            break
+        quads = again
+    return quads
+
+
+def _topic_labels(store: ox.Store, skip: set[str]) -> list[ox.Literal]:
+    """The labels of the topics (``iakg:Topic`` and its subclasses) in the released graphs: the keywords."""
+    query = f"""SELECT DISTINCT ?label WHERE {{
+        GRAPH ?g {{ ?topic a ?class ; <{RDFS}label> ?label }}
+        FILTER(?g NOT IN ({", ".join(f"<{g}>" for g in sorted(skip))}))
+        GRAPH ?o {{ ?class <{RDFS}subClassOf>* <{IAKG}Topic> }}
+    }}"""
+    solutions = store.query(query)
+    assert isinstance(solutions, ox.QuerySolutions)
+    labels = {solution["label"] for solution in solutions}
+    return sorted((label for label in labels if isinstance(label, ox.Literal)), key=str)
+
+
 class _Stats:
     """What the VoID description counts, gathered while the quads stream past."""
 
@@ -171,6 +214,13 @@ class _Stats:
         self.entities: set[str] = set()
         self.sources: set[str] = set()
         self.rated: set[str] = set()
+        self.described: set[str] = set()  # subjects in the void:uriSpace: the entities
+
+    def copy(self) -> _Stats:
+        other = _Stats()
+        for name, value in vars(self).items():
+            setattr(other, name, set(value))
+        return other
 
     def add(self, q: ox.Quad) -> None:
         s, p, o = str(q.subject), q.predicate.value, str(q.object)
@@ -178,6 +228,8 @@ class _Stats:
         self.subjects.add(hash(s))
         self.objects.add(hash(o))
         self.predicates.add(p)
+        if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(IAKGD):
+            self.described.add(q.subject.value)
         if p == RDF + "type" and isinstance(q.object, ox.NamedNode):
             self.classes.add(q.object.value)
             if isinstance(q.subject, ox.NamedNode):
@@ -189,8 +241,12 @@ class _Stats:
 
 
 def description(stats: _Stats, content_digest: str, version: str, issued: str,
-                endpoint: str | None = None) -> list[ox.Quad]:
-    """VoID and DCAT triples about the dataset, every figure counted from its content."""
+                endpoint: str | None = None, keywords: Iterable[ox.Literal] = ()) -> list[ox.Quad]:
+    """VoID and DCAT triples about the dataset, every figure counted from ``stats``.
+
+    Publisher and contact point come from the package's metadata (pyproject's authors and
+    ``[project.urls]``): the contact point is the issue tracker if one is listed there, else it is left out.
+    """
     used = stats.predicates | stats.classes
     vocabularies = sorted(ns for ns in PREFIXES.values() if any(iri.startswith(ns) for iri in used))
     me, graph = ox.NamedNode(DATASET_IRI), ox.NamedNode(GRAPH_DESCRIPTION)
@@ -219,7 +275,7 @@ def description(stats: _Stats, content_digest: str, version: str, issued: str,
     add(DCTERMS + "conformsTo", ox.NamedNode(ONTOLOGY_IRI))
     add(IAKG + "contentDigest", ox.Literal(content_digest))
     count(void + "triples", len(stats.triples))
-    count(void + "entities", len(stats.entities))
+    count(void + "entities", len(stats.described))
     count(void + "classes", len(stats.classes))
     count(void + "properties", len(stats.predicates))
     count(void + "distinctSubjects", len(stats.subjects))
@@ -233,10 +289,70 @@ def description(stats: _Stats, content_digest: str, version: str, issued: str,
         add(void + "exampleResource", ox.NamedNode(iri))
     if endpoint:
         add(void + "sparqlEndpoint", ox.NamedNode(endpoint))
+    for keyword in keywords:
+        add(DCAT + "keyword", keyword)
+        add(SCHEMA + "keywords", keyword)
+    name, urls = _project()
+    if name:
+        publisher = ox.NamedNode(DATASET_IRI + "#publisher")
+        add(DCTERMS + "publisher", publisher)
+        out.append(ox.Quad(publisher, ox.NamedNode(RDF + "type"), ox.NamedNode(FOAF + "Agent"), graph))
+        out.append(ox.Quad(publisher, ox.NamedNode(FOAF + "name"), ox.Literal(name), graph))
+        if "source" in urls:
+            out.append(ox.Quad(publisher, ox.NamedNode(FOAF + "homepage"), ox.NamedNode(urls["source"]), graph))
+    tracker = next((urls[k] for k in ("issues", "issue tracker", "bug tracker", "tracker", "bugs") if k in urls),
+                   None)
+    if tracker:
+        contact = ox.NamedNode(DATASET_IRI + "#contact")
+        add(DCAT + "contactPoint", contact)
+        out.append(ox.Quad(contact, ox.NamedNode(RDF + "type"), ox.NamedNode(VCARD + "Kind"), graph))
+        out.append(ox.Quad(contact, ox.NamedNode(VCARD + "fn"), ox.Literal(f"{name or 'the project'}: issue tracker"),
+                           graph))
+        out.append(ox.Quad(contact, ox.NamedNode(VCARD + "hasURL"), ox.NamedNode(tracker), graph))
     return out
 
 
-def turtle(triples) -> bytes:
+#: the base of the download URLs when none is given: written as relative references (see ``turtle``)
+RELATIVE_BASE = "https://relative.invalid/release/"
+FOAF = "http://xmlns.com/foaf/0.1/"
+VCARD = "http://www.w3.org/2006/vcard/ns#"
+
+
+def _project() -> tuple[str | None, dict[str, str]]:
+    """The package's author and its project URLs (lower-cased labels), from the installed metadata."""
+    from importlib import metadata
+
+    try:
+        meta = metadata.metadata("imaging-appropriateness-kg")
+    except metadata.PackageNotFoundError:
+        return None, {}
+    urls = {}
+    for entry in meta.get_all("Project-URL") or []:
+        label, _, url = entry.partition(",")
+        urls[label.strip().lower()] = url.strip()
+    return (meta.get_all("Author") or [None])[0] or None, urls
+
+
+def distributions(dumps: Iterable[tuple[str, str, int]], base: str) -> list[ox.Quad]:
+    """A ``dcat:Distribution`` and a ``void:dataDump`` per dump file (name, media type, bytes) under ``base``."""
+    me, graph = ox.NamedNode(DATASET_IRI), ox.NamedNode(GRAPH_DESCRIPTION)
+    out = []
+    for name, media_type, size in dumps:
+        url = ox.NamedNode(base + name)
+        dist = ox.NamedNode(f"{DATASET_IRI}#dump-{name}")
+        out += [ox.Quad(me, ox.NamedNode(DCAT + "distribution"), dist, graph),
+                ox.Quad(me, ox.NamedNode(VOID + "dataDump"), url, graph),
+                ox.Quad(dist, ox.NamedNode(RDF + "type"), ox.NamedNode(DCAT + "Distribution"), graph),
+                ox.Quad(dist, ox.NamedNode(DCTERMS + "title"), ox.Literal(name), graph),
+                ox.Quad(dist, ox.NamedNode(DCAT + "downloadURL"), url, graph),
+                ox.Quad(dist, ox.NamedNode(DCAT + "mediaType"),
+                        ox.NamedNode("https://www.iana.org/assignments/media-types/" + media_type), graph),
+                ox.Quad(dist, ox.NamedNode(DCAT + "byteSize"),
+                        ox.Literal(str(size), datatype=ox.NamedNode(XSD + "nonNegativeInteger")), graph)]
+    return out
+
+
+def turtle(triples, relative_to: str | None = None) -> bytes:
     """Readable Turtle: the project's prefixes, one block per subject, blank nodes used once nested as
     ``[ ... ]`` and well-formed RDF lists written ``( ... )``.
 
@@ -244,6 +360,8 @@ def turtle(triples) -> bytes:
     ``_:`` subject and lists as ``rdf:first/rest``); it sorts subjects, predicates and objects, so with the
     RDFC-1.0 blank node labels of the release kept as rdflib node ids the bytes are the same on every run.
     Literals keep their lexical form (rdflib would write ``"0"^^xsd:decimal`` as ``0.0``): see ``_Turtle``.
+    IRIs under ``relative_to`` are written as relative references, with no ``@base``: a reader resolves them
+    against the document's own location (the release folder, for ``void.ttl``).
     """
     import io
 
@@ -261,25 +379,34 @@ def turtle(triples) -> bytes:
         return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value), normalize=False)
 
     graph = rdflib.Graph(bind_namespaces="none")
-    for prefix, ns in PREFIXES.items():
+    for prefix, ns in {**PREFIXES, "foaf": FOAF, "vcard": VCARD}.items():  # the last two: the description's
         graph.bind(prefix, ns)
     for triple in triples:
         graph.add((term(triple.subject), term(triple.predicate), term(triple.object)))
     out = io.BytesIO()
-    _turtle_serializer()(graph).serialize(out, encoding="utf-8")
+    serializer = _turtle_serializer()(graph)
+    serializer.relative_to = relative_to
+    serializer.serialize(out, encoding="utf-8")
     return out.getvalue()
 
 
 def _turtle_serializer():
     """rdflib's Turtle serializer, writing a literal in short form (``3``, ``0.5``, ``true``) only when that
     form reads back as the same lexical form and datatype; otherwise ``"lexical"^^datatype``."""
-    from rdflib import Literal
+    from rdflib import Literal, URIRef
     from rdflib.plugins.serializers.turtle import TurtleSerializer
 
     short = {XSD + "integer": re.compile(r"[+-]?[0-9]+"), XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
              XSD + "boolean": re.compile(r"true|false")}
 
     class _Turtle(TurtleSerializer):
+        relative_to: str | None = None
+
+        def relativize(self, uri):
+            if self.relative_to and isinstance(uri, URIRef) and uri.startswith(self.relative_to):
+                return URIRef(uri[len(self.relative_to):])
+            return super().relativize(uri)
+
         def label(self, node, position):
             if isinstance(node, Literal) and node.datatype is not None:
                 pattern = short.get(str(node.datatype))

@@ -9,13 +9,14 @@ from pathlib import Path
 
 from iakg import resources
 from iakg.io.atomic import umask, write_file, write_folder
-from iakg.io.export import context
+from iakg.io.export import RELATIVE_BASE, context, turtle
 from iakg.io.formats import FORMATS
 
 MANIFEST = "manifest.json"
 
 def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, force: bool = False,
-          moved: list[Path] | None = None, validated: bool = True) -> list[tuple[str, int]]:
+          moved: list[Path] | None = None, validated: bool = True,
+          base_url: str | None = None) -> list[tuple[str, int]]:
     """Write the release of ``graph`` into ``out`` (swapped in whole); return (file, size) pairs.
 
     ``also(folder, nquads)`` writes more into the folder before it is swapped in (``iakg build`` adds the
@@ -24,15 +25,21 @@ def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, f
     deleted, and its new name appended to ``moved``). Every file is flushed to disk before the swap.
     ``validated``: the caller validated ``graph`` and it conforms (``iakg build`` without ``--force``);
     manifest.json records it, so that serving the release need not validate again.
+    ``base_url``: where the folder will be published; ``void.ttl`` gives each dump's download URL under it
+    (without it, as references relative to ``void.ttl`` itself).
     """
     from iakg.domain.patient import context as patient_context
 
     release = graph.release()
-    files: dict[str, bytes] = {f"iakg.{fmt.extension}": fmt.write(release)
-                               for _, fmt in FORMATS.items() if fmt.in_release}
+    dumps = [fmt for _, fmt in FORMATS.items() if fmt.in_release]
+    files: dict[str, bytes] = {f"iakg.{fmt.extension}": fmt.write(release) for fmt in dumps}
     files["context.jsonld"] = _json(context())
     files["patient-context.jsonld"] = _json(patient_context(graph.patient_facts()))
-    files["void.ttl"] = release.description().serialize("ttl")
+    written = [(f"iakg.{fmt.extension}", fmt.media_type, len(files[f"iakg.{fmt.extension}"])) for fmt in dumps
+               if fmt.rdf]  # the whole dataset; views (the CSV table) are not dumps of it
+    base = base_url.rstrip("/") + "/" if base_url else None
+    void = release.description(written, base)
+    files["void.ttl"] = turtle(void.quads(), relative_to=None if base else RELATIVE_BASE)
     files["ontology.ttl"] = resources.ONTOLOGY_FILE.read_bytes()
     files["shapes.ttl"] = resources.SHAPES_FILE.read_bytes()
     for path in resources.query_files():
