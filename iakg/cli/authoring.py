@@ -73,6 +73,9 @@ def _run(args: argparse.Namespace, convert, import_files) -> int:
         from iakg.errors import KGError
 
         raise KGError("--sidecar describes one table file; give one FILE")
+    from iakg.cli.progress import stage
+
+    stage(f"reading {len(args.files)} table file(s), matching and validating them")
     if args.check:
         outputs, _ = convert(args.importer, args.files, args.data, args.sidecar)
         for name, _text in outputs:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from iakg.cli.progress import stage
 from iakg.cli.registry import command, data_option
 from iakg.errors import KGError, ValidationError
 
@@ -22,7 +23,10 @@ def _validate_options(p: argparse.ArgumentParser) -> None:
 def _validate(args: argparse.Namespace) -> int:
     from iakg.api import load
 
-    report = load([*args.files, *args.changed]).validate(changed=args.changed)
+    stage("loading the graph")
+    graph = load([*args.files, *args.changed])
+    stage("validating it against the shapes")
+    report = graph.validate(changed=args.changed)
     if report.conforms:
         print("conforms: the graph satisfies every shape" + (f" ({len(args.files)} extra file(s) merged)"
                                                             if args.files else ""))
@@ -39,9 +43,11 @@ def checked(args: argparse.Namespace) -> Any:
     from iakg.io.dataset import inputs
     from iakg.validate import record
 
+    stage("loading the graph")
     graph = load(args.data)
     key = record.digest(path for path, _ in inputs(args.data))
     if not getattr(args, "force", False) and not record.validated(key):  # same content: validated already
+        stage("validating it against the shapes")
         report = graph.validate()
         if report.conforms:
             record.remember(key)
@@ -75,7 +81,9 @@ def _export(args: argparse.Namespace) -> int:
 
     if args.out is not None:
         check_target(args.out)  # before the work: a folder, special file or "" is refused at once
-    return emit(args.out, checked(args).export(args.format, inferred=args.inferred))
+    graph = checked(args)
+    stage(f"writing the {args.format} export")
+    return emit(args.out, graph.export(args.format, inferred=args.inferred))
 
 
 def emit(out: Path | str | None, data: bytes) -> int:
@@ -128,10 +136,12 @@ def _build(args: argparse.Namespace) -> int:
         nonlocal pages
         from iakg.present.html.site import write_site
 
+        stage("writing the static site")
         (folder / "site").mkdir()
         pages = write_site(graph, folder / "site", nquads, endpoint=args.site_endpoint)
 
     moved: list[Path] = []
+    stage("writing the dumps, contexts, description and queries")
     for name, size in build(graph, out, None if args.no_site else site, force=args.force, moved=moved,
                             validated=not args.force, base_url=args.base_url):
         print(f"{size:>10}  {out / name}")

@@ -131,8 +131,13 @@ def graph(args: argparse.Namespace) -> Any:
         if args.data or args.reason:
             raise KGError("--data and --reason apply to the embedded graph, not to --endpoint")
         return KnowledgeGraph.remote(args.endpoint)
+    from iakg.cli.progress import stage
+
+    if args.data or args.reason:  # the shipped graph alone loads in a blink
+        stage("loading the graph" + (" and adding its OWL RL closure" if args.reason else ""))
     graph = load(args.data, reason=args.reason, cache_dir=args.cache_dir)
     if args.data:
+        stage("validating what --data adds")
         _refuse_inconsistent(graph, args.data)
     return graph
 
