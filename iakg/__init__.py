@@ -21,6 +21,7 @@ from iakg.errors import (  # noqa: E402
                          ParameterError,
                          Problem,
                          QueryError,
+                         ReasoningError,
                          TableError,
                          UnknownNameError,
                          ValidationError,
@@ -29,5 +30,5 @@ from iakg.rdf.terms import IRI  # noqa: E402
 
 __all__ = ["IRI", "AmbiguousNameError", "BindingError", "CdsRequestError", "DoseError", "InputError", "KGError",
            "KnowledgeGraph", "NetworkAccessError", "ParameterError", "Problem", "QueryError", "RELEASE_DATE",
-           "TableError", "UnknownNameError",
+           "ReasoningError", "TableError", "UnknownNameError",
            "ValidationError", "__version__", "load"]

@@ -79,6 +79,10 @@ class QueryError(KGError):
     """The query text is not valid SPARQL, or the engine refused it."""
 
 
+class ReasoningError(KGError):
+    """The OWL RL closure was stopped (it ran past its time bound)."""
+
+
 class NetworkAccessError(KGError):
     """Something tried to reach a host nobody asked for."""
 

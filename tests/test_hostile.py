@@ -304,6 +304,27 @@ def test_in_process_results_are_bounded(monkeypatch):
         graph.query("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }")
 
 
+def test_reasoning_is_bounded_in_time(tmp_path, capsys, monkeypatch):
+    """`--reason` on a 21 kB owl:sameAs chain ran past 4 minutes; now stopped at --reason-timeout: one line,
+    exit 2, nothing answered and nothing left in the cache. The chain is generated here; owl:sameAs is given
+    its OWL characteristics (transitive, symmetric) so that the closure is quadratic in the chain's length."""
+    from iakg.rdf import reasoning
+
+    monkeypatch.setattr(reasoning, "TIMEOUT_S", reasoning.TIMEOUT_S)  # the CLI sets it: restored after
+    chain = tmp_path / "same-as-chain.ttl"
+    chain.write_text("@prefix owl: <http://www.w3.org/2002/07/owl#> .\n@prefix ex: <http://example.org/> .\n"
+                     "owl:sameAs a owl:TransitiveProperty, owl:SymmetricProperty .\n"
+                     + "".join(f"ex:a{i} owl:sameAs ex:a{i + 1} .\n" for i in range(600)))
+    cache = tmp_path / "cache"
+    code, out, err = run(capsys, "scenarios", "--data", str(chain), "--reason", "--reason-timeout", "0.3",
+                         "--cache-dir", str(cache))
+    assert code == 2 and one_line(err) and "ran past 0.3 s" in err and out == ""
+    assert {p.name for p in cache.iterdir()} <= {".salt"}  # the cache's secret only: no store, not even a part
+    for bad in ("nan", "0", "-1"):
+        code, _, err = run(capsys, "scenarios", "--reason", "--reason-timeout", bad)
+        assert code == 2 and one_line(err)
+
+
 def test_dose_interval_too_short_is_refused(capsys):
     code, _, err = run(capsys, "dose", "ct-abdomen-pelvis-with-iv-contrast", "--years", "5", "--every", "1e-9")
     assert code == 2 and one_line(err)

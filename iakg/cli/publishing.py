@@ -72,6 +72,8 @@ def _export_options(p: argparse.ArgumentParser) -> None:
                    help="output format: %(choices)s (default: ttl)")
     p.add_argument("--out", help="output file (written atomically); default: standard output")
     p.add_argument("--inferred", action="store_true", help="include the OWL RL closure (its own named graph)")
+    p.add_argument("--reason-timeout", type=float, default=120.0, metavar="SECONDS",
+                   help="stop computing the closure past this many seconds, with an error (default: 120)")
     _force_option(p, "export")
 
 
@@ -81,6 +83,10 @@ def _export(args: argparse.Namespace) -> int:
 
     if args.out is not None:
         check_target(args.out)  # before the work: a folder, special file or "" is refused at once
+    if args.inferred:
+        from iakg.cli.registry import reason_timeout
+
+        reason_timeout(args.reason_timeout)
     graph = checked(args)
     stage(f"writing the {args.format} export")
     return emit(args.out, graph.export(args.format, inferred=args.inferred))

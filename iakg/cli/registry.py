@@ -104,6 +104,8 @@ def graph_options() -> argparse.ArgumentParser:
                         help="extra RDF file merged with the shipped graph (repeatable)")
     common.add_argument("--reason", action="store_true",
                         help="add the OWL RL closure (kept in its own named graph) before answering")
+    common.add_argument("--reason-timeout", type=float, default=120.0, metavar="SECONDS",
+                        help="stop --reason past this many seconds, with an error (default: 120)")
     common.add_argument("--cache-dir", metavar="DIR", default=os.environ.get("IAKG_CACHE_DIR"),
                         help="keep a prepared on-disk store here, keyed by the input files' hash "
                              "(default: $IAKG_CACHE_DIR; none)")
@@ -133,6 +135,8 @@ def graph(args: argparse.Namespace) -> Any:
         return KnowledgeGraph.remote(args.endpoint)
     from iakg.cli.progress import stage
 
+    if args.reason:
+        reason_timeout(args.reason_timeout)
     if args.data or args.reason:  # the shipped graph alone loads in a blink
         stage("loading the graph" + (" and adding its OWL RL closure" if args.reason else ""))
     graph = load(args.data, reason=args.reason, cache_dir=args.cache_dir)
@@ -140,6 +144,18 @@ def graph(args: argparse.Namespace) -> Any:
         stage("validating what --data adds")
         _refuse_inconsistent(graph, args.data)
     return graph
+
+
+def reason_timeout(seconds: float) -> None:
+    """Bound the OWL RL closure of this run to ``seconds`` (checked: a positive finite number)."""
+    import math
+
+    from iakg.errors import KGError
+    from iakg.rdf import reasoning
+
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise KGError(f"--reason-timeout {seconds}: give a positive number of seconds")
+    reasoning.TIMEOUT_S = seconds
 
 
 def _refuse_inconsistent(graph: Any, files: Sequence[str | Path]) -> None:

@@ -15,9 +15,15 @@ outside ``AXIOMS`` (class expressions, equality, keys, property chains, ... woul
 
 from __future__ import annotations
 
+import time
+
 import pyoxigraph as ox
 
+from iakg.errors import ReasoningError
 from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_INFERRED
+
+#: seconds the closure may take before it is stopped (``iakg --reason-timeout`` sets it; None: no bound)
+TIMEOUT_S: float | None = 120.0
 
 _PREFIXES = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
              "owl": "http://www.w3.org/2002/07/owl#"}
@@ -77,33 +83,49 @@ _PREFIX_TEXT = "".join(f"PREFIX {k}: <{v}>\n" for k, v in {**_PREFIXES,
 _DEFAULT = "urn:iakg:reasoning:default-graph"  #: where triples of the default graph wait while rules run
 
 
-def materialise(store: ox.Store, exclude_graphs: tuple[str, ...] = (GRAPH_CATALOGUE,)) -> int:
+def materialise(store: ox.Store, exclude_graphs: tuple[str, ...] = (GRAPH_CATALOGUE,),
+                timeout_s: float | None = None) -> int:
     """Compute the closure of the triples of ``store`` (less ``exclude_graphs``) inside the engine and keep
     the non-trivial new ones in the inferred graph; return how many that graph holds.
 
-    No triple is copied: each rule is a SPARQL update whose WHERE clause reads the asserted graphs and the
-    inferred graph merged (``USING``), and whose INSERT writes to the inferred graph.
+    Each rule is a SPARQL CONSTRUCT reading the asserted graphs and the inferred graph merged (``FROM``); its
+    triples stream back and are added to the inferred graph. Streaming lets the work be bounded: past
+    ``timeout_s`` (default ``TIMEOUT_S``) seconds it stops with ``ReasoningError`` and the inferred graph is
+    emptied (a long transitive or ``owl:sameAs`` chain has a closure quadratic in its length).
     """
     inferred = ox.NamedNode(GRAPH_INFERRED)
+    limit = TIMEOUT_S if timeout_s is None else timeout_s
+    deadline = None if limit is None else time.monotonic() + limit
+
+    def check() -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            raise ReasoningError(f"the OWL RL closure ran past {limit:g} s and was stopped (a long "
+                                 "owl:TransitiveProperty or owl:sameAs chain?); nothing was kept: raise "
+                                 "--reason-timeout or leave out --reason")
+
     moved = any(True for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     if moved:  # USING names graphs only: park the default graph's triples in a named one meanwhile
         store.update(f"ADD DEFAULT TO <{_DEFAULT}>")
     graphs = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
     graphs -= {*exclude_graphs, GRAPH_INFERRED}
-    using = "".join(f"USING <{g}>\n" for g in sorted(graphs | {GRAPH_INFERRED}))
+    source = "".join(f"FROM <{g}>\n" for g in sorted(graphs | {GRAPH_INFERRED}))
     try:
         def run(rules: dict[str, tuple[str, str]], once: bool = False) -> None:
-            texts = [f"{_PREFIX_TEXT}INSERT {{ GRAPH <{GRAPH_INFERRED}> {{ {t} }} }}\n{using}WHERE {{ {w} }}"
-                     for t, w in rules.values()]
+            texts = [f"{_PREFIX_TEXT}CONSTRUCT {{ {t} }}\n{source}WHERE {{ {w} }}" for t, w in rules.values()]
             size, previous = len(store), -1
             while size != previous:  # naive evaluation: every rule on the whole graph until nothing new
                 for text in texts:
-                    store.update(text)
+                    found = []
+                    for count, triple in enumerate(store.query(text), 1):  # type: ignore[arg-type]
+                        found.append(ox.Quad(triple.subject, triple.predicate, triple.object, inferred))
+                        if count % 1024 == 0:
+                            check()
+                    check()
+                    store.extend(found)
                 if once:
                     return
                 previous, size = size, len(store)
 
-        source = using.replace("USING", "FROM")
         entangled = bool(store.query(_PREFIX_TEXT + _ENTANGLED.replace("ASK {", f"ASK {source} {{", 1)))
         if entangled:
             run(RULES)
@@ -116,6 +138,9 @@ def materialise(store: ox.Store, exclude_graphs: tuple[str, ...] = (GRAPH_CATALO
         store.update(f"{_PREFIX_TEXT}DELETE {{ GRAPH <{GRAPH_INFERRED}> {{ ?s ?p ?o }} }} WHERE {{ "
                      f"GRAPH <{GRAPH_INFERRED}> {{ ?s ?p ?o }} FILTER({TRIVIAL} || EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} "
                      f"VALUES ?g {{ {asserted} }} }}) }}")
+    except ReasoningError:
+        store.clear_graph(inferred)
+        raise
     finally:
         if moved:
             store.update(f"MOVE <{_DEFAULT}> TO DEFAULT")
