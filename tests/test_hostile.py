@@ -434,6 +434,57 @@ def test_one_values_block_per_parameter():
     assert "VALUES ?a { <http://x/a> } VALUES ?c { \"v\" }" in bound and "VALUES (" not in bound
 
 
+@pytest.fixture
+def empty_oxigraph(tmp_path):
+    """An Oxigraph server on an empty store (127.0.0.1, a free port), writable through its Graph Store."""
+    import subprocess
+    import time
+    import urllib.request
+
+    from iakg.serve.app import free_port, oxigraph_executable
+
+    port = free_port()
+    server = subprocess.Popen([oxigraph_executable(), "serve", "--location", str(tmp_path / "store"),
+                               "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=2).read()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("the oxigraph server did not start")
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_an_endpoint_holding_nothing_gets_a_hint(empty_oxigraph, capsys):
+    """Answering commands against an empty or unrelated store printed empty tables, exit 0, no hint."""
+    import urllib.request
+
+    url = empty_oxigraph + "/query"
+    for args in (["scenarios"], ["query", "scenarios"], ["recommend", PNET]):
+        code, _, err = run(capsys, *args, "--endpoint", url)
+        assert f"iakg: hint: the endpoint at {url} holds no iakg:ClinicalScenario; is it the right one?" in err
+        assert "Traceback" not in err and code == (2 if args[0] == "recommend" else 0)
+    put = urllib.request.Request(empty_oxigraph + "/store?graph=http://example.org/g", method="PUT", data=(
+        b"<http://example.org/s> a <https://w3id.org/iakg/ontology#ClinicalScenario> ."),
+        headers={"Content-Type": "text/turtle"})
+    urllib.request.urlopen(put, timeout=10).read()
+    code, _, err = run(capsys, "scenarios", "--endpoint", url)  # published into a named graph, not the union
+    assert code == 0 and "only in named graphs" in err and err.count("\n") == 1
+
+
+def test_a_local_answer_has_no_endpoint_hint(capsys):
+    code, _, err = run(capsys, "query", "contraindications", "--param", "procedure=iakgd:no-such-procedure")
+    assert code == 0 and err == ""
+
+
 # ---------------------------------------------------------------- packaging
 def test_sdist_carries_what_the_tests_need():
     import tomllib

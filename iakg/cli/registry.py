@@ -81,12 +81,21 @@ def answer(name: str, help: str, scenario: bool = False, configure: Configure | 
 
     def add(fn: Callable[[Any, argparse.Namespace], Answer]) -> Callable[[Any, argparse.Namespace], Answer]:
         def run(args: argparse.Namespace) -> int:
+            from iakg.errors import KGError
             from iakg.present.text import render
 
-            result, headers, rows, text = fn(graph(args), args)
+            source = graph(args)
+            try:
+                result, headers, rows, text = fn(source, args)
+            except KGError:  # e.g. an unknown scenario: perhaps the endpoint holds none at all
+                endpoint_hint(source, args)
+                raise
+            rows = list(rows)
+            if not result and not rows:
+                endpoint_hint(source, args)
             if listing and isinstance(result, list):
                 end = None if args.limit == 0 else args.offset + args.limit
-                result, rows = result[args.offset:end], list(rows)[args.offset:end]
+                result, rows = result[args.offset:end], rows[args.offset:end]
             print(render(args.format, result, headers, rows, text))
             return 0
 
@@ -144,6 +153,36 @@ def graph(args: argparse.Namespace) -> Any:
         stage("validating what --data adds")
         _refuse_inconsistent(graph, args.data)
     return graph
+
+
+_SCENARIOS = "PREFIX iakg: <https://w3id.org/iakg/ontology#> ASK { ?s a iakg:ClinicalScenario }"
+_NAMED = "PREFIX iakg: <https://w3id.org/iakg/ontology#> ASK { GRAPH ?g { ?s a iakg:ClinicalScenario } }"
+
+
+def endpoint_hint(source: Any, args: argparse.Namespace) -> None:
+    """After an empty answer (or a name not found) from ``--endpoint``: one line on stderr if that endpoint
+    holds no ``iakg:ClinicalScenario`` in its default graph (the one the catalogue queries), saying whether
+    its named graphs hold some (a store whose default graph is not their union) or none (the wrong endpoint)."""
+    import sys
+
+    from iakg.errors import KGError
+
+    url = getattr(args, "endpoint", None)
+    if not url:
+        return
+    try:
+        if source.query(_SCENARIOS).boolean:
+            return
+        named = bool(source.query(_NAMED).boolean)
+    except KGError:  # the hint is a courtesy: an endpoint that cannot say is left alone
+        return
+    if named:
+        print(f"iakg: hint: the endpoint at {url} holds iakg:ClinicalScenario only in named graphs, and its default "
+              "graph (the one queries read) is not their union: serve it with the union as default graph "
+              "(oxigraph: --union-default-graph) or load the data into the default graph", file=sys.stderr)
+    else:
+        print(f"iakg: hint: the endpoint at {url} holds no iakg:ClinicalScenario; is it the right one?",
+              file=sys.stderr)
 
 
 def reason_timeout(seconds: float) -> None:

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from iakg.cli.registry import command, graph
+from iakg.cli.registry import command, endpoint_hint, graph
 from iakg.errors import KGError
 
 
@@ -47,8 +47,11 @@ def _query(args: argparse.Namespace) -> int:
         query = catalogue.get(args.query)
         bindings = query.bind(values)
         query = dataclasses.replace(query, text=query.paged(args.limit, args.offset))
-    result = graph(args).query(query.text, bindings)
+    source = graph(args)
+    result = source.query(query.text, bindings)
     sys.stdout.write(RESULT_FORMATS[args.format](result).rstrip("\n") + "\n")
+    if not result.bindings and not result.ntriples and not result.boolean:
+        endpoint_hint(source, args)
     return 0
 
 
