@@ -314,8 +314,8 @@ def description(stats: _Stats, content_digest: str, version: str, issued: str,
 
 #: the base of the download URLs when none is given: written as relative references (see ``turtle``)
 RELATIVE_BASE = "https://relative.invalid/release/"
-FOAF = "http://xmlns.com/foaf/0.1/"
-VCARD = "http://www.w3.org/2006/vcard/ns#"
+FOAF = PREFIXES["foaf"]
+VCARD = PREFIXES["vcard"]
 
 
 def _project() -> tuple[str | None, dict[str, str]]:
@@ -379,7 +379,7 @@ def turtle(triples, relative_to: str | None = None) -> bytes:
         return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value), normalize=False)
 
     graph = rdflib.Graph(bind_namespaces="none")
-    for prefix, ns in {**PREFIXES, "foaf": FOAF, "vcard": VCARD}.items():  # the last two: the description's
+    for prefix, ns in PREFIXES.items():
         graph.bind(prefix, ns)
     for triple in triples:
         graph.add((term(triple.subject), term(triple.predicate), term(triple.object)))

@@ -44,6 +44,8 @@ PREFIXES: dict[str, str] = {
     "void": VOID,
     "dcat": DCAT,
     "vann": "http://purl.org/vocab/vann/",
+    "foaf": "http://xmlns.com/foaf/0.1/",  # the dataset description's publisher
+    "vcard": "http://www.w3.org/2006/vcard/ns#",  # its contact point
 }
 
 #: named graphs that keep the parts of a loaded dataset apart
