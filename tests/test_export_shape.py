@@ -65,8 +65,9 @@ def test_turtle_nests_blank_nodes_and_lists(graph):
     assert "_:" not in text and "rdf:first" not in text  # every blank node of the shipped graph is used once
     assert "sh:property [ sh:class " in text
     hostile = turtle(sorted_triples(HOSTILE)()).decode()
-    assert 'ns1:list ( 1 ( "a" ns1:b ) () [ ns1:p 2 ] ) ;' in hostile
-    assert 'ns1:nested [ ns1:q [ ns1:r "deep" ] ] ;' in hostile
+    ex = "http://example.org/"
+    assert f'<{ex}list> ( 1 ( "a" <{ex}b> ) () [ <{ex}p> 2 ] ) ;' in hostile
+    assert f'<{ex}nested> [ <{ex}q> [ <{ex}r> "deep" ] ] ;' in hostile
     assert hostile.count("_:") == 6  # the shared blank node (4 mentions) and the cycle (2) keep labels
     assert '"0"^^xsd:decimal' in hostile and '"1"^^xsd:boolean' in hostile and '"1.0E0"^^xsd:double' in hostile
 
