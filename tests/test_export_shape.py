@@ -9,7 +9,8 @@ import pyoxigraph as ox
 import pytest
 from pyld import jsonld
 
-from iakg.io.export import _jsonld, turtle
+from iakg.io.writers import jsonld as _jsonld
+from iakg.io.writers import turtle
 
 # fictional triples chosen to break a writer: non-canonical literals, lists of lists, an empty list, a shared
 # blank node, a cycle of blank nodes used once each, a list whose node carries an extra arc, languages

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from iakg import resources
 from iakg.io.atomic import umask, write_file, write_folder
-from iakg.io.export import RELATIVE_BASE, context, turtle
+from iakg.io.export import RELATIVE_BASE, context
 from iakg.io.formats import FORMATS
+from iakg.io.writers import turtle
 
 MANIFEST = "manifest.json"
 
