@@ -95,6 +95,10 @@ class KnowledgeGraph:
         """Rated procedures for a scenario, from most to least appropriate, then by radiation."""
         return guidance.recommend(self.engine, scenario)
 
+    def recommend_many(self, scenarios: list[Scenario]) -> dict[str, Recommendation]:
+        """:meth:`recommend` for many scenarios (by IRI) in a few whole-graph reads."""
+        return guidance.recommend_many(self.engine, scenarios)
+
     def patient_facts(self) -> list[PatientFact]:
         """The facts a patient file can state, by key (what ``match`` reads)."""
         return guidance.patient_facts(self.engine)

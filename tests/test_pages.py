@@ -135,3 +135,12 @@ def test_variant_row_shows_soe_rating_median_and_paediatric_level_when_present(g
     variant = {"scenario": graph.scenario("pnet-post-resection-surveillance"), "rows": [_rated_row(fake, [])]}
     html = Pages(graph).env.get_template("variant.html").render(variant=variant)
     assert "Limited" in html and "7 (8)" in html and "☢☢</span>" in html and "0.03-0.3 mSv" in html
+
+
+def test_recommend_many_answers_as_recommend_does(graph):
+    """The static site reads every scenario's ratings at once; each answer equals the one-scenario answer."""
+    scenarios = graph.scenarios()
+    many = graph.recommend_many(scenarios)
+    assert set(many) == {s.iri for s in scenarios}
+    for scenario in scenarios:
+        assert many[scenario.iri] == graph.recommend(scenario), scenario.iri

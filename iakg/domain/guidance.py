@@ -67,9 +67,43 @@ def recommend(engine: Any, name: ScenarioLike) -> Recommendation:
     return Recommendation(target, rated, phases, scenario_profile(engine, target))
 
 
+_RATED_IN = """SELECT ?rating ?scenario WHERE {
+  ?rating <https://w3id.org/iakg/ontology#ratedScenario> ?scenario }"""
+_HAS_PHASES = """SELECT DISTINCT ?procedure WHERE {
+  ?requirement a <https://w3id.org/iakg/ontology#PhaseRequirement> ;
+               <https://w3id.org/iakg/ontology#forProcedure> ?procedure }"""
+
+
+def recommend_many(engine: Any, targets: list[Scenario]) -> dict[str, Recommendation]:
+    """:func:`recommend` for many scenarios at once, by IRI: the same answers from a few whole-graph reads
+    (the catalogue's ``recommendation`` and ``scenario-profile`` queries with no scenario bound) instead of
+    several queries a scenario. For the static site, which shows every scenario of a large catalogue."""
+    owner = {r["rating"]: r["scenario"] for r in engine.execute(_RATED_IN).rows()}
+    wanted = {t.iri for t in targets}
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for r in engine.execute(catalogue.get("recommendation").text).rows():  # ordered; grouping keeps the order
+        scenario_iri = owner.get(r["rating"])
+        if scenario_iri in wanted:
+            rows.setdefault(scenario_iri, []).append(r)
+    profiles: dict[str, list[dict[str, Any]]] = {}
+    for r in engine.execute(catalogue.get("scenario-profile").text).rows():
+        profiles.setdefault(r["scenario"], []).append(r)
+    with_phases = {r["procedure"] for r in engine.execute(_HAS_PHASES).rows()}
+    found = {}
+    for target in targets:
+        rated = [_rated(r) for r in rows.get(target.iri, [])]
+        phases = tuple(need for p in rated if p.procedure in with_phases
+                       for need in protocol(engine, p.procedure, target, p.label))
+        found[target.iri] = Recommendation(target, rated, phases, _profile(profiles.get(target.iri, [])))
+    return found
+
+
 def scenario_profile(engine: Any, name: ScenarioLike) -> ScenarioProfile:
     """What the variant heading and the topic say of a scenario (empty fields where the source is silent)."""
-    rows = run(engine, "scenario-profile", scenario=IRI(scenario(engine, name).iri))
+    return _profile(run(engine, "scenario-profile", scenario=IRI(scenario(engine, name).iri)))
+
+
+def _profile(rows: list[dict[str, Any]]) -> ScenarioProfile:
     if not rows:
         return ScenarioProfile()
     first = rows[0]

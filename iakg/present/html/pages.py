@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from pathlib import Path
@@ -71,7 +72,7 @@ _DERIVED = f"""PREFIX rdfs: <{RDFS}> PREFIX prov: <{PROV}>
 SELECT ?s ?sl ?t WHERE {{ ?s prov:wasDerivedFrom ?o OPTIONAL {{ ?s rdfs:label ?sl }} OPTIONAL {{ ?s a ?t }} }}
 ORDER BY ?t ?s LIMIT {DERIVED_CAP + 1}"""
 _EVIDENCE = f"""PREFIX iakg: <{IAKG}> PREFIX prov: <{PROV}> PREFIX rdfs: <{RDFS}>
-SELECT ?r ?quote ?section ?src ?srcl WHERE {{ ?r iakg:ratedScenario ?scenario .
+SELECT ?scenario ?r ?quote ?section ?src ?srcl WHERE {{ ?r iakg:ratedScenario ?scenario .
   OPTIONAL {{ ?r iakg:evidenceQuote ?quote }} OPTIONAL {{ ?r iakg:sourceSection ?section }}
   OPTIONAL {{ ?r prov:wasDerivedFrom ?src OPTIONAL {{ ?src rdfs:label ?srcl }} }} }}"""
 _TOPIC_SCENARIOS = f"""PREFIX iakg: <{IAKG}> PREFIX rdfs: <{RDFS}>
@@ -95,6 +96,8 @@ class Pages:
         self.endpoint = endpoint
         self._describe_dataset = description  # the VoID/DCAT rows, when the store does not hold them
         self._index: tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]] | None = None
+        self._recommendations: dict[str, Any] = {}  # by scenario IRI, read in one pass by prefetch()
+        self._evidence: dict[str, list[dict[str, Any]]] | None = None  # evidence rows by scenario, likewise
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                                trim_blocks=True, lstrip_blocks=True)
         self.env.globals.update(href=link_path, curie=curie, term=term, static=static, endpoint=endpoint,
@@ -126,6 +129,13 @@ class Pages:
                 if len(links) <= INCOMING_CAP:
                     links.setdefault((s, p), {"s": s, "p": p, "sl": labels.get(s), "pl": labels.get(p)})
         self._index = ({k: list(v.values()) for k, v in out.items()}, {k: list(v.values()) for k, v in into.items()})
+        # every scenario's ratings, profile and evidence in a few whole-graph reads instead of several a page
+        scenarios = [Scenario(s, str(labels.get(s) or curie(s))) for s, rows in self._index[0].items()
+                     if any(r["p"] == RDF + "type" and r["o"] in SCENARIO_TYPES for r in rows)]
+        self._recommendations = self.graph.recommend_many(scenarios)
+        self._evidence = {}
+        for row in self._rows(_EVIDENCE):
+            self._evidence.setdefault(row.pop("scenario"), []).append(row)
 
     def describe(self, iri: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Outgoing (p, o) and incoming (s, p) statements with labels, duplicates (several labels) dropped."""
@@ -216,9 +226,16 @@ class Pages:
                  ) -> dict[str, Any]:
         """The variant view of a scenario (known to exist: it is not looked up by name again)."""
         graph, iri = self.graph, scenario.iri
-        recommendation = graph.recommend(scenario)
+        known = self._recommendations.get(iri)
+        recommendation = replace(known, scenario=scenario) if known else graph.recommend(scenario)
+        if self._evidence is not None:
+            found = self._evidence.get(iri, [])
+        else:
+            found = self._rows(_EVIDENCE, scenario=IRI(iri))
+            for row in found:
+                row.pop("scenario", None)
         evidence: dict[str, list[dict[str, Any]]] = {}
-        for row in self._rows(_EVIDENCE, scenario=IRI(iri)):
+        for row in found:
             items = evidence.setdefault(row["r"], [])
             if row not in items:
                 items.append(row)
