@@ -6,7 +6,6 @@ description for screen readers, and the page gives the same facts as a list or t
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 from decimal import Decimal
 from html import escape
@@ -14,6 +13,7 @@ from typing import Any
 
 FONT = 14
 LINE = 18
+PAD = 10  #: space between a box's edge and its text
 
 
 def _text(x: float, y: float, lines: list[str], anchor: str = "middle", cls: str = "") -> str:
@@ -23,8 +23,46 @@ def _text(x: float, y: float, lines: list[str], anchor: str = "middle", cls: str
     return f'<text x="{x:.0f}" y="{y:.0f}" text-anchor="{anchor}"{klass}>{spans}</text>'
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    return textwrap.wrap(text, width) or [""]
+_NARROW, _WIDE = set("iIl.,:;'|!()[]{}fjrt/ -"), set("mwMW@%")
+
+
+def text_width(text: str, size: float = FONT) -> float:
+    """A generous estimate of the width of ``text`` in pixels at ``size`` in a sans-serif font (widths of
+    DejaVu Sans, the widest common one, rounded up), so wrapped lines fit whatever font the reader has."""
+    em = 0.0
+    for char in text:
+        if char in _WIDE:
+            em += 0.95
+        elif char in _NARROW:
+            em += 0.4
+        elif char.isupper() or char.isdigit():
+            em += 0.75
+        else:
+            em += 0.64
+    return em * size
+
+
+def _wrap(text: str, width: float) -> list[str]:
+    """``text`` in lines no wider than ``width`` pixels (by :func:`text_width`); a word too long for a line
+    is broken, never cut off."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        while text_width(word) > width:  # break an overlong word at the last character that fits
+            cut = max(1, max((i for i in range(1, len(word) + 1) if text_width(word[:i]) <= width), default=1))
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:cut])
+            word = word[cut:]
+        candidate = f"{line} {word}" if line else word
+        if line and text_width(candidate) > width:
+            lines.append(line)
+            candidate = word
+        line = candidate
+    if line or not lines:
+        lines.append(line)
+    return lines
 
 
 def workflow(branches: list[Any], href: Callable[[str], str | None]) -> str:
@@ -32,7 +70,7 @@ def workflow(branches: list[Any], href: Callable[[str], str | None]) -> str:
     width, col_gap, top = 960, 16, 80
     cols = max(1, len(branches))
     col_w = (width - col_gap * (cols + 1)) / cols
-    chars = max(16, int(col_w / 7.6))
+    room = col_w - 2 * PAD  # the width text may take in a box
     parts: list[str] = []
     heights = []
     for index, branch in enumerate(branches):
@@ -42,16 +80,18 @@ def workflow(branches: list[Any], href: Callable[[str], str | None]) -> str:
         head = f"If {branch.result}" + (": one of" if branch.alternatives else "")
         parts.append(f'<line x1="{width / 2:.0f}" y1="46" x2="{cx:.0f}" y2="{y:.0f}" class="edge" '
                      'marker-end="url(#arrow)"/>')
-        parts.append(f'<rect x="{x:.0f}" y="{y:.0f}" width="{col_w:.0f}" height="34" rx="6" class="result"/>')
-        parts.append(_text(cx, y + 22, [head], cls="strong"))
-        y += 34
+        head_lines = _wrap(head, room)
+        head_h = 16 + LINE * len(head_lines)
+        parts.append(f'<rect x="{x:.0f}" y="{y:.0f}" width="{col_w:.0f}" height="{head_h}" rx="6" class="result"/>')
+        parts.append(_text(cx, y + 8 + FONT, head_lines, cls="strong"))
+        y += head_h
         for number, step in enumerate(branch.steps):
-            lines = _wrap(step.label, chars)
+            lines = _wrap(step.label, room)
             if step.qualifier:
-                lines += _wrap(f"({step.qualifier})", chars)
+                lines += _wrap(f"({step.qualifier})", room)
             procedures = [p.label for p in step.procedures]
             if procedures:
-                lines += _wrap("Studies: " + ", ".join(procedures), chars)
+                lines += _wrap("Studies: " + ", ".join(procedures), room)
             box = 16 + LINE * len(lines)
             y += 26
             previous_join = "or" if branch.alternatives and number else ""
@@ -98,27 +138,34 @@ def dose_chart(estimates: list[Any], plan: dict[str, Any]) -> str:
     stated = [e.total_max_msv for e in estimates if e.total_max_msv is not None]
     top_value = _nice_max(max(stated, default=Decimal(1)))
     scale = plot_w / float(top_value)
+    label_lines = [_wrap(e.procedure.label, label_w - 20) for e in estimates]  # every line: no label is cut
+    row_hs = [max(row_h, 8 + LINE * len(lines)) for lines in label_lines]
+    bottom = top + sum(row_hs)
     parts: list[str] = []
     for tick in range(6):
         value = top_value * tick / 5
         x = label_w + float(value) * scale
-        parts.append(f'<line x1="{x:.0f}" y1="{top - 6}" x2="{x:.0f}" y2="{top + row_h * len(estimates)}" '
-                     'class="grid"/>')
+        parts.append(f'<line x1="{x:.0f}" y1="{top - 6}" x2="{x:.0f}" y2="{bottom}" class="grid"/>')
         parts.append(_text(x, top - 12, [f"{_num(Decimal(value))}"], cls="note"))
     parts.append(_text(label_w + plot_w / 2, 14, ["cumulative effective dose, mSv"], cls="note"))
-    for index, estimate in enumerate(estimates):
-        y = top + index * row_h
-        parts.append(_text(label_w - 10, y + 20, _wrap(estimate.procedure.label, 40)[:2], anchor="end"))
+    right = width
+    y = top
+    for lines, estimate, row in zip(label_lines, estimates, row_hs):
+        parts.append(_text(label_w - 10, y + 20, lines, anchor="end"))
         if estimate.total_min_msv is None:
             parts.append(_text(label_w + 6, y + 26, ["radiation level not stated"], anchor="start", cls="note"))
+            y += row
             continue
         low, high = float(estimate.total_min_msv) * scale, float(estimate.total_max_msv) * scale
         parts.append(f'<rect x="{label_w}" y="{y + 10}" width="{max(low, 1):.1f}" height="20" class="bar"/>')
         parts.append(f'<rect x="{label_w + low:.1f}" y="{y + 10}" width="{max(high - low, 1):.1f}" height="20" '
                      'class="band"/>')
-        parts.append(_text(label_w + high + 8, y + 25, [f"{estimate.total_range} ({estimate.studies} studies)"],
-                           anchor="start"))
-    height = top + row_h * len(estimates) + 10
+        value_text = f"{estimate.total_range} ({estimate.studies} studies)"
+        parts.append(_text(label_w + high + 8, y + 25, [value_text], anchor="start"))
+        right = max(right, int(label_w + high + 8 + text_width(value_text) + PAD))  # widen rather than clip
+        y += row
+    width = right
+    height = bottom + 10
     plan_text = f"{_num(plan['years'])} years, one study every {_num(plan['every'])} months"
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
             f'aria-labelledby="dose-title dose-desc" class="chart" font-size="{FONT}">'
