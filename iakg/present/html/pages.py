@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -38,6 +38,11 @@ def term(value: Any, label: Any = None) -> Markup:
     """A value as HTML: a resource as a link (local page, else external), a literal as escaped text."""
     if not isinstance(value, IRI):
         return escape(value)
+    return _link(str(value), None if label is None else str(label))
+
+
+@lru_cache(maxsize=1 << 16)  # the static site links the same few thousand resources hundreds of thousands of times
+def _link(value: str, label: str | None) -> Markup:
     text = escape(label if label is not None else curie(value))
     path = link_path(value)
     if path:
@@ -47,6 +52,7 @@ def term(value: Any, label: Any = None) -> Markup:
     return Markup(f"<span>{text}</span>")
 
 
+@lru_cache(maxsize=1 << 16)
 def link_path(iri: str) -> str | None:
     """The local URL path of a resource page (``/id/x``, ``/ontology#Term``), or None if it has none here."""
     if iri.startswith(IAKG):
