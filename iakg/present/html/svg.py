@@ -133,7 +133,7 @@ def _num(value: Decimal) -> str:
 def dose_chart(estimates: list[Any], plan: dict[str, Any]) -> str:
     """Cumulative effective dose of each rated option over the plan: a bar to the low end, a paler bar to
     the high end of the source's level band; options without a stated level are marked as such."""
-    label_w, width, row_h, top = 330, 960, 44, 34
+    label_w, width, row_h, top = 330, 960, 44, 44  # the axis title (y 14) clears the tick labels (y 32)
     plot_w = width - label_w - 150
     stated = [e.total_max_msv for e in estimates if e.total_max_msv is not None]
     top_value = _nice_max(max(stated, default=Decimal(1)))
