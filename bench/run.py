@@ -12,6 +12,7 @@ Contenders, measured in the same run and interleaved (A, B, A, B, ...):
   same files (the queries iakg sends are recorded and replayed), results read as Python terms;
 - ``rdflib``: the plain-Python way (at the scales where it finishes in reasonable time);
 - ``pyshacl``: pyshacl >= 0.40 alone on the Oxigraph store (validation);
+- at the endpoint, ``engine`` is ``oxigraph serve-read-only`` on the same built release (bench/endpoint.py);
 - ``owlrl``: owlrl on an rdflib graph (reasoning).
 
 Each row prints every contender's value and its ratio to the best one. Every step runs in its own Python
@@ -188,23 +189,6 @@ def step_latency(data: str, runs: int) -> dict:
     return {"latency": out, "rss_mb": _rss_mb()}
 
 
-def step_endpoint(data: str, runs: int) -> dict:
-    """Latency at iakg's endpoint (the bare-endpoint contender comes from bench/endpoint.py when present)."""
-    import iakg
-    from iakg.serve.app import Endpoint
-
-    local = iakg.load([] if data == "shipped" else [data])
-    scenarios = _scenarios(data)
-    with Endpoint(local) as endpoint:
-        remote = iakg.KnowledgeGraph.remote(endpoint.url)
-        samples = []
-        for i in range(runs):
-            start = time.perf_counter()
-            remote.recommend(scenarios[i % len(scenarios)])
-            samples.append(time.perf_counter() - start)
-    return {"recommend": _percentiles(samples), "rss_mb": _rss_mb()}
-
-
 def step_shacl(data: str, how: str) -> dict:
     import iakg
 
@@ -269,7 +253,15 @@ def step_export(data: str, how: str) -> dict:
     return {"seconds": round(time.perf_counter() - start, 3), "bytes": size, "rss_mb": _rss_mb()}
 
 
-STEPS = {"load": step_load, "latency": step_latency, "endpoint": step_endpoint, "shacl": step_shacl,
+def step_endpoints(runs: int, clients: int, queries: int) -> dict:
+    """bench/endpoint.py's side-by-side run: `iakg serve` and `oxigraph serve-read-only` on the same store."""
+    sys.path.insert(0, str(HERE))
+    from endpoint import endpoint
+
+    return endpoint(None, runs, clients, queries)
+
+
+STEPS = {"load": step_load, "latency": step_latency, "endpoints": step_endpoints, "shacl": step_shacl,
          "owlrl": step_owlrl, "export": step_export}
 
 
@@ -353,9 +345,20 @@ def run(quick: bool, scales: list[float] | None = None, shacl_above_1: bool = Fa
     shipped = child("latency", "shipped", runs * 4)
     for name, pair in shipped["latency"].items():
         t.add(f"{name} in process, p50", "shipped", {k: v["p50_ms"] for k, v in pair.items()}, "ms")
-    endpoint = child("endpoint", "shipped", runs * 4)
-    t.add("recommend at the endpoint (`iakg serve`), p50", "shipped", {"iakg": endpoint["recommend"]["p50_ms"]}, "ms",
-          note="the `oxigraph serve-read-only` contender arrives with bench/endpoint.py (branch server)")
+    sides = child("endpoints", runs * 4, 8, 100 if quick else 200)  # bench/endpoint.py: both servers, same store
+    iakg_side, engine_side = sides["iakg serve"], sides["oxigraph serve-read-only"]
+    t.add("recommend at the endpoint, keep-alive p50", "shipped",
+          {"iakg": iakg_side["p50_ms"], "engine": engine_side["p50_ms"]}, "ms", "<= 1.3x engine",
+          iakg_side["p50_ms"] <= 1.3 * engine_side["p50_ms"],
+          note="engine: `oxigraph serve-read-only` on the same built release")
+    qps = "8_client_qps"
+    t.add("endpoint, seconds per 1,000 answers with 8 clients", "shipped",
+          {"iakg": round(1000 / iakg_side[qps], 3), "engine": round(1000 / engine_side[qps], 3)}, "s",
+          ">= 0.7x the engine's throughput", iakg_side[qps] >= 0.7 * engine_side[qps],
+          note=f"throughput: iakg {iakg_side[qps]} answers/s, engine {engine_side[qps]} answers/s")
+    t.add("endpoint start to first answer", "shipped",
+          {"iakg": iakg_side["start_s"], "engine": engine_side["start_s"]}, "s", "<= 2x engine",
+          iakg_side["start_s"] <= 2 * engine_side["start_s"])
 
     for scale in scales:
         data = generate(scale)
