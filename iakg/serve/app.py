@@ -268,7 +268,7 @@ def serve(graph, host: str, port: int, timeout_s: float, max_result_bytes: int, 
     import signal
 
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(message)s")
-    for quiet in ("httpx", "httpcore", "uvicorn.error"):
+    for quiet in ("aiohttp", "uvicorn.error"):
         logging.getLogger(quiet).setLevel(logging.WARNING)
     failed: list[str] = []
     stop = threading.Event()
