@@ -186,10 +186,31 @@ def test_release_is_served_without_validating(tmp_path, graph, monkeypatch):
 
     build(graph, tmp_path / "dist")
     assert verified(tmp_path / "dist")["conforms"] is True
+    assert verified(tmp_path / "dist", served=True)["engine_store"]["path"] == "store"
     monkeypatch.setattr(iakg.KnowledgeGraph, "validate", lambda *a, **k: pytest.fail("validated again"))
-    with Endpoint(release=tmp_path / "dist") as running:
-        assert ask(running, "ASK { ?s ?p ?o }")[0] == 200
-        assert running.context.graph.recommend("pnet-post-resection-surveillance").procedures
+    with monkeypatch.context() as patched:  # the release's prepared store is opened as it is: nothing loaded
+        patched.setattr("iakg.serve.app.load_store", lambda *a: pytest.fail("loaded again"))
+        with Endpoint(release=tmp_path / "dist") as running:
+            assert running.engine.location == tmp_path / "dist" / "store"
+            assert ask(running, "ASK { ?s ?p ?o }")[:3:2] == (200, b'{"head":{},"boolean":true}')
+            assert running.context.graph.recommend("pnet-post-resection-surveillance").procedures
+    assert verified(tmp_path / "dist", served=True)  # serving changed nothing in the store
     (tmp_path / "dist" / "iakg.nq").write_bytes(b"")
     with pytest.raises(iakg.KGError, match="changed since"):
         verified(tmp_path / "dist")
+    sst = sorted((tmp_path / "dist" / "store").glob("*.sst"))[-1]
+    sst.write_bytes(sst.read_bytes()[:-1])
+    with pytest.raises(iakg.KGError, match="changed since"):
+        verified(tmp_path / "dist", served=True)
+
+
+def test_release_without_a_prepared_store_is_loaded(tmp_path, graph):
+    import shutil
+
+    from iakg.io.release import build
+
+    build(graph, tmp_path / "dist")
+    shutil.rmtree(tmp_path / "dist" / "store")  # as a release built before releases carried their store
+    with Endpoint(release=tmp_path / "dist") as running:
+        assert running.engine.location != tmp_path / "dist" / "store"
+        assert ask(running, "ASK { ?s ?p ?o }")[:3:2] == (200, b'{"head":{},"boolean":true}')

@@ -208,7 +208,7 @@ def _serve(args: argparse.Namespace) -> int:
         if args.data:
             raise KGError("serve a release folder or --data files, not both")
         release = args.release
-        manifest = verified(release)  # the release carries its digest and validation result
+        manifest = verified(release, served=True)  # the release carries its digest and validation result
         print(f"serving release {manifest['version']} ({manifest['digest']}), validated at build: "
               f"{'conforms' if manifest['conforms'] else 'does NOT conform'}", file=sys.stderr, flush=True)
     else:

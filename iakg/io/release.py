@@ -14,6 +14,9 @@ from iakg.io.formats import FORMATS
 from iakg.io.writers import turtle
 
 MANIFEST = "manifest.json"
+ENGINE_STORE = "store"  #: the prepared Oxigraph store of a release, opened read-only by ``iakg serve DIST``
+_STORE_FORMAT = "oxigraph-0.5"  #: pyoxigraph and the oxigraph server share this on-disk format (both pinned <0.6)
+_NOT_CONTENT = ("LOCK", "LOG")  #: RocksDB's lock and info log: not the store's content, left out of its digest
 
 def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, force: bool = False,
           moved: list[Path] | None = None, validated: bool = True,
@@ -49,21 +52,65 @@ def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, f
     files["SHA256SUMS"] = sums.encode()
     from iakg import __version__
 
-    files[MANIFEST] = _json({"version": __version__, "digest": "sha256:" + hashlib.sha256(files["iakg.nq"]).hexdigest(),
-                             "validated": validated, "conforms": validated, "store": "iakg.nq"})
+    manifest = {"version": __version__, "digest": "sha256:" + hashlib.sha256(files["iakg.nq"]).hexdigest(),
+                "validated": validated, "conforms": validated, "store": "iakg.nq"}
 
     def fill(folder: Path) -> None:
         for name, data in files.items():
             target = folder / name
             target.parent.mkdir(parents=True, exist_ok=True)
             write_file(target, data, 0o666 & ~umask())
+        write_store(files["iakg.nq"], folder / ENGINE_STORE)
+        manifest["engine_store"] = {"path": ENGINE_STORE, "format": _STORE_FORMAT,
+                                    "digest": store_digest(folder / ENGINE_STORE)}
+        write_file(folder / MANIFEST, _json(manifest), 0o666 & ~umask())
         if also is not None:
             also(folder, release.nquads)
 
     aside = write_folder(out, fill, force)
     if aside is not None and moved is not None:
         moved.append(aside)
-    return sorted((name, len(data)) for name, data in files.items())
+    sizes = {name: len(data) for name, data in files.items()}
+    sizes[MANIFEST] = len(_json(manifest))
+    sizes[ENGINE_STORE + "/"] = sum(p.stat().st_size for p in (Path(out) / ENGINE_STORE).iterdir() if p.is_file())
+    return sorted(sizes.items())
+
+
+def write_store(nquads: bytes, location: Path) -> None:
+    """The prepared on-disk Oxigraph store of ``nquads`` at ``location``: bulk-loaded, flushed and compacted,
+    so that the server opens it read-only as it is (no write-ahead log to replay, nothing to load)."""
+    import pyoxigraph as ox
+
+    store = ox.Store(str(location))
+    try:
+        store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        store.optimize()
+    finally:
+        del store
+    import gc
+
+    gc.collect()  # the store is closed when the object goes: before the folder is fsynced and swapped in
+
+
+def store_digest(location: Path) -> str:
+    """``sha256:`` digest of a store folder's files (names and contents), RocksDB's lock and log left out."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(location).iterdir() if p.is_file() and not p.name.startswith(_NOT_CONTENT)):
+        digest.update(f"{path.name}\0{path.stat().st_size}\0".encode())
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return "sha256:" + digest.hexdigest()
+
+
+def engine_store(folder: Path, manifest: dict) -> Path | None:
+    """The prepared store of a verified release this engine can open, or None (a release built before there
+    was one, or in another store format: then its N-Quads are loaded)."""
+    entry = manifest.get("engine_store")
+    if not isinstance(entry, dict) or entry.get("format") != _STORE_FORMAT:
+        return None
+    return Path(folder) / str(entry["path"])
 
 
 def _json(value) -> bytes:
@@ -72,26 +119,35 @@ def _json(value) -> bytes:
 
 
 
-def verified(folder: Path) -> dict:
-    """The manifest of a built release, checked against its store file (raises InputError if it does not match:
-    the validation recorded at build time would not hold)."""
+def verified(folder: Path, served: bool = False) -> dict:
+    """The manifest of a built release, checked against its content (raises InputError if it does not match:
+    the validation recorded at build time would not hold).
+
+    ``served``: check what ``iakg serve`` opens, the prepared store (when the release has one in this
+    engine's format) rather than the N-Quads file it was made from.
+    """
     from iakg.errors import InputError
 
     path = Path(folder) / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        store = Path(folder) / manifest["store"]
-        digest = hashlib.sha256()
-        with open(store, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        prepared = engine_store(Path(folder), manifest) if served else None
+        if prepared is not None:
+            checked, expected, actual = prepared, manifest["engine_store"].get("digest"), store_digest(prepared)
+        else:
+            checked, expected = Path(folder) / manifest["store"], manifest.get("digest")
+            digest = hashlib.sha256()
+            with open(checked, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            actual = "sha256:" + digest.hexdigest()
     except OSError as exc:
         raise InputError(str(path), f"not a release folder written by 'iakg build': {exc.strerror or exc}") from None
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(str(path), f"unreadable manifest: {exc}") from None
-    if "sha256:" + digest.hexdigest() != manifest.get("digest"):
-        raise InputError(str(store), "changed since it was built (digest differs from manifest.json); "
-                                     "build the release again")
+    if actual != expected:
+        raise InputError(str(checked), "changed since it was built (digest differs from manifest.json); "
+                                       "build the release again")
     if not manifest.get("conforms"):
         raise InputError(str(path), "this release was built with --force and does not conform; it is not served")
     return manifest

@@ -167,9 +167,10 @@ class Endpoint:
                  max_result_bytes: int = 10_000_000, max_memory_bytes: int = 2 * 2**30,
                  release: Path | None = None, on_fatal: Callable[[str], None] | None = None,
                  progress: Callable[[str], None] | None = None, options: dict[str, Any] | None = None):
-        from iakg.serve.sparql import Proxy
-
         say = progress or (lambda message: None)
+        # the query check's parser is built while the engine starts (the first query would pay for it)
+        warm = threading.Thread(target=_warm_query_check, name="iakg-warm-check", daemon=True)
+        warm.start()
         _sweep_stale_workdirs()
         self.workdir = Path(tempfile.mkdtemp(prefix=_WORKDIR_PREFIX))
         (self.workdir / "owner.pid").write_text(str(os.getpid()))
@@ -182,7 +183,11 @@ class Endpoint:
             self.base = f"http://{shown_host}:{self.sock.getsockname()[1]}"
             self.url = self.base + "/sparql"
             location = self.workdir / "store"
-            if release is not None:
+            prepared = _prepared_store(Path(release)) if release is not None else None
+            if prepared is not None:  # opened read-only where it is: no copy, no load
+                say(f"opening the release's store {prepared} read-only")
+                location = prepared
+            elif release is not None:
                 say(f"loading the release {release} into the engine")
                 load_store(Path(release) / "iakg.nq", location)
             else:
@@ -190,15 +195,20 @@ class Endpoint:
                 dump.write_bytes(graph.release(endpoint=self.url).serialize("nq"))
                 load_store(dump, location)
                 dump.unlink()
-            self.engine = Engine(location, timeout_s, max_memory_bytes, on_fatal=on_fatal)
+            # the engine starts in its own process while this one builds the app and starts the HTTP server
+            self.engine = Engine(location, timeout_s, max_memory_bytes, on_fatal=on_fatal, wait=False)
             if graph is None:
                 graph = _read_only_graph(location)
+            from iakg.serve.sparql import Proxy
+
             proxy = Proxy(self.engine, timeout_s, max_result_bytes)
             self.context = ServeContext(graph, self.base, {
                 **(options or {}), "engine": self.engine, "proxy": proxy, "timeout_s": timeout_s,
                 "max_result_bytes": max_result_bytes, "max_memory_bytes": max_memory_bytes})
             self.app = build_app(self.context)
+            self.engine.started()
             self._start_http()
+            warm.join(60)
         except BaseException:
             self._cleanup()
             raise
@@ -238,6 +248,24 @@ class Endpoint:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _warm_query_check() -> None:
+    from iakg.rdf.safety import check_query
+
+    check_query("ASK {}")
+
+
+def _prepared_store(release: Path) -> Path | None:
+    """The release's prepared store (``iakg build`` writes one), or None if it has none in this engine's format."""
+    from iakg.io.release import MANIFEST, engine_store
+
+    try:
+        manifest = json.loads((release / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    prepared = engine_store(release, manifest) if isinstance(manifest, dict) else None
+    return prepared if prepared is not None and (prepared / "CURRENT").is_file() else None
 
 
 def _read_only_graph(location: Path):

@@ -71,7 +71,7 @@ class Engine:
 
     def __init__(self, location: Path, timeout_s: float, max_memory_bytes: int = 0,
                  on_fatal: Callable[[str], None] | None = None, poll_s: float = 0.1,
-                 max_restarts: int = 20, window_s: float = 60.0):
+                 max_restarts: int = 20, window_s: float = 60.0, wait: bool = True):
         self.location = location
         self.timeout_s = timeout_s
         self.max_memory_bytes = max_memory_bytes
@@ -93,6 +93,11 @@ class Engine:
         # parent-death signal is tied to the thread that forked, not to the process
         self._watch = threading.Thread(target=self._supervise, name="iakg-engine-supervisor", daemon=True)
         self._watch.start()
+        if wait:
+            self.started()
+
+    def started(self) -> None:
+        """Wait for the first start of the engine (raising why it failed, if it did)."""
         self._ready.wait()
         if self._failed is not None:
             raise self._failed
@@ -119,7 +124,7 @@ class Engine:
                     process.wait()
                     raise KGError(f"the Oxigraph engine did not start (exit {process.returncode}); "
                                   "see the log lines above") from None
-                time.sleep(0.02)
+                time.sleep(0.005)
         self.process, self.url = process, url
         self.generation += 1
         self._ready.set()
