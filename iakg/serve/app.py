@@ -168,7 +168,8 @@ class Endpoint:
                  release: Path | None = None, on_fatal: Callable[[str], None] | None = None,
                  progress: Callable[[str], None] | None = None, options: dict[str, Any] | None = None):
         say = progress or (lambda message: None)
-        # the query check's parser is built while the engine starts (the first query would pay for it)
+        # the query check's parser and the engine's client are loaded while the engine starts (else the first
+        # query would pay for them)
         warm = threading.Thread(target=_warm_query_check, name="iakg-warm-check", daemon=True)
         warm.start()
         _sweep_stale_workdirs()
@@ -251,6 +252,8 @@ class Endpoint:
 
 
 def _warm_query_check() -> None:
+    import aiohttp  # noqa: F401 - the engine's client, imported on first use otherwise
+
     from iakg.rdf.safety import check_query
 
     check_query("ASK {}")

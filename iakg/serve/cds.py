@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from iakg.cds import CdsService, codesystem, load_mapping
 from iakg.errors import CdsRequestError, KGError
 from iakg.serve.routes import ServeContext, route_group
+
+if TYPE_CHECKING:
+    from iakg.cds import CdsService
 
 _CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "Content-Type, Authorization",
          "Access-Control-Allow-Methods": "GET, POST, OPTIONS"}
@@ -31,6 +33,8 @@ def _release() -> str:
 
 def service(ctx: ServeContext) -> CdsService:
     """The CDS service of a serving context (mapping and feedback log from its options)."""
+    from iakg.cds import CdsService, load_mapping  # imported when the group is mounted (`iakg serve --cds`)
+
     mapping = load_mapping(ctx.options.get("cds_mapping"))
     return CdsService(ctx.graph.engine, ctx.base_url, _release(), mapping, ctx.options.get("cds_feedback_log"))
 
@@ -39,6 +43,8 @@ def service(ctx: ServeContext) -> CdsService:
 def cds_routes(ctx: ServeContext) -> Sequence[BaseRoute]:
     if not ctx.options.get("cds", True):  # `iakg serve` mounts it with --cds only
         return []
+    from iakg.cds import codesystem
+
     cds = service(ctx)
     limit = int(ctx.options.get("cds_max_body_bytes", 2_000_000))
 
