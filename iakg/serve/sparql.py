@@ -32,6 +32,8 @@ from iakg.rdf.safety import RefusedQuery, cached_verdict, check_query, dataset_o
 from iakg.serve.routes import ServeContext, route_group
 
 if TYPE_CHECKING:
+    import aiohttp
+
     from iakg.serve.engine import Engine
 
 RDF_TYPES = ("text/turtle", "application/n-triples", "application/ld+json")
@@ -55,10 +57,10 @@ class Proxy:
 
     def __init__(self, engine: Engine, timeout_s: float, max_result_bytes: int):
         self.engine, self.timeout_s, self.max_result_bytes = engine, timeout_s, max_result_bytes
-        self._session = None
+        self._session: aiohttp.ClientSession | None = None
 
     @property
-    def session(self):
+    def session(self) -> aiohttp.ClientSession:
         if self._session is None:  # created on the server's event loop, on first use
             import aiohttp
 
