@@ -23,6 +23,7 @@ from iakg.present.html import STATIC_DIR, Pages, description_rows
 from iakg.rdf.namespaces import BASE, DATASET_IRI, ONTOLOGY_IRI, PREFIXES
 from iakg.rdf.terms import IRI
 from iakg.serve.routes import ServeContext, route_group
+from iakg.serve.sparql import accepted
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 RDF_TYPES = {"text/turtle": "ttl", "application/n-triples": "nt", "application/ld+json": "jsonld"}
@@ -40,22 +41,6 @@ def negotiate(request: Request) -> str:
         if kind in RDF_TYPES:
             return RDF_TYPES[kind]
     return "ttl"
-
-
-def accepted(header: str) -> list[str]:
-    """Media types of an Accept header, highest quality first (ties keep their order)."""
-    ranked = []
-    for index, part in enumerate(header.split(",")):
-        kind, *params = [p.strip() for p in part.split(";")]
-        q = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    q = float(param[2:])
-                except ValueError:
-                    pass
-        ranked.append((-q, index, kind.lower()))
-    return [kind for _, _, kind in sorted(ranked)]
 
 
 def rdf_of(graph: Any, iri: str, fmt: str) -> bytes:
