@@ -44,6 +44,11 @@ _NODE_KINDS = {
     SH.IRI: "isIRI(?v)", SH.BlankNode: "isBlank(?v)", SH.Literal: "isLiteral(?v)",
     SH.BlankNodeOrIRI: "(isBlank(?v) || isIRI(?v))", SH.BlankNodeOrLiteral: "(isBlank(?v) || isLiteral(?v))",
     SH.IRIOrLiteral: "(isIRI(?v) || isLiteral(?v))"}
+#: property-pair constraints: (quantifier over the other property's values ?o, failing test, wording)
+_PAIRS = {SH.lessThan: ("EXISTS", "!COALESCE(?v < ?o, false)", "is not less than"),
+          SH.lessThanOrEquals: ("EXISTS", "!COALESCE(?v <= ?o, false)", "is not less than or equal to"),
+          SH.disjoint: ("EXISTS", "sameTerm(?v, ?o)", "is also a value of"),
+          SH.equals: ("NOT EXISTS", "sameTerm(?v, ?o)", "is not a value of")}
 _COMPARE = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.maxExclusive: "<"}
 
 
@@ -236,15 +241,6 @@ def _value_conditions(shapes: rdflib.Graph, node, subclasses: dict[str, set[str]
         members = " ".join(_n3(m) for m in _list(shapes, head))
         yield f"NOT EXISTS {{ VALUES ?member {{ {members} }} FILTER(sameTerm(?v, ?member)) }}", \
             "Value is not in the allowed list"
-    for other in shapes.objects(node, SH.lessThan):
-        yield f"EXISTS {{ ?this {_n3(other)} ?o . FILTER(!COALESCE(?v < ?o, false)) }}", \
-            f"Value is not less than {curie(str(other))}"
-    for other in shapes.objects(node, SH.lessThanOrEquals):
-        yield f"EXISTS {{ ?this {_n3(other)} ?o . FILTER(!COALESCE(?v <= ?o, false)) }}", \
-            f"Value is not less than or equal to {curie(str(other))}"
-    for other in shapes.objects(node, SH.disjoint):
-        yield f"EXISTS {{ ?this {_n3(other)} ?o . FILTER(sameTerm(?v, ?o)) }}", \
-            f"Value is also a value of {curie(str(other))}"
-    for other in shapes.objects(node, SH.equals):
-        yield f"NOT EXISTS {{ ?this {_n3(other)} ?o . FILTER(sameTerm(?v, ?o)) }}", \
-            f"Value is not a value of {curie(str(other))}"
+    for parameter, (quantifier, test, wording) in _PAIRS.items():  # compared with another property's values
+        for other in shapes.objects(node, parameter):
+            yield f"{quantifier} {{ ?this {_n3(other)} ?o . FILTER({test}) }}", f"Value {wording} {curie(str(other))}"
