@@ -82,6 +82,7 @@ class LocalEngine:
         from iakg.rdf.safety import check_query, offline
 
         check_query(query)  # parsed, not scanned: SERVICE (the embedded engine would fetch it) and updates refused
+        answer = None
         try:
             with offline():  # results are computed lazily, while they are serialised
                 answer = self.store.query(bind_values(query, bindings), use_default_graph_as_union=True)
@@ -98,6 +99,8 @@ class LocalEngine:
             raise QueryError(f"invalid SPARQL: {exc}") from None
         except (OSError, RuntimeError, ValueError) as exc:
             raise QueryError(f"query failed: {exc}") from None
+        finally:  # pyoxigraph's results belong to this thread: never left for another thread's collector
+            answer = None
 
 
 def check_url(url: str, what: str = "--endpoint") -> str:
