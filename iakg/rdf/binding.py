@@ -106,14 +106,6 @@ def bind_values(query: str, bindings: Mapping[str, Any] | None) -> str:
     return f"{query[:at]} {blocks} {query[at:]}"
 
 
-def join_values(query: str, variable: str, terms: list) -> str:
-    """The query with ``VALUES ?variable { terms }`` (pyoxigraph terms from a store) at the start of its WHERE."""
-    if not _VARIABLE.match(variable):
-        raise BindingError(f"{variable[:80]!r} is not a variable name")
-    at = _where_group_start(query)
-    return f"{query[:at]} VALUES ?{variable} {{ {' '.join(map(str, terms))} }} {query[at:]}"
-
-
 def join_group(query: str, group: str) -> str:
     """The query with ``group`` (a group graph pattern the caller built from terms serialised by pyoxigraph,
     never from user text) joined at the start of its WHERE group: how a SHACL-SPARQL constraint gets the

@@ -148,7 +148,7 @@ def _core_violations_by_chunk(store, default: list, subclasses: dict[str, set[st
 
     nodes = set()
     for shape in set(core.subjects(SH.targetClass, None)) | set(core.subjects(SH.targetNode, None)):
-        nodes.update(_focus_nodes(store, default, core, shape, subclasses, iris_only=False))
+        nodes.update(_focus_nodes(store, default, core, shape, subclasses))
     if focus is not None:
         nodes = {n for n in nodes if isinstance(n, ox.NamedNode) and n.value in focus}
     ordered = sorted(nodes, key=_node_order)
@@ -266,10 +266,9 @@ def _subclasses(store, default) -> dict[str, set[str]]:
     return found
 
 
-def _focus_nodes(store, default, shapes: rdflib.Graph, shape, subclasses: dict[str, set[str]],
-                 iris_only: bool = True) -> list:
+def _focus_nodes(store, default, shapes: rdflib.Graph, shape, subclasses: dict[str, set[str]]) -> list:
     """The nodes a node shape targets (sh:targetNode; sh:targetClass and its ``subclasses``), by direct
-    index lookups of rdf:type: IRIs only unless ``iris_only`` is False."""
+    index lookups of rdf:type (what the pyshacl path validates chunk by chunk)."""
     import pyoxigraph as ox
 
     from iakg.rdf.namespaces import RDF
@@ -279,9 +278,8 @@ def _focus_nodes(store, default, shapes: rdflib.Graph, shape, subclasses: dict[s
     for cls in shapes.objects(shape, SH.targetClass):
         for each in {str(cls)} | subclasses.get(str(cls), set()):
             for graph in default:
-                for quad in store.quads_for_pattern(None, rdf_type, ox.NamedNode(each), graph):
-                    if not iris_only or isinstance(quad.subject, ox.NamedNode):
-                        found.add(quad.subject)
+                found.update(quad.subject for quad in store.quads_for_pattern(None, rdf_type, ox.NamedNode(each),
+                                                                              graph))
     return sorted(found, key=_node_order)
 
 
