@@ -261,8 +261,17 @@ def step_endpoints(runs: int, clients: int, queries: int) -> dict:
     return endpoint(None, runs, clients, queries)
 
 
+def step_pages(page_scale: str, site_scale: str) -> dict:
+    """bench/pages.py's rows: scenario and procedure pages over HTTP beside the same resources as Turtle, and
+    the static site build."""
+    sys.path.insert(0, str(HERE))
+    from pages import rows
+
+    return {"rows": rows(float(page_scale), float(site_scale))}
+
+
 STEPS = {"load": step_load, "latency": step_latency, "endpoints": step_endpoints, "shacl": step_shacl,
-         "owlrl": step_owlrl, "export": step_export}
+         "owlrl": step_owlrl, "export": step_export, "pages": step_pages}
 
 
 # ---------------------------------------------------------------- orchestration
@@ -418,6 +427,13 @@ def run(quick: bool, scales: list[float] | None = None, shacl_30: bool = False) 
         met = values["iakg"] <= 3 * values["engine"] and values["iakg"] < values.get("rdflib", float("inf"))
         t.add("export N-Triples (iakg: canonical, sorted; engine: its dump)", scale, values, "s",
               "<= 3x engine and faster than rdflib", met, rss={k: v[0]["rss_mb"] for k, v in export.items()})
+    page_scale = 10 if 10 in scales else max(scales)
+    site_scale = 1 if 1 in scales else min(scales)
+    for row in child("pages", str(page_scale), str(site_scale))["rows"]:
+        values = {"iakg": row["kg"]}
+        if row["baseline"] is not None:
+            values["Turtle of the same resources"] = row["baseline"]
+        t.add(row["measure"], row["scale"], values, row["unit"], row["budget"], row["met"])
     return {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": _machine(), "quick": quick,
             "load_average": os.getloadavg(), "rows": t.rows}
 
