@@ -8,6 +8,7 @@ from conftest import PNET
 import iakg
 from iakg.catalogue import ParameterError, catalogue
 from iakg.rdf.binding import BindingError, bind_values
+from iakg.rdf.namespaces import curie
 
 HOSTILE = ['"} ; DROP ALL ; SELECT * WHERE { ?s ?p ?o', "> } UNION { ?s ?p ?o", "x' . } #", "\\\" ) }"]
 
@@ -42,3 +43,20 @@ def test_values_block_goes_into_the_where_group():
 def test_unknown_parameter_is_rejected():
     with pytest.raises(ParameterError, match="takes: scenario"):
         catalogue()["recommendation"].bind({"scenari": "iakgd:x"})
+
+
+def test_a_list_binds_each_value_and_an_empty_list_none(graph):
+    """Several values of one parameter: one row each (how recommend asks the phases of every rated
+    procedure at once); hostile text in a list is still a literal, and an empty list answers nothing."""
+    text = "SELECT ?x WHERE { }"
+    assert bind_values(text, {"x": ["b", "a", "a"]}) == 'SELECT ?x WHERE { VALUES ?x { "a" "b" }  }'
+    assert bind_values(text, {"x": HOSTILE}).count('"') >= 2 * len(HOSTILE)
+    assert sorted(r["x"] for r in graph.query(text, {"x": HOSTILE}).rows()) == sorted(HOSTILE)
+    assert graph.query(text, {"x": []}).rows() == []
+    with pytest.raises(BindingError):
+        bind_values(text, {"x": [iakg.IRI("http://ok"), iakg.IRI(HOSTILE[1])]})
+    procedures = [p.procedure for p in graph.recommend(PNET).procedures]
+    together = graph.run("phases", procedure=[iakg.IRI(p) for p in procedures], scenario=PNET)
+    one_by_one = [r for p in sorted(procedures) for r in graph.run("phases", procedure=p, scenario=PNET)]
+    assert together == one_by_one and together
+    assert graph.run("phases", procedure=[curie(p) for p in procedures], scenario=PNET) == together

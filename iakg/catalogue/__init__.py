@@ -110,7 +110,8 @@ class CatalogueQuery:
 
     def bind(self, values: dict[str, Any]) -> dict[str, Any]:
         """Check names against the declared parameters; convert string values to the declared type (an
-        ``iri`` parameter takes a full IRI or a prefixed name). Other Python values bind as they are."""
+        ``iri`` parameter takes a full IRI or a prefixed name). Other Python values bind as they are; a
+        list, tuple or set binds each of its values (converted likewise), one answer row set per value."""
         declared = {p.name: p for p in self.parameters}
         unknown = [k for k in values if k not in declared]
         if unknown:
@@ -121,7 +122,15 @@ class CatalogueQuery:
             raise ParameterError(f"query {self.name}: required parameter {missing[0]!r} is missing; it takes: "
                                  + ", ".join(f"{p.name}{' (optional)' if p.optional else ''}"
                                              for p in self.parameters))
-        return {k: declared[k].convert(v) if isinstance(v, str) else v for k, v in values.items()}
+        return {k: _convert(declared[k], v) for k, v in values.items()}
+
+
+def _convert(parameter: Parameter, value: Any) -> Any:
+    if isinstance(value, str):
+        return parameter.convert(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [parameter.convert(v) if isinstance(v, str) else v for v in value]
+    return value
 
 
 def parse_query_file(path: Path) -> CatalogueQuery:

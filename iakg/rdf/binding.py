@@ -91,8 +91,17 @@ def _where_group_start(query: str) -> int:
     raise BindingError("cannot bind parameters: the query has no WHERE group")
 
 
+def _terms(value: Any) -> str:
+    """One term, or the terms of a list, tuple or set (one row each: the query answers for each of them;
+    none at all, for no row)."""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return " ".join(sorted({str(to_term(v)) for v in value}))
+    return str(to_term(value))
+
+
 def bind_values(query: str, bindings: Mapping[str, Any] | None) -> str:
-    """The query with ``bindings`` (variable -> value; None values skipped) joined in as a VALUES block."""
+    """The query with ``bindings`` (variable -> value; None values skipped) joined in as a VALUES block; a
+    list, tuple or set binds the variable to each of its values in turn."""
     items = [(k, v) for k, v in (bindings or {}).items() if v is not None]
     if not items:
         return query
@@ -101,7 +110,7 @@ def bind_values(query: str, bindings: Mapping[str, Any] | None) -> str:
             raise BindingError(f"{name[:80]!r} is not a variable name")
     # one single-variable block per parameter: the portable form (Virtuoso 7 rejects a multi-variable
     # block next to an OPTIONAL); the join of one-row blocks equals the one multi-variable row
-    blocks = " ".join(f"VALUES ?{name} {{ {to_term(value)} }}" for name, value in items)
+    blocks = " ".join(f"VALUES ?{name} {{ {_terms(value)} }}" for name, value in items)
     at = _where_group_start(query)
     return f"{query[:at]} {blocks} {query[at:]}"
 
