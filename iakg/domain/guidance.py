@@ -63,8 +63,22 @@ def recommend(engine: Any, name: ScenarioLike) -> Recommendation:
     target = scenario(engine, name)
     rows = run(engine, "recommendation", scenario=IRI(target.iri))
     rated = [_rated(r) for r in rows]
-    phases = tuple(need for p in rated for need in protocol(engine, p.procedure, target, p.label))
-    return Recommendation(target, rated, phases, scenario_profile(engine, target))
+    return Recommendation(target, rated, _phases(engine, rated, target), scenario_profile(engine, target))
+
+
+def _phases(engine: Any, rated: list[RatedProcedure], target: Scenario) -> tuple[PhaseNeed, ...]:
+    """The phases of every rated procedure in the scenario, in the rated order: one ``phases`` query with
+    the procedures bound together (rather than one query a procedure)."""
+    if not rated:
+        return ()
+    found: dict[str, list[PhaseNeed]] = {}
+    labels = {p.procedure: p.label for p in rated}
+    for r in run(engine, "phases", procedure=[IRI(p) for p in labels], scenario=IRI(target.iri)):
+        procedure = r["procedure"]
+        found.setdefault(procedure, []).append(PhaseNeed(Ref(procedure, labels[procedure]), r["order"],
+                                                         Ref(r["phase"], r["phaseLabel"]), r["essential"],
+                                                         r["purpose"]))
+    return tuple(need for p in labels for need in found.get(p, []))
 
 
 _RATED_IN = """SELECT ?rating ?scenario WHERE {
@@ -92,8 +106,7 @@ def recommend_many(engine: Any, targets: list[Scenario]) -> dict[str, Recommenda
     found = {}
     for target in targets:
         rated = [_rated(r) for r in rows.get(target.iri, [])]
-        phases = tuple(need for p in rated if p.procedure in with_phases
-                       for need in protocol(engine, p.procedure, target, p.label))
+        phases = _phases(engine, [p for p in rated if p.procedure in with_phases], target)
         found[target.iri] = Recommendation(target, rated, phases, _profile(profiles.get(target.iri, [])))
     return found
 
