@@ -11,6 +11,7 @@ ROOT = _PACKAGE / "_assets" if (_PACKAGE / "_assets").is_dir() else _PACKAGE.par
 ONTOLOGY_DIR = ROOT / "ontology"
 DATA_DIR = ROOT / "data"
 QUERIES_DIR = ROOT / "queries"
+INTERNAL_QUERIES_DIR = QUERIES_DIR / "internal"  #: queries the package runs itself (not the catalogue)
 
 ONTOLOGY_FILE = ONTOLOGY_DIR / "iakg.ttl"
 SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"

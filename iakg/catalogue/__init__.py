@@ -6,7 +6,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -87,9 +87,7 @@ class CatalogueQuery:
     @property
     def form(self) -> str:
         """The query form: select, ask, construct or describe."""
-        body = "\n".join(line for line in self.text.splitlines()
-                         if not line.lstrip().startswith(("#", "PREFIX", "prefix")))
-        found = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.I)
+        found = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", _body(self.text), re.I)
         if found is None:
             raise KGError(f"query {self.name}: no SELECT, ASK, CONSTRUCT or DESCRIBE")
         return found.group(1).lower()
@@ -199,6 +197,31 @@ def catalogue() -> dict[str, CatalogueQuery]:
     for query in queries.values():
         trust(query.text, query.form)
     return queries
+
+
+@cache
+def internal(name: str) -> str:
+    """The text of ``queries/internal/NAME.rq``: a query the package itself runs (pages, CDS cards, table import
+    and export), kept as a file like the catalogue's but not part of it (no parameters header, not listed
+    or documented as a question). Trusted by the safety check as the catalogue is (tests/test_cold_start.py
+    checks every one)."""
+    from iakg.rdf.safety import trust
+
+    path = resources.INTERNAL_QUERIES_DIR / f"{name}.rq"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KGError(f"{path}: no such internal query (is the package installed whole?)") from None
+    found = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", _body(text), re.I)
+    if found is None:
+        raise KGError(f"{path}: no SELECT, ASK, CONSTRUCT or DESCRIBE")
+    trust(text, found.group(1).lower())
+    return text
+
+
+def _body(text: str) -> str:
+    """A query's text without its comment and PREFIX lines (where its form keyword is looked for)."""
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("#", "PREFIX", "prefix")))
 
 
 def get(name: str) -> CatalogueQuery:

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from iakg.catalogue import run
+from iakg.catalogue import internal, run
 from iakg.domain import guidance
 from iakg.domain.model import PatientFact, Procedure, Recommendation
 from iakg.errors import KGError
@@ -20,24 +20,6 @@ from iakg.rdf.terms import IRI
 
 _PREFIXES = (f"PREFIX iakg: <{IAKG}>\nPREFIX skos: <{SKOS}>\nPREFIX rdfs: <{RDFS}>\n"
              f"PREFIX prov: <{PROV}>\nPREFIX dcterms: <{DCTERMS}>\n")
-
-_CODES = _PREFIXES + """SELECT ?procedure ?code WHERE {
-  ?procedure skos:notation ?code . FILTER(datatype(?code) = iakg:LOINC)
-}"""
-
-_RATED_IN = _PREFIXES + """SELECT DISTINCT ?scenario WHERE {
-  ?rating a iakg:AppropriatenessRating ; iakg:ratedProcedure ?procedure ; iakg:ratedScenario ?scenario .
-} ORDER BY ?scenario"""
-
-_SELECTING = _PREFIXES + """SELECT DISTINCT ?key WHERE {
-  ?scenario iakg:inclusionCriterion/iakg:onFact ?fact . ?fact iakg:factKey ?key .
-}"""
-
-_EVIDENCE = _PREFIXES + """SELECT ?quote ?section ?source ?title WHERE {
-  OPTIONAL { ?rating iakg:evidenceQuote ?quote . }
-  OPTIONAL { ?rating iakg:sourceSection ?section . }
-  OPTIONAL { ?rating prov:wasDerivedFrom ?source . OPTIONAL { ?source dcterms:title ?title . } }
-}"""
 
 
 @dataclass(frozen=True)
@@ -79,14 +61,14 @@ class GraphView:
     def loinc(self) -> dict[str, str]:
         """LOINC code -> procedure IRI, for the codes the graph holds."""
         def compute() -> dict[str, str]:
-            return {r["code"]: r["procedure"] for r in self.engine.execute(_CODES).rows()}
+            return {r["code"]: r["procedure"] for r in self.engine.execute(internal("cds-procedure-codes")).rows()}
         return self._cached(("loinc",), compute)
 
     def selecting_keys(self) -> frozenset[str]:
         """Fact keys that can select a scenario in ``match``: tested by an inclusion criterion, or evidence from
         which the source derives another fact."""
         def compute() -> frozenset[str]:
-            keys = {r["key"] for r in self.engine.execute(_SELECTING).rows()}
+            keys = {r["key"] for r in self.engine.execute(internal("cds-selecting-facts")).rows()}
             try:
                 keys |= {r["key"] for r in run(self.engine, "fact-evidence")}
             except KGError:  # a graph or catalogue without derivation rules
@@ -101,7 +83,7 @@ class GraphView:
     def rated_in(self, procedure: str) -> list[str]:
         """The scenarios that rate a procedure."""
         def compute() -> list[str]:
-            rows = self.engine.execute(_RATED_IN, {"procedure": IRI(procedure)}).rows()
+            rows = self.engine.execute(internal("cds-scenarios-rating"), {"procedure": IRI(procedure)}).rows()
             return [r["scenario"] for r in rows]
         return self._cached(("rated_in", procedure), compute)
 
@@ -116,7 +98,7 @@ class GraphView:
     def evidence(self, rating: str) -> Evidence:
         """The quote, section and source of a rating."""
         def compute() -> Evidence:
-            rows = self.engine.execute(_EVIDENCE, {"rating": IRI(rating)}).rows()
+            rows = self.engine.execute(internal("cds-rating-evidence"), {"rating": IRI(rating)}).rows()
             first = rows[0] if rows else {}
             return Evidence(first.get("quote"), first.get("section"), first.get("source"), first.get("title"))
         return self._cached(("evidence", rating), compute)

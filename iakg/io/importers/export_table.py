@@ -10,56 +10,12 @@ import csv
 import io
 from typing import Any
 
+from iakg.catalogue import internal
 from iakg.io.importers.build import DEFAULT_SCHEMES
 from iakg.io.importers.cells import level_text
 from iakg.io.importers.table import COLUMNS, META_KEYS
 from iakg.io.importers.vocabulary import Concept, Vocabulary
 from iakg.rdf.namespaces import IAKGD
-
-_TOPICS = """
-PREFIX iakg: <https://w3id.org/iakg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-SELECT DISTINCT ?topic ?title ?description ?src ?source ?url ?issued ?reviewed ?publisher ?panel ?disease
-       ?diseaseDefinition ?diseaseSource ?fixture WHERE {
-  ?topic a iakg:Topic ; iakg:hasScenario/iakg:variantNumber ?n ; rdfs:label ?title ;
-         prov:wasDerivedFrom ?src .
-  ?src rdfs:label ?source ; dcterms:publisher ?p . ?p rdfs:label ?publisher .
-  OPTIONAL { ?topic skos:definition ?description }
-  OPTIONAL { ?src iakg:sourceUrl ?url }
-  OPTIONAL { ?src dcterms:issued ?issued }
-  OPTIONAL { ?src iakg:reviewDate ?reviewed }
-  OPTIONAL { ?topic iakg:expertPanel/rdfs:label ?panel }
-  OPTIONAL { ?topic iakg:coversDisease ?d . ?d rdfs:label ?disease .
-             OPTIONAL { ?d skos:definition ?diseaseDefinition ; prov:wasDerivedFrom ?diseaseSource } }
-  OPTIONAL { ?topic iakg:isTestFixture ?fixture }
-} ORDER BY ?topic"""
-
-_ROWS = """
-PREFIX iakg: <https://w3id.org/iakg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?topic ?n ?population ?description ?phase ?order ?procedure ?procedureLabel ?category ?disagreement
-       ?soe ?adult ?ped ?score ?median ?v1 ?v2 ?v3 ?v4 ?v5 ?v6 ?v7 ?v8 ?v9 WHERE {
-  ?topic a iakg:Topic ; iakg:hasScenario ?scenario .
-  ?scenario iakg:variantNumber ?n ; iakg:populationDescription ?population ;
-            <http://www.w3.org/2004/02/skos/core#definition> ?description ; iakg:clinicalPhase ?phase .
-  ?rating iakg:ratedScenario ?scenario ; iakg:ratedProcedure ?procedure ; iakg:category ?category ;
-          iakg:panelDisagreement ?disagreement .
-  ?procedure rdfs:label ?procedureLabel .
-  OPTIONAL { ?rating iakg:sourceRowOrder ?order }
-  OPTIONAL { ?rating iakg:strengthOfEvidence ?soe }
-  OPTIONAL { ?procedure iakg:radiationLevel ?adult }
-  OPTIONAL { ?procedure iakg:pediatricRadiationLevel ?ped }
-  OPTIONAL { ?rating iakg:ratingScore ?score }
-  OPTIONAL { ?rating iakg:medianScore ?median }
-  OPTIONAL { ?rating iakg:votesForScore1 ?v1 } OPTIONAL { ?rating iakg:votesForScore2 ?v2 }
-  OPTIONAL { ?rating iakg:votesForScore3 ?v3 } OPTIONAL { ?rating iakg:votesForScore4 ?v4 }
-  OPTIONAL { ?rating iakg:votesForScore5 ?v5 } OPTIONAL { ?rating iakg:votesForScore6 ?v6 }
-  OPTIONAL { ?rating iakg:votesForScore7 ?v7 } OPTIONAL { ?rating iakg:votesForScore8 ?v8 }
-  OPTIONAL { ?rating iakg:votesForScore9 ?v9 }
-} ORDER BY ?topic ?n ?order ?procedureLabel"""
 
 HEADER = [names[0] for names in COLUMNS.values()]
 
@@ -70,12 +26,12 @@ def export_tables(engine: Any, topics: list[str] | None = None, delimiter: str =
     concepts: dict[str, tuple[str, Concept]] = {iri: (scheme, c) for scheme, cs in vocab.schemes.items()
                                                 for iri, c in cs.items()}
     rows: dict[str, list[dict[str, Any]]] = {}
-    for r in engine.execute(_ROWS).rows():
+    for r in engine.execute(internal("export-table-rows")).rows():
         rows.setdefault(r["topic"], []).append(r)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
     first = True
-    for t in engine.execute(_TOPICS).rows():
+    for t in engine.execute(internal("export-table-topics")).rows():
         if (topics is not None and t["topic"] not in topics) or t["topic"] not in rows:
             continue
         if not first:

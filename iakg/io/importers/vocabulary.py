@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from iakg.catalogue import internal
 from iakg.rdf.namespaces import IAKG
 
 #: the modality classes of the ontology, by the words a procedure name uses for them (longest first)
@@ -24,51 +25,6 @@ MODALITY_WORDS: list[tuple[str, str]] = [
     ("radiography", "RadiographyProcedure"), ("x-ray", "RadiographyProcedure"), ("xr", "RadiographyProcedure"),
     ("fluoroscopy", "FluoroscopyProcedure"), ("mammography", "MammographyProcedure"),
 ]
-
-_CONCEPTS = """
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX iakg: <https://w3id.org/iakg/ontology#>
-SELECT ?c ?scheme ?label ?pref ?notation ?rank ?min ?max ?amin ?amax ?pmin ?pmax ?range ?type WHERE {
-  ?c skos:inScheme ?scheme .
-  OPTIONAL { ?c a ?type }
-  OPTIONAL { ?c rdfs:label ?label }
-  OPTIONAL { ?c skos:prefLabel ?pref }
-  OPTIONAL { ?c skos:notation ?notation }
-  OPTIONAL { ?c iakg:rank ?rank }
-  OPTIONAL { ?c iakg:minScore ?min }
-  OPTIONAL { ?c iakg:maxScore ?max }
-  OPTIONAL { ?c iakg:adultDoseMinMSv ?amin }
-  OPTIONAL { ?c iakg:adultDoseMaxMSv ?amax }
-  OPTIONAL { ?c iakg:pediatricDoseMinMSv ?pmin }
-  OPTIONAL { ?c iakg:pediatricDoseMaxMSv ?pmax }
-  OPTIONAL { ?c iakg:doseRangeText ?range }
-}"""
-
-_PROCEDURES = """
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX iakg: <https://w3id.org/iakg/ontology#>
-SELECT ?p ?label ?type ?region ?contrast ?tracer ?adult ?ped WHERE {
-  ?p a ?type . ?type rdfs:subClassOf* iakg:ImagingProcedure .
-  OPTIONAL { ?p rdfs:label ?label }
-  OPTIONAL { ?p iakg:bodyRegion ?region }
-  OPTIONAL { ?p iakg:contrastUse ?contrast }
-  OPTIONAL { ?p iakg:radiopharmaceutical ?tracer }
-  OPTIONAL { ?p iakg:radiationLevel ?adult }
-  OPTIONAL { ?p iakg:pediatricRadiationLevel ?ped }
-}"""
-
-_NAMED = """
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX iakg: <https://w3id.org/iakg/ontology#>
-SELECT ?x ?kind ?label ?notation WHERE {
-  VALUES ?kind { iakg:Disease iakg:GuidanceBody iakg:ExpertPanel iakg:Radiopharmaceutical iakg:BodyRegion
-                 iakg:ContrastUse }
-  ?x a ?kind .
-  OPTIONAL { ?x rdfs:label ?label }
-  OPTIONAL { ?x skos:notation ?notation }
-}"""
 
 
 def fold(text: str) -> str:
@@ -115,7 +71,7 @@ class Vocabulary:
 
     def __init__(self, engine: Any):
         self.schemes: dict[str, dict[str, Concept]] = {}
-        for r in engine.execute(_CONCEPTS).rows():
+        for r in engine.execute(internal("import-vocabulary-concepts")).rows():
             c = self.schemes.setdefault(r["scheme"], {}).setdefault(r["c"], Concept(r["c"]))
             for name in (r["label"], r["pref"], r["notation"]):
                 if name:
@@ -133,7 +89,7 @@ class Vocabulary:
             if r["pmin"] is not None and r["pmax"] is not None:
                 c.pediatric = (Decimal(str(r["pmin"])), Decimal(str(r["pmax"])))
         self.procedures: dict[str, KnownProcedure] = {}
-        for r in engine.execute(_PROCEDURES).rows():
+        for r in engine.execute(internal("import-vocabulary-procedures")).rows():
             p = self.procedures.setdefault(r["p"], KnownProcedure(r["p"]))
             p.label = p.label or str(r["label"] or "")
             if r["type"] != IAKG + "ImagingProcedure":
@@ -146,7 +102,7 @@ class Vocabulary:
             p.pediatric = p.pediatric or r["ped"]
         self.named: dict[str, dict[str, str]] = {}  # kind local name -> folded name -> IRI
         self.labels: dict[str, str] = {}  # IRI -> label
-        for r in engine.execute(_NAMED).rows():
+        for r in engine.execute(internal("import-vocabulary-named")).rows():
             kind = r["kind"].rsplit("#", 1)[-1]
             for name in (r["label"], r["notation"]):
                 if name:

@@ -5,17 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from iakg.rdf.namespaces import IAKG, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS, curie
-
-_DECLARED = f"""PREFIX rdfs: <{RDFS}>
-SELECT ?t ?p ?o WHERE {{ ?t ?p ?o FILTER(STRSTARTS(STR(?t), "{IAKG}")) }}"""
-_PROPERTY_USE = f"""SELECT ?t (COUNT(*) AS ?n) (SAMPLE(?s) AS ?example) WHERE {{ ?s ?t ?o
-  FILTER(STRSTARTS(STR(?t), "{IAKG}")) }} GROUP BY ?t"""
-_CLASS_USE = f"""SELECT ?t (COUNT(DISTINCT ?s) AS ?n) (SAMPLE(?s) AS ?example) WHERE {{ ?s a ?t
-  FILTER(STRSTARTS(STR(?t), "{IAKG}")) }} GROUP BY ?t"""
-_MENTIONS = f"""SELECT ?t (COUNT(*) AS ?n) WHERE {{ ?s ?p ?t FILTER(isIRI(?t) && ?p != <{RDF}type>
-  && STRSTARTS(STR(?t), "{IAKG}")) }} GROUP BY ?t"""
-_HEADER = f"""SELECT ?p ?o WHERE {{ <{ONTOLOGY_IRI}> ?p ?o }}"""
+from iakg.catalogue import internal
+from iakg.rdf.namespaces import IAKG, OWL, RDF, RDFS, SKOS, curie
 
 KINDS = [(OWL + "Class", "Class"), (RDFS + "Class", "Class"), (OWL + "ObjectProperty", "Object property"),
          (OWL + "DatatypeProperty", "Datatype property"), (OWL + "AnnotationProperty", "Annotation property"),
@@ -32,12 +23,13 @@ def terms(graph: Any) -> tuple[dict[str, list[Any]], list[dict[str, Any]]]:
         return found.setdefault(iri, {"iri": iri, "name": iri[len(IAKG):], "facts": {}, "uses": 0,
                                       "instances": 0, "mentions": 0, "example": None})
 
-    for row in graph.query(_DECLARED).rows():
+    for row in graph.query(internal("ontology-terms")).rows():
         if "#" in row["t"][len(IAKG):] or not row["t"][len(IAKG):]:
             continue
         term(row["t"])["facts"].setdefault(row["p"], []).append(row["o"])
-    for query, key in ((_PROPERTY_USE, "uses"), (_CLASS_USE, "instances"), (_MENTIONS, "mentions")):
-        for row in graph.query(query).rows():
+    for name, key in (("ontology-property-use", "uses"), ("ontology-class-use", "instances"),
+                      ("ontology-mentions", "mentions")):
+        for row in graph.query(internal(name)).rows():
             entry = term(row["t"])
             entry[key] = row["n"]
             if row.get("example") and not entry["example"]:
@@ -53,7 +45,7 @@ def terms(graph: Any) -> tuple[dict[str, list[Any]], list[dict[str, Any]]]:
                                                          RDFS + "range", OWL + "inverseOf", OWL + "equivalentClass")
                           if p in facts]
     header: dict[str, list[Any]] = {}
-    for row in graph.query(_HEADER).rows():
+    for row in graph.query(internal("ontology-header")).rows():
         header.setdefault(curie(row["p"]), []).append(row["o"])
     ordered = sorted(found.values(), key=lambda e: (ORDER.index(e["kind"]), e["name"].lower()))
     return header, ordered

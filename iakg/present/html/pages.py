@@ -19,9 +19,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from iakg import catalogue
+from iakg.catalogue import internal
 from iakg.domain.model import Scenario
 from iakg.present.html import svg
-from iakg.rdf.namespaces import BASE, DATASET_IRI, IAKG, IAKGD, ONTOLOGY_IRI, PROV, QUERY, RDF, RDFS, curie
+from iakg.rdf.namespaces import BASE, DATASET_IRI, IAKG, IAKGD, ONTOLOGY_IRI, QUERY, RDF, RDFS, curie
 from iakg.rdf.terms import IRI
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -69,29 +70,6 @@ def link_path(iri: str) -> str | None:
     return None
 
 
-_DESCRIBE = f"""PREFIX rdfs: <{RDFS}>
-SELECT ?p ?o ?pl ?ol WHERE {{ ?s ?p ?o OPTIONAL {{ ?p rdfs:label ?pl }} OPTIONAL {{ ?o rdfs:label ?ol }} }}"""
-_INCOMING = f"""PREFIX rdfs: <{RDFS}>
-SELECT ?s ?p ?sl ?pl WHERE {{ ?s ?p ?o FILTER(isIRI(?s)) OPTIONAL {{ ?s rdfs:label ?sl }}
-  OPTIONAL {{ ?p rdfs:label ?pl }} }} LIMIT {INCOMING_CAP + 1}"""
-_DERIVED = f"""PREFIX rdfs: <{RDFS}> PREFIX prov: <{PROV}>
-SELECT ?s ?sl ?t WHERE {{ ?s prov:wasDerivedFrom ?o OPTIONAL {{ ?s rdfs:label ?sl }} OPTIONAL {{ ?s a ?t }} }}
-ORDER BY ?t ?s LIMIT {DERIVED_CAP + 1}"""
-_EVIDENCE = f"""PREFIX iakg: <{IAKG}> PREFIX prov: <{PROV}> PREFIX rdfs: <{RDFS}>
-SELECT ?scenario ?r ?quote ?section ?src ?srcl WHERE {{ ?r iakg:ratedScenario ?scenario .
-  OPTIONAL {{ ?r iakg:evidenceQuote ?quote }} OPTIONAL {{ ?r iakg:sourceSection ?section }}
-  OPTIONAL {{ ?r prov:wasDerivedFrom ?src OPTIONAL {{ ?src rdfs:label ?srcl }} }} }}"""
-_TOPIC_SCENARIOS = f"""PREFIX iakg: <{IAKG}> PREFIX rdfs: <{RDFS}>
-SELECT ?s ?sl WHERE {{ ?topic iakg:hasScenario ?s OPTIONAL {{ ?s rdfs:label ?sl }} }} ORDER BY ?sl"""
-_LABELS = f"""PREFIX rdfs: <{RDFS}>
-SELECT ?s ?l WHERE {{ ?s rdfs:label ?l FILTER(isIRI(?s) && CONTAINS(LCASE(STR(?l)), LCASE(?q))) }}
-ORDER BY ?l LIMIT 200"""
-_ALL_LABELS = f"""PREFIX rdfs: <{RDFS}>
-SELECT ?s ?l WHERE {{ ?s rdfs:label ?l FILTER(isIRI(?s)) }} ORDER BY ?l"""
-_ALL = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
-_DATASET = f"""SELECT ?p ?o WHERE {{ <{DATASET_IRI}> ?p ?o }}"""
-
-
 class Pages:
     """Renders the pages of one graph. ``static`` drops what needs a server (search, the dose form)."""
 
@@ -120,7 +98,7 @@ class Pages:
         """Read every statement once and answer :meth:`describe` from memory (the static site: thousands of
         pages, one pass over the graph instead of two queries a page)."""
         labels: dict[str, Any] = {}
-        triples = self._rows(_ALL)
+        triples = self._rows(internal("page-all-statements"))
         for row in triples:
             if row["p"] == RDFS + "label":
                 labels.setdefault(row["s"], row["o"])
@@ -140,7 +118,7 @@ class Pages:
                      if any(r["p"] == RDF + "type" and r["o"] in SCENARIO_TYPES for r in rows)]
         self._recommendations = self.graph.recommend_many(scenarios)
         self._evidence = {}
-        for row in self._rows(_EVIDENCE):
+        for row in self._rows(internal("page-rating-evidence")):
             self._evidence.setdefault(row.pop("scenario"), []).append(row)
 
     def describe(self, iri: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -148,10 +126,10 @@ class Pages:
         if self._index is not None:
             return self._index[0].get(iri, []), self._index[1].get(iri, [])
         out: dict[tuple, dict[str, Any]] = {}
-        for row in self._rows(_DESCRIBE, s=IRI(iri)):
+        for row in self._rows(internal("page-statements-from"), s=IRI(iri)):
             out.setdefault((row["p"], str(row["o"])), row)
         into: dict[tuple, dict[str, Any]] = {}
-        for row in self._rows(_INCOMING, o=IRI(iri)):
+        for row in self._rows(internal("page-statements-into"), o=IRI(iri)):
             into.setdefault((row["s"], row["p"]), row)
         return list(out.values()), list(into.values())
 
@@ -159,7 +137,7 @@ class Pages:
     @cached_property
     def dataset(self) -> list[dict[str, Any]]:
         """The VoID/DCAT description of the dataset: from the store if it holds it, else from ``description``."""
-        rows = self._rows(_DATASET)
+        rows = self._rows(internal("page-dataset-description"))
         if not rows and self._describe_dataset is not None:
             rows = self._describe_dataset()
         return rows
@@ -178,13 +156,13 @@ class Pages:
 
     def search(self, text: str) -> str:
         text = text.strip()[:200]
-        rows = self._rows(_LABELS, q=text) if text else []
+        rows = self._rows(internal("page-search-labels"), q=text) if text else []
         hits = list({r["s"]: r for r in rows if link_path(r["s"])}.values())
         return self._render("search.html", title="Search", q=text, hits=hits)
 
     def index(self) -> str:
         """Every labelled resource with a page (the static site's stand-in for the search box)."""
-        hits = list({r["s"]: r for r in self._rows(_ALL_LABELS) if link_path(r["s"])}.values())
+        hits = list({r["s"]: r for r in self._rows(internal("page-all-labels")) if link_path(r["s"])}.values())
         return self._render("search.html", title="Index of resources", q="", hits=hits, everything=True)
 
     def editor(self) -> str:
@@ -220,9 +198,9 @@ class Pages:
             values["variants"] = [self._variant(Scenario(iri, str(label)), years, every)]
         elif types & TOPIC_TYPES:
             values["variants"] = [self._variant(Scenario(r["s"], str(r["sl"] or curie(r["s"]))), years, every, True)
-                                  for r in self._rows(_TOPIC_SCENARIOS, topic=IRI(iri))]
+                                  for r in self._rows(internal("page-topic-scenarios"), topic=IRI(iri))]
         if types & SOURCE_TYPES:
-            derived = self._rows(_DERIVED, o=IRI(iri))
+            derived = self._rows(internal("page-derived-from-source"), o=IRI(iri))
             values["derived"] = list({r["s"]: r for r in derived[:DERIVED_CAP]}.values())
             values["more_derived"] = len(derived) > DERIVED_CAP
         return self._render("resource.html", **values)
@@ -237,7 +215,7 @@ class Pages:
         if self._evidence is not None:
             found = self._evidence.get(iri, [])
         else:
-            found = self._rows(_EVIDENCE, scenario=IRI(iri))
+            found = self._rows(internal("page-rating-evidence"), scenario=IRI(iri))
             for row in found:
                 row.pop("scenario", None)
         evidence: dict[str, list[dict[str, Any]]] = {}
@@ -270,7 +248,7 @@ def description_rows(nquads: bytes) -> list[dict[str, Any]]:
     lines = b"".join(line + b"\n" for line in nquads.splitlines() if line.endswith(b"/description> ."))
     store = ox.Store()
     store.load(lines, format=ox.RdfFormat.N_QUADS)
-    return LocalEngine(store).execute(_DATASET).rows()
+    return LocalEngine(store).execute(internal("page-dataset-description")).rows()
 
 
 def _compare(rated: list[Any], years: Decimal, every: Decimal) -> list[Any]:

@@ -14,12 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from iakg.catalogue import internal
 from iakg.present.html.pages import STATIC_DIR, Pages, description_rows, link_path
-from iakg.rdf.namespaces import IAKGD, ONTOLOGY_IRI, OWL, QUERY
-
-_RESOURCES = f"""SELECT DISTINCT ?s WHERE {{ {{ ?s ?p ?o }} UNION {{ ?x ?p ?s }}
-  FILTER(isIRI(?s) && (STRSTARTS(STR(?s), "{IAKGD}") || STRSTARTS(STR(?s), "{QUERY}"))) }}"""
-_VERSION = f"SELECT ?v WHERE {{ <{ONTOLOGY_IRI}> <{OWL}versionIRI> ?v }}"
+from iakg.rdf.namespaces import ONTOLOGY_IRI
 
 
 def file_for(path: str) -> str:
@@ -52,12 +49,12 @@ def write_site(graph: Any, folder: Path, nquads: bytes | None = None, endpoint: 
 
     put("/", pages.home())
     put("/ontology", pages.ontology())
-    for row in graph.query(_VERSION).rows():
+    for row in graph.query(internal("site-ontology-version")).rows():
         if link_path(row["v"]):
             put("/ontology" + row["v"][len(ONTOLOGY_IRI):], pages.ontology())  # the version IRI
     put("/editor", pages.editor())
     put("/search", pages.index())
-    for row in graph.query(_RESOURCES).rows():
+    for row in graph.query(internal("site-resources")).rows():
         path = link_path(row["s"])
         if path:
             put(path, pages.resource(row["s"]))
