@@ -214,3 +214,31 @@ def test_release_without_a_prepared_store_is_loaded(tmp_path, graph):
     with Endpoint(release=tmp_path / "dist") as running:
         assert running.engine.location != tmp_path / "dist" / "store"
         assert ask(running, "ASK { ?s ?p ?o }")[:3:2] == (200, b'{"head":{},"boolean":true}')
+
+
+def test_the_whole_server_negotiates_pages_and_rdf_on_the_same_iris(served):
+    """`iakg serve` itself, not the pages group alone: a browser gets the HTML page of a resource, an RDF
+    client its description, on the same IRI (the catch-all resources group once shadowed the pages)."""
+    path = "/id/pnet-post-resection-surveillance"
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    status, headers, body = request(served, "GET", path, headers={"Accept": browser})
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert b"Appropriateness of imaging" in body and b"DOTATATE PET/CT" in body
+    for accept, query, kind in (("text/turtle", "", "text/turtle"), ("", "?format=nt", "application/n-triples"),
+                                ("application/ld+json", "", "application/ld+json")):
+        status, headers, body = request(served, "GET", path + query, headers={"Accept": accept} if accept else {})
+        assert status == 200 and headers["content-type"].startswith(kind), (accept, query, headers)
+        assert b"pnet-post-resection-surveillance" in body
+    for page in ("/", "/ontology"):
+        status, headers, _ = request(served, "GET", page, headers={"Accept": browser})
+        assert status == 200 and headers["content-type"].startswith("text/html"), page
+    for hostile in ("/id/%ff%fe", "/id/a%3E%20%3Cb", "/id/x%22%7D"):
+        status, _, body = request(served, "GET", hostile, headers={"Accept": "text/turtle"})
+        assert status == 404 and b"error at" not in body, (hostile, body)
+
+
+def test_the_catch_all_group_is_mounted_last_whatever_the_import_order():
+    from iakg.serve.routes import mounted
+
+    names = [name for name, _ in mounted()]
+    assert names[-1] == "resources" and names.index("pages") < names.index("resources")

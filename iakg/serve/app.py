@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from iakg.serve.engine import Engine, free_port, load_store, oxigraph_executable
-from iakg.serve.routes import ROUTES, ServeContext, route_group
+from iakg.serve.routes import ServeContext, mounted, route_group
 
 __all__ = ["Endpoint", "build_app", "free_port", "oxigraph_executable", "serve"]
 
@@ -138,7 +138,7 @@ def health_routes(ctx: ServeContext) -> list[Route]:
 def build_app(ctx: ServeContext) -> Starlette:
     """The Starlette app of every registered route group over ``ctx``."""
     routes: list[Any] = []
-    for _, group in ROUTES.items():
+    for _, group in mounted():
         routes.extend(group(ctx))
     proxy = ctx.options.get("proxy")
 

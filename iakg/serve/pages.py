@@ -19,7 +19,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from iakg import resources
+from iakg.errors import BindingError
 from iakg.present.html import STATIC_DIR, Pages, description_rows
+from iakg.rdf.binding import to_term
 from iakg.rdf.namespaces import BASE, DATASET_IRI, ONTOLOGY_IRI, PREFIXES
 from iakg.rdf.terms import IRI
 from iakg.serve.routes import ServeContext, route_group
@@ -97,6 +99,10 @@ def pages(ctx: ServeContext) -> list[BaseRoute]:
         path = unquote(request.url.path.lstrip("/"))
         iri = BASE + path if path not in ("", "dataset") else DATASET_IRI
         fmt = negotiate(request)
+        try:
+            to_term(IRI(iri))  # what the engine's IRI parser refuses has no page (never a 500 or its message)
+        except BindingError:
+            return rdf_response(b"", "ttl") if fmt != "html" else html(await run(site.not_found, iri), 404)
         if fmt != "html":  # the description is this server's own (it names this endpoint), never a stored copy
             data = await run(dataset_rdf, fmt) if iri == DATASET_IRI else await run(rdf_of, graph, iri, fmt)
             return rdf_response(data, fmt)

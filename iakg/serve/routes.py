@@ -33,8 +33,8 @@ RouteGroup = Callable[[ServeContext], "Sequence[BaseRoute]"]
 
 def _builtins() -> None:
     """Import the modules whose route groups register themselves (filled in as groups are added)."""
-    # order matters: the first route matching a path answers it (pages negotiate HTML or RDF on the resource
-    # paths; the sparql module's "resources" group answers the remaining ones, e.g. /dataset/<version>)
+    # the first route matching a path answers it: pages negotiate HTML or RDF on the resource paths, and the
+    # sparql module's "resources" group, a fallback (see mounted()), answers the rest, e.g. /dataset/<version>
     import iakg.serve.app  # /health
     import iakg.serve.cds  # CDS Hooks (order-time decision support)
     import iakg.serve.pages  # HTML pages by content negotiation
@@ -44,9 +44,22 @@ def _builtins() -> None:
 ROUTES: Registry[RouteGroup] = Registry("route group", _builtins)
 
 
-def route_group(name: str) -> Callable[[RouteGroup], RouteGroup]:
-    """Decorator: register ``fn(context) -> routes`` as route group ``name``."""
+FALLBACKS: set[str] = set()  #: groups mounted after every other one (they answer what no other group does)
+
+
+def route_group(name: str, fallback: bool = False) -> Callable[[RouteGroup], RouteGroup]:
+    """Decorator: register ``fn(context) -> routes`` as route group ``name``. A ``fallback`` group is mounted
+    after the others whatever the order modules were imported in: the first route matching a path answers
+    it, so a catch-all group must never shadow a more specific one."""
     def add(fn: RouteGroup) -> RouteGroup:
         ROUTES.register(name, fn)
+        if fallback:
+            FALLBACKS.add(name)
         return fn
     return add
+
+
+def mounted() -> list[tuple[str, RouteGroup]]:
+    """Every registered group in mounting order: the others in registration order, then the fallbacks."""
+    groups = list(ROUTES.items())
+    return [g for g in groups if g[0] not in FALLBACKS] + [g for g in groups if g[0] in FALLBACKS]

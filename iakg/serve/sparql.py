@@ -17,7 +17,6 @@ JSON-LD. When the client prefers ``text/html`` and a route group put a callable 
 from __future__ import annotations
 
 import asyncio
-import re
 import urllib.parse
 from typing import TYPE_CHECKING
 
@@ -26,9 +25,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from iakg.errors import QueryError
+from iakg.errors import BindingError, QueryError
+from iakg.rdf.binding import bind_values
 from iakg.rdf.namespaces import BASE, DATASET_IRI
 from iakg.rdf.safety import RefusedQuery, cached_verdict, check_query, dataset_of
+from iakg.rdf.terms import IRI
 from iakg.serve.routes import ServeContext, route_group
 
 if TYPE_CHECKING:
@@ -256,14 +257,15 @@ def service_description(endpoint_url: str, media_type: str) -> bytes:
 
 
 # ---------------------------------------------------------------------- resources
-_IRI_OK = re.compile(r'^[^<>"{}|^`\\\x00-\x20]*$')
+_DESCRIBE = "DESCRIBE ?resource WHERE { }"
+_DESCRIBE_VERSIONED = "DESCRIBE ?thing WHERE { ?thing <http://www.w3.org/2002/07/owl#versionIRI> ?version }"
 
 
-@route_group("resources")
+@route_group("resources", fallback=True)
 def resource_routes(ctx: ServeContext) -> list[Route]:
     proxy: Proxy = ctx.options["proxy"]
 
-    async def describe(request: Request, iri: str, query: str | None = None) -> Response:
+    async def describe(request: Request, iri: str, query: str = _DESCRIBE, bound: str = "resource") -> Response:
         html = ctx.options.get("resource_html")
         wanted = negotiate(request.headers.get("accept"), (*RDF_TYPES, "text/html")) or "text/turtle"
         if wanted == "text/html":
@@ -272,9 +274,11 @@ def resource_routes(ctx: ServeContext) -> list[Route]:
                 if answer is not None:
                     return answer
             wanted = "text/turtle"
-        if not _IRI_OK.match(iri):
+        try:  # the IRI reaches the query as a bound value (checked by the engine's own IRI parser)
+            text = bind_values(query, {bound: IRI(iri)})
+        except BindingError:
             return error(404, "no such resource")
-        status, body, kind = await proxy.run([("query", query or f"DESCRIBE <{iri}>")], wanted)
+        status, body, kind = await proxy.run([("query", text)], wanted)
         if status == 200 and not body.strip(b" \n[]{}"):
             return error(404, f"nothing is known about <{iri}>")
         return Response(body, status, media_type=kind, headers={"Vary": "Accept"})
@@ -285,10 +289,7 @@ def resource_routes(ctx: ServeContext) -> list[Route]:
     async def versioned(request: Request) -> Response:
         """A version IRI: the ontology or dataset whose ``owl:versionIRI`` it is."""
         iri = BASE + urllib.parse.unquote(request.url.path.lstrip("/"))
-        if not _IRI_OK.match(iri):
-            return error(404, "no such resource")
-        query = f"DESCRIBE ?thing WHERE {{ ?thing <http://www.w3.org/2002/07/owl#versionIRI> <{iri}> }}"
-        return await describe(request, iri, query)
+        return await describe(request, iri, _DESCRIBE_VERSIONED, "version")
 
     async def home(request: Request) -> Response:
         return await describe(request, DATASET_IRI)
