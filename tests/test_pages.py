@@ -55,8 +55,9 @@ def test_scenario_page_content(client, graph):
     assert positions == sorted(positions)
     assert "(Disagreement)" in page and "<details>" in page and "<blockquote>" in page
     assert "3 years, one study every 12 months" in page and "<svg" in page
-    bad = client.get(SCENARIO + "?years=-1", headers={"accept": "text/html"}).text
-    assert 'role="alert"' in bad
+    for plan in ("years=-1", "years=100&every=0.000001", "every=1e-300", "years=1e9999", "every=nan"):
+        bad = client.get(SCENARIO + "?" + plan, headers={"accept": "text/html"})
+        assert bad.status_code == 200 and 'role="alert"' in bad.text, plan  # said on the page, never a 500
 
 
 def test_search_finds_labels(client):

@@ -20,7 +20,9 @@ from markupsafe import Markup, escape
 
 from iakg import catalogue
 from iakg.catalogue import internal
+from iakg.domain.dose import MIN_INTERVAL_MONTHS
 from iakg.domain.model import Scenario
+from iakg.errors import DoseError
 from iakg.present.html import svg
 from iakg.rdf.namespaces import BASE, DATASET_IRI, IAKG, IAKGD, ONTOLOGY_IRI, QUERY, RDF, RDFS, curie
 from iakg.rdf.terms import IRI
@@ -233,9 +235,13 @@ class Pages:
         variant["workflow_svg"] = svg.workflow(branches, link_path) if branches else None
         variant["plan"] = plan = _plan(years, every, graph.interval_rules(scenario))
         if rows and not plan.get("error"):
-            estimates = _compare(recommendation.procedures, plan["years"], plan["every"])
-            variant["doses"] = estimates
-            variant["dose_svg"] = svg.dose_chart(estimates, plan)
+            try:
+                estimates = _compare(recommendation.procedures, plan["years"], plan["every"])
+            except DoseError as exc:  # what the plan check let through and the domain refuses: said on the page
+                plan["error"] = str(exc)
+            else:
+                variant["doses"] = estimates
+                variant["dose_svg"] = svg.dose_chart(estimates, plan)
         return variant
 
 
@@ -301,9 +307,9 @@ def _plan(years: str | None, every: str | None, rules: list[Any]) -> dict[str, A
             plan["years"] = Decimal(years)
         if every:
             plan["every"] = Decimal(every)
-        if not (0 < plan["years"] <= 100 and 0 < plan["every"] <= 1200):
+        if not (0 < plan["years"] <= 100 and MIN_INTERVAL_MONTHS <= plan["every"] <= 1200):
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        plan.update(error="years must be a number between 0 and 100, the interval between 0 and 1200 months",
-                    years=Decimal(5), every=default_every)
+        plan.update(error=f"years must be a number between 0 and 100, the interval between {MIN_INTERVAL_MONTHS} "
+                          "and 1200 months", years=Decimal(5), every=default_every)
     return plan
