@@ -178,6 +178,9 @@ def test_bad_requests_are_refused_with_one_line(client, mutate, status):
     assert answer.status_code == status and "\n" not in answer.json()["error"]
     assert client.post("/cds-services/nope", json=request).status_code == 404
     assert client.post(SELECT, content=b"{not json").status_code == 400
+    huge = b'{"hook": "order-select", "hookInstance": ' + b"9" * 5000 + b"}"  # past int()'s 4,300-digit limit
+    for path in (SELECT, SIGN + "/feedback"):
+        assert client.post(path, content=huge).status_code == 400, path
 
 
 def test_feedback_is_logged_apart_from_the_graph(client, graph):

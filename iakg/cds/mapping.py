@@ -61,6 +61,8 @@ def load(path: Path | str | None = None) -> Mapping:
         raise InputError(str(where), f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     except json.JSONDecodeError as exc:
         raise InputError(str(where), exc.msg, exc.lineno, exc.colno) from None
+    except (ValueError, RecursionError) as exc:  # e.g. a number past Python's 4,300-digit limit, deep nesting
+        raise InputError(str(where), f"not usable JSON: {exc}") from None
     return parse(data, str(where))
 
 

@@ -62,8 +62,8 @@ def cds_routes(ctx: ServeContext) -> Sequence[BaseRoute]:
                 raise CdsRequestError(413, f"request body over {limit} bytes")
         try:
             return json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CdsRequestError(400, f"the body is not JSON: {exc}") from None
+        except ValueError as exc:  # not JSON, not UTF-8, or a number past Python's 4,300-digit conversion limit
+            raise CdsRequestError(400, f"the body is not usable JSON: {exc}") from None
         except RecursionError:
             raise CdsRequestError(400, "the body is nested too deeply") from None
 
