@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from iakg import __version__, resources
-from iakg.catalogue import describe
+from iakg.catalogue import describe, listing
 from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
 from iakg.rdf.safety import offline
 from iakg.rdf.store import Inputs, build_store, drop_duplicates, prepared_store
@@ -32,6 +32,7 @@ def open_store(extra_files: Iterable[Path | str] = (), reason: bool = False,
             from iakg.rdf.reasoning import materialise
 
             materialise(store)
+        listing.build(store)  # last: the listings as every query sees them (closure included)
 
     with offline():
         if cache_dir is not None:
