@@ -84,13 +84,15 @@ def page(engine: Any, query: Any, limit: int, offset: int) -> Any:
     """The page ``[offset, offset + limit)`` of listing ``query`` (no parameter bound) read through the listing
     index of ``engine``'s dataset, as a Result; None if the dataset has no index of it, the page is large, or
     the index does not match the rows (the caller then runs the full query)."""
+    from iakg.rdf.terms import IRI
+
     if not query.index or limit <= 0 or limit > MAX_INDEXED_PAGE:
         return None
     items_text, rows_text = _lookups(query.name)
-    found = engine.execute(items_text, {"position": list(range(offset, offset + limit))}).rows()
+    found = engine.execute(items_text, {"position": list(range(offset, offset + limit))}).bindings
     if not found and not engine.execute(rows_text).bindings:
         return None  # no index of this listing here (past its end, the page is just empty)
-    items = [item for _, item in sorted((r["position"], r["item"]) for r in found)]
+    items = [IRI(item) for _, item in sorted((int(r["position"]["value"]), r["item"]["value"]) for r in found)]
     result = engine.execute(query.text, {query.index: items})
     if [r.get(query.index, {}).get("value") for r in result.bindings] != items:
         return None  # the index is not current: the full query answers
