@@ -3,18 +3,19 @@
 A listing query (``# index: VAR`` in its header, e.g. ``scenarios``) orders every row of the graph, so a page
 of it with LIMIT/OFFSET still costs the whole listing: the aggregate over every row, then the sort (about
 0.4 s at scale 10). When a dataset is assembled, :func:`build` runs each listing query once and keeps, in the
-derived named graph ``GRAPH_LISTING``, the position of each row in the query's own order:
+derived named graph ``GRAPH_LISTING``, the item of each row of the query's own order, row N of query NAME
+being the resource ``query:NAME#row-N``:
 
-    _:listing iakg:listingOf query:scenarios ; iakg:listingRows 17607 .
-    _:entry iakg:listingOf query:scenarios ; iakg:listingPosition 1234 ; iakg:listedItem <scenario> .
+    query:scenarios#listing iakg:listingOf query:scenarios ; iakg:listingRows 17607 .
+    query:scenarios#row-1234 iakg:listingPosition 1234 ; iakg:listedItem <scenario> .
 
-A page is then two small queries: the items at positions ``offset .. offset + limit - 1`` (the positions bound
-with VALUES: one index lookup each), and the catalogue query itself with its index variable bound to those
-items (VALUES), which computes those rows alone and orders them by the query's own ORDER BY: the same rows,
-in the same order, as that slice of the whole listing. That holds when the query has one row per value of
-its index variable and its order is total (checked when the index is built: otherwise that query is not
-indexed) and while the index is current (the rows computed are checked against the items looked up; a
-mismatch falls back to the full query).
+A page is then two small queries: the items of rows ``offset .. offset + limit - 1`` (their IRIs bound with
+VALUES: one lookup each), and the catalogue query itself with its index variable bound to those items
+(VALUES), which computes those rows alone and orders them by the query's own ORDER BY: the same rows, in the
+same order, as that slice of the whole listing. That holds when the query has one row per value of its index
+variable and its order is total (checked when the index is built: otherwise that query is not indexed) and
+while the index is current (the rows computed are checked against the items looked up; a mismatch falls
+back to the full query).
 
 The index is derived, like the OWL RL closure: it is never validated nor exported, and it is built again
 whenever the dataset is assembled (a load, a prepared store, a release with its closure). A graph without it
@@ -23,7 +24,6 @@ whenever the dataset is assembled (a load, a prepared store, a release with its 
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from iakg.rdf.namespaces import GRAPH_LISTING, IAKG, QUERY, XSD
@@ -32,20 +32,9 @@ from iakg.rdf.namespaces import GRAPH_LISTING, IAKG, QUERY, XSD
 MAX_INDEXED_PAGE = 1000
 
 
-@lru_cache(maxsize=64)
-def _lookups(name: str) -> tuple[str, str]:
-    """The two lookup queries of listing ``name`` (a catalogue query's name, never user text): the items at
-    bound positions, and the listing's row count (is there an index at all?). Checked by the tests."""
-    from iakg.rdf.safety import trust
-
-    listing = f"<{QUERY}{name}>"
-    items = (f"PREFIX iakg: <{IAKG}>\nSELECT ?position ?item WHERE {{ GRAPH <{GRAPH_LISTING}> {{\n"
-             f"  ?entry iakg:listingPosition ?position ; iakg:listingOf {listing} ; iakg:listedItem ?item }} }}")
-    rows = (f"PREFIX iakg: <{IAKG}>\nSELECT ?rows WHERE {{ GRAPH <{GRAPH_LISTING}> {{\n"
-            f"  ?listing iakg:listingOf {listing} ; iakg:listingRows ?rows }} }}")
-    for text in (items, rows):
-        trust(text, "select")  # constant texts: the answering path needs no SPARQL parser for them
-    return items, rows
+def row(name: str, position: int) -> str:
+    """The IRI of row ``position`` of the listing of catalogue query ``name``."""
+    return f"{QUERY}{name}#row-{position}"
 
 
 def build(store: Any) -> int:
@@ -68,13 +57,13 @@ def build(store: Any) -> int:
         items = [solution[query.index] for solution in answer]
         if len(set(items)) != len(items) or not all(isinstance(i, ox.NamedNode) for i in items):
             continue
-        target, listing = ox.NamedNode(QUERY + query.name), ox.BlankNode()
-        quads = [ox.Quad(listing, of, target, graph),
+        listing = ox.NamedNode(f"{QUERY}{query.name}#listing")
+        quads = [ox.Quad(listing, of, ox.NamedNode(QUERY + query.name), graph),
                  ox.Quad(listing, rows_p, ox.Literal(str(len(items)), datatype=integer), graph)]
         for position, item in enumerate(items):
-            entry = ox.BlankNode()
+            entry = ox.NamedNode(row(query.name, position))
             quads += [ox.Quad(entry, position_p, ox.Literal(str(position), datatype=integer), graph),
-                      ox.Quad(entry, of, target, graph), ox.Quad(entry, item_p, item, graph)]
+                      ox.Quad(entry, item_p, item, graph)]
         store.extend(quads)
         built += 1
     return built
@@ -84,15 +73,18 @@ def page(engine: Any, query: Any, limit: int, offset: int) -> Any:
     """The page ``[offset, offset + limit)`` of listing ``query`` (no parameter bound) read through the listing
     index of ``engine``'s dataset, as a Result; None if the dataset has no index of it, the page is large, or
     the index does not match the rows (the caller then runs the full query)."""
+    from iakg.catalogue import internal
     from iakg.rdf.terms import IRI
 
     if not query.index or limit <= 0 or limit > MAX_INDEXED_PAGE:
         return None
-    items_text, rows_text = _lookups(query.name)
-    found = engine.execute(items_text, {"position": list(range(offset, offset + limit))}).bindings
-    if not found and not engine.execute(rows_text).bindings:
+    entries = [IRI(row(query.name, n)) for n in range(offset, offset + limit)]
+    found = {r["entry"]["value"]: r["item"]["value"] for r in
+             engine.execute(internal("listing-items"), {"entry": entries}).bindings}
+    if not found and not engine.execute(internal("listing-rows"),
+                                        {"listing": IRI(f"{QUERY}{query.name}#listing")}).bindings:
         return None  # no index of this listing here (past its end, the page is just empty)
-    items = [IRI(item) for _, item in sorted((int(r["position"]["value"]), r["item"]["value"]) for r in found)]
+    items = [IRI(found[e]) for e in entries if e in found]
     result = engine.execute(query.text, {query.index: items})
     if [r.get(query.index, {}).get("value") for r in result.bindings] != items:
         return None  # the index is not current: the full query answers
