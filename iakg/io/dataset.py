@@ -36,7 +36,9 @@ def open_store(extra_files: Iterable[Path | str] = (), reason: bool = False,
 
     with offline():
         if cache_dir is not None:
-            return prepared_store(inputs(extra_files), cache_dir, f"{__version__}\0{reason}", finish)
+            # the key names what a prepared store holds beyond its files: a store prepared before the listing
+            # index existed is prepared again rather than answering every page with the full listing
+            return prepared_store(inputs(extra_files), cache_dir, f"{__version__}\0{reason}\0listing-index", finish)
         return build_store(inputs(extra_files), finish)
 
 
