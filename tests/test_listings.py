@@ -4,6 +4,7 @@ the whole listing (same rows, same order), falling back to the full query where 
 from __future__ import annotations
 
 import json
+from unittest import mock
 
 import pyoxigraph as ox
 import pytest
@@ -39,8 +40,15 @@ def _listing_file(tmp_path, scenarios: int = 130, shared_topic: bool = False):
     return path
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _index_small_graphs():
+    """The fixtures are small: index them as a large dataset is indexed."""
+    with mock.patch.object(listing, "INDEX_FROM_BYTES", 0):
+        yield
+
+
 @pytest.fixture(scope="module")
-def fixture_graph(tmp_path_factory):
+def fixture_graph(tmp_path_factory, _index_small_graphs):
     return iakg.load([_listing_file(tmp_path_factory.mktemp("listing"))])
 
 
@@ -98,7 +106,15 @@ def test_the_index_is_rebuilt_from_changed_content(tmp_path):
     assert graph.run_result("scenarios", 50, 50).bindings == whole[50:100]
 
 
-def test_the_index_is_derived_never_exported_validated_or_described(fixture_graph, graph):
+def test_a_small_graph_loaded_in_memory_is_not_indexed_and_pages_alike(graph):
+    with mock.patch.object(listing, "INDEX_FROM_BYTES", 1_000_000):
+        small = iakg.load()
+    assert listing.page(small.engine, catalogue.get("scenarios"), 2, 1) is None
+    assert small.scenarios(limit=2, offset=1) == small.scenarios()[1:3]
+
+
+def test_the_index_is_derived_never_exported_validated_or_described(tmp_path):
+    graph = iakg.load(cache_dir=tmp_path)  # a prepared store is always indexed
     store = graph.engine.store
     assert any(True for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_LISTING)))
     quads = graph.release_quads()
@@ -111,8 +127,6 @@ def test_the_index_is_derived_never_exported_validated_or_described(fixture_grap
 
 
 def test_cli_pages(graph, capsys):
-    from unittest import mock
-
     from iakg.cli import main
 
     whole = graph.scenarios()
