@@ -137,3 +137,15 @@ def test_cli_pages(graph, capsys):
         assert main(["query", "scenarios", "--offset", "5", "--format", "json"]) == 0
         rows = json.loads(capsys.readouterr().out)["results"]["bindings"]
     assert [r["scenario"]["value"] for r in rows] == [s.iri for s in whole[5:]]
+
+
+def test_a_release_store_carries_the_index_its_dumps_do_not(tmp_path, graph):
+    from iakg.io.release import build
+    from iakg.rdf.engine import LocalEngine
+
+    build(graph, tmp_path / "dist")
+    served = iakg.KnowledgeGraph(LocalEngine(ox.Store.read_only(str(tmp_path / "dist" / "store"))))
+    assert listing.page(served.engine, catalogue.get("scenarios"), 3, 2) is not None
+    assert served.scenarios(limit=3, offset=2) == graph.scenarios()[2:5]
+    assert b"<https://w3id.org/iakg/graph/listing> .\n" not in (tmp_path / "dist" / "iakg.nq").read_bytes()
+    assert b"<https://w3id.org/iakg/query/scenarios#row-0>" not in (tmp_path / "dist" / "iakg.nq").read_bytes()
