@@ -73,23 +73,30 @@ class KnowledgeGraph:
         """Run any SPARQL query; ``bindings`` maps variable names to values (use ``IRI`` for resources)."""
         return self.engine.execute(sparql, bindings)
 
-    def run(self, name: str, **params: Any) -> list[dict[str, Any]]:
+    def run(self, name: str, limit: int = 0, offset: int = 0, **params: Any) -> list[dict[str, Any]]:
         """Run a catalogue query by name with its parameters (checked and converted as ``iakg query`` does,
-        so ``scenario="iakgd:..."`` works); return its rows as Python values."""
-        return catalogue.run(self.engine, name, **params)
+        so ``scenario="iakgd:..."`` works); return its rows as Python values: every row, or a page of at
+        most ``limit`` rows after ``offset``."""
+        return catalogue.run(self.engine, name, limit, offset, **params)
+
+    def run_result(self, name: str, limit: int = 0, offset: int = 0, **params: Any) -> Result:
+        """:meth:`run` as a :class:`Result` (SPARQL JSON terms, ASK boolean or triples), as ``iakg query`` prints."""
+        query = catalogue.get(name)
+        return catalogue.execute(self.engine, query, query.bind(params), limit, offset)
 
     # ------------------------------------------------------------------ the guidance
-    def scenarios(self, iri: str | None = None) -> list[Scenario]:
-        """Every clinical scenario (or the one with ``iri``), rated ones first."""
-        return guidance.scenarios(self.engine, iri)
+    def scenarios(self, iri: str | None = None, limit: int = 0, offset: int = 0) -> list[Scenario]:
+        """Every clinical scenario (or the one with ``iri``), rated ones first; with ``limit``, a page of at most
+        that many after ``offset`` (a lookup in the dataset's listing index, not the whole listing)."""
+        return guidance.scenarios(self.engine, iri, limit, offset)
 
     def scenario(self, name: str) -> Scenario:
         """Find a scenario by IRI, CURIE, local name or a unique (case-insensitive) label match."""
         return guidance.scenario(self.engine, name)
 
-    def topics(self) -> list[Topic]:
-        """Every topic hub, topic and protocol guide, with its parent."""
-        return guidance.topics(self.engine)
+    def topics(self, limit: int = 0, offset: int = 0) -> list[Topic]:
+        """Every topic hub, topic and protocol guide, with its parent; with ``limit``, a page after ``offset``."""
+        return guidance.topics(self.engine, limit, offset)
 
     def recommend(self, scenario: ScenarioLike) -> Recommendation:
         """Rated procedures for a scenario, from most to least appropriate, then by radiation."""
@@ -99,9 +106,12 @@ class KnowledgeGraph:
         """:meth:`recommend` for many scenarios (by IRI) in a few whole-graph reads."""
         return guidance.recommend_many(self.engine, scenarios)
 
-    def patient_facts(self) -> list[PatientFact]:
-        """The facts a patient file can state, by key (what ``match`` reads)."""
-        return guidance.patient_facts(self.engine)
+    def patient_facts(self, limit: int = 0, offset: int = 0) -> list[PatientFact]:
+        """The facts a patient file can state, by key (what ``match`` reads); with ``limit``, a page after
+        ``offset``."""
+        catalogue.check_page(limit, offset)
+        facts = guidance.patient_facts(self.engine)
+        return facts[offset:offset + limit if limit else None]
 
     def match(self, patient: Mapping[str, Any] | str | Path) -> MatchResult:
         """Match a patient (a dict or a JSON file, see docs/patient-files.md) against every scenario."""
@@ -126,9 +136,10 @@ class KnowledgeGraph:
         """Every surveillance interval rule of a scenario, longest interval first."""
         return intervals.rules(self.engine, scenario)
 
-    def procedures(self, iri: str | None = None) -> list[Procedure]:
-        """Every imaging procedure (or the one with ``iri``) with its radiation level, if a source states one."""
-        return guidance.procedures(self.engine, iri)
+    def procedures(self, iri: str | None = None, limit: int = 0, offset: int = 0) -> list[Procedure]:
+        """Every imaging procedure (or the one with ``iri``) with its radiation level, if a source states one;
+        with ``limit``, a page of at most that many after ``offset``."""
+        return guidance.procedures(self.engine, iri, limit, offset)
 
     def procedure(self, name: str) -> Procedure:
         """Find a procedure by IRI, CURIE, local name or a unique (case-insensitive) label match."""
@@ -223,10 +234,10 @@ class KnowledgeGraph:
 
     def asserted_graph(self) -> rdflib.Graph:
         """The asserted ontology and data (no inferred triples, no query catalogue) as an rdflib Graph."""
-        from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_INFERRED
+        from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_INFERRED, GRAPH_LISTING
         from iakg.rdf.rdflib_bridge import to_rdflib
 
-        return to_rdflib(self._store(), exclude_graphs=(GRAPH_INFERRED, GRAPH_CATALOGUE))
+        return to_rdflib(self._store(), exclude_graphs=(GRAPH_INFERRED, GRAPH_CATALOGUE, GRAPH_LISTING))
 
     def _store(self) -> ox.Store:
         """The embedded store; a remote graph has none to dump, convert or validate."""

@@ -33,6 +33,9 @@ def queries_md() -> str:
         out.append(f"\n## {q.name}\n\n**{q.title}.** {q.description}\n\n")
         for p in q.parameters:
             out.append(f"- `{p.name}` ({p.type}): {p.description}\n")
+        if q.index:
+            out.append(f"\nA listing: one row per `?{q.index}`; a page of it (`--limit`/`--offset`) is read "
+                       "through the dataset's listing index ([listings.md](listings.md)).\n")
         if q.example:
             args = " ".join(f"--param {pair}" for pair in q.example.split())
             out.append(f"\n```sh\niakg query {q.name} {args}\n```\n")

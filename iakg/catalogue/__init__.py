@@ -15,7 +15,7 @@ from iakg.errors import KGError, ParameterError, UnknownNameError
 from iakg.rdf.namespaces import IAKG, PREFIXES, QUERY, RDF, RDFS, SCHEMA, SH, XSD
 from iakg.rdf.terms import IRI
 
-_HEADER = re.compile(r"^#\s*(title|description|param|example):\s*(.*)$")
+_HEADER = re.compile(r"^#\s*(title|description|param|example|index):\s*(.*)$")
 _IRI_OK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
 
 
@@ -83,6 +83,9 @@ class CatalogueQuery:
     example: str
     text: str = field(repr=False)
     path: Path | None = None
+    #: the variable a listing query has one row per value of (``# index:`` header): its pages are read from
+    #: the listing index (``iakg.catalogue.listing``) when the dataset has one; empty: no index
+    index: str = ""
 
     @property
     def form(self) -> str:
@@ -134,7 +137,7 @@ def _convert(parameter: Parameter, value: Any) -> Any:
 def parse_query_file(path: Path) -> CatalogueQuery:
     """Read one ``.rq`` file and its header."""
     text = path.read_text(encoding="utf-8")
-    fields: dict[str, list[str]] = {"title": [], "description": [], "param": [], "example": []}
+    fields: dict[str, list[str]] = {"title": [], "description": [], "param": [], "example": [], "index": []}
     for line in text.splitlines():
         match = _HEADER.match(line)
         if match:
@@ -146,7 +149,7 @@ def parse_query_file(path: Path) -> CatalogueQuery:
             raise KGError(f"{path}: parameter {name} has unknown type {ptype!r}; use one of {', '.join(_PARAM_TYPES)}")
         params.append(Parameter(name, ptype, rest[0] if rest else ""))
     return CatalogueQuery(path.stem, (fields["title"] or [path.stem])[0], " ".join(fields["description"]),
-                          tuple(params), (fields["example"] or [""])[0], text, path)
+                          tuple(params), (fields["example"] or [""])[0], text, path, (fields["index"] or [""])[0])
 
 
 _PARAM_TYPES = {"iri": XSD + "anyURI", "string": XSD + "string", "integer": XSD + "integer",
@@ -232,7 +235,29 @@ def get(name: str) -> CatalogueQuery:
     return queries[name]
 
 
-def run(engine: Any, name: str, **params: Any) -> list[dict[str, Any]]:
-    """Run catalogue query ``name`` on ``engine`` with its parameters checked and converted; its rows."""
+def run(engine: Any, name: str, limit: int = 0, offset: int = 0, **params: Any) -> list[dict[str, Any]]:
+    """Run catalogue query ``name`` on ``engine`` with its parameters checked and converted; its rows (with
+    ``limit``/``offset``: a page of them, see :func:`execute`)."""
     query = get(name)
-    return engine.execute(query.text, query.bind(params)).rows()
+    return execute(engine, query, query.bind(params), limit, offset).rows()
+
+
+def check_page(limit: int, offset: int) -> None:
+    """Refuse a page that is not whole numbers >= 0 (ParameterError)."""
+    if not (isinstance(limit, int) and isinstance(offset, int)) or limit < 0 or offset < 0:
+        raise ParameterError(f"limit {limit!r} and offset {offset!r}: give whole numbers >= 0")
+
+
+def execute(engine: Any, query: CatalogueQuery, bindings: dict[str, Any] | None = None, limit: int = 0,
+            offset: int = 0) -> Any:
+    """The result of ``query`` with ``bindings`` (already checked): every row, or a page of at most ``limit``
+    rows (0: every row) after ``offset``. A page of an indexed listing (``# index:``) with no parameter
+    bound is read through the dataset's listing index where it has one; the rows are the same either way."""
+    check_page(limit, offset)
+    if query.index and limit and not any(v is not None for v in (bindings or {}).values()):
+        from iakg.catalogue.listing import page
+
+        found = page(engine, query, limit, offset)
+        if found is not None:
+            return found
+    return engine.execute(query.paged(limit, offset), bindings)

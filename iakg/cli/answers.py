@@ -32,13 +32,13 @@ def _match(g: Any, args: argparse.Namespace) -> Answer:
 
 @answer("scenarios", "list the clinical scenarios", listing=True)
 def _scenarios(g: Any, args: argparse.Namespace) -> Answer:
-    items = g.scenarios()
+    items = g.scenarios(limit=args.limit, offset=args.offset)
     return items, ("scenario", "label", "topic", "ratings"), [(s.iri, s.label, s.topic, s.ratings) for s in items], None
 
 
 @answer("topics", "list topic hubs, topics and protocol guides", listing=True)
 def _topics(g: Any, args: argparse.Namespace) -> Answer:
-    items = g.topics()
+    items = g.topics(limit=args.limit, offset=args.offset)
     return items, ("topic", "kind", "label", "parent", "scenarios"), [
         (t.iri, t.kind, t.label, t.parent, t.scenarios) for t in items], None
 
@@ -51,16 +51,17 @@ def _facts_options(p: argparse.ArgumentParser) -> None:
 def _facts(g: Any, args: argparse.Namespace) -> Answer:
     from iakg.domain.patient import context
 
-    items = g.patient_facts()
-    if args.context:
+    if args.context:  # the JSON-LD context is whole: a patient file may use any fact
+        items = g.patient_facts()
         return context(items), ("key", "iri"), [(f.key, f.iri) for f in items], None
+    items = g.patient_facts(limit=args.limit, offset=args.offset)
     return items, ("key", "label", "values"), [
         (f.key, f.label, " | ".join(f.values) if f.values else f.datatype.rsplit("#", 1)[-1]) for f in items], None
 
 
 @answer("procedures", "list imaging procedures with their radiation levels", listing=True)
 def _procedures(g: Any, args: argparse.Namespace) -> Answer:
-    items = g.procedures()
+    items = g.procedures(limit=args.limit, offset=args.offset)
     return items, ("procedure", "label", "radiation", "adult_dose", "pediatric_radiation", "pediatric_dose"), [
         (p.iri, p.label, p.radiation.symbol if p.radiation else None,
          p.radiation.dose_range if p.radiation else None,

@@ -70,7 +70,7 @@ def _count(text: str) -> int:
 def answer(name: str, help: str, scenario: bool = False, configure: Configure | None = None, listing: bool = False
            ) -> Callable[[Callable[[Any, argparse.Namespace], Answer]], Callable[[Any, argparse.Namespace], Answer]]:
     """Decorator: register a typed answering command ``fn(graph, args) -> Answer`` printed in ``--format``;
-    a ``listing`` prints a page of its rows (``--limit``/``--offset``)."""
+    a ``listing`` takes ``--limit``/``--offset`` and answers that page (``fn`` asks the API for it)."""
     def setup(parser: argparse.ArgumentParser) -> None:
         if scenario:
             parser.add_argument("scenario", help="scenario IRI, CURIE, local name or a unique part of its label")
@@ -93,9 +93,6 @@ def answer(name: str, help: str, scenario: bool = False, configure: Configure | 
             rows = list(rows)
             if not result and not rows:
                 endpoint_hint(source, args)
-            if listing and isinstance(result, list):
-                end = None if args.limit == 0 else args.offset + args.limit
-                result, rows = result[args.offset:end], rows[args.offset:end]
             print(render(args.format, result, headers, rows, text))
             return 0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -33,6 +32,7 @@ def _query(args: argparse.Namespace) -> int:
             raise catalogue.ParameterError(f"--param {item!r}: expected NAME=VALUE")
         values[name] = value
     path = Path(args.query)
+    named = False
     if path.suffix == ".rq" or path.exists():
         if path.exists() and not path.is_file():
             raise KGError(f"{path}: not a regular file (a folder, device, FIFO or socket is never read)")
@@ -45,10 +45,13 @@ def _query(args: argparse.Namespace) -> int:
             k: catalogue.Parameter(k, "iri" if ":" in v else "string", "").convert(v) for k, v in values.items()}
     else:
         query = catalogue.get(args.query)
-        bindings = query.bind(values)
-        query = dataclasses.replace(query, text=query.paged(args.limit, args.offset))
+        query.bind(values)  # checked before the graph is loaded
+        named = True
     source = graph(args)
-    result = source.query(query.text, bindings)
+    if named:  # a page of a catalogue query (through the listing index where it has one)
+        result = source.run_result(query.name, args.limit, args.offset, **values)
+    else:
+        result = source.query(query.text, bindings)
     sys.stdout.write(RESULT_FORMATS[args.format](result).rstrip("\n") + "\n")
     if not result.bindings and not result.ntriples and not result.boolean:
         endpoint_hint(source, args)

@@ -38,11 +38,12 @@ ScenarioLike = str | Scenario
 RESULT_ORDER = {"negative": 0, "positive": 1, "indeterminate": 2}
 
 
-def scenarios(engine: Any, iri: str | None = None) -> list[Scenario]:
-    """Every clinical scenario (or the one with ``iri``), rated ones first."""
+def scenarios(engine: Any, iri: str | None = None, limit: int = 0, offset: int = 0) -> list[Scenario]:
+    """Every clinical scenario (or the one with ``iri``), rated ones first; a page of at most ``limit`` (0:
+    every one) after ``offset`` (read through the listing index where the dataset has one)."""
     params = {} if iri is None else {"scenario": IRI(iri)}
     return [Scenario(r["scenario"], r["label"], r["topic"], r["topicLabel"], r["ratings"])
-            for r in run(engine, "scenarios", **params)]
+            for r in run(engine, "scenarios", limit, offset, **params)]
 
 
 def scenario(engine: Any, name: ScenarioLike) -> Scenario:
@@ -52,9 +53,11 @@ def scenario(engine: Any, name: ScenarioLike) -> Scenario:
     return find("scenario", name, lambda iri: scenarios(engine, iri))
 
 
-def topics(engine: Any) -> list[Topic]:
-    """Every topic hub, topic and protocol guide, with its parent."""
-    return [Topic(r["topic"], r["label"], r["kind"], r["parent"], r["scenarios"]) for r in run(engine, "topics")]
+def topics(engine: Any, limit: int = 0, offset: int = 0) -> list[Topic]:
+    """Every topic hub, topic and protocol guide, with its parent; a page of at most ``limit`` (0: every one)
+    after ``offset``."""
+    return [Topic(r["topic"], r["label"], r["kind"], r["parent"], r["scenarios"])
+            for r in run(engine, "topics", limit, offset)]
 
 
 def recommend(engine: Any, name: ScenarioLike) -> Recommendation:
@@ -167,11 +170,12 @@ def alternatives(engine: Any, name: ScenarioLike, contraindication: str | None =
             for r in run(engine, "contrast-alternatives", **params)]
 
 
-def procedures(engine: Any, iri: str | None = None) -> list[Procedure]:
-    """Every imaging procedure (or the one with ``iri``) with its radiation level, if a source states one."""
+def procedures(engine: Any, iri: str | None = None, limit: int = 0, offset: int = 0) -> list[Procedure]:
+    """Every imaging procedure (or the one with ``iri``) with its radiation level, if a source states one; a
+    page of at most ``limit`` (0: every one) after ``offset``."""
     params = {} if iri is None else {"procedure": IRI(iri)}
     return [Procedure(r["procedure"], r["label"], _radiation(r), _pediatric_radiation(r))
-            for r in run(engine, "procedures", **params)]
+            for r in run(engine, "procedures", limit, offset, **params)]
 
 
 def procedure(engine: Any, name: str | Procedure) -> Procedure:

@@ -20,6 +20,7 @@ from iakg.rdf.namespaces import (
     DCTERMS,
     GRAPH_DESCRIPTION,
     GRAPH_INFERRED,
+    GRAPH_LISTING,
     GRAPH_SHAPES,
     IAKG,
     IAKGD,
@@ -102,21 +103,24 @@ def release(store: ox.Store, inferred: bool = False, endpoint: str | None = None
     from iakg import RELEASE_DATE, __version__
 
     if inferred and not any(True for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_INFERRED))):
+        from iakg.catalogue import listing
         from iakg.rdf.reasoning import materialise
 
         materialise(store)
+        listing.build(store)  # the closure may add rows to a listing
     return build(store, __version__, RELEASE_DATE, inferred, endpoint)
 
 
 def build(store: ox.Store, version: str, issued: str, inferred: bool = False,
           endpoint: str | None = None) -> Release:
-    """The release of ``store``: every named graph (the inferred one only if asked) plus the shapes,
+    """The release of ``store``: every named graph (the inferred one only if asked; never the derived listing
+    index, rebuilt from the content wherever the release is loaded) plus the shapes,
     blank nodes relabelled by RDFC-1.0, sorted, with the VoID/DCAT description computed from it.
 
     Only quads that mention a blank node are canonicalised (RDFC-1.0 labels depend on those alone),
     so a large ground graph is streamed as text and never held as Python objects twice.
     """
-    skip = {GRAPH_DESCRIPTION} | (set() if inferred else {GRAPH_INFERRED})
+    skip = {GRAPH_DESCRIPTION, GRAPH_LISTING} | (set() if inferred else {GRAPH_INFERRED})
     stats = _Stats()
     entries: list[str] = []
     blank: list[ox.Quad] = []

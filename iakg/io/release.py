@@ -77,13 +77,17 @@ def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, f
 
 
 def write_store(nquads: bytes, location: Path) -> None:
-    """The prepared on-disk Oxigraph store of ``nquads`` at ``location``: bulk-loaded, flushed and compacted,
-    so that the server opens it read-only as it is (no write-ahead log to replay, nothing to load)."""
+    """The prepared on-disk Oxigraph store of ``nquads`` at ``location``: bulk-loaded, with its listing index
+    (``iakg.catalogue.listing``: derived, not in the N-Quads), flushed and compacted, so that the server opens
+    it read-only as it is (no write-ahead log to replay, nothing to load)."""
     import pyoxigraph as ox
+
+    from iakg.catalogue import listing
 
     store = ox.Store(str(location))
     try:
         store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+        listing.build(store)
         store.flush()
         store.optimize()
     finally:

@@ -54,6 +54,7 @@ GRAPH_DATA = GRAPH + "data"
 GRAPH_EXTRA = GRAPH + "extra"
 GRAPH_INFERRED = GRAPH + "inferred"
 GRAPH_CATALOGUE = GRAPH + "catalogue"
+GRAPH_LISTING = GRAPH + "listing"  #: the listing index (derived, like the inferred graph: iakg.catalogue.listing)
 GRAPH_SHAPES = GRAPH + "shapes"
 GRAPH_DESCRIPTION = GRAPH + "description"
 

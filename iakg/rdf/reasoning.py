@@ -20,7 +20,7 @@ import time
 import pyoxigraph as ox
 
 from iakg.errors import ReasoningError
-from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_INFERRED
+from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_INFERRED, GRAPH_LISTING
 
 #: seconds the closure may take before it is stopped (``iakg --reason-timeout`` sets it; None: no bound)
 TIMEOUT_S: float | None = 120.0
@@ -83,7 +83,7 @@ _PREFIX_TEXT = "".join(f"PREFIX {k}: <{v}>\n" for k, v in {**_PREFIXES,
 _DEFAULT = "urn:iakg:reasoning:default-graph"  #: where triples of the default graph wait while rules run
 
 
-def materialise(store: ox.Store, exclude_graphs: tuple[str, ...] = (GRAPH_CATALOGUE,),
+def materialise(store: ox.Store, exclude_graphs: tuple[str, ...] = (GRAPH_CATALOGUE, GRAPH_LISTING),
                 timeout_s: float | None = None) -> int:
     """Compute the closure of the triples of ``store`` (less ``exclude_graphs``) inside the engine and keep
     the non-trivial new ones in the inferred graph; return how many that graph holds.

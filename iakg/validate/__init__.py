@@ -26,6 +26,7 @@ def validate(store: ox.Store, changed: list[Path] | None = None) -> ValidationRe
         GRAPH_DESCRIPTION,
         GRAPH_EXTRA,
         GRAPH_INFERRED,
+        GRAPH_LISTING,
         GRAPH_ONTOLOGY,
     )
     from iakg.rdf.safety import offline
@@ -38,9 +39,10 @@ def validate(store: ox.Store, changed: list[Path] | None = None) -> ValidationRe
         for path in changed:
             load_file(scratch, path, GRAPH_EXTRA)
         focus = {q.subject.value for q in scratch if isinstance(q.subject, ox.NamedNode)}
-    # every graph that answers, except those the project writes itself (closure, catalogue, description):
+    # every graph that answers, except those the project writes itself (closure, catalogue, description, listing
+    # index):
     # a file's own named graphs are validated too (reserved ones are refused when files are loaded)
-    own = {GRAPH_INFERRED, GRAPH_CATALOGUE, GRAPH_DESCRIPTION}
+    own = {GRAPH_INFERRED, GRAPH_CATALOGUE, GRAPH_DESCRIPTION, GRAPH_LISTING}
     graphs = [GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_EXTRA] + sorted(
         g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)
         and g.value not in own and g.value not in (GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_EXTRA))
