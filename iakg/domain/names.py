@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -49,6 +48,8 @@ def resolve(kind: str, name: str, items: Sequence[T], iri_of: Callable[[T], str]
         raise AmbiguousNameError(kind, name, [iri_of(i).rsplit("/", 1)[-1] for i in partial])
     names: dict[str, Any] = {iri_of(i).rsplit("/", 1)[-1]: i for i in items}
     names.update({label_of(i): i for i in items})
+    import difflib  # only for the message of a name not found
+
     close = difflib.get_close_matches(text, list(names), n=5, cutoff=0.3)
     suggestions = list(dict.fromkeys(iri_of(names[c]).rsplit("/", 1)[-1] for c in close))
     raise UnknownNameError(kind, name, suggestions)
