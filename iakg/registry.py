@@ -8,7 +8,6 @@ hooks work). Command-line choices and help are read from the registries, never w
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
@@ -60,6 +59,8 @@ class Registry(Generic[T]):
         try:
             return self._entries[name]
         except KeyError:
+            import difflib  # only for the message of a name not found
+
             close = difflib.get_close_matches(name, list(self._entries), 5, 0.5) or list(self._entries)
             raise UnknownNameError(self.kind, name, close) from None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -231,6 +230,8 @@ def get(name: str) -> CatalogueQuery:
     """The shipped query called ``name``; UnknownNameError with close matches if there is none."""
     queries = catalogue()
     if name not in queries:
+        import difflib  # only for the message of a name not found
+
         raise UnknownNameError("query", name, difflib.get_close_matches(name, list(queries), n=5, cutoff=0.4))
     return queries[name]
 

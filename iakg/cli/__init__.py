@@ -53,11 +53,13 @@ def main(argv: list[str] | None = None) -> int:
 def _fit_tables(wide: bool) -> None:
     """Tables and prose fit the terminal they are printed on (cells wrap) unless ``--wide``; output to a
     pipe or a file is left as wide as its content, for the programs that read it."""
-    import shutil
-
     from iakg.present import text
 
-    text.WIDTH = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() and not wide else None
+    text.WIDTH = None
+    if sys.stdout.isatty() and not wide:
+        import shutil
+
+        text.WIDTH = shutil.get_terminal_size((100, 24)).columns
 
 
 if __name__ == "__main__":  # pragma: no cover
