@@ -7,18 +7,21 @@ import sys
 
 from iakg import __version__
 from iakg.cli.registry import COMMANDS, graph_options
+from iakg.cli.terminal import HelpFormatter, columns
 from iakg.errors import KGError
 
 
 def parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser, one sub-command per registered command (or the command ``only`` alone: what
     running one command needs, so a command starts without configuring, or importing, every other)."""
-    top = argparse.ArgumentParser(prog="iakg", description="Imaging appropriateness knowledge graph.")
+    top = argparse.ArgumentParser(prog="iakg", description="Imaging appropriateness knowledge graph.",
+                                  formatter_class=HelpFormatter)
     top.add_argument("--version", action="version", version=f"iakg {__version__}")
     common = graph_options()
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, cmd in [(only, COMMANDS.get(only))] if only else COMMANDS.items():
-        p = sub.add_parser(name, parents=[common] if cmd.graph_options else [], help=cmd.help, description=cmd.help)
+        p = sub.add_parser(name, parents=[common] if cmd.graph_options else [], help=cmd.help, description=cmd.help,
+                           formatter_class=HelpFormatter)
         if cmd.configure is not None:
             cmd.configure(p)
     return top
@@ -55,11 +58,7 @@ def _fit_tables(wide: bool) -> None:
     pipe or a file is left as wide as its content, for the programs that read it."""
     from iakg.present import text
 
-    text.WIDTH = None
-    if sys.stdout.isatty() and not wide:
-        import shutil
-
-        text.WIDTH = shutil.get_terminal_size((100, 24)).columns
+    text.WIDTH = columns(100) if sys.stdout.isatty() and not wide else None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -103,9 +103,10 @@ def answer(name: str, help: str, scenario: bool = False, configure: Configure | 
 
 def graph_options() -> argparse.ArgumentParser:
     """The options every answering command shares: where the graph comes from and the output format."""
+    from iakg.cli.terminal import HelpFormatter
     from iakg.present.text import RENDERERS
 
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, formatter_class=HelpFormatter)
     common.add_argument("--data", action="append", default=[], metavar="FILE",
                         help="extra RDF file merged with the shipped graph (repeatable)")
     common.add_argument("--reason", action="store_true",
