@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from iakg import catalogue
 from iakg.domain import guidance
 from iakg.errors import KGError
 from iakg.rdf.engine import LocalEngine, RemoteEngine, Result
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # imported where used: answering one question loads only what that answer needs
     from decimal import Decimal
+    from typing import Any
 
     import pyoxigraph as ox
     import rdflib

@@ -9,11 +9,22 @@ hooks work). Command-line choices and help are read from the registries, never w
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
 
 from iakg.errors import UnknownNameError
 
-T = TypeVar("T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Generic, TypeVar
+
+    T = TypeVar("T")
+else:  # at run time a registry needs no typing (a cold command does not import it): Registry[X] is in annotations only
+    class Generic:
+        """Stands in for ``typing.Generic`` at run time."""
+
+        def __class_getitem__(cls, item: object) -> type:
+            return cls
+
+    T = None
 
 
 class Registry(Generic[T]):

@@ -12,7 +12,6 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from iakg.registry import Registry
 
@@ -46,8 +45,12 @@ def command(name: str, help: str, configure: Configure | None = None, graph_opti
     return add
 
 
-#: What a typed answering command returns: the answer object, table headers, rows and optional prose.
-Answer = tuple[Any, Sequence[str], Sequence[Sequence[Any]], str | None]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
+    from typing import Any
+
+    #: What a typed answering command returns: the answer object, table headers, rows and optional prose.
+    Answer = tuple[Any, Sequence[str], Sequence[Sequence[Any]], str | None]
 
 
 #: rows of a listing page when --limit is not given

@@ -23,8 +23,8 @@ def columns(fallback: int = 80) -> int:
     if width > 0:
         return width
     try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns or fallback
-    except (AttributeError, ValueError, OSError):
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or fallback  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):  # no stdout (None), closed, or not a terminal
         return fallback
 
 

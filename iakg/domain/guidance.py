@@ -6,8 +6,6 @@ objects of :mod:`iakg.domain.model`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from iakg import catalogue
 from iakg.catalogue import run
 from iakg.domain.model import (
@@ -23,7 +21,10 @@ from iakg.domain.names import find
 from iakg.errors import ParameterError
 from iakg.rdf.terms import IRI
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # the other answers' classes are imported where they are made: see iakg.domain.model
+    from typing import Any
+
     from iakg.domain.model_guidance import (
         FAQ,
         AlternativeOption,

@@ -10,9 +10,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
 
-if TYPE_CHECKING:  # what __getattr__ below provides, for type checkers
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # what __getattr__ below provides, for type checkers (typing itself: only for them)
+    from typing import Any
+
     from iakg.domain.model_guidance import (  # noqa: F401
         FAQ,
         AlternativeOption,
@@ -88,7 +90,7 @@ class RadiationLevel:
     population: str = "adult"
     varies: bool = False
     unconfirmed: bool = False
-    _json_extra: ClassVar = ("dose_range",)
+    _json_extra = ("dose_range",)  #: derived properties in the JSON form (no annotation: not a field)
 
     @property
     def dose_range(self) -> str:
@@ -125,7 +127,7 @@ class RatedProcedure:
     median: int | None = None
     votes: tuple[int, ...] | None = None
     row_order: int | None = None
-    _json_extra: ClassVar = ("category_text",)
+    _json_extra = ("category_text",)  #: derived properties in the JSON form (no annotation: not a field)
 
     @property
     def category_text(self) -> str:

@@ -6,7 +6,6 @@ import io
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
 
 from iakg.domain.model import Recommendation, to_dict
 from iakg.rdf.engine import Result
@@ -88,7 +87,11 @@ def _plain(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-Renderer = Callable[[Any, Sequence[str], Sequence[Sequence[Any]], "str | None"], str]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
+    from typing import Any
+
+    Renderer = Callable[[Any, Sequence[str], Sequence[Sequence[Any]], "str | None"], str]
 
 #: output formats of the typed commands: name -> renderer(answer, headers, rows, prose)
 RENDERERS: Registry[Renderer] = Registry("output format")
