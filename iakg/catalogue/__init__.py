@@ -18,7 +18,8 @@ if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import
     from typing import Any
 
 _HEADER = re.compile(r"^#\s*(title|description|param|example|index):\s*(.*)$")
-_IRI_OK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
+#: compiled on first use (re caches it): a cold answer need not pay for its Unicode class
+_IRI_OK = r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$"
 
 
 
@@ -63,7 +64,7 @@ def expand_iri(text: str, what: str = "value") -> IRI:
     prefix, sep, local = text.partition(":")
     if sep and prefix in PREFIXES and not local.startswith("//"):
         text = PREFIXES[prefix] + local
-    if len(text) > 2048 or not _IRI_OK.match(text):
+    if len(text) > 2048 or not re.match(_IRI_OK, text):
         raise ParameterError(f"{what}: {text[:80]!r} is not an IRI or a known prefixed name")
     try:
         import pyoxigraph as ox
