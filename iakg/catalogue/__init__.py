@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from iakg import resources
@@ -90,7 +90,7 @@ class CatalogueQuery:
     #: the listing index (``iakg.catalogue.listing``) when the dataset has one; empty: no index
     index: str = ""
 
-    @property
+    @cached_property  # read by trust() and description() for every query of every cold command
     def form(self) -> str:
         """The query form: select, ask, construct or describe."""
         found = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", _body(self.text), re.I)
