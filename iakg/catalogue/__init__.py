@@ -199,7 +199,8 @@ def describe(queries: list[CatalogueQuery] | None = None, endpoint: str | None =
     """The catalogue as RDF triples (pyoxigraph): :func:`description` parsed."""
     import pyoxigraph as ox
 
-    return list(ox.parse(description(queries, endpoint), format=ox.RdfFormat.N_TRIPLES))
+    return [ox.Triple(q.subject, q.predicate, q.object)
+            for q in ox.parse(description(queries, endpoint), format=ox.RdfFormat.N_TRIPLES)]
 
 
 @lru_cache(maxsize=1)
