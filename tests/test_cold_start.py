@@ -20,7 +20,8 @@ HEAVY = ("rdflib", "pyshacl", "starlette", "uvicorn", "jinja2", "owlrl", "httpx"
          "aiohttp", "importlib.metadata")
 #: standard modules the answer does not use (each costs 1-4 ms to import), and the other answers' classes
 UNUSED = ("typing", "json", "csv", "textwrap", "difflib", "shutil", "threading", "iakg.domain.model_guidance",
-          "iakg.domain.model_statements", "iakg.domain.dose", "iakg.domain.intervals", "iakg.domain.matching")
+          "iakg.domain.model_statements", "iakg.domain.dose", "iakg.domain.intervals", "iakg.domain.matching",
+          "iakg.cli.publishing", "iakg.cli.sparql", "iakg.cli.authoring")  # the other commands' modules
 
 SCRIPT = """
 import sys
@@ -121,3 +122,36 @@ def test_terminal_width_follows_shutils_rules(monkeypatch):
     for bad in ("0", "-3", "wide"):
         monkeypatch.setenv("COLUMNS", bad)
         assert columns(91) == shutil.get_terminal_size((91, 24)).columns
+
+
+def test_registry_imports_builtin_modules_only_as_far_as_needed():
+    from iakg.cli.registry import COMMANDS
+    from iakg.registry import Registry
+
+    names = COMMANDS.names()  # every built-in command, in registration order, whatever was asked first
+    assert names[:3] == ["recommend", "match", "scenarios"] and {"export", "query", "serve"} <= set(names)
+    seen: list[str] = []  # modules "imported": each registers an entry named after itself
+    lazy: Registry[int] = Registry("thing", ("first", "second"))
+    import importlib
+
+    real, importlib.import_module = importlib.import_module, lambda name: (seen.append(name),
+                                                                           lazy.register(name, len(seen)))
+    try:
+        assert lazy.get("first") == 1 and seen == ["first"]  # the second module is not imported
+        assert "second" in lazy and seen == ["first", "second"]
+    finally:
+        importlib.import_module = real
+
+
+def test_drop_duplicates_keeps_one_copy_and_skips_a_store_of_kept_graphs_only():
+    from iakg.rdf.store import drop_duplicates
+
+    s, p, o = ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("o")
+    data, extra = "http://example.org/data", "http://example.org/extra"
+    store = ox.Store()
+    store.extend([ox.Quad(s, p, o, ox.NamedNode(data)), ox.Quad(s, p, ox.Literal("x"), ox.NamedNode(data))])
+    drop_duplicates(store, [data])
+    assert len(store) == 2
+    store.add(ox.Quad(s, p, o, ox.NamedNode(extra)))
+    drop_duplicates(store, [data])
+    assert {(q.object.value, q.graph_name.value) for q in store} == {("o", data), ("x", data)}

@@ -29,11 +29,9 @@ class Command:
     graph_options: bool = False  #: takes --data, --reason, --cache-dir, --endpoint and --format
 
 
-def _builtins() -> None:
-    from iakg.cli import answers, authoring, publishing, sparql  # noqa: F401  (their commands register themselves)
-
-
-COMMANDS: Registry[Command] = Registry("command", _builtins)
+#: the built-in commands register themselves when their module is imported (the answering commands first)
+COMMANDS: Registry[Command] = Registry("command", ("iakg.cli.answers", "iakg.cli.authoring", "iakg.cli.publishing",
+                                                   "iakg.cli.sparql"))
 
 
 def command(name: str, help: str, configure: Configure | None = None, graph_options: bool = False
