@@ -21,7 +21,8 @@ HEAVY = ("rdflib", "pyshacl", "starlette", "uvicorn", "jinja2", "owlrl", "httpx"
 #: standard modules the answer does not use (each costs 1-4 ms to import), and the other answers' classes
 UNUSED = ("typing", "json", "csv", "textwrap", "difflib", "shutil", "threading", "iakg.domain.model_guidance",
           "iakg.domain.model_statements", "iakg.domain.dose", "iakg.domain.intervals", "iakg.domain.matching",
-          "iakg.cli.publishing", "iakg.cli.sparql", "iakg.cli.authoring")  # the other commands' modules
+          "iakg.cli.publishing", "iakg.cli.sparql", "iakg.cli.authoring",  # the other commands' modules
+          "ast", "dis", "tokenize")  # what inspect imports: deferred until used (iakg/cli/deferred.py)
 
 SCRIPT = """
 import sys
@@ -155,3 +156,38 @@ def test_drop_duplicates_keeps_one_copy_and_skips_a_store_of_kept_graphs_only():
     store.add(ox.Quad(s, p, o, ox.NamedNode(extra)))
     drop_duplicates(store, [data])
     assert {(q.object.value, q.graph_name.value) for q in store} == {("o", data), ("x", data)}
+
+
+def test_a_deferred_module_is_imported_on_first_use_and_then_is_the_real_one():
+    code = """
+import sys
+from iakg.cli.deferred import defer
+defer("colorsys")
+import colorsys
+stand_in = colorsys
+assert type(stand_in).__name__ == "_StandIn" and "colorsys" in sys.modules
+assert colorsys.rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)  # first use: the real module is imported
+import colorsys as again
+assert type(again).__name__ == "module" and sys.modules["colorsys"] is again
+assert stand_in.hls_to_rgb is again.hls_to_rgb
+defer("colorsys")  # already imported: nothing happens
+assert sys.modules["colorsys"] is again
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_after_a_command_inspect_still_works_for_everyone():
+    """The command defers inspect; a dataclass without a docstring (the one use dataclasses has) still gets
+    its signature as docstring, and `import inspect` then gives the real module."""
+    code = SCRIPT.format(extra=[], watched=()) + """
+import dataclasses
+@dataclasses.dataclass
+class NoDoc:
+    a: int
+assert NoDoc.__doc__ == "NoDoc(a: int)", NoDoc.__doc__
+import inspect
+assert type(inspect).__name__ == "module" and inspect.signature(len) is not None
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     # The first generation's threshold is raised while the command runs (a server collects every 20,000).
     thresholds = gc.get_threshold()
     gc.set_threshold(max(thresholds[0], 20_000), *thresholds[1:])
+    from iakg.cli.deferred import defer
+
+    defer("inspect")  # dataclasses imports it for a use none of ours needs (iakg/cli/deferred.py)
     try:
         return _run(argv)
     finally:
