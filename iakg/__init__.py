@@ -9,8 +9,7 @@
 __version__ = "0.2.0"  #: the one place the version is written (pyproject reads it; so do the releases)
 RELEASE_DATE = "2026-11-25"  #: dcterms:issued/modified of this version's dataset description
 
-from iakg.api import KnowledgeGraph, load  # noqa: E402
-from iakg.errors import (  # noqa: E402
+from iakg.errors import (  # noqa: E402  (cheap: no dependency)
                          AmbiguousNameError,
                          BindingError,
                          CdsRequestError,
@@ -27,6 +26,29 @@ from iakg.errors import (  # noqa: E402
                          ValidationError,
 )
 from iakg.rdf.terms import IRI  # noqa: E402
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from iakg.api import KnowledgeGraph, load
+
+#: Names imported on first use (PEP 562): ``import iakg`` (and so every ``iakg.x`` submodule, the command
+#: line's included) does not pay for the whole API; ``iakg.load`` imports it.
+_LAZY = {"KnowledgeGraph": "iakg.api", "load": "iakg.api"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'iakg' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = ["IRI", "AmbiguousNameError", "BindingError", "CdsRequestError", "DoseError", "InputError", "KGError",
            "KnowledgeGraph", "NetworkAccessError", "ParameterError", "Problem", "QueryError", "RELEASE_DATE",

@@ -7,37 +7,38 @@ every question to the layer that answers it (``domain``, ``catalogue``, ``valida
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from iakg import catalogue
-from iakg.domain import dose, guidance, intervals
-from iakg.domain.guidance import ScenarioLike
-from iakg.domain.model import (
-    FAQ,
-    AlternativeOption,
-    Branch,
-    Diagnosis,
-    IntervalAnswer,
-    IntervalRule,
-    PatientFact,
-    Pitfall,
-    Procedure,
-    Recommendation,
-    Related,
-    Scenario,
-    Topic,
-)
-from iakg.domain.model_statements import DoseComparison, DoseEstimate, Escalation, FeatureOf, Hedged
+from iakg.domain import guidance
 from iakg.errors import KGError
 from iakg.rdf.engine import LocalEngine, RemoteEngine, Result
 
-if TYPE_CHECKING:  # imported lazily: answering a question needs neither rdflib nor pyshacl
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # imported where used: answering one question loads only what that answer needs
+    from decimal import Decimal
+    from typing import Any
+
     import pyoxigraph as ox
     import rdflib
 
+    from iakg.domain.guidance import ScenarioLike
     from iakg.domain.matching import MatchResult
+    from iakg.domain.model import Recommendation, Scenario
+    from iakg.domain.model_guidance import (
+        FAQ,
+        AlternativeOption,
+        Branch,
+        Diagnosis,
+        IntervalAnswer,
+        IntervalRule,
+        PatientFact,
+        Pitfall,
+        Procedure,
+        Related,
+        Topic,
+    )
+    from iakg.domain.model_statements import DoseComparison, DoseEstimate, Escalation, FeatureOf, Hedged
     from iakg.io.export import Release
     from iakg.validate.shacl import ValidationReport
 
@@ -130,10 +131,14 @@ class KnowledgeGraph:
     def surveillance_interval(self, scenario: ScenarioLike, grade: str | None = None,
                               stage: str | None = None) -> IntervalAnswer:
         """The surveillance interval(s) for a tumour grade and stage group (notations, e.g. ``G1``, ``early``)."""
+        from iakg.domain import intervals
+
         return intervals.surveillance_interval(self.engine, scenario, grade, stage)
 
     def interval_rules(self, scenario: ScenarioLike) -> list[IntervalRule]:
         """Every surveillance interval rule of a scenario, longest interval first."""
+        from iakg.domain import intervals
+
         return intervals.rules(self.engine, scenario)
 
     def procedures(self, iri: str | None = None, limit: int = 0, offset: int = 0) -> list[Procedure]:
@@ -148,17 +153,23 @@ class KnowledgeGraph:
     def cumulative_dose(self, procedure: str | Procedure, years: float | Decimal, every_months: Any,
                         population: str = "adult") -> DoseEstimate:
         """Cumulative effective dose of a procedure repeated every N months (or a (min, max) range) for years."""
+        from iakg.domain import dose
+
         return dose.cumulative_dose(self.engine, procedure, years, every_months, population)
 
     def compare_radiation(self, scenario: ScenarioLike, years: float | Decimal, every_months: Any,
                           population: str = "adult") -> list[DoseEstimate]:
         """The cumulative dose of each rated option of a scenario, least radiation first (unstated last)."""
+        from iakg.domain import dose
+
         return dose.compare_radiation(self.engine, scenario, years, every_months, population)
 
     def scenario_doses(self, scenario: ScenarioLike, years: float | Decimal, every_months: Any,
                        population: str = "adult", include_all: bool = False) -> DoseComparison:
         """The cumulative dose of a scenario's rated options with their appropriateness, what the numbers are
         and the source's caveats; the lowest-rated options are left out unless ``include_all``."""
+        from iakg.domain import dose
+
         return dose.scenario_doses(self.engine, scenario, years, every_months, population, include_all)
 
     def escalation(self, scenario: ScenarioLike) -> list[Escalation]:

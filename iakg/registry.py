@@ -8,22 +8,36 @@ hooks work). Command-line choices and help are read from the registries, never w
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterator, Sequence
 
 from iakg.errors import UnknownNameError
 
-T = TypeVar("T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Generic, TypeVar
+
+    T = TypeVar("T")
+else:  # at run time a registry needs no typing (a cold command does not import it): Registry[X] is in annotations only
+    class Generic:
+        """Stands in for ``typing.Generic`` at run time."""
+
+        def __class_getitem__(cls, item: object) -> type:
+            return cls
+
+    T = None
 
 
 class Registry(Generic[T]):
     """Named entries of one kind, in registration order; ``get`` suggests close names for a typo."""
 
-    def __init__(self, kind: str, loader: Callable[[], object] | None = None):
+    def __init__(self, kind: str, loader: Callable[[], object] | Sequence[str] | None = None):
+        """``loader`` brings in the built-in entries: a function importing the modules that register them, or
+        those modules' names, imported in order only as far as a wanted name needs (so running one command
+        imports the module of that command, not every other)."""
         self.kind = kind
         self._entries: dict[str, T] = {}
-        self._loader = loader  # imports the modules whose entries register themselves
+        self._loader = loader if callable(loader) else None
+        self._modules = [] if loader is None or callable(loader) else list(loader)  # not imported yet
         self._loaded = False  # third-party entries (entry points) looked up
         self._builtins_loaded = False
 
@@ -34,10 +48,15 @@ class Registry(Generic[T]):
         self._entries[name] = entry
         return entry
 
-    def _load_builtins(self) -> None:
+    def _load_builtins(self, wanted: str | None = None) -> None:
+        """Import the built-in modules (all of them, or only until ``wanted`` is registered)."""
         if self._loader is not None and not self._builtins_loaded:
             self._builtins_loaded = True
             self._loader()
+        while self._modules and (wanted is None or wanted not in self._entries):
+            import importlib
+
+            importlib.import_module(self._modules.pop(0))
 
     def _load(self) -> None:
         """Built-in entries, then third-party ones (scanning entry points costs an import of
@@ -54,12 +73,14 @@ class Registry(Generic[T]):
 
     def get(self, name: str) -> T:
         """The entry called ``name``; an unknown name raises with the close matches."""
-        self._load_builtins()
+        self._load_builtins(name)
         if name not in self._entries:
             self._load()
         try:
             return self._entries[name]
         except KeyError:
+            import difflib  # only for the message of a name not found
+
             close = difflib.get_close_matches(name, list(self._entries), 5, 0.5) or list(self._entries)
             raise UnknownNameError(self.kind, name, close) from None
 
@@ -69,7 +90,7 @@ class Registry(Generic[T]):
         return list(self._entries)
 
     def __contains__(self, name: object) -> bool:
-        self._load_builtins()
+        self._load_builtins(name if isinstance(name, str) else None)
         if name not in self._entries:
             self._load()
         return name in self._entries

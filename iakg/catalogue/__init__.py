@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
-from typing import Any
 
 from iakg import resources
 from iakg.errors import KGError, ParameterError, UnknownNameError
 from iakg.rdf.namespaces import IAKG, PREFIXES, QUERY, RDF, RDFS, SCHEMA, SH, XSD
 from iakg.rdf.terms import IRI
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
+    from typing import Any
+
 _HEADER = re.compile(r"^#\s*(title|description|param|example|index):\s*(.*)$")
-_IRI_OK = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
+#: compiled on first use (re caches it): a cold answer need not pay for its Unicode class
+_IRI_OK = r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$"
 
 
 
@@ -61,7 +64,7 @@ def expand_iri(text: str, what: str = "value") -> IRI:
     prefix, sep, local = text.partition(":")
     if sep and prefix in PREFIXES and not local.startswith("//"):
         text = PREFIXES[prefix] + local
-    if len(text) > 2048 or not _IRI_OK.match(text):
+    if len(text) > 2048 or not re.match(_IRI_OK, text):
         raise ParameterError(f"{what}: {text[:80]!r} is not an IRI or a known prefixed name")
     try:
         import pyoxigraph as ox
@@ -87,7 +90,7 @@ class CatalogueQuery:
     #: the listing index (``iakg.catalogue.listing``) when the dataset has one; empty: no index
     index: str = ""
 
-    @property
+    @cached_property  # read by trust() and description() for every query of every cold command
     def form(self) -> str:
         """The query form: select, ask, construct or describe."""
         found = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", _body(self.text), re.I)
@@ -156,39 +159,48 @@ _PARAM_TYPES = {"iri": XSD + "anyURI", "string": XSD + "string", "integer": XSD 
                 "decimal": XSD + "decimal", "boolean": XSD + "boolean"}
 
 
-def describe(queries: list[CatalogueQuery] | None = None, endpoint: str | None = None) -> list:
-    """The catalogue as RDF triples (pyoxigraph), each query a ``sh:SPARQLExecutable``.
+def description(queries: list[CatalogueQuery] | None = None, endpoint: str | None = None) -> str:
+    """The catalogue as N-Triples text, each query a ``sh:SPARQLExecutable``.
 
     This follows the convention of public SPARQL services' example sets, so endpoint users can
-    discover the examples with SPARQL; ``endpoint`` becomes each query's ``schema:target``.
+    discover the examples with SPARQL; ``endpoint`` becomes each query's ``schema:target``. Terms are
+    written by pyoxigraph (checked IRIs, escaped literals); the store loads the text in one call, which
+    on the answering path of every command costs a third of making a Python object per triple.
     """
     import pyoxigraph as ox
 
-    def node(iri: str) -> ox.NamedNode:
-        return ox.NamedNode(iri)
-
-    triples = []
-    add = lambda s, p, o: triples.append(ox.Triple(s, node(p), o))
+    lines: list[str] = []
+    target = str(ox.NamedNode(endpoint)) if endpoint else None
     for query in queries if queries is not None else catalogue().values():
-        subject = node(QUERY + query.name)
-        add(subject, RDF + "type", node(SH + "SPARQLExecutable"))
-        add(subject, RDF + "type", node(SH + f"SPARQL{query.form.capitalize()}Executable"))
-        add(subject, RDFS + "label", ox.Literal(query.title, language="en"))
-        add(subject, RDFS + "comment", ox.Literal(query.description, language="en"))
-        add(subject, SH + query.form, ox.Literal(query.text))
-        add(subject, SCHEMA + "identifier", ox.Literal(query.name))
+        subject = str(ox.NamedNode(QUERY + query.name))
+        form = query.form
+        add = lambda p, o, s=subject: lines.append(f"{s} <{p}> {o} .")
+        add(RDF + "type", f"<{SH}SPARQLExecutable>")
+        add(RDF + "type", f"<{SH}SPARQL{form.capitalize()}Executable>")
+        add(RDFS + "label", str(ox.Literal(query.title, language="en")))
+        add(RDFS + "comment", str(ox.Literal(query.description, language="en")))
+        add(SH + form, str(ox.Literal(query.text)))
+        add(SCHEMA + "identifier", str(ox.Literal(query.name)))
         if query.example:
-            add(subject, IAKG + "exampleBindings", ox.Literal(query.example))
-        if endpoint:
-            add(subject, SCHEMA + "target", node(endpoint))
+            add(IAKG + "exampleBindings", str(ox.Literal(query.example)))
+        if target:
+            add(SCHEMA + "target", target)
         for param in query.parameters:
-            pnode = node(f"{QUERY}{query.name}#{param.name}")
-            add(subject, IAKG + "queryParameter", pnode)
-            add(pnode, IAKG + "parameterName", ox.Literal(param.name))
-            add(pnode, IAKG + "parameterType", node(_PARAM_TYPES[param.type]))
-            add(pnode, IAKG + "optionalParameter", ox.Literal(param.optional))
-            add(pnode, RDFS + "comment", ox.Literal(param.description, language="en"))
-    return triples
+            pnode = str(ox.NamedNode(f"{QUERY}{query.name}#{param.name}"))
+            add(IAKG + "queryParameter", pnode)
+            lines.extend([f"{pnode} <{IAKG}parameterName> {ox.Literal(param.name)} .",
+                      f"{pnode} <{IAKG}parameterType> <{_PARAM_TYPES[param.type]}> .",
+                      f"{pnode} <{IAKG}optionalParameter> {ox.Literal(param.optional)} .",
+                      f"{pnode} <{RDFS}comment> {ox.Literal(param.description, language='en')} ."])
+    return "\n".join(lines) + "\n"
+
+
+def describe(queries: list[CatalogueQuery] | None = None, endpoint: str | None = None) -> list:
+    """The catalogue as RDF triples (pyoxigraph): :func:`description` parsed."""
+    import pyoxigraph as ox
+
+    return [ox.Triple(q.subject, q.predicate, q.object)
+            for q in ox.parse(description(queries, endpoint), format=ox.RdfFormat.N_TRIPLES)]
 
 
 @lru_cache(maxsize=1)
@@ -231,6 +243,8 @@ def get(name: str) -> CatalogueQuery:
     """The shipped query called ``name``; UnknownNameError with close matches if there is none."""
     queries = catalogue()
     if name not in queries:
+        import difflib  # only for the message of a name not found
+
         raise UnknownNameError("query", name, difflib.get_close_matches(name, list(queries), n=5, cutoff=0.4))
     return queries[name]
 

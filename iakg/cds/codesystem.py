@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from iakg.cds.fhir import FACTS_SYSTEM
-from iakg.domain.model import PatientFact
+from iakg.domain.model_guidance import PatientFact
 
 
 def codesystem(facts: list[PatientFact], version: str, date: str | None = None) -> dict[str, Any]:

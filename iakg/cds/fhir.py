@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iakg.cds.mapping import Mapping
-from iakg.domain.model import PatientFact
+from iakg.domain.model_guidance import PatientFact
 
 #: The canonical URL of the CodeSystem of the graph's patient facts (``iakg cds-codesystem`` writes it)
 FACTS_SYSTEM = "https://w3id.org/iakg/fhir/CodeSystem/patient-facts"

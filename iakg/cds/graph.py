@@ -13,7 +13,8 @@ from typing import Any
 
 from iakg.catalogue import internal, run
 from iakg.domain import guidance
-from iakg.domain.model import PatientFact, Procedure, Recommendation
+from iakg.domain.model import Recommendation
+from iakg.domain.model_guidance import PatientFact, Procedure
 from iakg.errors import KGError
 from iakg.rdf.namespaces import DCTERMS, IAKG, PROV, RDFS, SKOS
 from iakg.rdf.terms import IRI

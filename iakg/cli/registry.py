@@ -12,7 +12,6 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from iakg.registry import Registry
 
@@ -30,11 +29,9 @@ class Command:
     graph_options: bool = False  #: takes --data, --reason, --cache-dir, --endpoint and --format
 
 
-def _builtins() -> None:
-    from iakg.cli import answers, authoring, publishing, sparql  # noqa: F401  (their commands register themselves)
-
-
-COMMANDS: Registry[Command] = Registry("command", _builtins)
+#: the built-in commands register themselves when their module is imported (the answering commands first)
+COMMANDS: Registry[Command] = Registry("command", ("iakg.cli.answers", "iakg.cli.authoring", "iakg.cli.publishing",
+                                                   "iakg.cli.sparql"))
 
 
 def command(name: str, help: str, configure: Configure | None = None, graph_options: bool = False
@@ -46,8 +43,12 @@ def command(name: str, help: str, configure: Configure | None = None, graph_opti
     return add
 
 
-#: What a typed answering command returns: the answer object, table headers, rows and optional prose.
-Answer = tuple[Any, Sequence[str], Sequence[Sequence[Any]], str | None]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
+    from typing import Any
+
+    #: What a typed answering command returns: the answer object, table headers, rows and optional prose.
+    Answer = tuple[Any, Sequence[str], Sequence[Sequence[Any]], str | None]
 
 
 #: rows of a listing page when --limit is not given
@@ -103,9 +104,10 @@ def answer(name: str, help: str, scenario: bool = False, configure: Configure | 
 
 def graph_options() -> argparse.ArgumentParser:
     """The options every answering command shares: where the graph comes from and the output format."""
+    from iakg.cli.terminal import HelpFormatter
     from iakg.present.text import RENDERERS
 
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, formatter_class=HelpFormatter)
     common.add_argument("--data", action="append", default=[], metavar="FILE",
                         help="extra RDF file merged with the shipped graph (repeatable)")
     common.add_argument("--reason", action="store_true",

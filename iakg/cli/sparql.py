@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -69,6 +68,8 @@ def _queries(args: argparse.Namespace) -> int:
 
     queries = catalogue.catalogue().values()
     if args.format == "json":
+        import json
+
         print(json.dumps([{"name": q.name, "title": q.title, "description": q.description, "form": q.form,
                            "parameters": [{"name": p.name, "type": p.type, "optional": p.optional,
                                            "description": p.description} for p in q.parameters],

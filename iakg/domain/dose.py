@@ -10,7 +10,8 @@ from iakg.catalogue import run
 from iakg.domain.guidance import dose_caveats, recommend
 from iakg.domain.guidance import procedure as find_procedure
 from iakg.domain.guidance import scenario as find_scenario
-from iakg.domain.model import Procedure, RatedProcedure, Recommendation, Ref
+from iakg.domain.model import RatedProcedure, Recommendation, Ref
+from iakg.domain.model_guidance import Procedure
 from iakg.domain.model_statements import DOSE_BANDS_NOTE, DoseComparison, DoseEstimate, DoseOption
 from iakg.errors import DoseError
 from iakg.rdf.terms import IRI

@@ -6,33 +6,37 @@ objects of :mod:`iakg.domain.model`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from iakg import catalogue
 from iakg.catalogue import run
 from iakg.domain.model import (
-    FAQ,
-    AlternativeOption,
-    Branch,
-    Diagnosis,
-    Link,
-    PatientFact,
-    Pitfall,
-    Procedure,
+    PhaseNeed,
     RadiationLevel,
     RatedProcedure,
     Recommendation,
     Ref,
-    Related,
     Scenario,
     ScenarioProfile,
-    Step,
-    Topic,
 )
-from iakg.domain.model_statements import Escalation, FeatureOf, Hedged, PhaseNeed
 from iakg.domain.names import find
 from iakg.errors import ParameterError
 from iakg.rdf.terms import IRI
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the other answers' classes are imported where they are made: see iakg.domain.model
+    from typing import Any
+
+    from iakg.domain.model_guidance import (
+        FAQ,
+        AlternativeOption,
+        Branch,
+        Diagnosis,
+        PatientFact,
+        Pitfall,
+        Procedure,
+        Related,
+        Topic,
+    )
+    from iakg.domain.model_statements import Escalation, FeatureOf, Hedged
 
 ScenarioLike = str | Scenario
 RESULT_ORDER = {"negative": 0, "positive": 1, "indeterminate": 2}
@@ -56,6 +60,8 @@ def scenario(engine: Any, name: ScenarioLike) -> Scenario:
 def topics(engine: Any, limit: int = 0, offset: int = 0) -> list[Topic]:
     """Every topic hub, topic and protocol guide, with its parent; a page of at most ``limit`` (0: every one)
     after ``offset``."""
+    from iakg.domain.model_guidance import Topic
+
     return [Topic(r["topic"], r["label"], r["kind"], r["parent"], r["scenarios"])
             for r in run(engine, "topics", limit, offset)]
 
@@ -130,6 +136,8 @@ def _profile(rows: list[dict[str, Any]]) -> ScenarioProfile:
 
 def patient_facts(engine: Any) -> list[PatientFact]:
     """The facts a patient file can state, by key (what ``match`` reads)."""
+    from iakg.domain.model_guidance import PatientFact
+
     facts: dict[str, PatientFact] = {}
     for r in run(engine, "patient-facts"):
         fact = facts.setdefault(r["key"], PatientFact(r["key"], r["fact"], r["label"], r["datatype"], {},
@@ -141,6 +149,8 @@ def patient_facts(engine: Any) -> list[PatientFact]:
 
 def next_steps(engine: Any, name: ScenarioLike, result: str | None = None) -> list[Branch]:
     """The workflow branches after a study (one per result, or only ``result``), steps in order."""
+    from iakg.domain.model_guidance import Branch, Step
+
     params: dict[str, Any] = {"scenario": IRI(scenario(engine, name).iri)}
     if result is not None:
         allowed = study_results(engine)
@@ -162,6 +172,8 @@ def next_steps(engine: Any, name: ScenarioLike, result: str | None = None) -> li
 
 def alternatives(engine: Any, name: ScenarioLike, contraindication: str | None = None) -> list[AlternativeOption]:
     """What to order instead when a contraindication rules out a contrast agent, best first."""
+    from iakg.domain.model_guidance import AlternativeOption
+
     params: dict[str, Any] = {"scenario": IRI(scenario(engine, name).iri)}
     if contraindication is not None:
         params["contraindication"] = _contraindication(engine, contraindication)
@@ -173,6 +185,8 @@ def alternatives(engine: Any, name: ScenarioLike, contraindication: str | None =
 def procedures(engine: Any, iri: str | None = None, limit: int = 0, offset: int = 0) -> list[Procedure]:
     """Every imaging procedure (or the one with ``iri``) with its radiation level, if a source states one; a
     page of at most ``limit`` (0: every one) after ``offset``."""
+    from iakg.domain.model_guidance import Procedure
+
     params = {} if iri is None else {"procedure": IRI(iri)}
     return [Procedure(r["procedure"], r["label"], _radiation(r), _pediatric_radiation(r))
             for r in run(engine, "procedures", limit, offset, **params)]
@@ -180,6 +194,8 @@ def procedures(engine: Any, iri: str | None = None, limit: int = 0, offset: int 
 
 def procedure(engine: Any, name: str | Procedure) -> Procedure:
     """A procedure by IRI, CURIE, local name or a unique (case-insensitive) label match."""
+    from iakg.domain.model_guidance import Procedure
+
     if isinstance(name, Procedure):
         return name
     return find("procedure", name, lambda iri: procedures(engine, iri))
@@ -187,6 +203,8 @@ def procedure(engine: Any, name: str | Procedure) -> Procedure:
 
 def diagnoses(engine: Any, name: ScenarioLike) -> list[Diagnosis]:
     """The diagnoses a scenario's imaging works up, the most common first."""
+    from iakg.domain.model_guidance import Diagnosis
+
     found: dict[str, dict] = {}
     for r in run(engine, "diagnoses", scenario=IRI(scenario(engine, name).iri)):
         d = found.setdefault(r["diagnosis"], {"row": r, "sites": []})
@@ -197,18 +215,24 @@ def diagnoses(engine: Any, name: ScenarioLike) -> list[Diagnosis]:
 
 def pitfalls(engine: Any, name: ScenarioLike) -> list[Pitfall]:
     """The pitfalls of a scenario in the source's order."""
+    from iakg.domain.model_guidance import Pitfall
+
     return [Pitfall(r["pitfall"], r["pitfallLabel"], r["order"], r["consequence"])
             for r in run(engine, "pitfalls", scenario=IRI(scenario(engine, name).iri))]
 
 
 def faq(engine: Any, name: ScenarioLike) -> list[FAQ]:
     """The questions and answers the source gives for a scenario or its topic."""
+    from iakg.domain.model_guidance import FAQ
+
     return [FAQ(r["entry"], r["order"], r["question"], r["answer"])
             for r in run(engine, "faq", scenario=IRI(scenario(engine, name).iri))]
 
 
 def related(engine: Any, name: ScenarioLike) -> Related:
     """Topic, ancestor topics (transitively), related topics, protocol guides, and linked scenarios."""
+    from iakg.domain.model_guidance import Link, Related
+
     target = scenario(engine, name)
     links = [Link(r["relation"], Ref(r["target"], r["targetLabel"]))
              for r in run(engine, "related", scenario=IRI(target.iri))]
@@ -268,12 +292,16 @@ def _contraindication(engine: Any, name: str) -> IRI:
 
 def escalation(engine: Any, name: ScenarioLike) -> list[Escalation]:
     """When the source says to escalate in a scenario, and to what, with its hedge."""
+    from iakg.domain.model_statements import Escalation
+
     return [Escalation(r["advice"], r["label"], r["trigger"], Ref(r["action"], r["actionLabel"]), r["qualifier"])
             for r in run(engine, "escalation", scenario=IRI(scenario(engine, name).iri))]
 
 
 def imaging_features(engine: Any, name: ScenarioLike) -> list[FeatureOf]:
     """The imaging features the source describes for each diagnosis of a scenario, most common diagnosis first."""
+    from iakg.domain.model_statements import FeatureOf
+
     return [FeatureOf(Ref(r["diagnosis"], r["diagnosisLabel"]), Ref(r["feature"], r["featureLabel"]),
                       r["definition"])
             for r in run(engine, "imaging-features", scenario=IRI(scenario(engine, name).iri))]
@@ -281,12 +309,16 @@ def imaging_features(engine: Any, name: ScenarioLike) -> list[FeatureOf]:
 
 def markers(engine: Any, name: ScenarioLike) -> list[Hedged]:
     """The biochemical markers a scenario monitors and what the source says each is for."""
+    from iakg.domain.model_statements import Hedged
+
     return [Hedged(r["marker"], r["label"], r["role"], r["qualifier"], r["quote"])
             for r in run(engine, "markers", scenario=IRI(scenario(engine, name).iri))]
 
 
 def dose_caveats(engine: Any, name: ScenarioLike) -> list[Hedged]:
     """The source's caveats on a scenario's radiation dose, and inconsistencies flagged in its dose statements."""
+    from iakg.domain.model_statements import Hedged
+
     return [Hedged(r["subject"], f'{r["kind"]}: {r["subjectLabel"]}', r["text"], r["qualifier"], r["quote"])
             for r in run(engine, "dose-caveats", scenario=IRI(scenario(engine, name).iri))]
 

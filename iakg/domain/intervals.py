@@ -7,7 +7,7 @@ from typing import Any
 
 from iakg.catalogue import run
 from iakg.domain.guidance import ScenarioLike, patient_facts, scenario
-from iakg.domain.model import IntervalAnswer, IntervalRule, PatientFact
+from iakg.domain.model_guidance import IntervalAnswer, IntervalRule, PatientFact
 from iakg.errors import UnknownNameError
 from iakg.rdf.terms import IRI
 

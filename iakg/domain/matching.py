@@ -23,7 +23,8 @@ from iakg.catalogue import run
 from iakg.domain import guidance
 from iakg.domain import patient as patient_file
 from iakg.domain.intervals import surveillance_interval
-from iakg.domain.model import AlternativeOption, Branch, IntervalAnswer, Recommendation, Ref, Scenario, Step, to_dict
+from iakg.domain.model import Recommendation, Ref, Scenario, to_dict
+from iakg.domain.model_guidance import AlternativeOption, Branch, IntervalAnswer, Step
 from iakg.domain.model_statements import DerivedFact, Escalation, PhaseNeed
 from iakg.rdf.namespaces import IAKG
 from iakg.rdf.terms import IRI

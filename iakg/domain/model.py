@@ -1,14 +1,35 @@
-"""Typed answers of the Python API: frozen dataclasses; ``to_dict`` gives their stable JSON form."""
+"""Typed answers of the Python API: frozen dataclasses; ``to_dict`` gives their stable JSON form.
+
+This module defines the answer of ``recommend`` and the parts every answer shares; the other answers live in
+:mod:`iakg.domain.model_guidance` and :mod:`iakg.domain.model_statements` and are importable from here too.
+Creating a dataclass costs about a millisecond (Python compiles its methods), so a cold ``iakg recommend``
+creates only the classes of its own answer (tests/test_cold_start.py)."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
 
-if TYPE_CHECKING:
-    from iakg.domain.model_statements import PhaseNeed
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # what __getattr__ below provides, for type checkers (typing itself: only for them)
+    from typing import Any
+
+    from iakg.domain.model_guidance import (  # noqa: F401
+        FAQ,
+        AlternativeOption,
+        Branch,
+        Diagnosis,
+        IntervalAnswer,
+        IntervalRule,
+        Link,
+        PatientFact,
+        Pitfall,
+        Procedure,
+        Related,
+        Step,
+        Topic,
+    )
 
 
 def to_dict(value: Any) -> Any:
@@ -45,29 +66,6 @@ class Ref:
 
 
 @dataclass(frozen=True)
-class PatientFact:
-    """A fact a patient file may state: its JSON key, IRI, and XSD datatype or allowed values (notation -> IRI)."""
-
-    key: str
-    iri: str
-    label: str
-    datatype: str
-    values: dict[str, str] = field(default_factory=dict)
-    value_class: str | None = None
-
-
-@dataclass(frozen=True)
-class Topic:
-    """A topic hub, topic or protocol guide; ``parent`` is its parent topic's IRI, if any."""
-
-    iri: str
-    label: str
-    kind: str  # hub, topic or guide
-    parent: str | None = None
-    scenarios: int = 0
-
-
-@dataclass(frozen=True)
 class Scenario:
     """A clinical scenario; ``topic`` is None when no topic lists it."""
 
@@ -92,7 +90,7 @@ class RadiationLevel:
     population: str = "adult"
     varies: bool = False
     unconfirmed: bool = False
-    _json_extra: ClassVar = ("dose_range",)
+    _json_extra = ("dose_range",)  #: derived properties in the JSON form (no annotation: not a field)
 
     @property
     def dose_range(self) -> str:
@@ -107,21 +105,6 @@ class RadiationLevel:
     def text(self) -> str:
         """Symbol and band, e.g. ``☢☢☢☢ 3-10 mSv``."""
         return self.symbol if self.varies else f"{self.symbol} {self.dose_range}"
-
-
-@dataclass(frozen=True)
-class Procedure:
-    """An imaging procedure; ``radiation`` (adult) and ``pediatric_radiation`` are None when no source
-    states them."""
-
-    iri: str
-    label: str
-    radiation: RadiationLevel | None
-    pediatric_radiation: RadiationLevel | None = None
-
-    def level_for(self, population: str) -> RadiationLevel | None:
-        """The level on the scale of ``population`` (adult or pediatric)."""
-        return self.pediatric_radiation if population == "pediatric" else self.radiation
 
 
 @dataclass(frozen=True)
@@ -144,7 +127,7 @@ class RatedProcedure:
     median: int | None = None
     votes: tuple[int, ...] | None = None
     row_order: int | None = None
-    _json_extra: ClassVar = ("category_text",)
+    _json_extra = ("category_text",)  #: derived properties in the JSON form (no annotation: not a field)
 
     @property
     def category_text(self) -> str:
@@ -185,116 +168,25 @@ class Recommendation:
 
 
 @dataclass(frozen=True)
-class Step:
-    """One next step of a workflow branch: a management action and/or procedures."""
+class PhaseNeed:
+    """A contrast phase a procedure's protocol includes in a scenario, and why."""
 
-    order: int
-    label: str
-    action: str | None
-    procedures: tuple[Ref, ...]
-    interval_months: Decimal | None
-    qualifier: str | None
-    follow_up_of: str | None = None  #: the procedure the step repeats (left out when that one is ruled out)
-
-
-@dataclass(frozen=True)
-class Branch:
-    """What to do after a study gives ``result``; ``alternatives`` means 'one of the steps', else all in order."""
-
-    result: str
-    alternatives: bool
-    steps: tuple[Step, ...]
-
-
-@dataclass(frozen=True)
-class AlternativeOption:
-    """A procedure to order instead when a contraindication rules out a contrast agent."""
-
-    contraindication: Ref
-    agent: str
-    preference: int
     procedure: Ref
-    caveat: str | None
-    contraindication_hedge: str | None = None  #: e.g. "a contrast-enhanced CT may not be feasible"
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    """A diagnosis the imaging works up, with its anatomic sites."""
-
-    iri: str
-    label: str
-    most_common: bool
-    sites: tuple[Ref, ...]
-
-
-@dataclass(frozen=True)
-class Pitfall:
-    """A pitfall of a scenario and its consequence, in the source's order."""
-
-    iri: str
-    label: str
     order: int | None
-    consequence: str
+    phase: Ref
+    essential: bool
+    purpose: str
 
 
-@dataclass(frozen=True)
-class FAQ:
-    """A question and answer the source gives."""
-
-    iri: str
-    order: int | None
-    question: str
-    answer: str
+#: The answers defined in model_guidance, importable from here as before (PEP 562: loaded on first use).
+_ELSEWHERE = frozenset({
+    "PatientFact", "Topic", "Procedure", "Step",
+    "Branch", "AlternativeOption", "Diagnosis", "Pitfall", "FAQ", "Link", "Related", "IntervalRule", "IntervalAnswer"})
 
 
-@dataclass(frozen=True)
-class Link:
-    """A relation from a scenario to another resource; ``via`` is what they share, if anything."""
+def __getattr__(name: str) -> Any:
+    if name in _ELSEWHERE:
+        from iakg.domain import model_guidance
 
-    relation: str
-    target: Ref
-    via: Ref | None = None
-
-
-@dataclass(frozen=True)
-class Related:
-    """Everything a scenario links to: topic, ancestors, related topics, guides, and scenarios elsewhere."""
-
-    scenario: Scenario
-    links: tuple[Link, ...]
-
-    def of(self, relation: str) -> list[Ref]:
-        """The targets of one relation (e.g. ``"ancestor topic"``), without duplicates."""
-        return list(dict.fromkeys(link.target for link in self.links if link.relation == relation))
-
-
-@dataclass(frozen=True)
-class IntervalRule:
-    """A surveillance interval and the grades/stages it applies to (AND when ``requires_both``, else OR)."""
-
-    iri: str
-    label: str
-    grades: tuple[str, ...]
-    stages: tuple[str, ...]
-    requires_both: bool
-    min_months: Decimal
-    max_months: Decimal
-    qualifier: str | None
-    _json_extra: ClassVar = ("every",)
-
-    @property
-    def every(self) -> str:
-        """The interval as people say it, e.g. ``6-12 months``."""
-        return _range(self.min_months, self.max_months, "months")
-
-
-@dataclass(frozen=True)
-class IntervalAnswer:
-    """The interval(s) that apply to a grade and stage; ``missing`` names facts needed to decide."""
-
-    scenario: str
-    grade: str | None
-    stage: str | None
-    matches: tuple[IntervalRule, ...]
-    missing: tuple[str, ...]
+        return getattr(model_guidance, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from iakg.domain.model import RadiationLevel, Ref, Scenario, _range
+from iakg.domain.model import PhaseNeed, RadiationLevel, Ref, Scenario, _range  # noqa: F401  (PhaseNeed: its home was here)
 
 
 @dataclass(frozen=True)
@@ -77,17 +77,6 @@ class FeatureOf:
     diagnosis: Ref
     feature: Ref
     definition: str | None
-
-
-@dataclass(frozen=True)
-class PhaseNeed:
-    """A contrast phase a procedure's protocol includes in a scenario, and why."""
-
-    procedure: Ref
-    order: int | None
-    phase: Ref
-    essential: bool
-    purpose: str
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
 
 from iakg.errors import AmbiguousNameError, UnknownNameError
 from iakg.rdf.namespaces import IAKGD, PREFIXES
 
-T = TypeVar("T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 
 def find(kind: str, name: str, listing: Callable[[str | None], Sequence[T]]) -> T:
@@ -49,6 +51,8 @@ def resolve(kind: str, name: str, items: Sequence[T], iri_of: Callable[[T], str]
         raise AmbiguousNameError(kind, name, [iri_of(i).rsplit("/", 1)[-1] for i in partial])
     names: dict[str, Any] = {iri_of(i).rsplit("/", 1)[-1]: i for i in items}
     names.update({label_of(i): i for i in items})
+    import difflib  # only for the message of a name not found
+
     close = difflib.get_close_matches(text, list(names), n=5, cutoff=0.3)
     suggestions = list(dict.fromkeys(iri_of(names[c]).rsplit("/", 1)[-1] for c in close))
     raise UnknownNameError(kind, name, suggestions)

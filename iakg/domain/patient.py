@@ -15,7 +15,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from iakg.domain.model import PatientFact
+from iakg.domain.model_guidance import PatientFact
 from iakg.errors import InputError, KGError, UnknownNameError
 from iakg.rdf.namespaces import IAKG, PATIENT_CONTEXT_IRI, RDFS, XSD
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from iakg import __version__, resources
-from iakg.catalogue import describe, listing
+from iakg.catalogue import description, listing
 from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
 from iakg.rdf.safety import offline
 from iakg.rdf.store import Inputs, build_store, drop_duplicates, prepared_store
@@ -61,4 +61,4 @@ def add_catalogue(store: ox.Store, endpoint: str | None = None) -> None:
     """Describe the query catalogue in its own named graph (replacing any earlier description)."""
     graph = ox.NamedNode(GRAPH_CATALOGUE)
     store.clear_graph(graph)
-    store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in describe(endpoint=endpoint)])
+    store.load(input=description(endpoint=endpoint), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import csv
 import io
-import json
-import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
 
 from iakg.domain.model import Recommendation, to_dict
 from iakg.rdf.engine import Result
 from iakg.rdf.terms import IRI, to_n3
 from iakg.registry import Registry
 
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: control characters (C0 but tab and newline, DEL, C1) and bidi overrides/isolates, each replaced by U+FFFD;
+#: a translation table rather than a regular expression, whose Unicode class takes ~1 ms to compile (cold start)
+_UNSAFE = dict.fromkeys([*range(0x00, 0x09), *range(0x0b, 0x20), *range(0x7f, 0xa0), *range(0x202a, 0x202f),
+                         *range(0x2066, 0x206a)], "\ufffd")
 
 
 def printable(text: str) -> str:
     """``text`` safe for a terminal: control characters (escape sequences, bidi overrides) become U+FFFD."""
-    return _UNSAFE.sub("\ufffd", text)
+    return text.translate(_UNSAFE)
 
 
 def defuse(cell: str) -> str:
@@ -35,7 +34,6 @@ WIDTH: int | None = None
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | None = None) -> str:
     """A plain-text table with aligned columns; wider than ``width`` (or ``WIDTH``), its widest columns wrap."""
-    import textwrap
     from itertools import zip_longest
 
     cells = [[printable(_cell(v)) for v in row] for row in rows]
@@ -52,12 +50,18 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | No
     line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
 
     def lines(row: Sequence[str]) -> list[str]:
-        parts = [textwrap.wrap(c, w, break_on_hyphens=False) or [""] if len(c) > w else [c]
+        parts = [_wrap(c, w) or [""] if len(c) > w else [c]
                  for c, w in zip(row, widths)]
         return [line([v or "" for v in values]) for values in zip_longest(*parts)]
 
     out = [line(headers), line(["-" * w for w in widths])] + [x for r in cells for x in lines(r)]
     return "\n".join(out)
+
+
+def _wrap(cell: str, width: int) -> list[str]:
+    import textwrap  # only when a cell is wider than its column (output to a pipe never wraps)
+
+    return textwrap.wrap(cell, width, break_on_hyphens=False)
 
 
 def _cell(value: Any) -> str:
@@ -85,7 +89,11 @@ def _plain(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-Renderer = Callable[[Any, Sequence[str], Sequence[Sequence[Any]], "str | None"], str]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
+    from typing import Any
+
+    Renderer = Callable[[Any, Sequence[str], Sequence[Sequence[Any]], "str | None"], str]
 
 #: output formats of the typed commands: name -> renderer(answer, headers, rows, prose)
 RENDERERS: Registry[Renderer] = Registry("output format")
@@ -106,11 +114,11 @@ def _table(answer: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], t
 
 def fit(text: str, width: int | None = None) -> str:
     """Prose fitted to ``width`` (or ``WIDTH``): a longer line wraps, continuing two spaces further in."""
-    import textwrap
-
     limit = width if width is not None else WIDTH
     if not limit:
         return text
+    import textwrap
+
     out = []
     for line in text.split("\n"):
         if len(line) <= limit:
@@ -124,11 +132,15 @@ def fit(text: str, width: int | None = None) -> str:
 
 @renderer("json")
 def _json(answer: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], text: str | None) -> str:
+    import json
+
     return json.dumps(to_dict(answer), ensure_ascii=False, indent=2)
 
 
 def _delimited_rows(dialect: str) -> Renderer:
     def render_rows(answer: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], text: str | None) -> str:
+        import csv
+
         buffer = io.StringIO()
         writer = csv.writer(buffer, dialect=dialect, lineterminator="\n")
         writer.writerow(headers)
@@ -310,6 +322,8 @@ def result_table(result: Result) -> str:
 
 def result_json(result: Result) -> str:
     """SPARQL 1.1 Query Results JSON (graph results: N-Triples text)."""
+    import json
+
     if result.kind == "ask":
         return json.dumps({"head": {}, "boolean": result.boolean})
     if result.kind == "graph":
@@ -321,6 +335,8 @@ def result_json(result: Result) -> str:
 def _delimited(result: Result, plain: bool, dialect: str) -> str:
     if result.kind != "select":
         return result_json(result) if result.kind == "ask" else result.ntriples
+    import csv
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, dialect=dialect, lineterminator="\r\n" if plain else "\n")
     if plain:  # SPARQL 1.1 CSV: plain lexical values

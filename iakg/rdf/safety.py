@@ -12,9 +12,9 @@ or a remote JSON-LD ``@context``). Two scopes share one hook:
 
 from __future__ import annotations
 
+import _thread
 import contextvars
 import sys
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -103,7 +103,7 @@ _FEDERATION = {"ServiceGraphPattern"}
 
 
 _VERDICTS: dict[str, str | QueryError] = {}
-_PARSING = threading.Lock()
+_PARSING = _thread.allocate_lock()  # threading.Lock itself, without importing threading (cold start)
 _MAX_VERDICTS = 4096
 
 

@@ -260,7 +260,7 @@ def description_rows(nquads: bytes) -> list[dict[str, Any]]:
 def _compare(rated: list[Any], years: Decimal, every: Decimal) -> list[Any]:
     """``compare_radiation`` on the rows already read (least radiation first, unstated last)."""
     from iakg.domain.dose import estimate
-    from iakg.domain.model import Procedure
+    from iakg.domain.model_guidance import Procedure
 
     found = [estimate(Procedure(r.procedure, r.label, r.radiation), years, every) for r in rated]
     return sorted(found, key=lambda e: (e.radiation is None, e.radiation.rank if e.radiation else 0,
