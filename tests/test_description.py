@@ -67,7 +67,7 @@ def test_one_distribution_per_dump_with_its_size_and_url(dist, void):
 
 
 def test_publisher_keywords_and_no_invented_contact(void):
-    from iakg.io.export import _project
+    from iakg.io.description import _project
 
     publisher = one(void, DATASET, "http://purl.org/dc/terms/publisher")
     name, urls = _project()
@@ -91,10 +91,10 @@ def test_base_url_gives_absolute_download_urls(graph, tmp_path):
 
 
 def test_contact_point_is_the_listed_issue_tracker(graph, monkeypatch):
-    from iakg.io import export
+    from iakg.io import description
 
     tracker = "https://tracker.example.org/iakg/issues"
-    monkeypatch.setattr(export, "_project", lambda: ("IAKG contributors", {"issues": tracker}))
+    monkeypatch.setattr(description, "_project", lambda: ("IAKG contributors", {"issues": tracker}))
     store = ox.Store()
     store.extend(graph.release().description().quads())
     contact = one(store, DATASET, DCAT + "contactPoint")

@@ -21,6 +21,18 @@ def test_second_export_of_the_same_content_skips_validation(tmp_path, monkeypatc
     assert (tmp_path / "a.nt").read_bytes() == (tmp_path / "b.nt").read_bytes()
 
 
+def test_second_build_of_the_same_content_skips_validation(tmp_path, monkeypatch):
+    monkeypatch.setenv("IAKG_CACHE_DIR", str(tmp_path / "cache"))
+    calls = []
+    original = iakg.KnowledgeGraph.validate
+    counting = lambda self, *a, **k: calls.append(1) or original(self, *a, **k)
+    monkeypatch.setattr(iakg.KnowledgeGraph, "validate", counting)
+    assert main(["export", "--format", "nq", "--out", str(tmp_path / "a.nq")]) == 0
+    assert main(["build", "--out", str(tmp_path / "dist")]) == 0  # validated by the export before: not again
+    assert len(calls) == 1
+    assert (tmp_path / "dist" / "iakg.nq").read_bytes() == (tmp_path / "a.nq").read_bytes()
+
+
 def test_changed_content_is_validated_again(tmp_path, monkeypatch):
     from conftest import FIXTURES
 

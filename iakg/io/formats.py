@@ -30,9 +30,16 @@ class Format:
 
 def _builtins() -> None:
     import iakg.io.export  # noqa: F401  (registers ttl, nt, jsonld, trig, nq)
-    from iakg.io.importers.export_table import register_format
 
-    register_format()  # table: table-shaped topics back to their CSV layout
+    # table: table-shaped topics back to their CSV layout (registered after the RDF formats, so the order of
+    # the choices does not depend on what was imported first; its module is imported only to write one)
+    FORMATS.register("table", Format("table", "csv", "text/csv", _table, in_release=False, rdf=False))
+
+
+def _table(release: Release) -> bytes:
+    from iakg.io.importers.export_table import write_release
+
+    return write_release(release)
 
 
 FORMATS: Registry[Format] = Registry("format", _builtins)

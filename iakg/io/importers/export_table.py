@@ -77,19 +77,12 @@ def _num(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def register_format() -> None:
-    """Register the ``table`` format (called by the format registry when it loads its built-ins, after the
-    RDF formats, so the order of the choices does not depend on what was imported first)."""
-    from iakg.io.formats import FORMATS, Format
+def write_release(release) -> bytes:
+    """The ``table`` format (registered by ``iakg.io.formats``): the release's table-shaped topics as CSV."""
+    import pyoxigraph as ox
 
-    def write(release) -> bytes:
-        import pyoxigraph as ox
+    from iakg.rdf.engine import LocalEngine
 
-        from iakg.rdf.engine import LocalEngine
-
-        store = ox.Store()
-        store.bulk_load(release.nquads, format=ox.RdfFormat.N_QUADS)
-        return export_tables(LocalEngine(store)).encode("utf-8")
-
-    FORMATS.register("table", Format("table", "csv", "text/csv", write, in_release=False, rdf=False))
-
+    store = ox.Store()
+    store.bulk_load(release.nquads, format=ox.RdfFormat.N_QUADS)
+    return export_tables(LocalEngine(store)).encode("utf-8")
