@@ -16,11 +16,7 @@ from iakg.domain import guidance
 from iakg.domain.model import Recommendation
 from iakg.domain.model_guidance import PatientFact, Procedure
 from iakg.errors import KGError
-from iakg.rdf.namespaces import DCTERMS, IAKG, PROV, RDFS, SKOS
 from iakg.rdf.terms import IRI
-
-_PREFIXES = (f"PREFIX iakg: <{IAKG}>\nPREFIX skos: <{SKOS}>\nPREFIX rdfs: <{RDFS}>\n"
-             f"PREFIX prov: <{PROV}>\nPREFIX dcterms: <{DCTERMS}>\n")
 
 
 @dataclass(frozen=True)

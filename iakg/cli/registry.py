@@ -154,8 +154,6 @@ def graph(args: argparse.Namespace) -> Any:
     return graph
 
 
-_SCENARIOS = "PREFIX iakg: <https://w3id.org/iakg/ontology#> ASK { ?s a iakg:ClinicalScenario }"
-_NAMED = "PREFIX iakg: <https://w3id.org/iakg/ontology#> ASK { GRAPH ?g { ?s a iakg:ClinicalScenario } }"
 
 
 def endpoint_hint(source: Any, args: argparse.Namespace) -> None:
@@ -164,15 +162,16 @@ def endpoint_hint(source: Any, args: argparse.Namespace) -> None:
     its named graphs hold some (a store whose default graph is not their union) or none (the wrong endpoint)."""
     import sys
 
+    from iakg.catalogue import internal
     from iakg.errors import KGError
 
     url = getattr(args, "endpoint", None)
     if not url:
         return
     try:
-        if source.query(_SCENARIOS).boolean:
+        if source.query(internal("endpoint-has-scenarios")).boolean:
             return
-        named = bool(source.query(_NAMED).boolean)
+        named = bool(source.query(internal("endpoint-named-scenarios")).boolean)
     except KGError:  # the hint is a courtesy: an endpoint that cannot say is left alone
         return
     if named:

@@ -90,18 +90,11 @@ def _phases(engine: Any, rated: list[RatedProcedure], target: Scenario) -> tuple
     return tuple(need for p in labels for need in found.get(p, []))
 
 
-_RATED_IN = """SELECT ?rating ?scenario WHERE {
-  ?rating <https://w3id.org/iakg/ontology#ratedScenario> ?scenario }"""
-_HAS_PHASES = """SELECT DISTINCT ?procedure WHERE {
-  ?requirement a <https://w3id.org/iakg/ontology#PhaseRequirement> ;
-               <https://w3id.org/iakg/ontology#forProcedure> ?procedure }"""
-
-
 def recommend_many(engine: Any, targets: list[Scenario]) -> dict[str, Recommendation]:
     """:func:`recommend` for many scenarios at once, by IRI: the same answers from a few whole-graph reads
     (the catalogue's ``recommendation`` and ``scenario-profile`` queries with no scenario bound) instead of
     several queries a scenario. For the static site, which shows every scenario of a large catalogue."""
-    owner = {r["rating"]: r["scenario"] for r in engine.execute(_RATED_IN).rows()}
+    owner = {r["rating"]: r["scenario"] for r in engine.execute(catalogue.internal("recommend-many-owners")).rows()}
     wanted = {t.iri for t in targets}
     rows: dict[str, list[dict[str, Any]]] = {}
     for r in engine.execute(catalogue.get("recommendation").text).rows():  # ordered; grouping keeps the order
@@ -111,7 +104,7 @@ def recommend_many(engine: Any, targets: list[Scenario]) -> dict[str, Recommenda
     profiles: dict[str, list[dict[str, Any]]] = {}
     for r in engine.execute(catalogue.get("scenario-profile").text).rows():
         profiles.setdefault(r["scenario"], []).append(r)
-    with_phases = {r["procedure"] for r in engine.execute(_HAS_PHASES).rows()}
+    with_phases = {r["procedure"] for r in engine.execute(catalogue.internal("recommend-many-phased")).rows()}
     found = {}
     for target in targets:
         rated = [_rated(r) for r in rows.get(target.iri, [])]
