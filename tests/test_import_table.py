@@ -234,3 +234,30 @@ def test_benchmark_table_is_valid_input(tmp_path):
     assert importer.generate(path, topics=2, variants=2) == 20
     outputs, _ = convert("table", [path])
     assert len(outputs) == 2
+
+
+def test_import_never_replaces_a_file_it_did_not_write(tmp_path, capsys):
+    """A hand-written Turtle file with a topic's name is refused (exit 2, nothing written, not even the other
+    topics); a file iakg imported earlier is replaced; --force moves a foreign file aside, never deletes it."""
+    from iakg.cli.authoring import template
+
+    tables = []
+    for ident in ("fictional-new-topic", "hand-written"):
+        tables.append(tmp_path / f"{ident}.csv")
+        tables[-1].write_text(template().replace("Id,fictional-example-topic", f"Id,{ident}")
+                              .replace("Fictional example topic", ident), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "hand-written.ttl").write_text("# written by a person\n<a:b> <a:c> <a:d> .\n", encoding="utf-8")
+    args = ["import", "table", *map(str, tables), "--out", str(out)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "hand-written.ttl: the file exists and `iakg import` did not write it" in err and err.count("\n") == 1
+    assert sorted(p.name for p in out.iterdir()) == ["hand-written.ttl"]
+    assert (out / "hand-written.ttl").read_text().startswith("# written by a person")
+    assert main([*args, "--force"]) == 0
+    aside = [p for p in out.iterdir() if p.name.startswith("hand-written.ttl.moved-aside-")]
+    assert len(aside) == 1 and aside[0].read_text().startswith("# written by a person")
+    assert "is now" in capsys.readouterr().err
+    assert main(args) == 0  # both files are iakg's own now: replaced without --force
+    assert len(list(out.iterdir())) == 3

@@ -45,6 +45,8 @@ def _import_options(p: argparse.ArgumentParser) -> None:
         q.add_argument("--data", action="append", default=[], type=Path, metavar="FILE",
                        help="extra RDF file of the graph the table is matched and validated against (repeatable)")
         q.add_argument("--check", action="store_true", help="check and validate only; write nothing")
+        q.add_argument("--force", action="store_true", help="move aside (renamed, never deleted) a file in --out "
+                       "that has a topic's name but was not written by iakg import")
     t = sub.add_parser("template", help="print an empty table: header block, column headers, one example row",
                        description="Print an empty table with its header block, its column headers and a "
                                    "one-row (fictional) example.")
@@ -81,8 +83,12 @@ def _run(args: argparse.Namespace, convert, import_files) -> int:
         for name, _text in outputs:
             print(f"ok: {name} (not written: --check)")
         return 0
-    for path, text in import_files(args.importer, args.files, args.out, args.data, args.sidecar):
+    moved: list[tuple[Path, Path]] = []
+    for path, text in import_files(args.importer, args.files, args.out, args.data, args.sidecar,
+                                   force=args.force, moved=moved):
         print(f"wrote {path} ({len(text)} bytes)")
+    for old, new in moved:
+        print(f"iakg: the file that was at {old} is now {new}", file=sys.stderr)
     print("conforms: the imported topics satisfy every shape against the whole graph", file=sys.stderr)
     return 0
 

@@ -15,7 +15,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from iakg.errors import KGError
@@ -163,6 +163,62 @@ def _check_folder(path: Path, force: bool) -> str:
     return "foreign"
 
 
+def aside_name(path: Path) -> Path:
+    """Where a foreign file or folder at ``path`` is moved by ``--force``: ``NAME.moved-aside-<time>-<pid>``."""
+    return path.with_name(f"{path.name}.moved-aside-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
+
+
+def move_aside(path: Path) -> Path:
+    """Rename ``path`` (a file or folder iakg did not write) to :func:`aside_name`, never deleting it; return
+    the new name. Raises ``OSError`` as ``os.rename`` does."""
+    moved = aside_name(path)
+    n = 1
+    while moved.exists() or moved.is_symlink():  # never over something already moved aside
+        moved, n = aside_name(path).with_name(f"{aside_name(path).name}-{n}"), n + 1
+    os.rename(path, moved)
+    return moved
+
+
+def write_files(files: list[tuple[Path, bytes]], aside: Collection[Path] = ()) -> dict[Path, Path]:
+    """Write several files as one step as far as a file system allows: every file is first written whole to a
+    temporary file beside its target and flushed; only then are the targets in ``aside`` moved aside
+    (:func:`move_aside`) and the temporary files renamed into place. An error while writing the temporary
+    files leaves every target untouched. Each target is checked as :func:`write_bytes` does; a replaced file
+    keeps its permissions. Return {target: where its old file was moved}."""
+    targets = [(check_target(path), data) for path, data in files]
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in targets:
+            try:
+                mode = stat.S_IMODE(path.stat().st_mode) if path not in aside else 0o666 & ~umask()
+            except FileNotFoundError:
+                mode = 0o666 & ~umask()
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+            staged.append((tmp, path))
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, mode)
+        moved: dict[Path, Path] = {}
+        for tmp, path in staged:
+            if path in aside and path.exists():
+                moved[path] = move_aside(path)
+            os.replace(tmp, path)
+        for folder in {path.parent for _, path in staged}:
+            fsync_dir(folder)
+        return moved
+    except OSError as exc:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        where = staged[-1][1] if staged else (targets[0][0] if targets else Path("."))
+        raise KGError(f"{where}: cannot write: {_why(exc)}") from None
+    except BaseException:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_folder(path: Path | str, fill: Callable[[Path], None], force: bool = False) -> Path | None:
     """Build a folder with ``fill(tmpdir)`` beside ``path``, then swap it in place of ``path`` in one atomic
     step. Return where a foreign folder was moved aside (``force``), else None.
@@ -187,8 +243,7 @@ def write_folder(path: Path | str, fill: Callable[[Path], None], force: bool = F
         if kind == "none":
             os.rename(tmp, path)
         elif kind == "foreign":
-            moved = path.with_name(f"{path.name}.moved-aside-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
-            os.rename(path, moved)
+            moved = move_aside(path)
             os.rename(tmp, path)
         elif _exchange(tmp, path):
             shutil.rmtree(tmp, ignore_errors=True)  # it now holds the old release

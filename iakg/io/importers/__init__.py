@@ -66,28 +66,65 @@ def turtle(topic: Any, origin: str, fixture: bool = False) -> bytes:
                 lines.append("")
         elif line.endswith(" ."):
             lines.append("")
-    head = [f"# {topic.title}", f"# Imported from the table {origin} by `iakg import table`: edit the table and "
+    title, origin = (" ".join(str(x).split()) for x in (topic.title, origin))  # a comment line stays one line
+    head = [f"# {title}", f"# Imported from the table {origin} {IMPORTED_MARK}: edit the table and "
             "import it again rather than editing this file."]
     if fixture:
         head.insert(0, "# TEST FIXTURE - NOT CLINICAL GUIDANCE (fictional content for the tests).")
     return ("\n".join(head) + "\n\n" + "\n".join(lines).rstrip() + "\n").encode("utf-8")
 
 
+#: the header line that marks a Turtle file as written by ``iakg import``: only such a file is replaced
+IMPORTED_MARK = "by `iakg import table`"
+
+
+def imported_by_iakg(path: Path) -> bool:
+    """True if the file at ``path`` starts with the comment header ``iakg import`` writes (see :func:`turtle`)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096).decode("utf-8", "replace").splitlines()
+    except OSError:
+        return False
+    for line in head[:4]:
+        if not line.startswith("#"):
+            return False
+        if line.startswith("# Imported from the table ") and IMPORTED_MARK in line:
+            return True
+    return False
+
+
 def import_files(name: str, paths: Iterable[Path], out_dir: Path, data: Iterable[Path] = (),
-                 sidecar: Path | None = None, validate: bool = True, store: ox.Store | None = None
-                 ) -> list[tuple[Path, bytes]]:
+                 sidecar: Path | None = None, validate: bool = True, store: ox.Store | None = None,
+                 force: bool = False, moved: list[tuple[Path, Path]] | None = None) -> list[tuple[Path, bytes]]:
     """Import ``paths`` with importer ``name`` into Turtle files in ``out_dir``, validated against the
     shipped graph plus ``data``; return what was written. Raises ``TableError`` (located problems, exit 2)
-    or ``ValidationError`` (shape violations, exit 1) having written nothing."""
-    from iakg.io.atomic import write_bytes
+    or ``ValidationError`` (shape violations, exit 1) having written nothing.
+
+    A file already in ``out_dir`` is replaced only if ``iakg import`` wrote it (its header says so); any
+    other is refused (``KGError``, exit 2, before anything is written) unless ``force``: then it is moved
+    aside to ``NAME.moved-aside-<time>-<pid>``, never deleted, and (old, new) is appended to ``moved``."""
+    from iakg.errors import KGError
+    from iakg.io.atomic import check_target, write_files
 
     outputs, _ = convert(name, list(paths), data, sidecar, validate, store)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for file_name, text in outputs:
-        write_bytes(out_dir / file_name, text)
-        written.append((out_dir / file_name, text))
-    return written
+    targets = [(out_dir / file_name, text) for file_name, text in outputs]
+    foreign = set()
+    for target, _text in targets:  # every target checked before any file is written
+        if target.parent.is_dir():
+            check_target(target)  # a folder, symlink or special file is refused even with --force
+        if target.is_file() and not target.is_symlink() and not imported_by_iakg(target):
+            if not force:
+                raise KGError(f"{target}: the file exists and `iakg import` did not write it; nothing was written "
+                              "(choose another --out, or --force to move it aside, never deleted)")
+            foreign.add(target)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KGError(f"{out_dir}: cannot create the folder: {exc.strerror or exc}") from None
+    aside = write_files(targets, foreign)
+    if moved is not None:
+        moved += list(aside.items())
+    return targets
 
 
 def convert(name: str, paths: list[Path], data: Iterable[Path] = (), sidecar: Path | None = None,
