@@ -242,3 +242,55 @@ def test_the_catch_all_group_is_mounted_last_whatever_the_import_order():
 
     names = [name for name, _ in mounted()]
     assert names[-1] == "resources" and names.index("pages") < names.index("resources")
+
+
+def smuggling_variants(port: int) -> list[str]:
+    """A codepoint escape read one way by the check's parser and another by the engine: rdflib expands
+    escapes on the whole text (as SPARQL 1.1 says), Oxigraph inside the string token only."""
+    url = f"http://127.0.0.1:{port}/smuggled"
+    return [
+        f'SELECT * WHERE {{ BIND("\\u0022" AS ?a) SERVICE <{url}> {{ ?s ?p ?o }} }} #""" AS ?a) }}',
+        "SELECT * WHERE { BIND('\\u0027' AS ?a) SERVICE <" + url + "> { ?s ?p ?o } } #''' AS ?a) }",
+        f'SELECT * WHERE {{ BIND("\\u005Cu0022" AS ?a) SERVICE <{url}> {{ ?s ?p ?o }} }} #""" AS ?a) }}',
+        f'SELECT * WHERE {{ BIND("\\U00000022" AS ?a) SERVICE <{url}> {{ ?s ?p ?o }} }} #""" AS ?a) }}',
+    ]
+
+
+def test_an_escape_cannot_smuggle_a_service_past_the_check(served, tmp_path):
+    """The check and the engine read the same text (escapes processed once, before both): whatever the
+    answer (an error, or the harmless string the spec's reading gives), nothing ever connects out."""
+    listener = Listener()
+    try:
+        for index, query in enumerate(smuggling_variants(listener.port)):
+            status, _, body = ask(served, query)
+            assert status in (200, 400, 403), (query, status, body)
+            try:
+                served.context.graph.query(query)
+            except iakg.KGError:
+                pass
+            rq = tmp_path / f"s{index}.rq"
+            rq.write_text(query)
+            out = subprocess.run([sys.executable, "-m", "iakg", "query", str(rq)], capture_output=True, text=True,
+                                 timeout=120)
+            assert out.returncode in (0, 2) and "Traceback" not in out.stderr, out.stderr
+        time.sleep(0.3)
+        assert listener.connections == 0
+    finally:
+        listener.close()
+    # an escape a legitimate query uses still means its character, in process and at the endpoint
+    query = 'SELECT ?x WHERE { BIND("caf\\u00e9" AS ?x) }'
+    assert served.context.graph.query(query).rows() == [{"x": "café"}]
+    status, _, body = ask(served, query)
+    assert status == 200 and "café" in body.decode("utf-8")
+
+
+def test_from_chooses_the_dataset_in_process_as_at_the_endpoint(served):
+    for query in ("SELECT (COUNT(*) AS ?n) FROM <urn:nothing> WHERE { ?s ?p ?o }",
+                  "SELECT (COUNT(*) AS ?n) FROM NAMED <urn:nothing> WHERE { GRAPH ?g { ?s ?p ?o } }",
+                  "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/iakg/graph/data> WHERE { ?s ?p ?o }"):
+        in_process = served.context.graph.query(query).rows()[0]["n"]
+        status, _, body = request(served, "POST", "/sparql", query.encode(),
+                                  {"Content-Type": "application/sparql-query", "Accept": "text/csv"})
+        assert status == 200 and body.decode().split()[-1] == str(in_process), (query, body, in_process)
+    assert served.context.graph.query("SELECT (COUNT(*) AS ?n) FROM <urn:nothing> WHERE { ?s ?p ?o }"
+                                      ).rows() == [{"n": 0}]

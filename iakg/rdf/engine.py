@@ -82,13 +82,20 @@ class LocalEngine:
             yield row
 
     def execute(self, query: str, bindings: Mapping[str, Any] | None = None) -> Result:
-        from iakg.rdf.safety import check_query, offline
+        from iakg.rdf.safety import check_query, dataset_of, offline, unescape
 
+        query = unescape(query)  # the one text both the check and the engine read (see unescape)
         check_query(query)  # parsed, not scanned: SERVICE (the embedded engine would fetch it) and updates refused
+        defaults, named = dataset_of(query)
         answer = None
         try:
             with offline():  # results are computed lazily, while they are serialised
-                answer = self.store.query(bind_values(query, bindings), use_default_graph_as_union=True)
+                text = bind_values(query, bindings)
+                if defaults or named:  # FROM / FROM NAMED choose the dataset, as at the endpoint
+                    answer = self.store.query(text, default_graph=[ox.NamedNode(g) for g in defaults],
+                                              named_graphs=[ox.NamedNode(g) for g in named])
+                else:  # the default graph is the union of the named graphs
+                    answer = self.store.query(text, use_default_graph_as_union=True)
                 if isinstance(answer, ox.QueryBoolean):
                     return Result("ask", boolean=bool(answer))
                 if isinstance(answer, ox.QuerySolutions):

@@ -130,11 +130,50 @@ def cached_verdict(query: str) -> str | None:
     return verdict
 
 
+_ESCAPE = None  # compiled on first use (a cold command whose queries hold no escape never compiles it)
+
+
+def unescape(query: str) -> str:
+    """``query`` with its codepoint escapes (``\\uXXXX``, ``\\UXXXXXXXX``) replaced by the characters they
+    stand for, once, as SPARQL 1.1 (section 19.2) says is done before parsing.
+
+    This is the text both the check and the engine must be given. rdflib's parser, which the check uses,
+    expands the escapes of the whole text first, as the spec says; Oxigraph reads an escape inside a string
+    token as a character of the string. Given the raw text they could see two different queries (a quote
+    written ``\\u0022`` hid a SERVICE from the check). With the escapes processed here, neither parser has
+    any left to read differently. A code point that is no character (a surrogate, NUL, past U+10FFFF) is
+    refused, and so is an escape that writes another escape (``\\u005Cu0022``). This is lexical
+    normalisation before parsing; what may run is still decided on the parse tree (:func:`_check`)."""
+    if "\\u" not in query and "\\U" not in query:
+        return query
+    global _ESCAPE
+    import re
+
+    if _ESCAPE is None:
+        _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+    def character(match) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+            raise QueryError(f"invalid SPARQL: {match.group(0)} is not a character")
+        return chr(code)
+
+    text = _ESCAPE.sub(character, query)
+    if re.search(r"\\[uU][0-9A-Fa-f]{4}", text):
+        raise QueryError("invalid SPARQL: a codepoint escape that writes another escape is refused")
+    return text
+
+
 def check_query(query: str) -> str:
-    """See :func:`_check`; verdicts are remembered by query text (a bounded table)."""
+    """See :func:`_check`; verdicts are remembered by query text (a bounded table). ``query`` must be the
+    text the engine will run, escapes processed (:func:`unescape`): a text that still holds a codepoint
+    escape is refused, so that no caller can check one text and run another."""
     verdict = _VERDICTS.get(query)
     if verdict is None:
         try:
+            if unescape(query) != query:
+                raise QueryError("invalid SPARQL: codepoint escapes must be processed (safety.unescape) "
+                                 "before the check")
             with _PARSING:  # pyparsing's grammar objects are shared state: one parse at a time
                 verdict = _check(query)
         except QueryError as exc:

@@ -28,7 +28,7 @@ from starlette.routing import Route
 from iakg.errors import BindingError, QueryError
 from iakg.rdf.binding import bind_values
 from iakg.rdf.namespaces import BASE, DATASET_IRI
-from iakg.rdf.safety import RefusedQuery, cached_verdict, check_query, dataset_of
+from iakg.rdf.safety import RefusedQuery, cached_verdict, check_query, dataset_of, unescape
 from iakg.rdf.terms import IRI
 from iakg.serve.routes import ServeContext, route_group
 
@@ -205,6 +205,7 @@ def sparql_routes(ctx: ServeContext) -> list[Route]:
         if len(query.encode("utf-8")) > MAX_QUERY_BYTES:
             return error(413, f"query larger than {MAX_QUERY_BYTES} bytes")
         try:
+            query = unescape(query)  # the one text both the check and the engine read (see safety.unescape)
             form = cached_verdict(query) or await run_in_threadpool(check_query, query)
         except RefusedQuery as exc:
             return error(403, str(exc))
