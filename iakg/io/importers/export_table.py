@@ -12,7 +12,7 @@ from typing import Any
 
 from iakg.catalogue import internal
 from iakg.io.importers.build import DEFAULT_SCHEMES
-from iakg.io.importers.cells import level_text
+from iakg.io.importers.cells import guard, level_text
 from iakg.io.importers.table import COLUMNS, META_KEYS
 from iakg.io.importers.vocabulary import Concept, Vocabulary
 from iakg.rdf.namespaces import IAKGD
@@ -58,7 +58,7 @@ def _write_topic(writer, t: dict[str, Any], rows: list[dict[str, Any]], concepts
             meta[key] = scheme
     for key, value in meta.items():
         if value not in (None, ""):
-            writer.writerow([META_KEYS[key][0], str(value)])
+            writer.writerow([META_KEYS[key][0], guard(str(value))])
     writer.writerow(HEADER)
     for r in rows:
         def name(i: str | None, pediatric: bool | None = None) -> str:
@@ -69,8 +69,9 @@ def _write_topic(writer, t: dict[str, Any], rows: list[dict[str, Any]], concepts
         heading = f"Variant {r['n']}: {r['population']}. {r['description']}. {r['phase']}."
         category = name(r["category"]) + (" (Disagreement)" if r["disagreement"] else "")
         votes = [r[f"v{i}"] for i in range(1, 10)]
-        writer.writerow([heading, r["procedureLabel"], category, name(r["soe"]), name(r["adult"], False),
-                         name(r["ped"], True), _num(r["score"]), _num(r["median"]), *map(_num, votes)])
+        texts = [heading, r["procedureLabel"], category, name(r["soe"]), name(r["adult"], False), name(r["ped"], True)]
+        # text cells are guarded against formula injection; the number cells are numbers (-1 stays -1)
+        writer.writerow([*map(guard, texts), _num(r["score"]), _num(r["median"]), *map(_num, votes)])
 
 
 def _num(value: Any) -> str:

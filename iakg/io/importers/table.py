@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iakg.errors import InputError, Problem
+from iakg.io.importers.cells import unguard
 from iakg.rdf.store import read_input
 
 #: canonical column key -> how the published tables name it (the first name is the one written back)
@@ -181,7 +182,7 @@ def _sections(label: str, records: Records) -> tuple[list[Section], list[Problem
     columns: dict[int, str] = {}
     try:
         for line, record in records:
-            cells = [c.strip() for c in record]
+            cells = [unguard(c.strip()) for c in record]  # '=... is an exported text cell, not a formula
             if not any(cells):
                 continue
             first = norm(cells[0])
