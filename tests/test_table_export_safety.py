@@ -59,3 +59,49 @@ def test_formula_cells_are_guarded_on_export_and_round_trip(tmp_path):
     again.write_text(exported, encoding="utf-8")
     second, _ = convert("table", [again])
     assert _triples(second) == _triples(first)
+
+
+def _main(argv: list[str]) -> int:
+    import sys
+
+    from iakg.cli import parser
+    from iakg.cli.registry import COMMANDS
+    from iakg.errors import KGError
+
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS.get(args.command).run(args)
+    except KGError as exc:
+        print(f"iakg: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+def test_export_table_of_a_graph_without_variant_tables_is_refused(tmp_path, capsys):
+    out = tmp_path / "t.csv"
+    assert _main(["export", "--format", "table", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "holds no variant table" in err and "docs/authoring.md" in err and "\n" not in err
+    assert not out.exists()
+
+
+def test_export_table_to_a_workbook_name_is_refused(tmp_path, capsys):
+    out = tmp_path / "x.xlsx"
+    assert _main(["export", "--format", "table", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "not a workbook" in err and ".csv" in err and "\n" not in err
+    assert not out.exists()
+
+
+def test_template_round_trips_its_panel_size(tmp_path, capsys):
+    assert _main(["import", "template"]) == 0
+    template = tmp_path / "t.csv"
+    template.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert "Panel size,12" in template.read_text(encoding="utf-8")
+    outputs, _ = convert("table", [template])
+    ttl = tmp_path / outputs[0][0]
+    ttl.write_bytes(outputs[0][1])
+    exported = export_tables(iakg.load([ttl]).engine)
+    assert "Panel size,12\n" in exported
+    (tmp_path / "again.csv").write_text(exported, encoding="utf-8")
+    again, _ = convert("table", [tmp_path / "again.csv"])
+    assert _triples(again) == _triples(outputs)
