@@ -105,3 +105,26 @@ def test_template_round_trips_its_panel_size(tmp_path, capsys):
     (tmp_path / "again.csv").write_text(exported, encoding="utf-8")
     again, _ = convert("table", [tmp_path / "again.csv"])
     assert _triples(again) == _triples(outputs)
+
+
+READ_HEAD = "Title,x\nSource,s\nPublisher,p\nDisease,d\nVariant,Procedure,Appropriateness Category\n"
+
+
+def test_an_unreadable_cell_is_the_only_problem(tmp_path):
+    from iakg.io.importers.table import read
+
+    path = tmp_path / "big.csv"
+    path.write_text(READ_HEAD + '"' + "a" * 200_000 + '",US abdomen,Usually appropriate\n', encoding="utf-8")
+    _, problems = read(path)
+    assert [(p.row, p.message) for p in problems] == [
+        (6, "not a valid table: field larger than field limit (131072)")]
+
+
+def test_a_latin1_table_is_located_at_the_bad_byte(tmp_path):
+    from iakg.io.importers.table import read
+
+    path = tmp_path / "latin.csv"
+    path.write_bytes((READ_HEAD + '"Variant 1: caf\xe9. x. y.",US abdomen,Usually appropriate\n').encode("latin-1"))
+    _, problems = read(path)
+    assert [(p.row, p.column) for p in problems] == [(6, 16)]
+    assert "not UTF-8" in problems[0].message and "0xe9" in problems[0].message
