@@ -86,6 +86,11 @@ def _export(args: argparse.Namespace) -> int:
 
     if args.out is not None:
         check_target(args.out)  # before the work: a folder, special file or "" is refused at once
+        if Path(args.out).suffix.lower() in (".xlsx", ".xlsm", ".xls"):  # no format writes a workbook
+            from iakg.io.formats import FORMATS
+
+            raise KGError(f"--format {args.format} writes {FORMATS.get(args.format).extension.upper()}, not a "
+                          f"workbook: name --out {args.out!r} with .{FORMATS.get(args.format).extension}")
     if args.inferred:
         from iakg.cli.registry import reason_timeout
 

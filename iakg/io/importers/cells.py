@@ -19,6 +19,26 @@ class CellError(ValueError):
     """A cell that cannot be read; the message says why and what was expected."""
 
 
+#: the first characters that make a spreadsheet read a cell as a formula (CSV injection, OWASP): a text cell
+#: starting with one is written with a leading ``'`` (shown as text, not run), which the reader takes off again
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _needs_guard(text: str) -> bool:
+    # a formula character first, or a quote before a text that needs one (so "'=x" itself round-trips)
+    return text.startswith(FORMULA_STARTS) or (text.startswith("'") and _needs_guard(text[1:]))
+
+
+def guard(text: str) -> str:
+    """A text cell as written to a table: ``'`` before a leading formula character (``=1+1`` -> ``'=1+1``)."""
+    return "'" + text if _needs_guard(text) else text
+
+
+def unguard(text: str) -> str:
+    """A cell as read from a table: exactly one ``'`` taken off before a formula character (``'=1+1`` -> ``=1+1``)."""
+    return text[1:] if text.startswith("'") and _needs_guard(text[1:]) else text
+
+
 def empty(text: str) -> bool:
     """True for a cell the source leaves empty ("", "n/a")."""
     return text.strip().casefold() in EMPTY

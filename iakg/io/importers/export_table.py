@@ -11,8 +11,9 @@ import io
 from typing import Any
 
 from iakg.catalogue import internal
+from iakg.errors import KGError
 from iakg.io.importers.build import DEFAULT_SCHEMES
-from iakg.io.importers.cells import level_text
+from iakg.io.importers.cells import guard, level_text
 from iakg.io.importers.table import COLUMNS, META_KEYS
 from iakg.io.importers.vocabulary import Concept, Vocabulary
 from iakg.rdf.namespaces import IAKGD
@@ -45,7 +46,7 @@ def _write_topic(writer, t: dict[str, Any], rows: list[dict[str, Any]], concepts
     iri = t["topic"]
     ns, _, ident = iri.rpartition("/topic-")
     meta = {"title": t["title"], "id": ident, "description": t["description"], "panel": t["panel"],
-            "source": t["source"], "source_url": t["url"], "source_date": t["issued"],
+            "panel_size": _panel_size(rows), "source": t["source"], "source_url": t["url"], "source_date": t["issued"],
             "review_date": t["reviewed"], "publisher": t["publisher"], "disease": t["disease"],
             "disease_definition": t["diseaseDefinition"] if t["diseaseSource"] == t["src"] else None,
             "namespace": None if ns + "/" == IAKGD else ns + "/",
@@ -58,7 +59,7 @@ def _write_topic(writer, t: dict[str, Any], rows: list[dict[str, Any]], concepts
             meta[key] = scheme
     for key, value in meta.items():
         if value not in (None, ""):
-            writer.writerow([META_KEYS[key][0], str(value)])
+            writer.writerow([META_KEYS[key][0], guard(str(value))])
     writer.writerow(HEADER)
     for r in rows:
         def name(i: str | None, pediatric: bool | None = None) -> str:
@@ -69,8 +70,16 @@ def _write_topic(writer, t: dict[str, Any], rows: list[dict[str, Any]], concepts
         heading = f"Variant {r['n']}: {r['population']}. {r['description']}. {r['phase']}."
         category = name(r["category"]) + (" (Disagreement)" if r["disagreement"] else "")
         votes = [r[f"v{i}"] for i in range(1, 10)]
-        writer.writerow([heading, r["procedureLabel"], category, name(r["soe"]), name(r["adult"], False),
-                         name(r["ped"], True), _num(r["score"]), _num(r["median"]), *map(_num, votes)])
+        texts = [heading, r["procedureLabel"], category, name(r["soe"]), name(r["adult"], False), name(r["ped"], True)]
+        # text cells are guarded against formula injection; the number cells are numbers (-1 stays -1)
+        writer.writerow([*map(guard, texts), _num(r["score"]), _num(r["median"]), *map(_num, votes)])
+
+
+def _panel_size(rows: list[dict[str, Any]]) -> int | None:
+    """The panel size the import checked (every tabulated row's votes sum to it), or None without tabulations."""
+    sizes = {sum(int(r[f"v{i}"] or 0) for i in range(1, 10)) for r in rows if r["v1"] is not None}
+    sizes.discard(0)
+    return sizes.pop() if len(sizes) == 1 else None
 
 
 def _num(value: Any) -> str:
@@ -85,4 +94,8 @@ def write_release(release) -> bytes:
 
     store = ox.Store()
     store.bulk_load(release.nquads, format=ox.RdfFormat.N_QUADS)
-    return export_tables(LocalEngine(store)).encode("utf-8")
+    text = export_tables(LocalEngine(store))
+    if not text:
+        raise KGError("the graph holds no variant table to export (give --data of a topic imported by "
+                      "`iakg import table`; see docs/authoring.md)")
+    return text.encode("utf-8")

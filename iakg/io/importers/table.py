@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iakg.errors import InputError, Problem
+from iakg.io.importers.cells import unguard
 from iakg.rdf.store import read_input
 
 #: canonical column key -> how the published tables name it (the first name is the one written back)
@@ -107,11 +108,13 @@ def read(path: Path, sidecar: Path | None = None) -> tuple[list[Section], list[P
     problems: list[Problem] = []
     try:
         for label, records in _sheets(path):
-            found, more = _sections(label, records)
+            found, more, stopped = _sections(label, records)
             sections += found
             problems += more
+            if stopped:  # the file cannot be read past a cell: that is the one problem, not what follows it
+                return [], problems
     except TableReadError as exc:
-        return [], [Problem(str(path), exc.row, 1, "", str(exc))]
+        return [], [Problem(str(path), exc.row, exc.column, "", str(exc))]
     if not sections:
         problems.append(Problem(str(path), 1, 1, "", "the table is empty"))
     sidecar = sidecar or _sidecar_of(path)
@@ -133,9 +136,9 @@ def read(path: Path, sidecar: Path | None = None) -> tuple[list[Section], list[P
 class TableReadError(ValueError):
     """A file that is not a table (bad CSV quoting, a damaged workbook); ``row`` is where reading stopped."""
 
-    def __init__(self, message: str, row: int = 1):
+    def __init__(self, message: str, row: int = 1, column: int = 1):
         super().__init__(message)
-        self.row = row
+        self.row, self.column = row, column
 
 
 Records = Iterable[tuple[int, list[str]]]
@@ -153,11 +156,17 @@ def _sheets(path: Path) -> Iterator[tuple[str, Records]]:
         yield from sheets(path, data, TableReadError)
         return
     try:
-        text = read_input(path).decode("utf-8-sig")
+        data = read_input(path)
     except InputError as exc:
         raise TableReadError(exc.message) from None
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise TableReadError(f"cannot read the file: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        row = data.count(b"\n", 0, exc.start) + 1
+        column = len(data[line_start:exc.start].decode("utf-8-sig" if line_start == 0 else "utf-8", "replace")) + 1
+        raise TableReadError(f"cannot read the file: not UTF-8 text ({exc.reason}: byte 0x{data[exc.start]:02x} "
+                             "at this line and column; save the table as UTF-8)", row, column) from None
     yield str(path), _csv_records(text, dialect_for(path))
 
 
@@ -173,15 +182,16 @@ def _csv_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         raise TableReadError(f"not a valid table: {exc}", reader.line_num) from None
 
 
-def _sections(label: str, records: Records) -> tuple[list[Section], list[Problem]]:
-    """The topics of one table's records (``label`` names the file, or the workbook's sheet, in problems)."""
+def _sections(label: str, records: Records) -> tuple[list[Section], list[Problem], bool]:
+    """The topics of one table's records (``label`` names the file, or the workbook's sheet, in problems), and
+    whether reading stopped at a record that cannot be read (then the sections are incomplete)."""
     problems: list[Problem] = []
     sections: list[Section] = []
     current = Section(label)
     columns: dict[int, str] = {}
     try:
         for line, record in records:
-            cells = [c.strip() for c in record]
+            cells = [unguard(c.strip()) for c in record]  # '=... is an exported text cell, not a formula
             if not any(cells):
                 continue
             first = norm(cells[0])
@@ -211,10 +221,11 @@ def _sections(label: str, records: Records) -> tuple[list[Section], list[Problem
                     problems.append(Problem(label, line, i + 1, cells[i], "a cell outside the table's columns"))
             current.rows.append(row)
     except TableReadError as exc:
-        problems.append(Problem(label, exc.row, 1, "", str(exc)))
+        problems.append(Problem(label, exc.row, exc.column, "", str(exc)))
+        return sections, problems, True
     if current.meta or current.rows:
         sections.append(current)
-    return sections, problems
+    return sections, problems, False
 
 
 def _header(cells: list[str], line: int, path: str, problems: list[Problem]) -> dict[int, str]:
