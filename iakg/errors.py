@@ -78,6 +78,8 @@ class BindingError(KGError):
 class QueryError(KGError):
     """The query text is not valid SPARQL, or the engine refused it."""
 
+    position: tuple[int, int, str] | None = None  # (line, column, message) of a parse error, when known
+
 
 class ReasoningError(KGError):
     """The OWL RL closure was stopped (it ran past its time bound)."""

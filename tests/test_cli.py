@@ -176,3 +176,15 @@ def test_typed_commands_in_every_format():
             assert out.returncode == 0 and out.stdout.strip(), (command, fmt, out.stderr)
             if fmt == "json":
                 json.loads(out.stdout)
+
+
+def test_query_file_errors_name_the_file_line_and_column(tmp_path):
+    bad = tmp_path / "syn.rq"
+    bad.write_text("SELECT * WHERE {\n  ?s ?p ?o .\n  FILTR(?o = 1)\n}\n")
+    out = kg("query", str(bad))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr == f"iakg: {bad}:3:3: Expected SelectQuery\n"
+    binary = tmp_path / "bin.rq"
+    binary.write_bytes(b"\xff\xfe\x00S")
+    out = kg("query", str(binary))
+    assert (out.returncode, out.stderr) == (2, f"iakg: {binary}: not UTF-8 text\n")

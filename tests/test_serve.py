@@ -294,3 +294,17 @@ def test_from_chooses_the_dataset_in_process_as_at_the_endpoint(served):
         assert status == 200 and body.decode().split()[-1] == str(in_process), (query, body, in_process)
     assert served.context.graph.query("SELECT (COUNT(*) AS ?n) FROM <urn:nothing> WHERE { ?s ?p ?o }"
                                       ).rows() == [{"n": 0}]
+
+
+def test_query_text_over_the_check_limit_refused_before_parsing(served, monkeypatch):
+    """The reproducer's shape (a long || chain, whose check time grows with its size) is refused with 413
+    before the parser sees it; the limit is injected small, so no large parse ever runs here."""
+    from iakg import catalogue
+    from iakg.serve import sparql
+
+    assert max(len(q.text.encode()) for q in catalogue.catalogue().values()) * 3 < sparql.MAX_QUERY_BYTES
+    monkeypatch.setattr(sparql, "MAX_QUERY_BYTES", 200)
+    chain = " || ".join(f"?o = {i}" for i in range(40))
+    status, _, body = ask(served, f"SELECT * WHERE {{ ?s ?p ?o FILTER({chain}) }}")
+    assert status == 413 and body.count(b"\n") == 1 and b"larger than 200 bytes" in body
+    assert ask(served, "ASK {}")[:1] == (200,)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from iakg.cli.registry import command, endpoint_hint, graph
-from iakg.errors import KGError
+from iakg.errors import KGError, QueryError
 
 
 def _query_options(p: argparse.ArgumentParser) -> None:
@@ -39,6 +39,8 @@ def _query(args: argparse.Namespace) -> int:
             query = catalogue.parse_query_file(path)
         except OSError as exc:
             raise KGError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError:
+            raise KGError(f"{path}: not UTF-8 text") from None
         declared = {p.name for p in query.parameters}
         bindings = query.bind(values) if declared else {
             k: catalogue.Parameter(k, "iri" if ":" in v else "string", "").convert(v) for k, v in values.items()}
@@ -50,7 +52,13 @@ def _query(args: argparse.Namespace) -> int:
     if named:  # a page of a catalogue query (through the listing index where it has one)
         result = source.run_result(query.name, args.limit, args.offset, **values)
     else:
-        result = source.query(query.text, bindings)
+        try:
+            result = source.query(query.text, bindings)
+        except QueryError as exc:
+            if exc.position is None:
+                raise
+            line, column, message = exc.position  # the file's own line: bindings go in as VALUES after it
+            raise QueryError(f"{path}:{line}:{column}: {message}") from None
     sys.stdout.write(RESULT_FORMATS[args.format](result).rstrip("\n") + "\n")
     if not result.bindings and not result.ntriples and not result.boolean:
         endpoint_hint(source, args)

@@ -205,7 +205,9 @@ def _check(query: str) -> str:
         try:
             parseUpdate(query)
         except ParseException:
-            raise QueryError(f"invalid SPARQL: line {exc.lineno}, column {exc.column}: {exc.msg}") from None
+            error = QueryError(f"invalid SPARQL: line {exc.lineno}, column {exc.column}: {exc.msg}")
+            error.position = (exc.lineno, exc.column, str(exc.msg))  # for file:line:col messages (iakg query)
+            raise error from None
         except Exception:
             pass
         raise RefusedQuery("SPARQL Update is refused: this graph is read-only") from None
