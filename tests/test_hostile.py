@@ -622,3 +622,40 @@ def test_no_query_declares_an_unused_prefix():
             match = re.match(r"PREFIX\s+([\w-]*):", line)
             if match:
                 assert re.search(rf"(?<!\w){re.escape(match.group(1))}:", body), f"{path.name}: {line}"
+
+
+def test_a_remote_engine_error_is_one_line():
+    """A remote endpoint's multi-line error payload (an engine's parser message) reaches the user as one line."""
+    import http.server
+    import threading
+
+    from iakg.errors import QueryError
+    from iakg.rdf.engine import RemoteEngine
+
+    class Refusing(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = b"error at 1:8: expected IRI\n\n  SELECT * WHERE {\n         ^\n"
+            self.send_response(400)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        engine = RemoteEngine(f"http://127.0.0.1:{server.server_address[1]}/sparql", timeout=5)
+        try:
+            engine.execute("SELECT * WHERE { ?s ?p ?o }")
+        except QueryError as exc:
+            message = str(exc)
+        else:
+            raise AssertionError("the refusal was not raised")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "\n" not in message and "expected IRI" in message, message

@@ -159,7 +159,9 @@ class RemoteEngine:
                 return Result("graph", ntriples=response.response.read().decode("utf-8"))
             data: Any = response.convert()
         except SPARQLWrapperException as exc:
-            raise QueryError(f"endpoint {self.url} refused the query: {exc}") from None
+            # the payload (the remote engine's own message) is often several lines: one line, bounded
+            said = " ".join(str(exc).replace("\\n", " ").split())
+            raise QueryError(f"endpoint {self.url} refused the query: {said[:300]}") from None
         except OSError as exc:
             raise QueryError(f"cannot reach endpoint {self.url}: {exc}") from None
         except (ValueError, TypeError, UnicodeDecodeError) as exc:  # HTML or broken JSON instead of results
