@@ -93,10 +93,7 @@ class CatalogueQuery:
     @cached_property  # read by trust() and description() for every query of every cold command
     def form(self) -> str:
         """The query form: select, ask, construct or describe."""
-        found = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", _body(self.text), re.I)
-        if found is None:
-            raise KGError(f"query {self.name}: no SELECT, ASK, CONSTRUCT or DESCRIBE")
-        return found.group(1).lower()
+        return _form(self.text, f"query {self.name}")
 
     def paged(self, limit: int = 0, offset: int = 0) -> str:
         """The text of a page of a SELECT query's rows: at most ``limit`` (0: every row) after ``offset``.
@@ -227,16 +224,18 @@ def internal(name: str) -> str:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise KGError(f"{path}: no such internal query (is the package installed whole?)") from None
-    found = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", _body(text), re.I)
-    if found is None:
-        raise KGError(f"{path}: no SELECT, ASK, CONSTRUCT or DESCRIBE")
-    trust(text, found.group(1).lower())
+    trust(text, _form(text, str(path)))
     return text
 
 
-def _body(text: str) -> str:
-    """A query's text without its comment and PREFIX lines (where its form keyword is looked for)."""
-    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("#", "PREFIX", "prefix")))
+def _form(text: str, what: str) -> str:
+    """A query's form (select, ask, construct or describe): its first form keyword outside comment and PREFIX
+    lines; KGError naming ``what`` if it has none."""
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("#", "PREFIX", "prefix")))
+    found = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.I)
+    if found is None:
+        raise KGError(f"{what}: no SELECT, ASK, CONSTRUCT or DESCRIBE")
+    return found.group(1).lower()
 
 
 def get(name: str) -> CatalogueQuery:
