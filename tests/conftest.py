@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -65,3 +66,18 @@ class Listener:
         self.running = False
         self.thread.join()
         self.sock.close()
+
+
+def cli_in_process(argv: list[str]) -> int:
+    """The CLI in process without iakg.cli.main's process-wide network guard (later tests start servers):
+    the command's exit code, its one-line error on stderr."""
+    from iakg.cli import parser
+    from iakg.cli.registry import COMMANDS
+    from iakg.errors import KGError
+
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS.get(args.command).run(args)
+    except KGError as exc:
+        print(f"iakg: {exc}", file=sys.stderr)
+        return exc.exit_code

@@ -8,9 +8,10 @@ import shutil
 import pyoxigraph as ox
 import pytest
 from conftest import FIXTURES, d
+from conftest import cli_in_process as main
 
 import iakg
-from iakg.errors import KGError, TableError
+from iakg.errors import TableError
 from iakg.io.dataset import open_store
 from iakg.io.importers import convert
 from iakg.io.importers.cells import CellError, level, median_of
@@ -47,21 +48,6 @@ def base():
 @pytest.fixture(scope="module")
 def vocab(base):
     return Vocabulary(LocalEngine(base))
-
-
-def main(argv: list[str]) -> int:
-    """The CLI in process without iakg.cli.main's process-wide network guard (later tests start servers)."""
-    import sys
-
-    from iakg.cli import parser
-    from iakg.cli.registry import COMMANDS
-
-    args = parser().parse_args(argv)
-    try:
-        return COMMANDS.get(args.command).run(args)
-    except KGError as exc:
-        print(f"iakg: {exc}", file=sys.stderr)
-        return exc.exit_code
 
 
 def triples(texts) -> set[ox.Triple]:

@@ -6,6 +6,7 @@ import csv
 import io
 
 import pyoxigraph as ox
+from conftest import cli_in_process
 
 import iakg
 from iakg.io.importers import convert
@@ -61,24 +62,9 @@ def test_formula_cells_are_guarded_on_export_and_round_trip(tmp_path):
     assert _triples(second) == _triples(first)
 
 
-def _main(argv: list[str]) -> int:
-    import sys
-
-    from iakg.cli import parser
-    from iakg.cli.registry import COMMANDS
-    from iakg.errors import KGError
-
-    args = parser().parse_args(argv)
-    try:
-        return COMMANDS.get(args.command).run(args)
-    except KGError as exc:
-        print(f"iakg: {exc}", file=sys.stderr)
-        return exc.exit_code
-
-
 def test_export_table_of_a_graph_without_variant_tables_is_refused(tmp_path, capsys):
     out = tmp_path / "t.csv"
-    assert _main(["export", "--format", "table", "--out", str(out)]) == 2
+    assert cli_in_process(["export", "--format", "table", "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert "holds no variant table" in err and "docs/authoring.md" in err and "\n" not in err
     assert not out.exists()
@@ -86,14 +72,14 @@ def test_export_table_of_a_graph_without_variant_tables_is_refused(tmp_path, cap
 
 def test_export_table_to_a_workbook_name_is_refused(tmp_path, capsys):
     out = tmp_path / "x.xlsx"
-    assert _main(["export", "--format", "table", "--out", str(out)]) == 2
+    assert cli_in_process(["export", "--format", "table", "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert "not a workbook" in err and ".csv" in err and "\n" not in err
     assert not out.exists()
 
 
 def test_template_round_trips_its_panel_size(tmp_path, capsys):
-    assert _main(["import", "template"]) == 0
+    assert cli_in_process(["import", "template"]) == 0
     template = tmp_path / "t.csv"
     template.write_text(capsys.readouterr().out, encoding="utf-8")
     assert "Panel size,12" in template.read_text(encoding="utf-8")
