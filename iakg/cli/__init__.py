@@ -55,10 +55,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
+    try:
+        return _command(sys.argv[1:] if argv is None else argv)
+    except KGError as exc:  # e.g. a plugin that does not load, while the parser is built
+        print(f"iakg: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        print("iakg: interrupted", file=sys.stderr)
+        return 130
+
+
+def _command(argv: list[str]) -> int:
     from iakg.cli.registry import COMMANDS
     from iakg.rdf.safety import forbid_network
 
-    argv = sys.argv[1:] if argv is None else argv
     first = next((a for a in argv if not a.startswith("-")), None)
     before = set(argv[:argv.index(first)]) if first is not None else set()
     alone = first is not None and first in COMMANDS and not {"-h", "--help", "--version"} & before
@@ -68,16 +80,7 @@ def _run(argv: list[str] | None) -> int:
     if args.command == "serve":
         named.append("http://127.0.0.1/")  # the private engine of the endpoint
     forbid_network(tuple(url for url in named if url))
-    try:
-        return COMMANDS.get(args.command).run(args)
-    except KGError as exc:
-        print(f"iakg: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except BrokenPipeError:
-        return 0
-    except KeyboardInterrupt:
-        print("iakg: interrupted", file=sys.stderr)
-        return 130
+    return COMMANDS.get(args.command).run(args)
 
 
 def _fit_tables(wide: bool) -> None:
