@@ -19,7 +19,7 @@ import iakg
 import iakg.catalogue
 import iakg.rdf.binding
 from iakg.rdf.namespaces import GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
-from iakg.serve.app import Endpoint
+from iakg.serve.app import Endpoint, ServeOptions
 
 PNET = "pnet-post-resection-surveillance"
 
@@ -248,7 +248,7 @@ def test_process_is_not_left_running(tmp_path):
 # ---------------------------------------------------------------- the endpoint under faults and load
 @pytest.fixture(scope="module")
 def capped(graph):
-    with Endpoint(graph, timeout_s=1, max_result_bytes=20_000) as running:
+    with Endpoint(graph, options=ServeOptions(timeout_s=1, max_result_bytes=20_000)) as running:
         yield running
 
 
