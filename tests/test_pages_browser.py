@@ -39,10 +39,14 @@ def _sparql_route(graph):
 def live(graph):
     app = Starlette(routes=[*ROUTES.get("pages")(ServeContext(graph, "http://127.0.0.1")), _sparql_route(graph)])
     server = LiveServer(app)
-    browser = Browser()
-    yield server, browser
-    browser.close()
-    server.stop()
+    try:  # the server is stopped even when the browser does not start
+        browser = Browser()
+        try:
+            yield server, browser
+        finally:
+            browser.close()
+    finally:
+        server.stop()
 
 
 def test_scenario_page_lists_the_five_rated_procedures_in_order(live, graph):

@@ -75,12 +75,18 @@ def _command(argv: list[str]) -> int:
     before = set(argv[:argv.index(first)]) if first is not None else set()
     alone = first is not None and first in COMMANDS and not {"-h", "--help", "--version"} & before
     args = parser(first if alone else None).parse_args(argv)
-    _fit_tables(bool(getattr(args, "wide", False)))
     named = [getattr(args, name, None) for name in ("endpoint", "query_endpoint")]
     if args.command == "serve":
         named.append("http://127.0.0.1/")  # the private engine of the endpoint
-    forbid_network(tuple(url for url in named if url))
-    return COMMANDS.get(args.command).run(args)
+    from iakg.present import text
+
+    width = text.WIDTH
+    try:  # main() leaves the process as it found it: the guard and the tables' width are restored
+        _fit_tables(bool(getattr(args, "wide", False)))
+        with forbid_network(tuple(url for url in named if url)):
+            return COMMANDS.get(args.command).run(args)
+    finally:
+        text.WIDTH = width
 
 
 def _fit_tables(wide: bool) -> None:
