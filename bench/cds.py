@@ -55,10 +55,11 @@ def _serve(graph):
     import uvicorn
     from starlette.applications import Starlette
 
-    from iakg.serve.routes import ROUTES, ServeContext
+    from iakg.serve.routes import ROUTES, ServeContext, ServeOptions
 
-    ctx = ServeContext(graph, "http://127.0.0.1", {"cds_mapping": str(FIXTURES / "site-mapping.json"),
-                                                   "cds_feedback_log": str(OUT / "cds-feedback.jsonl")})
+    options = ServeOptions(cds=True, cds_mapping=FIXTURES / "site-mapping.json",
+                           cds_feedback_log=OUT / "cds-feedback.jsonl")
+    ctx = ServeContext(graph, "http://127.0.0.1", options)
     app = Starlette(routes=ROUTES.get("cds")(ctx))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -18,6 +18,7 @@ from iakg.errors import (  # noqa: E402  (cheap: no dependency)
                          KGError,
                          NetworkAccessError,
                          ParameterError,
+                         PluginError,
                          Problem,
                          QueryError,
                          ReasoningError,
@@ -51,6 +52,6 @@ def __dir__() -> list[str]:
 
 
 __all__ = ["IRI", "AmbiguousNameError", "BindingError", "CdsRequestError", "DoseError", "InputError", "KGError",
-           "KnowledgeGraph", "NetworkAccessError", "ParameterError", "Problem", "QueryError", "RELEASE_DATE",
-           "ReasoningError", "TableError", "UnknownNameError",
+           "KnowledgeGraph", "NetworkAccessError", "ParameterError", "PluginError", "Problem", "QueryError",
+           "RELEASE_DATE", "ReasoningError", "TableError", "UnknownNameError",
            "ValidationError", "__version__", "load"]

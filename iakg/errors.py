@@ -93,6 +93,10 @@ class DoseError(KGError):
     """A plan's years, interval or population is not usable."""
 
 
+class PluginError(KGError):
+    """A plugin (an entry point of another distribution) does not load, or claims a name already taken."""
+
+
 class CdsRequestError(KGError):
     """A CDS Hooks request the service cannot answer; ``status`` is the HTTP status to send."""
 

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
-import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import iakg
 from iakg.rdf.namespaces import IAKGD
-
-# records of validated graphs (iakg.validate.record) go to a folder of this run, not the user's cache
-os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="iakg-tests-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -32,6 +28,16 @@ PNET = iakg.IRI(IAKGD + "pnet-post-resection-surveillance")
 def d(local: str) -> iakg.IRI:
     """An IRI of the shipped data by local name."""
     return iakg.IRI(IAKGD + local)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_of_this_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Records of validated graphs (iakg.validate.record) and prepared stores go to folders of this run, not
+    the user's cache (nor a cache the developer's environment names); the environment is restored after."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        patch.delenv("IAKG_CACHE_DIR", raising=False)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -66,18 +72,3 @@ class Listener:
         self.running = False
         self.thread.join()
         self.sock.close()
-
-
-def cli_in_process(argv: list[str]) -> int:
-    """The CLI in process without iakg.cli.main's process-wide network guard (later tests start servers):
-    the command's exit code, its one-line error on stderr."""
-    from iakg.cli import parser
-    from iakg.cli.registry import COMMANDS
-    from iakg.errors import KGError
-
-    args = parser().parse_args(argv)
-    try:
-        return COMMANDS.get(args.command).run(args)
-    except KGError as exc:
-        print(f"iakg: {exc}", file=sys.stderr)
-        return exc.exit_code

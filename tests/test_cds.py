@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from iakg.cds import codesystem
 from iakg.cds.cards import PAMA_RATING, PAMA_SYSTEM
-from iakg.serve.routes import ROUTES, ServeContext
+from iakg.serve.routes import ROUTES, ServeContext, ServeOptions
 
 CDS = FIXTURES / "cds"
 BASE = "http://127.0.0.1:7878"
@@ -28,7 +28,7 @@ SURVEILLANCE = "https://w3id.org/iakg/id/pnet-post-resection-surveillance"
 @pytest.fixture(scope="module")
 def client(graph, tmp_path_factory):
     log = tmp_path_factory.mktemp("cds") / "feedback.jsonl"
-    ctx = ServeContext(graph, BASE, {"cds_mapping": str(CDS / "site-mapping.json"), "cds_feedback_log": str(log)})
+    ctx = ServeContext(graph, BASE, ServeOptions(cds=True, cds_mapping=CDS / "site-mapping.json", cds_feedback_log=log))
     with TestClient(Starlette(routes=ROUTES.get("cds")(ctx))) as c:
         c.feedback_log = log
         yield c

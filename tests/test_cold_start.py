@@ -19,7 +19,7 @@ from iakg.rdf.namespaces import IAKG, QUERY, RDF, RDFS, SCHEMA, SH
 HEAVY = ("rdflib", "pyshacl", "starlette", "uvicorn", "jinja2", "owlrl", "httpx", "pyparsing", "SPARQLWrapper",
          "aiohttp", "importlib.metadata")
 #: standard modules the answer does not use (each costs 1-4 ms to import), and the other answers' classes
-UNUSED = ("typing", "json", "csv", "textwrap", "difflib", "shutil", "threading", "iakg.domain.model_guidance",
+UNUSED = ("json", "csv", "textwrap", "difflib", "shutil", "threading", "iakg.domain.model_guidance",
           "iakg.domain.model_statements", "iakg.domain.dose", "iakg.domain.intervals", "iakg.domain.matching",
           "iakg.cli.publishing", "iakg.cli.sparql", "iakg.cli.authoring",  # the other commands' modules
           "ast", "dis", "tokenize")  # what inspect imports: deferred until used (iakg/cli/deferred.py)
@@ -54,13 +54,13 @@ def test_recommend_imports_nothing_heavy():
 
 
 def test_recommend_as_a_table_imports_only_what_it_uses():
-    """The benchmark's command (a table, to a pipe): no typing, json, shutil..., no other answer's classes."""
+    """The benchmark's command (a table, to a pipe): no json, shutil..., no other answer's classes."""
     _, found = imported([], UNUSED)
     assert found == []
 
 
 def test_import_iakg_is_light_and_the_api_still_there():
-    code = ("import sys, iakg; assert 'iakg.api' not in sys.modules and 'typing' not in sys.modules; "
+    code = ("import sys, iakg; assert 'iakg.api' not in sys.modules; "
             "from iakg import load, KnowledgeGraph; assert iakg.load is load and 'load' in dir(iakg); "
             "assert set(iakg.__all__) <= set(dir(iakg))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -28,18 +28,6 @@ PNET = "pnet-post-resection-surveillance"
 EXAMPLE = ROOT / "examples" / "index-patient.json"
 
 
-@pytest.fixture(autouse=True)
-def _network_guard_restored():
-    """The CLI run in process sets the process-wide network guard; each test leaves it as it found it."""
-    from iakg.rdf import safety
-
-    allowed, everywhere = set(safety._allowed), safety._everywhere
-    yield
-    safety._allowed.clear()
-    safety._allowed.update(allowed)
-    safety._everywhere = everywhere
-
-
 def stated(graph, data: dict) -> dict:
     """The facts a patient file states, as the matcher reads them."""
     from iakg.domain import patient

@@ -8,9 +8,9 @@ import shutil
 import pyoxigraph as ox
 import pytest
 from conftest import FIXTURES, d
-from conftest import cli_in_process as main
 
 import iakg
+from iakg.cli import main
 from iakg.errors import TableError
 from iakg.io.dataset import open_store
 from iakg.io.importers import convert

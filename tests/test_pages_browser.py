@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from iakg.serve.routes import ROUTES, ServeContext
+from iakg.serve.routes import ROUTES, ServeContext, ServeOptions
 from tests.browser import ARTIFACTS, Browser, LiveServer, chromium
 
 pytestmark = pytest.mark.skipif(chromium() is None, reason="chromium is not installed (apt-get install chromium)")
@@ -39,10 +39,14 @@ def _sparql_route(graph):
 def live(graph):
     app = Starlette(routes=[*ROUTES.get("pages")(ServeContext(graph, "http://127.0.0.1")), _sparql_route(graph)])
     server = LiveServer(app)
-    browser = Browser()
-    yield server, browser
-    browser.close()
-    server.stop()
+    try:  # the server is stopped even when the browser does not start
+        browser = Browser()
+        try:
+            yield server, browser
+        finally:
+            browser.close()
+    finally:
+        server.stop()
 
 
 def test_scenario_page_lists_the_five_rated_procedures_in_order(live, graph):
@@ -78,7 +82,7 @@ def test_editor_runs_a_catalogue_query_against_a_live_iakg_serve(live, graph):
     server, browser = live
     with Endpoint(graph) as endpoint:
         app = Starlette(routes=ROUTES.get("pages")(ServeContext(graph, "http://127.0.0.1",
-                                                                 {"sparql_path": endpoint.url})))
+                                                                 ServeOptions(sparql_path=endpoint.url))))
         pages = LiveServer(app)
         try:
             dom = browser.dom(pages.url + "/editor?query=procedures", 1280, 900, 15000, "--disable-web-security")

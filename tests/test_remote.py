@@ -52,19 +52,25 @@ def endpoint(tmp_path_factory, merged):
                                "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/query"
-    deadline = time.monotonic() + 30
-    while True:
+    try:  # the server is stopped whatever happens from here on, a failure to start included
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=2).read()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    server.kill()
+                    pytest.fail("oxigraph server did not start: " + server.stderr.read().decode()[-2000:])
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
         try:
-            urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=2).read()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("oxigraph server did not start: " + server.stderr.read().decode()[-2000:])
-            time.sleep(0.1)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 @pytest.mark.parametrize("name", list(catalogue.catalogue()), ids=str)

@@ -19,7 +19,7 @@ import iakg
 import iakg.catalogue
 import iakg.rdf.binding
 from iakg.rdf.namespaces import GRAPH_DATA, GRAPH_INFERRED, GRAPH_ONTOLOGY
-from iakg.serve.app import Endpoint
+from iakg.serve.app import Endpoint, ServeOptions
 
 PNET = "pnet-post-resection-surveillance"
 
@@ -182,9 +182,29 @@ def test_the_library_is_offline_while_it_works_and_only_then(listener, monkeypat
     assert listener.connections == 1
 
 
+def test_the_cli_run_in_process_leaves_the_network_guard_as_it_found_it(listener, capsys):
+    """main() guards the whole process while its command runs, and only then: a test (or an application)
+    calling it is not left unable to connect (pytest tests/test_validation_record.py tests/test_remote.py)."""
+    from iakg.cli import main
+
+    url = f"http://127.0.0.1:{listener.port}/"
+    code = ("import socket, iakg.rdf.safety as s\nwith s.forbid_network(()):\n"
+            f"    socket.create_connection(('127.0.0.1', {listener.port}), timeout=5)")
+    inside = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert inside.returncode != 0 and "refused to connect to 127.0.0.1" in inside.stderr
+    assert main(["queries", "--format", "json"]) == 0 and '"recommendation"' in capsys.readouterr().out
+    socket.create_connection(("127.0.0.1", listener.port), timeout=5).close()
+    import urllib.request
+
+    with pytest.raises(OSError):  # reaches the listener (which closes at once): not refused by the guard
+        urllib.request.urlopen(url, timeout=5)
+    time.sleep(0.3)
+    assert listener.connections == 2
+
+
 def test_the_cli_guard_refuses_unnamed_hosts():
-    code = ("import urllib.request, iakg.rdf.safety as s; s.forbid_network(('http://127.0.0.1:9/',)); "
-            "urllib.request.urlopen('http://example.org/', timeout=5)")
+    code = ("import urllib.request, iakg.rdf.safety as s\nwith s.forbid_network(('http://127.0.0.1:9/',)):\n"
+            "    urllib.request.urlopen('http://example.org/', timeout=5)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode != 0 and "NetworkAccessError" in out.stderr and "refused to open" in out.stderr
 
@@ -248,7 +268,7 @@ def test_process_is_not_left_running(tmp_path):
 # ---------------------------------------------------------------- the endpoint under faults and load
 @pytest.fixture(scope="module")
 def capped(graph):
-    with Endpoint(graph, timeout_s=1, max_result_bytes=20_000) as running:
+    with Endpoint(graph, options=ServeOptions(timeout_s=1, max_result_bytes=20_000)) as running:
         yield running
 
 

@@ -16,13 +16,14 @@ import pytest
 
 import iakg
 from iakg.rdf.safety import RefusedQuery, check_query
-from iakg.serve.app import Endpoint
+from iakg.serve.app import Endpoint, ServeOptions
 from iakg.serve.engine import rss_bytes
 
 
 @pytest.fixture(scope="module")
 def served(graph):
-    with Endpoint(graph, timeout_s=1, max_result_bytes=20_000, max_memory_bytes=1024 * 2**20) as running:
+    with Endpoint(graph, options=ServeOptions(timeout_s=1, max_result_bytes=20_000,
+                                                max_memory_bytes=1024 * 2**20)) as running:
         yield running
 
 
@@ -308,3 +309,21 @@ def test_query_text_over_the_check_limit_refused_before_parsing(served, monkeypa
     status, _, body = ask(served, f"SELECT * WHERE {{ ?s ?p ?o FILTER({chain}) }}")
     assert status == 413 and body.count(b"\n") == 1 and b"larger than 200 bytes" in body
     assert ask(served, "ASK {}")[:1] == (200,)
+
+
+def test_the_library_serves_what_iakg_serve_serves_by_default(served):
+    """``Endpoint(graph)`` and ``iakg serve`` share one set of defaults: CDS Hooks (and its feedback log) only
+    when asked for."""
+    from iakg.cli import parser
+    from iakg.serve.routes import ROUTES, ServeContext
+
+    args = parser().parse_args(["serve"])
+    default = ServeOptions()
+    assert (default.timeout_s, default.max_result_bytes, default.max_memory_bytes, default.cds, default.cds_mapping,
+            default.cds_feedback_log) == (args.timeout_s, args.max_result_bytes, args.max_memory_mb * 2**20,
+                                          args.cds, args.cds_mapping, args.cds_feedback) == (10.0, 10_000_000,
+                                                                                             2 * 2**30, False,
+                                                                                             None, None)
+    assert ROUTES.get("cds")(ServeContext(served.context.graph, served.base)) == []
+    assert request(served, "GET", "/cds-services")[0] == 404
+    assert request(served, "GET", "/health")[0] == 200

@@ -6,9 +6,9 @@ import csv
 import io
 
 import pyoxigraph as ox
-from conftest import cli_in_process
 
 import iakg
+from iakg.cli import main
 from iakg.io.importers import convert
 from iakg.io.importers.cells import guard, unguard
 from iakg.io.importers.export_table import export_tables
@@ -64,7 +64,7 @@ def test_formula_cells_are_guarded_on_export_and_round_trip(tmp_path):
 
 def test_export_table_of_a_graph_without_variant_tables_is_refused(tmp_path, capsys):
     out = tmp_path / "t.csv"
-    assert cli_in_process(["export", "--format", "table", "--out", str(out)]) == 2
+    assert main(["export", "--format", "table", "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert "holds no variant table" in err and "docs/authoring.md" in err and "\n" not in err
     assert not out.exists()
@@ -72,14 +72,14 @@ def test_export_table_of_a_graph_without_variant_tables_is_refused(tmp_path, cap
 
 def test_export_table_to_a_workbook_name_is_refused(tmp_path, capsys):
     out = tmp_path / "x.xlsx"
-    assert cli_in_process(["export", "--format", "table", "--out", str(out)]) == 2
+    assert main(["export", "--format", "table", "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert "not a workbook" in err and ".csv" in err and "\n" not in err
     assert not out.exists()
 
 
 def test_template_round_trips_its_panel_size(tmp_path, capsys):
-    assert cli_in_process(["import", "template"]) == 0
+    assert main(["import", "template"]) == 0
     template = tmp_path / "t.csv"
     template.write_text(capsys.readouterr().out, encoding="utf-8")
     assert "Panel size,12" in template.read_text(encoding="utf-8")

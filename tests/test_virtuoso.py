@@ -43,11 +43,7 @@ def _wait(port: int, seconds: float = 60) -> None:
 @pytest.fixture(scope="module")
 def virtuoso(tmp_path_factory):
     folder = tmp_path_factory.mktemp("virtuoso")
-    from iakg.rdf import safety
-
     sql, http = _free_port(), _free_port()
-    for port in (sql, http):  # other tests may have set the process-wide guard; these ports are ours
-        safety.allow(f"http://127.0.0.1:{port}/")
     (folder / "data.nt").write_bytes(iakg.load().release().serialize("nt"))
     (folder / "virtuoso.ini").write_text(f"""[Database]
 DatabaseFile = {folder}/v.db

@@ -55,22 +55,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str] | None) -> int:
-    from iakg.cli.registry import COMMANDS
-    from iakg.rdf.safety import forbid_network
-
-    argv = sys.argv[1:] if argv is None else argv
-    first = next((a for a in argv if not a.startswith("-")), None)
-    before = set(argv[:argv.index(first)]) if first is not None else set()
-    alone = first is not None and first in COMMANDS and not {"-h", "--help", "--version"} & before
-    args = parser(first if alone else None).parse_args(argv)
-    _fit_tables(bool(getattr(args, "wide", False)))
-    named = [getattr(args, name, None) for name in ("endpoint", "query_endpoint")]
-    if args.command == "serve":
-        named.append("http://127.0.0.1/")  # the private engine of the endpoint
-    forbid_network(tuple(url for url in named if url))
     try:
-        return COMMANDS.get(args.command).run(args)
-    except KGError as exc:
+        return _command(sys.argv[1:] if argv is None else argv)
+    except KGError as exc:  # e.g. a plugin that does not load, while the parser is built
         print(f"iakg: {exc}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
@@ -78,6 +65,28 @@ def _run(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         print("iakg: interrupted", file=sys.stderr)
         return 130
+
+
+def _command(argv: list[str]) -> int:
+    from iakg.cli.registry import COMMANDS
+    from iakg.rdf.safety import forbid_network
+
+    first = next((a for a in argv if not a.startswith("-")), None)
+    before = set(argv[:argv.index(first)]) if first is not None else set()
+    alone = first is not None and first in COMMANDS and not {"-h", "--help", "--version"} & before
+    args = parser(first if alone else None).parse_args(argv)
+    named = [getattr(args, name, None) for name in ("endpoint", "query_endpoint")]
+    if args.command == "serve":
+        named.append("http://127.0.0.1/")  # the private engine of the endpoint
+    from iakg.present import text
+
+    width = text.WIDTH
+    try:  # main() leaves the process as it found it: the guard and the tables' width are restored
+        _fit_tables(bool(getattr(args, "wide", False)))
+        with forbid_network(tuple(url for url in named if url)):
+            return COMMANDS.get(args.command).run(args)
+    finally:
+        text.WIDTH = width
 
 
 def _fit_tables(wide: bool) -> None:

@@ -183,11 +183,6 @@ def _serve_options(p: argparse.ArgumentParser) -> None:
     data_option(p)
 
 
-def cds_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The serving-context options of the ``cds`` route group, from the command line."""
-    return {"cds": args.cds, "cds_mapping": args.cds_mapping, "cds_feedback_log": args.cds_feedback}
-
-
 @command("serve", "serve the validated graph read-only over the SPARQL 1.1 Protocol", _serve_options)
 def _serve(args: argparse.Namespace) -> int:
     import math
@@ -209,7 +204,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.max_memory_mb <= 0:
         raise KGError(f"--max-memory-mb {args.max_memory_mb}: give a positive number")
     from iakg.io.release import verified
-    from iakg.serve.app import serve
+    from iakg.serve.app import ServeOptions, serve
 
     graph, release = None, None
     if args.release is not None:
@@ -223,8 +218,10 @@ def _serve(args: argparse.Namespace) -> int:
         print("validating the graph against the shapes...", file=sys.stderr, flush=True)
         graph = checked(args)
         print("valid; loading it into the engine", file=sys.stderr, flush=True)
-    return serve(graph, args.host, args.port, args.timeout_s, args.max_result_bytes,
-                 args.max_memory_mb * 2**20, release=release, options=cds_options(args))
+    options = ServeOptions(timeout_s=args.timeout_s, max_result_bytes=args.max_result_bytes,
+                           max_memory_bytes=args.max_memory_mb * 2**20, cds=args.cds, cds_mapping=args.cds_mapping,
+                           cds_feedback_log=args.cds_feedback)
+    return serve(graph, args.host, args.port, options, release=release)
 
 
 def _codesystem_options(p: argparse.ArgumentParser) -> None:

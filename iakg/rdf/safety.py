@@ -6,8 +6,9 @@ or a remote JSON-LD ``@context``). Two scopes share one hook:
 - in the library, :func:`offline` is active while iakg parses, queries its embedded store, validates and
   reasons (``load``, ``query`` on the embedded graph, ``validate``, patient files): any URL open or
   connection in that time is refused, and the host application is untouched outside those calls;
-- the CLI calls :func:`forbid_network` before it reads anything: for the whole process, the only hosts
-  allowed are those the user named (``--endpoint``) and the loopback engine of ``iakg serve``.
+- the CLI runs its command inside :func:`forbid_network`, entered before it reads anything: in the whole
+  process, the only hosts allowed are those the user named (``--endpoint``) and the loopback engine of
+  ``iakg serve``; when the command returns, the guard is as it was (nothing outlives ``iakg.cli.main``).
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from iakg.errors import NetworkAccessError, QueryError
 
 _allowed: set[str] = set()
 _installed = False
-_everywhere = False  # set by forbid_network (the CLI): the guard holds outside offline() too
+_everywhere = False  # set inside forbid_network (the CLI's command): the guard holds outside offline() too
 _offline = contextvars.ContextVar("kg_offline", default=False)
 
 
 
 
-def allow(url: str | None) -> None:
+def _allow(url: str | None) -> None:
     """Let the guard through to the host of ``url`` (an endpoint the user named)."""
     if url:
         host = urllib.parse.urlsplit(url).hostname
@@ -43,14 +44,23 @@ def allow(url: str | None) -> None:
                 pass
 
 
-def forbid_network(allowed_urls: tuple[str, ...] = ()) -> None:
-    """For the rest of the process, refuse every outgoing connection and URL open, except to the hosts of
-    ``allowed_urls`` (an audit hook cannot be removed once added)."""
+@contextmanager
+def forbid_network(allowed_urls: tuple[str, ...] = ()) -> Iterator[None]:
+    """While the block runs, refuse every outgoing connection and URL open in the whole process (every thread),
+    except to the hosts of ``allowed_urls``; after it, the guard is as it was before. (The audit hook itself
+    stays once added, as audit hooks do; it lets everything through when no guard is on.)"""
     global _everywhere
+    allowed, everywhere = set(_allowed), _everywhere
     for url in allowed_urls:
-        allow(url)
+        _allow(url)
     _everywhere = True
     _install()
+    try:
+        yield
+    finally:
+        _allowed.clear()
+        _allowed.update(allowed)
+        _everywhere = everywhere
 
 
 @contextmanager

@@ -22,19 +22,20 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
+from iakg.api import KnowledgeGraph
 from iakg.serve.engine import Engine, free_port, load_store, oxigraph_executable
-from iakg.serve.routes import ServeContext, mounted, route_group
+from iakg.serve.proxy import Proxy
+from iakg.serve.routes import ServeContext, ServeOptions, mounted, route_group
 
-__all__ = ["Endpoint", "build_app", "free_port", "oxigraph_executable", "serve"]
+__all__ = ["Endpoint", "ServeOptions", "build_app", "free_port", "oxigraph_executable", "serve"]
 
 access_log = logging.getLogger("iakg.serve.access")
 MAX_REQUEST_BYTES = 1_000_000
@@ -120,7 +121,9 @@ class AccessLog:
 # ---------------------------------------------------------------------- the app
 @route_group("health")
 def health_routes(ctx: ServeContext) -> list[Route]:
-    engine: Engine = ctx.options["engine"]
+    engine = ctx.engine
+    if engine is None:  # a context without a running engine has no health to report
+        return []
 
     async def health(request: Request) -> Response:
         from iakg import __version__
@@ -137,10 +140,10 @@ def health_routes(ctx: ServeContext) -> list[Route]:
 
 def build_app(ctx: ServeContext) -> Starlette:
     """The Starlette app of every registered route group over ``ctx``."""
-    routes: list[Any] = []
+    routes: list[BaseRoute] = []
     for _, group in mounted():
         routes.extend(group(ctx))
-    proxy = ctx.options.get("proxy")
+    proxy = ctx.proxy
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -148,8 +151,7 @@ def build_app(ctx: ServeContext) -> Starlette:
         if proxy is not None:
             await proxy.close()
 
-    middleware = [Middleware(AccessLog), Middleware(RequestLimit, limit=ctx.options.get("max_request_bytes",
-                                                                                        MAX_REQUEST_BYTES)),
+    middleware = [Middleware(AccessLog), Middleware(RequestLimit, limit=ctx.options.max_request_bytes),
                   Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                              allow_headers=["Accept", "Content-Type", "Authorization"], max_age=86400)]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
@@ -160,13 +162,14 @@ class Endpoint:
     """A running endpoint (engine + HTTP server in a thread); ``url`` is the SPARQL URL, ``base`` the root.
 
     ``graph`` is a loaded :class:`~iakg.api.KnowledgeGraph` (its release is loaded into the engine), or
-    ``release`` is a built release folder (``iakg build``) whose store is loaded as is.
+    ``release`` is a built release folder (``iakg build``) whose store is loaded as is. ``options`` are those
+    of ``iakg serve`` with its defaults (:class:`ServeOptions`: limits; CDS Hooks only with ``cds=True``).
     """
 
-    def __init__(self, graph=None, host: str = "127.0.0.1", port: int = 0, timeout_s: float = 10.0,
-                 max_result_bytes: int = 10_000_000, max_memory_bytes: int = 2 * 2**30,
-                 release: Path | None = None, on_fatal: Callable[[str], None] | None = None,
-                 progress: Callable[[str], None] | None = None, options: dict[str, Any] | None = None):
+    def __init__(self, graph: KnowledgeGraph | None = None, host: str = "127.0.0.1", port: int = 0,
+                 options: ServeOptions | None = None, release: Path | None = None,
+                 on_fatal: Callable[[str], None] | None = None, progress: Callable[[str], None] | None = None):
+        options = options or ServeOptions()
         say = progress or (lambda message: None)
         # the query check's parser and the engine's client are loaded while the engine starts (else the first
         # query would pay for them)
@@ -191,21 +194,19 @@ class Endpoint:
             elif release is not None:
                 say(f"loading the release {release} into the engine")
                 load_store(Path(release) / "iakg.nq", location)
-            else:
+            elif graph is not None:
                 dump = self.workdir / "release.nq"
                 dump.write_bytes(graph.release(endpoint=self.url).serialize("nq"))
                 load_store(dump, location)
                 dump.unlink()
+            else:
+                raise ValueError("Endpoint: give a graph or a release folder")
             # the engine starts in its own process while this one builds the app and starts the HTTP server
-            self.engine = Engine(location, timeout_s, max_memory_bytes, on_fatal=on_fatal, wait=False)
+            self.engine = Engine(location, options.timeout_s, options.max_memory_bytes, on_fatal=on_fatal, wait=False)
             if graph is None:
                 graph = _read_only_graph(location)
-            from iakg.serve.sparql import Proxy
-
-            proxy = Proxy(self.engine, timeout_s, max_result_bytes)
-            self.context = ServeContext(graph, self.base, {
-                **(options or {}), "engine": self.engine, "proxy": proxy, "timeout_s": timeout_s,
-                "max_result_bytes": max_result_bytes, "max_memory_bytes": max_memory_bytes})
+            proxy = Proxy(self.engine, options.timeout_s, options.max_result_bytes)
+            self.context = ServeContext(graph, self.base, options, self.engine, proxy)
             self.app = build_app(self.context)
             self.engine.started()
             self._start_http()
@@ -271,11 +272,10 @@ def _prepared_store(release: Path) -> Path | None:
     return prepared if prepared is not None and (prepared / "CURRENT").is_file() else None
 
 
-def _read_only_graph(location: Path):
+def _read_only_graph(location: Path) -> KnowledgeGraph:
     """A KnowledgeGraph over the engine's store, opened read-only in process (for the typed answers)."""
     import pyoxigraph as ox
 
-    from iakg.api import KnowledgeGraph
     from iakg.rdf.engine import LocalEngine
 
     return KnowledgeGraph(LocalEngine(ox.Store.read_only(str(location))))
@@ -293,8 +293,8 @@ def _sweep_stale_workdirs() -> None:
             continue
 
 
-def serve(graph, host: str, port: int, timeout_s: float, max_result_bytes: int, max_memory_bytes: int = 2 * 2**30,
-          release: Path | None = None, options: dict[str, Any] | None = None) -> int:
+def serve(graph: KnowledgeGraph | None, host: str, port: int, options: ServeOptions | None = None,
+          release: Path | None = None) -> int:
     """Serve until Ctrl-C or SIGTERM, printing the URL; exit status 0, or 3 if the engine cannot be kept up."""
     import signal
 
@@ -311,11 +311,10 @@ def serve(graph, host: str, port: int, timeout_s: float, max_result_bytes: int, 
     def on_signal(signum, frame):
         stop.set()
 
-    with Endpoint(graph, host, port, timeout_s, max_result_bytes, max_memory_bytes, release=release,
-                  on_fatal=fatal, progress=lambda m: print(m, file=sys.stderr, flush=True),
-                  options=options) as endpoint:
+    with Endpoint(graph, host, port, options, release=release, on_fatal=fatal,
+                  progress=lambda m: print(m, file=sys.stderr, flush=True)) as endpoint:
         print(f"SPARQL endpoint: {endpoint.url}  (read-only; resources under {endpoint.base}/id/...)", flush=True)
-        if (options or {}).get("cds"):
+        if endpoint.context.options.cds:
             print(f"CDS Hooks service: {endpoint.base}/cds-services  (research/educational use only)", flush=True)
         print("Ctrl-C stops it.", flush=True)
         previous = signal.signal(signal.SIGTERM, on_signal), signal.signal(signal.SIGINT, on_signal)

@@ -1,7 +1,8 @@
 """The ``cds`` route group: CDS Hooks 2.0 discovery, hook calls and feedback over HTTP (docs/cds-hooks.md).
 
-Options read from the serving context: ``cds_mapping`` (site mapping file), ``cds_feedback_log`` (JSONL
-path), ``cds_max_body_bytes`` (default 2 MB). The decision logic is ``iakg.cds``; this module moves bytes.
+Mounted only when the serving options ask for it (``ServeOptions(cds=True)``, ``iakg serve --cds``), with their
+``cds_mapping`` (site mapping file), ``cds_feedback_log`` (JSONL path) and ``cds_max_body_bytes`` (default
+2 MB). The decision logic is ``iakg.cds``; this module moves bytes.
 """
 
 from __future__ import annotations
@@ -35,18 +36,18 @@ def service(ctx: ServeContext) -> CdsService:
     """The CDS service of a serving context (mapping and feedback log from its options)."""
     from iakg.cds import CdsService, load_mapping  # imported when the group is mounted (`iakg serve --cds`)
 
-    mapping = load_mapping(ctx.options.get("cds_mapping"))
-    return CdsService(ctx.graph.engine, ctx.base_url, _release(), mapping, ctx.options.get("cds_feedback_log"))
+    mapping = load_mapping(ctx.options.cds_mapping)
+    return CdsService(ctx.graph.engine, ctx.base_url, _release(), mapping, ctx.options.cds_feedback_log)
 
 
 @route_group("cds")
 def cds_routes(ctx: ServeContext) -> Sequence[BaseRoute]:
-    if not ctx.options.get("cds", True):  # `iakg serve` mounts it with --cds only
+    if not ctx.options.cds:  # asked for: `iakg serve --cds`, ServeOptions(cds=True)
         return []
     from iakg.cds import codesystem
 
     cds = service(ctx)
-    limit = int(ctx.options.get("cds_max_body_bytes", 2_000_000))
+    limit = ctx.options.cds_max_body_bytes
 
     def error(status: int, message: str) -> JSONResponse:
         return JSONResponse({"error": message}, status_code=status, headers=_CORS)

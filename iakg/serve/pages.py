@@ -62,9 +62,9 @@ def rdf_of(graph: Any, iri: str, fmt: str) -> bytes:
 
 @route_group("pages")
 def pages(ctx: ServeContext) -> list[BaseRoute]:
-    """The pages of ``ctx.graph``; the editor talks to ``options["sparql_path"]`` (default ``/sparql``)."""
+    """The pages of ``ctx.graph``; the editor talks to ``ctx.options.sparql_path`` (default ``/sparql``)."""
     graph = ctx.graph
-    sparql_path = ctx.options.get("sparql_path", "/sparql")
+    sparql_path = ctx.options.sparql_path
     endpoint_url = ctx.base_url + sparql_path  # the description names the endpoint that serves it
     described: list = []
 

@@ -7,41 +7,61 @@ Third parties add groups through the ``iakg.route_groups`` entry-point group.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
 
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+
+from iakg.api import KnowledgeGraph
 from iakg.registry import Registry
+from iakg.serve.engine import Engine
+from iakg.serve.proxy import Proxy
 
-if TYPE_CHECKING:
-    from starlette.routing import BaseRoute
+#: ``(request, iri) -> response`` answering a resource's HTML when a client prefers it (None: not this one)
+ResourceHtml = Callable[[Request, str], Awaitable[Response | None]]
 
-    from iakg.api import KnowledgeGraph
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """How a graph is served: the settings of ``iakg serve``, with its defaults (the library's are the same:
+    the CDS Hooks service, with its feedback log, is mounted only when asked for, as ``iakg serve --cds``)."""
+
+    timeout_s: float = 10.0  #: a query's time cap in seconds (the engine is restarted past it)
+    max_result_bytes: int = 10_000_000  #: a result's size cap
+    max_memory_bytes: int = 2 * 2**30  #: the engine's memory cap: past it the running queries are stopped
+    max_request_bytes: int = 1_000_000  #: a request body's size cap
+    sparql_path: str = "/sparql"  #: where the pages' query editor sends its queries
+    cds: bool = False  #: mount the CDS Hooks service at /cds-services (``iakg serve --cds``)
+    cds_mapping: Path | None = None  #: the site's code mapping (None: the shipped one)
+    cds_feedback_log: Path | None = None  #: JSONL log of card feedback (None: under $XDG_STATE_HOME/iakg)
+    cds_max_body_bytes: int = 2_000_000  #: a CDS Hooks request body's size cap
+    resource_html: ResourceHtml | None = None  #: answers a resource's HTML before the RDF fallback does
 
 
 @dataclass
 class ServeContext:
-    """What a route group needs: the graph that answers (typed API), where the server is, and its settings."""
+    """What a route group needs: the graph that answers (typed API), where the server is, its settings and,
+    in a running endpoint, the supervised engine that runs clients' query texts and its client."""
 
     graph: KnowledgeGraph  #: answers typed questions (recommend, match...) for pages and CDS Hooks
     base_url: str  #: the public base URL of this server, e.g. ``http://127.0.0.1:7878``
-    options: dict[str, Any] = field(default_factory=dict)  #: server settings (time cap, limits, flags)
+    options: ServeOptions = field(default_factory=ServeOptions)
+    engine: Engine | None = None  #: the supervised Oxigraph process (a running endpoint only)
+    proxy: Proxy | None = None  #: sends checked queries to ``engine`` (a running endpoint only)
 
 
-RouteGroup = Callable[[ServeContext], "Sequence[BaseRoute]"]
+RouteGroup = Callable[[ServeContext], Sequence[BaseRoute]]
 
-
-def _builtins() -> None:
-    """Import the modules whose route groups register themselves (filled in as groups are added)."""
-    # the first route matching a path answers it: pages negotiate HTML or RDF on the resource paths, and the
-    # sparql module's "resources" group, a fallback (see mounted()), answers the rest, e.g. /dataset/<version>
-    import iakg.serve.app  # /health
-    import iakg.serve.cds  # CDS Hooks (order-time decision support)
-    import iakg.serve.pages  # HTML pages by content negotiation
-    import iakg.serve.sparql  # noqa: F401 - the SPARQL protocol and resource dereferencing
-
-
-ROUTES: Registry[RouteGroup] = Registry("route group", _builtins)
+#: the modules whose route groups register themselves, imported when the table is first read. The first route
+#: matching a path answers it: pages negotiate HTML or RDF on the resource paths, and the sparql module's
+#: "resources" group, a fallback (see mounted()), answers the rest, e.g. /dataset/<version>
+ROUTES: Registry[RouteGroup] = Registry("route group", ("iakg.serve.app",  # /health
+                                                        "iakg.serve.cds",  # CDS Hooks (order-time decision support)
+                                                        "iakg.serve.pages",  # HTML pages by content negotiation
+                                                        "iakg.serve.sparql"))  # SPARQL protocol, dereferencing
 
 
 FALLBACKS: set[str] = set()  #: groups mounted after every other one (they answer what no other group does)
@@ -61,5 +81,5 @@ def route_group(name: str, fallback: bool = False) -> Callable[[RouteGroup], Rou
 
 def mounted() -> list[tuple[str, RouteGroup]]:
     """Every registered group in mounting order: the others in registration order, then the fallbacks."""
-    groups = list(ROUTES.items())
+    groups = ROUTES.items()
     return [g for g in groups if g[0] not in FALLBACKS] + [g for g in groups if g[0] in FALLBACKS]

@@ -10,15 +10,13 @@ result size.
 
 Resources: ``/id/...``, ``/query/<name>``, ``/ontology``, ``/dataset`` and the version IRIs ``/ontology/<version>`` and
 ``/dataset/<version>`` answer the DESCRIBE of ``https://w3id.org/iakg/<path>`` in Turtle, N-Triples or
-JSON-LD. When the client prefers ``text/html`` and a route group put a callable in
-``context.options["resource_html"]`` (``(request, iri) -> Response | None``), that callable answers instead.
+JSON-LD. When the client prefers ``text/html`` and the serving options hold a ``resource_html`` callable
+(``(request, iri) -> Response | None``), that callable answers instead.
 """
 
 from __future__ import annotations
 
-import asyncio
 import urllib.parse
-from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -32,11 +30,6 @@ from iakg.rdf.safety import RefusedQuery, cached_verdict, check_query, dataset_o
 from iakg.rdf.terms import IRI
 from iakg.serve.routes import ServeContext, route_group
 
-if TYPE_CHECKING:
-    import aiohttp
-
-    from iakg.serve.engine import Engine
-
 RDF_TYPES = ("text/turtle", "application/n-triples", "application/ld+json")
 RESULT_TYPES = ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
                 "text/tab-separated-values")
@@ -45,99 +38,10 @@ RESULT_TYPES = ("application/sparql-results+json", "application/sparql-results+x
 # machine, so 96 kB took 20-45 s, past the time cap, holding every other client's check). 16 kB keeps that
 # parse within a few seconds, and the largest catalogue query (4 kB) far inside. See docs/serving.md.
 MAX_QUERY_BYTES = 16_384
-CANCELLED = b"The SPARQL operation has been cancelled"
 
 
 def error(status: int, message: str) -> Response:
     return PlainTextResponse(message.strip() + "\n", status)
-
-
-class Proxy:
-    """Sends checked queries to the engine over kept-alive connections and bounds what comes back.
-
-    The client is aiohttp's: measured against the engine on this machine it costs about a tenth of httpx's
-    CPU per request (C-accelerated HTTP parser, one write per request), which is most of what the endpoint
-    adds to the engine's own latency.
-    """
-
-    def __init__(self, engine: Engine, timeout_s: float, max_result_bytes: int):
-        self.engine, self.timeout_s, self.max_result_bytes = engine, timeout_s, max_result_bytes
-        self._session: aiohttp.ClientSession | None = None
-
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        if self._session is None:  # created on the server's event loop, on first use
-            import aiohttp
-
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=256, keepalive_timeout=30, enable_cleanup_closed=True),
-                timeout=aiohttp.ClientTimeout(total=self.timeout_s + 2, connect=5),
-                auto_decompress=False, skip_auto_headers=("User-Agent", "Accept-Encoding"))
-        return self._session
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-
-    async def run(self, form: list[tuple[str, str]], accept: str) -> tuple[int, bytes, str]:
-        """(status, body, content type) of ``form`` (query and dataset parameters) run by the engine."""
-        import aiohttp
-
-        for attempt in range(2):
-            if not self.engine.wait_ready(0) and not await run_in_threadpool(self.engine.wait_ready, 15):
-                return 503, b"the query engine is restarting; retry shortly\n", "text/plain; charset=utf-8"
-            generation = self.engine.generation
-            try:
-                return await self._once(self.engine.url, form, accept, generation)
-            except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError):
-                if attempt == 0 and generation != self.engine.generation or not self.engine.wait_ready(0):
-                    continue  # the engine was being restarted under us (another query's cap): once more
-                self.engine.restart("the engine stopped answering", generation)
-                return 503, b"the query engine failed and is being restarted; retry\n", "text/plain; charset=utf-8"
-        return 503, b"the query engine is restarting; retry shortly\n", "text/plain; charset=utf-8"
-
-    async def _once(self, url: str, form: list[tuple[str, str]], accept: str,
-                    generation: int) -> tuple[int, bytes, str]:
-        cap = self.max_result_bytes
-        data = urllib.parse.urlencode(form).encode()
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
-        try:
-            response = await self.session.post(url, data=data, headers=headers)
-        except asyncio.TimeoutError:
-            return self._timed_out(generation)
-        try:
-            declared = response.content_length
-            if declared is not None and declared > cap:
-                response.close()  # the connection is dropped: the engine stops writing
-                return self._too_large(cap)
-            chunks, size = [], 0
-            try:
-                async for chunk in response.content.iter_any():
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size > cap:
-                        response.close()
-                        return self._too_large(cap)
-            except asyncio.TimeoutError:
-                response.close()
-                return self._timed_out(generation)
-            body = b"".join(chunks)
-        finally:
-            response.release()
-        kind = response.headers.get("Content-Type", "application/octet-stream")
-        if body.endswith(CANCELLED) or (response.status >= 500 and b"timeout" in body.lower()):
-            return self._timed_out(generation)
-        return response.status, body, kind
-
-    @staticmethod
-    def _too_large(cap: int) -> tuple[int, bytes, str]:
-        return 413, f"result larger than the cap of {cap} bytes; narrow the query (LIMIT)\n".encode(), \
-            "text/plain; charset=utf-8"
-
-    def _timed_out(self, generation: int) -> tuple[int, bytes, str]:
-        # the engine's own cancellation does not always stop the work: restart it so that it really stops
-        self.engine.restart(f"a query exceeded the time cap of {self.timeout_s} s", generation)
-        return 503, f"query exceeded the time cap of {self.timeout_s} s\n".encode(), "text/plain; charset=utf-8"
 
 
 def accepted(header: str | None) -> list[str]:
@@ -174,7 +78,9 @@ def negotiate(header: str | None, offered: tuple[str, ...]) -> str | None:
 # ---------------------------------------------------------------------- the SPARQL protocol
 @route_group("sparql")
 def sparql_routes(ctx: ServeContext) -> list[Route]:
-    proxy: Proxy = ctx.options["proxy"]
+    proxy = ctx.proxy
+    if proxy is None:  # no engine to run query texts: a context of the pages or CDS Hooks alone
+        return []
     endpoint_url = ctx.base_url + "/sparql"
 
     async def endpoint(request: Request) -> Response:
@@ -269,10 +175,12 @@ _DESCRIBE_VERSIONED = "DESCRIBE ?thing WHERE { ?thing <http://www.w3.org/2002/07
 
 @route_group("resources", fallback=True)
 def resource_routes(ctx: ServeContext) -> list[Route]:
-    proxy: Proxy = ctx.options["proxy"]
+    proxy = ctx.proxy
+    if proxy is None:
+        return []
 
     async def describe(request: Request, iri: str, query: str = _DESCRIBE, bound: str = "resource") -> Response:
-        html = ctx.options.get("resource_html")
+        html = ctx.options.resource_html
         wanted = negotiate(request.headers.get("accept"), (*RDF_TYPES, "text/html")) or "text/turtle"
         if wanted == "text/html":
             if html is not None:
