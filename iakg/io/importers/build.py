@@ -27,7 +27,12 @@ DEFAULT_SCHEMES = {
     "soe_scheme": IAKGD + "strength-of-evidence",
     "population_scheme": IAKGD + "population-groups",
     "phase_scheme": IAKGD + "phases-of-care",
+    "status_scheme": IAKGD + "condition-statuses",
 }
+#: sidecar/header keys that add words to the procedure vocabulary -> the kind of term they add
+VOCABULARY_KEYS = {"modality_terms": "ImagingModality", "technique_terms": "ImagingTechnique",
+                   "region_terms": "BodyRegion", "contrast_terms": "ContrastUse",
+                   "radiopharmaceutical_terms": "Radiopharmaceutical"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -93,28 +98,34 @@ class Builder:
         topic = Topic(topic_slug, text.get("title", ""))
         t_iri = ns + "topic-" + topic_slug
         topic.where[t_iri] = f"{section.path}:{section.header_row or 1}:1"
-        src = ns + "source-" + topic_slug
 
         def fx(s: str) -> None:
             if fixture:
                 topic.add(s, IAKG + "isTestFixture", typed("true", "boolean"))
 
-        # ------------------------------------------------ source document, publisher, panel, disease
-        topic.add(src, RDF + "type", N(IAKG + "SourceDocument"))
-        topic.add(src, RDFS + "label", en(text.get("source", "")))
-        topic.add(src, DCTERMS + "title", ox.Literal(text.get("source", "")))
-        if text.get("source_url"):
-            if not re.match(r"^https?://\S+$", text["source_url"]):
-                self._err(section, meta["source_url"], "a source URL is an http(s) address")
-            topic.add(src, IAKG + "sourceUrl", typed(text["source_url"], "anyURI"))
-        for key, prop in (("source_date", DCTERMS + "issued"), ("review_date", IAKG + "reviewDate")):
-            if text.get(key):
-                if not _DATE.match(text[key]):
-                    self._err(section, meta[key], "a date is written YYYY-MM-DD")
-                topic.add(src, prop, typed(text[key], "date"))
+        self._vocabulary(topic, section, ns, fx)
+        # ------------------------------------------------ source document (one per source), publisher, panel, disease
         publisher = self._named(topic, "GuidanceBody", text.get("publisher", ""), ns, fx)
-        topic.add(src, DCTERMS + "publisher", N(publisher))
-        fx(src)
+        src = (self.vocab.find("SourceDocument", text.get("source_url", "") or "\0")
+               or self.vocab.find("SourceDocument", text.get("source", "")))
+        if src is None:  # a new document, described once; a later topic of the same source reuses it
+            src = ns + "source-" + topic_slug
+            topic.add(src, RDF + "type", N(IAKG + "SourceDocument"))
+            topic.add(src, RDFS + "label", en(text.get("source", "")))
+            topic.add(src, DCTERMS + "title", ox.Literal(text.get("source", "")))
+            if text.get("source_url"):
+                if not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", text["source_url"]):
+                    self._err(section, meta["source_url"], "a source URL is an http(s) address")
+                topic.add(src, IAKG + "sourceUrl", typed(text["source_url"], "anyURI"))
+                self.vocab.add_named("SourceDocument", text["source_url"], src)
+            for key, prop in (("source_date", DCTERMS + "issued"), ("review_date", IAKG + "reviewDate")):
+                if text.get(key):
+                    if not _DATE.match(text[key]):
+                        self._err(section, meta[key], "a date is written YYYY-MM-DD")
+                    topic.add(src, prop, typed(text[key], "date"))
+            topic.add(src, DCTERMS + "publisher", N(publisher))
+            fx(src)
+            self.vocab.add_named("SourceDocument", text.get("source", ""), src)
         panel = None
         if text.get("panel"):
             panel = self._named(topic, "ExpertPanel", text["panel"], ns, fx, prefix="panel-")
@@ -138,6 +149,10 @@ class Builder:
                 panel_size = cells.integer(text["panel_size"], 1, 10_000, "the panel size")
             except CellError as exc:
                 self._err(section, meta["panel_size"], str(exc))
+        if panel_size is not None:
+            topic.add(t_iri, IAKG + "panelSize", typed(panel_size, "integer"))
+        if text.get("publisher_topic_id"):
+            topic.add(t_iri, IAKG + "publisherTopicId", ox.Literal(text["publisher_topic_id"]))
 
         # ------------------------------------------------ the topic
         topic.add(t_iri, RDF + "type", N(IAKG + "Topic"))
@@ -161,9 +176,11 @@ class Builder:
             vcell = row["variant"]
             if vcell.text:
                 try:
-                    h = cells.heading(vcell.text)
+                    h = cells.heading(vcell.text, self.vocab, schemes["population_scheme"], schemes["phase_scheme"],
+                                      schemes["status_scheme"])
                 except CellError as exc:
                     self._err(section, vcell, str(exc))
+                    heading = None
                     continue
                 if heading is None or h != heading:
                     if heading is not None and h.number == heading.number:
@@ -171,7 +188,8 @@ class Builder:
                     heading, order = h, 0
                     scenario = self._scenario(topic, section, vcell, h, ns, src, disease, t_iri, schemes, fx)
             elif heading is None:
-                self._err(section, vcell, "the first row needs its variant heading")
+                if not any(self.problems[before:]):  # after an unreadable heading its rows are not checked again
+                    self._err(section, vcell, "the first row needs its variant heading")
                 continue
             order += 1
             self._row(topic, section, row, heading, scenario, order, ns, src, publisher, panel, panel_size,
@@ -181,6 +199,49 @@ class Builder:
         return topic
 
     # ---------------------------------------------------------------- pieces
+    def _vocabulary(self, topic: Topic, section: Section, ns: str, fx) -> None:
+        """The procedure words a table adds (``Technique terms: upper GI series = fluoroscopy; ...``): a bare
+        term is a new concept of its kind (a technique may name the modality it implies after ``=``); ``X = Y``
+        otherwise makes X another label of the known term Y. New concepts are written into the topic's file,
+        in a scheme of their own, so later commands need no extra file."""
+        scheme = f"{ns}procedure-terms-{topic.slug}"
+        for key, kind in VOCABULARY_KEYS.items():
+            cell = section.meta.get(key)
+            if cell is None or not cell.text:
+                continue
+            for entry in (e.strip() for e in re.split(r"[;\n]", cell.text)):
+                if not entry:
+                    continue
+                term, _, means = (s.strip() for s in entry.partition("="))
+                target = self.vocab.terms.get(fold(means)) if means else None
+                if means and target is None:
+                    self._err(section, cell, f"{means!r} (in {entry!r}) is no term of the procedure vocabulary")
+                    continue
+                if target is not None and target[0] == kind:  # another label of a known term
+                    topic.add(target[1], SKOS + "altLabel", en(term))
+                    self.vocab.add_term(kind, term, target[1])
+                    continue
+                if kind == "ImagingModality":
+                    self._err(section, cell, f"a new modality needs a procedure class: write {term!r} = a known "
+                                             "modality (e.g. CT) to name one")
+                    continue
+                if target is not None and not (kind == "ImagingTechnique" and target[0] == "ImagingModality"):
+                    self._err(section, cell, f"{means!r} is a {target[0]}, not a {kind}")
+                    continue
+                iri = f"{ns}{slug(term)}"
+                if topic.subjects.get(scheme) is None:
+                    topic.add(scheme, RDF + "type", N(SKOS + "ConceptScheme"))
+                    topic.add(scheme, RDFS + "label", en(f"Procedure terms of {topic.title}"))
+                topic.add(iri, RDF + "type", N(IAKG + kind))
+                topic.add(iri, RDFS + "label", en(term))
+                topic.add(iri, SKOS + "prefLabel", en(term))
+                topic.add(iri, SKOS + "inScheme", N(scheme))
+                procedure_class = self.vocab.term_class.get(target[1]) if target else None
+                if procedure_class:
+                    topic.add(iri, IAKG + "procedureClass", N(procedure_class))
+                fx(iri)
+                self.vocab.add_term(kind, term, iri, procedure_class)
+
     def _err(self, section: Section, cell: Cell | None, message: str) -> None:
         self.problems.append(section.problem(cell, message))
 
@@ -208,18 +269,17 @@ class Builder:
         topic.add(iri, RDFS + "label", en(f"{topic.title}, variant {h.number}: {h.description}"))
         topic.add(iri, SKOS + "definition", en(h.description))
         topic.add(iri, IAKG + "variantNumber", typed(h.number, "integer"))
-        topic.add(iri, IAKG + "populationDescription", en(h.population))
-        try:
-            for c in cells.populations(h.population, self.vocab, schemes["population_scheme"]):
+        if h.populations:
+            topic.add(iri, IAKG + "populationDescription", en(h.population_text))
+            for c in h.populations:
                 topic.add(iri, IAKG + "population", N(c.iri))
-        except CellError as exc:
-            self._err(section, cell, str(exc))
-        topic.add(iri, IAKG + "clinicalPhase", en(h.phase))
-        try:
-            phase = cells.concept(h.phase, self.vocab, schemes["phase_scheme"], "phase of care")
-            topic.add(iri, IAKG + "phaseOfCare", N(phase.iri))
-        except CellError as exc:
-            self._err(section, cell, str(exc))
+        else:  # the heading names none: said explicitly, never assumed to be everyone
+            topic.add(iri, IAKG + "populationNotStated", typed("true", "boolean"))
+        if h.phase is not None:
+            topic.add(iri, IAKG + "clinicalPhase", en(h.phase_text))
+            topic.add(iri, IAKG + "phaseOfCare", N(h.phase.iri))
+        if len(h.statuses) == 1:  # "Suspected ...": kept; two statuses in one heading are not guessed between
+            topic.add(iri, IAKG + "conditionStatus", N(h.statuses[0].iri))
         if disease:
             topic.add(iri, IAKG + "concernsDisease", N(disease))
         topic.add(iri, PROV + "wasDerivedFrom", N(src))
@@ -234,30 +294,35 @@ class Builder:
             return row.get(key) or Cell("", row["variant"].row, 0)
 
         pcell = get("procedure")
+        proc_known: KnownProcedure | None = None
         if cells.empty(pcell.text):
             self._err(section, pcell, "the row names no procedure")
-            return
-        try:
-            known, parsed = resolve(pcell.text, self.vocab)
-        except CellError as exc:
-            self._err(section, pcell, str(exc))
-            return
-        proc = known.iri if known else self._procedure(topic, pcell.text, parsed, ns, src, fx)
-        proc_known = self.vocab.procedures[proc]
-        if (scenario, proc) in seen:
+        else:
+            try:
+                known, parsed = resolve(pcell.text, self.vocab)
+                proc = known.iri if known else self._procedure(topic, pcell.text, parsed, ns, src, fx)
+                proc_known = self.vocab.procedures[proc]
+            except CellError as exc:
+                self._err(section, pcell, str(exc))
+        if proc_known is not None and (scenario, proc_known.iri) in seen:
             self._err(section, pcell, f"variant {h.number} rates this procedure twice "
-                                      f"(first at row {seen[(scenario, proc)].row})")
-            return
-        seen[(scenario, proc)] = pcell
+                                      f"(first at row {seen[(scenario, proc_known.iri)].row})")
+            proc_known = None
+        elif proc_known is not None:
+            seen[(scenario, proc_known.iri)] = pcell
         for key, pediatric in (("adult_rrl", False), ("peds_rrl", True)):
             self._level(topic, section, get(key), proc_known, pediatric, schemes["level_scheme"], src, levels)
-        rating = f"{ns}rating-{topic.slug}-variant-{h.number}-{proc.rsplit('/', 1)[-1].rsplit('#', 1)[-1]}"
         ccell = get("category")
+        category, disagreement = None, False
         try:
             category, disagreement = cells.category(ccell.text, self.vocab, schemes["category_scheme"])
         except CellError as exc:
             self._err(section, ccell, str(exc))
-            return
+        rest = self._numbers(section, get, schemes, category, disagreement, panel_size)
+        if proc_known is None or category is None:
+            return  # every cell of the row was checked; a row with problems adds nothing
+        proc = proc_known.iri
+        rating = f"{ns}rating-{topic.slug}-variant-{h.number}-{proc.rsplit('/', 1)[-1].rsplit('#', 1)[-1]}"
         label = f"{proc_known.label} for {topic.title}, variant {h.number}: {category.label}"
         topic.where[rating] = f"{section.path}:{pcell.row}:{pcell.column}"
         topic.where.setdefault(proc, f"{section.path}:{pcell.row}:{pcell.column}")
@@ -267,25 +332,9 @@ class Builder:
         topic.add(rating, IAKG + "ratedProcedure", N(proc))
         topic.add(rating, IAKG + "category", N(category.iri))
         topic.add(rating, IAKG + "panelDisagreement", typed("true" if disagreement else "false", "boolean"))
-        soe = get("soe")
-        if not cells.empty(soe.text):
-            try:
-                c = cells.concept(soe.text, self.vocab, schemes["soe_scheme"], "strength of evidence")
-                topic.add(rating, IAKG + "strengthOfEvidence", N(c.iri))
-            except CellError as exc:
-                self._err(section, soe, str(exc))
-        numbers: dict[str, int | None] = {}
-        for key, what in (("rating", "the rating"), ("median", "the median")):
-            try:
-                numbers[key] = cells.integer(get(key).text, 1, 9, what)
-            except CellError as exc:
-                self._err(section, get(key), str(exc))
-        try:
-            counts = cells.tabulation([get(f"t{i}").text for i in range(1, 10)])
-        except CellError as exc:
-            self._err(section, get("t1"), str(exc))
-            counts = None
-        self._check_scores(section, get, numbers, counts, category, disagreement, panel_size)
+        soe, numbers, counts = rest
+        if soe is not None:
+            topic.add(rating, IAKG + "strengthOfEvidence", N(soe.iri))
         if numbers.get("rating") is not None:
             topic.add(rating, IAKG + "ratingScore", typed(numbers["rating"], "integer"))
         if numbers.get("median") is not None:
@@ -300,17 +349,48 @@ class Builder:
         topic.add(rating, IAKG + "sourceSection", ox.Literal(h.text()))
         fx(rating)
 
+    def _numbers(self, section: Section, get, schemes: dict[str, str], category, disagreement: bool,
+                 panel_size: int | None) -> tuple:
+        """The row's SOE, rating, median and tabulation, each cell checked (problems recorded, never raised)."""
+        soe = None
+        if not cells.empty(get("soe").text):
+            try:
+                soe = cells.concept(get("soe").text, self.vocab, schemes["soe_scheme"], "strength of evidence")
+            except CellError as exc:
+                self._err(section, get("soe"), str(exc))
+        numbers: dict[str, int | None] = {}
+        for key, what in (("rating", "the rating"), ("median", "the median")):
+            try:
+                numbers[key] = cells.integer(get(key).text, 1, 9, what)
+            except CellError as exc:
+                self._err(section, get(key), str(exc))
+        try:
+            counts = cells.tabulation([get(f"t{i}").text for i in range(1, 10)])
+        except CellError as exc:
+            self._err(section, get("t1"), str(exc))
+            counts = None
+        self._check_scores(section, get, numbers, counts, category, disagreement, panel_size)
+        return soe, numbers, counts
+
     def _check_scores(self, section: Section, get, numbers: dict, counts: list[int] | None, category,
                       disagreement: bool, panel_size: int | None) -> None:
+        """A row's votes are checked against its own median and rating (panels differ from row to row as
+        members abstain); ``Panel size``, when given, is the most votes a row may have."""
         if counts is not None and sum(counts) > 0:
             size = sum(counts)
-            expected = panel_size if panel_size is not None else self._panel_sizes.setdefault(id(section), size)
-            if size != expected:
-                self._err(section, get("t1"), f"the tabulation counts {size} votes; the panel has {expected} "
-                                              "(every row's counts sum to one panel size)")
+            if panel_size is not None and size > panel_size:
+                self._err(section, get("t1"), f"the tabulation counts {size} votes, more than the panel size "
+                                              f"{panel_size}")
             median = cells.median_of(counts)
             if numbers.get("median") is not None and numbers["median"] != median:
                 self._err(section, get("median"), f"the median of the tabulated votes is {median}")
+            voted = [score for score, n in enumerate(counts, 1) if n]
+            rating = numbers.get("rating")
+            if rating is not None and not voted[0] <= rating <= voted[-1]:
+                self._err(section, get("rating"), f"the rating {rating} lies outside the tabulated votes "
+                                                  f"({voted[0]}-{voted[-1]})")
+        if category is None:
+            return
         if not disagreement and category.min_score is not None and category.max_score is not None:
             low, high = category.min_score, category.max_score
             for key in ("rating", "median"):
@@ -319,37 +399,33 @@ class Builder:
                     self._err(section, get(key), f"{key} {value} lies outside the band {low}-{high} of "
                                                  f"{category.label!r} (only a (Disagreement) rating may)")
 
-    @property
-    def _panel_sizes(self) -> dict[int, int]:
-        if not hasattr(self, "_sizes"):
-            self._sizes: dict[int, int] = {}
-        return self._sizes
-
     def _procedure(self, topic: Topic, name: str, parsed, ns: str, src: str, fx) -> str:
         label = " ".join(name.split())
         iri = ns + slug(label)
-        topic.add(iri, RDF + "type", N(IAKG + parsed.modality))
+        topic.add(iri, RDF + "type", N(parsed.procedure_class))
         topic.add(iri, RDFS + "label", en(label))
         for region in parsed.regions:
             topic.add(iri, IAKG + "bodyRegion", N(region))
+        for technique in parsed.techniques:
+            topic.add(iri, IAKG + "technique", N(technique))
         if parsed.contrast:
             topic.add(iri, IAKG + "contrastUse", N(parsed.contrast))
         if parsed.tracer:
             topic.add(iri, IAKG + "radiopharmaceutical", N(parsed.tracer))
         topic.add(iri, PROV + "wasDerivedFrom", N(src))
         fx(iri)
-        self.vocab.add_procedure(KnownProcedure(iri, label, {IAKG + parsed.modality}, set(parsed.regions),
-                                                parsed.contrast, parsed.tracer))
+        self.vocab.add_procedure(KnownProcedure(iri, label, {parsed.procedure_class}, set(parsed.regions),
+                                                parsed.contrast, parsed.tracer, techniques=set(parsed.techniques)))
         return iri
 
-    def _level(self, topic: Topic, section: Section, cell: Cell, proc: KnownProcedure, pediatric: bool,
+    def _level(self, topic: Topic, section: Section, cell: Cell, proc: KnownProcedure | None, pediatric: bool,
                scheme: str, src: str, levels: dict) -> None:
         try:
             level = cells.level(cell.text, self.vocab, scheme, pediatric)
         except CellError as exc:
             self._err(section, cell, str(exc))
             return
-        if level is None:
+        if level is None or proc is None:
             return
         have = proc.pediatric if pediatric else proc.adult
         column = "Peds RRL" if pediatric else "Adult RRL"
