@@ -124,7 +124,7 @@ def _profile(rows: list[dict[str, Any]]) -> ScenarioProfile:
     first = rows[0]
     populations = tuple(dict.fromkeys(r["population"] for r in rows if r["population"] is not None))
     return ScenarioProfile(first["variant"], first["phase"], populations, first["conditionStatus"],
-                           first["panel"], first["sourceUrl"], first["reviewed"])
+                           first["panel"], first["sourceUrl"], first["reviewed"], bool(first["populationNotStated"]))
 
 
 def patient_facts(engine: Any) -> list[PatientFact]:

@@ -147,7 +147,9 @@ def _write_topic(writer, t: dict[str, Any], scenarios: list[tuple[int, dict[str,
             texts = [text if i == 0 else "", r["procedureLabel"], category, name(r["soe"]), name(r["adult"], False),
                      name(r["ped"], True)]
             # text cells are guarded against formula injection; the number cells are numbers (-1 stays -1)
-            writer.writerow([*map(guard, texts), _num(r["score"]), _num(r["median"]), *map(_num, votes)])
+            # a tabulated row without a median printed "n/a" (the source's own way); an untabulated one is empty
+            median = "n/a" if r["median"] is None and r["v1"] is not None else _num(r["median"])
+            writer.writerow([*map(guard, texts), _num(r["score"]), median, *map(_num, votes)])
 
 
 def _term(r: dict[str, Any], vocab: Vocabulary) -> str:

@@ -302,6 +302,8 @@ def _merge_sidecar(section: Section, sidecar: Path, problems: list[Problem]) -> 
         elif isinstance(value, dict):
             problems.append(Problem(str(sidecar), row, 1, str(name), "a key's value is text or a list of texts"))
         else:
+            if isinstance(value, bool):  # YAML's true is the table's "true"
+                value = "true" if value else "false"
             if isinstance(value, list):  # a list (of procedure terms) is read as "a; b; c"
                 value = "; ".join("" if v is None else str(v).strip() for v in value)
             section.meta[key] = Cell("" if value is None else str(value).strip(), row, 1, str(sidecar))
