@@ -66,6 +66,19 @@ def topics(engine: Any, limit: int = 0, offset: int = 0) -> list[Topic]:
             for r in run(engine, "topics", limit, offset)]
 
 
+def concept_schemes(engine: Any, iri: str | None = None) -> list[ConceptScheme]:
+    """Every concept scheme (or the one with ``iri``) with its concepts and their notations."""
+    from iakg.domain.model_guidance import ConceptScheme
+
+    params = {} if iri is None else {"scheme": IRI(iri)}
+    found: dict[str, tuple[str | None, list[tuple[str, str | None, str | None]]]] = {}
+    for r in run(engine, "concept-schemes", **params):
+        label, concepts = found.setdefault(r["scheme"], (r["schemeLabel"], []))
+        if all(c[0] != r["concept"] for c in concepts):
+            concepts.append((r["concept"], r["label"], r["notation"]))
+    return [ConceptScheme(s, label, tuple(cs)) for s, (label, cs) in found.items()]
+
+
 def recommend(engine: Any, name: ScenarioLike) -> Recommendation:
     """Rated procedures for a scenario, from most to least appropriate, then by radiation, then in the
     source's row order; with the scenario's profile (variant, phase, population...)."""

@@ -183,7 +183,7 @@ class PhaseNeed:
 
 #: The answers defined in model_guidance, importable from here as before (PEP 562: loaded on first use).
 _ELSEWHERE = frozenset({
-    "PatientFact", "Topic", "Procedure", "Step",
+    "PatientFact", "Topic", "ConceptScheme", "Procedure", "Step",
     "Branch", "AlternativeOption", "Diagnosis", "Pitfall", "FAQ", "Link", "Related", "IntervalRule", "IntervalAnswer"})
 
 
