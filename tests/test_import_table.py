@@ -27,7 +27,8 @@ FX = "https://example.org/fixture/"
 HEADER = ("Variant,Procedure,Appropriateness Category,SOE,Adult RRL,Peds RRL,Rating,Median,"
           "1,2,3,4,5,6,7,8,9\n")
 V1 = '"Variant 1: Adult. Fictional thing suspected. Initial imaging."'
-META = ("Title,Fictional thing (test fixture)\nPanel size,12\nSource,Fictional source\nPublisher,Fictional Guidance Society\n"
+META = ("Title,Fictional thing (test fixture)\nPanel size,12\nSource,Fictional source\n"
+        "Publisher,Fictional Guidance Society\n"
         "Disease,Fictional thing\nDisease definition,Made up.\nNamespace,https://example.org/fixture/\n"
         "Test fixture,true\n")
 
@@ -142,7 +143,8 @@ BAD = {
     "wrong band": ("CT abdomen,Usually appropriate,,☢☢☢ 3-10 mSv,,8,8,,,,,,,,,", 5, "adult band 1-10 mSv"),
     "median outside 1-9": ("US abdomen,Usually appropriate,,,,8,10,,,,,,,,,", 8, "outside 1-9"),
     "tabulation over the panel size": ("US abdomen,Usually appropriate,,,,8,8,0,0,0,0,0,0,2,6,3\n,CT abdomen,"
-                                       "Usually appropriate,,,,8,8,0,0,0,0,0,1,2,6,4", 9, "more than the panel size 12"),
+                                       "Usually appropriate,,,,8,8,0,0,0,0,0,1,2,6,4", 9,
+                                       "more than the panel size 12"),
     "rating outside the votes": ("US abdomen,Usually appropriate,,,,9,8,0,0,0,0,0,0,2,6,0", 7,
                                  "outside the tabulated votes (7-8)"),
     "duplicate procedure": ("US abdomen,Usually appropriate,,,,8,8,,,,,,,,,\n,us abdomen,Usually appropriate,,,,"

@@ -66,13 +66,13 @@ def topics(engine: Any, limit: int = 0, offset: int = 0) -> list[Topic]:
             for r in run(engine, "topics", limit, offset)]
 
 
-def concept_schemes(engine: Any, iri: str | None = None) -> list[ConceptScheme]:
+def concept_schemes(engine: Any, iri: str | None = None) -> list[Any]:
     """Every concept scheme (or the one with ``iri``) with its concepts and their notations."""
     from iakg.domain.model_guidance import ConceptScheme
 
-    params = {} if iri is None else {"scheme": IRI(iri)}
+    params: dict[str, Any] = {} if iri is None else {"scheme": IRI(iri)}
     found: dict[str, tuple[str | None, list[tuple[str, str | None, str | None]]]] = {}
-    for r in run(engine, "concept-schemes", **params):
+    for r in run(engine, "concept-schemes", 0, 0, **params):
         label, concepts = found.setdefault(r["scheme"], (r["schemeLabel"], []))
         if all(c[0] != r["concept"] for c in concepts):
             concepts.append((r["concept"], r["label"], r["notation"]))

@@ -68,7 +68,8 @@ def _records(sheet, error: type[Exception]) -> Iterator[tuple[int, list[str]]]:
         raise error(f"cannot read the sheet {sheet.title!r}: {type(exc).__name__}: {_one_line(exc)}") from None
 
 
-def _ods_sheets(path: Path, data: bytes, error: type[Exception]) -> Iterator[tuple[str, Iterator[tuple[int, list[str]]]]]:
+def _ods_sheets(path: Path, data: bytes, error: type[Exception]
+                ) -> Iterator[tuple[str, Iterator[tuple[int, list[str]]]]]:
     from python_calamine import CalamineWorkbook
 
     try:
