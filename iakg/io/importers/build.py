@@ -18,6 +18,7 @@ from iakg.io.importers import cells
 from iakg.io.importers.cells import CellError
 from iakg.io.importers.procedures import resolve
 from iakg.io.importers.table import Cell, Section
+from iakg.io.importers.terms import add_terms, new_procedure
 from iakg.io.importers.vocabulary import KnownProcedure, Vocabulary, fold
 from iakg.rdf.namespaces import DCTERMS, IAKG, IAKGD, PREFIXES, PROV, RDF, RDFS, SKOS, XSD
 
@@ -103,7 +104,7 @@ class Builder:
             if fixture:
                 topic.add(s, IAKG + "isTestFixture", typed("true", "boolean"))
 
-        self._vocabulary(topic, section, ns, fx)
+        add_terms(self, topic, section, ns, fx)
         # ------------------------------------------------ source document (one per source), publisher, panel, disease
         publisher = self._named(topic, "GuidanceBody", text.get("publisher", ""), ns, fx)
         src = (self.vocab.find("SourceDocument", text.get("source_url", "") or "\0")
@@ -178,20 +179,22 @@ class Builder:
                 try:
                     h = cells.heading(vcell.text, self.vocab, schemes["population_scheme"], schemes["phase_scheme"],
                                       schemes["status_scheme"])
-                except CellError as exc:
+                except CellError as exc:  # its rows are still checked, cell by cell (no triples come of them)
                     self._err(section, vcell, str(exc))
-                    heading = None
-                    continue
-                if heading is None or h != heading:
+                    heading, scenario, order = cells.Heading(0, ""), "", 0
+                    h = heading
+                if h.number == 0:
+                    pass
+                elif heading is None or h != heading:
                     if heading is not None and h.number == heading.number:
                         self._err(section, vcell, f"variant {h.number} has two different headings")
                     heading, order = h, 0
                     scenario = self._scenario(topic, section, vcell, h, ns, src, disease, t_iri, schemes, fx)
             elif heading is None:
-                if not any(self.problems[before:]):  # after an unreadable heading its rows are not checked again
-                    self._err(section, vcell, "the first row needs its variant heading")
+                self._err(section, vcell, "the first row needs its variant heading")
                 continue
             order += 1
+            assert heading is not None
             self._row(topic, section, row, heading, scenario, order, ns, src, publisher, panel, panel_size,
                       schemes, seen, levels, fx)
         if len(self.problems) > before:
@@ -199,49 +202,6 @@ class Builder:
         return topic
 
     # ---------------------------------------------------------------- pieces
-    def _vocabulary(self, topic: Topic, section: Section, ns: str, fx) -> None:
-        """The procedure words a table adds (``Technique terms: upper GI series = fluoroscopy; ...``): a bare
-        term is a new concept of its kind (a technique may name the modality it implies after ``=``); ``X = Y``
-        otherwise makes X another label of the known term Y. New concepts are written into the topic's file,
-        in a scheme of their own, so later commands need no extra file."""
-        scheme = f"{ns}procedure-terms-{topic.slug}"
-        for key, kind in VOCABULARY_KEYS.items():
-            cell = section.meta.get(key)
-            if cell is None or not cell.text:
-                continue
-            for entry in (e.strip() for e in re.split(r"[;\n]", cell.text)):
-                if not entry:
-                    continue
-                term, _, means = (s.strip() for s in entry.partition("="))
-                target = self.vocab.terms.get(fold(means)) if means else None
-                if means and target is None:
-                    self._err(section, cell, f"{means!r} (in {entry!r}) is no term of the procedure vocabulary")
-                    continue
-                if target is not None and target[0] == kind:  # another label of a known term
-                    topic.add(target[1], SKOS + "altLabel", en(term))
-                    self.vocab.add_term(kind, term, target[1])
-                    continue
-                if kind == "ImagingModality":
-                    self._err(section, cell, f"a new modality needs a procedure class: write {term!r} = a known "
-                                             "modality (e.g. CT) to name one")
-                    continue
-                if target is not None and not (kind == "ImagingTechnique" and target[0] == "ImagingModality"):
-                    self._err(section, cell, f"{means!r} is a {target[0]}, not a {kind}")
-                    continue
-                iri = f"{ns}{slug(term)}"
-                if topic.subjects.get(scheme) is None:
-                    topic.add(scheme, RDF + "type", N(SKOS + "ConceptScheme"))
-                    topic.add(scheme, RDFS + "label", en(f"Procedure terms of {topic.title}"))
-                topic.add(iri, RDF + "type", N(IAKG + kind))
-                topic.add(iri, RDFS + "label", en(term))
-                topic.add(iri, SKOS + "prefLabel", en(term))
-                topic.add(iri, SKOS + "inScheme", N(scheme))
-                procedure_class = self.vocab.term_class.get(target[1]) if target else None
-                if procedure_class:
-                    topic.add(iri, IAKG + "procedureClass", N(procedure_class))
-                fx(iri)
-                self.vocab.add_term(kind, term, iri, procedure_class)
-
     def _err(self, section: Section, cell: Cell | None, message: str) -> None:
         self.problems.append(section.problem(cell, message))
 
@@ -300,7 +260,7 @@ class Builder:
         else:
             try:
                 known, parsed = resolve(pcell.text, self.vocab)
-                proc = known.iri if known else self._procedure(topic, pcell.text, parsed, ns, src, fx)
+                proc = known.iri if known else new_procedure(self, topic, pcell.text, parsed, ns, src, fx)
                 proc_known = self.vocab.procedures[proc]
             except CellError as exc:
                 self._err(section, pcell, str(exc))
@@ -319,7 +279,7 @@ class Builder:
         except CellError as exc:
             self._err(section, ccell, str(exc))
         rest = self._numbers(section, get, schemes, category, disagreement, panel_size)
-        if proc_known is None or category is None:
+        if proc_known is None or category is None or not scenario:
             return  # every cell of the row was checked; a row with problems adds nothing
         proc = proc_known.iri
         rating = f"{ns}rating-{topic.slug}-variant-{h.number}-{proc.rsplit('/', 1)[-1].rsplit('#', 1)[-1]}"
@@ -398,25 +358,6 @@ class Builder:
                 if value is not None and not low <= value <= high:
                     self._err(section, get(key), f"{key} {value} lies outside the band {low}-{high} of "
                                                  f"{category.label!r} (only a (Disagreement) rating may)")
-
-    def _procedure(self, topic: Topic, name: str, parsed, ns: str, src: str, fx) -> str:
-        label = " ".join(name.split())
-        iri = ns + slug(label)
-        topic.add(iri, RDF + "type", N(parsed.procedure_class))
-        topic.add(iri, RDFS + "label", en(label))
-        for region in parsed.regions:
-            topic.add(iri, IAKG + "bodyRegion", N(region))
-        for technique in parsed.techniques:
-            topic.add(iri, IAKG + "technique", N(technique))
-        if parsed.contrast:
-            topic.add(iri, IAKG + "contrastUse", N(parsed.contrast))
-        if parsed.tracer:
-            topic.add(iri, IAKG + "radiopharmaceutical", N(parsed.tracer))
-        topic.add(iri, PROV + "wasDerivedFrom", N(src))
-        fx(iri)
-        self.vocab.add_procedure(KnownProcedure(iri, label, {parsed.procedure_class}, set(parsed.regions),
-                                                parsed.contrast, parsed.tracer, techniques=set(parsed.techniques)))
-        return iri
 
     def _level(self, topic: Topic, section: Section, cell: Cell, proc: KnownProcedure | None, pediatric: bool,
                scheme: str, src: str, levels: dict) -> None:
