@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # imported where used: answering one question loads only what
         FAQ,
         AlternativeOption,
         Branch,
+        ConceptScheme,
         Diagnosis,
         IntervalAnswer,
         IntervalRule,
@@ -94,6 +95,11 @@ class KnowledgeGraph:
     def scenario(self, name: str) -> Scenario:
         """Find a scenario by IRI, CURIE, local name or a unique (case-insensitive) label match."""
         return guidance.scenario(self.engine, name)
+
+    def concept_schemes(self, iri: str | None = None) -> list[ConceptScheme]:
+        """Every concept scheme (or the one with ``iri``) with its concepts' labels and notations: what a
+        table's cells may name (``iakg schemes``)."""
+        return guidance.concept_schemes(self.engine, iri)
 
     def topics(self, limit: int = 0, offset: int = 0) -> list[Topic]:
         """Every topic hub, topic and protocol guide, with its parent; with ``limit``, a page after ``offset``."""

@@ -1,5 +1,7 @@
 """Generate the reference pages of docs/ from their one source: queries from the .rq headers, the ontology
-from ontology/iakg.ttl, the command reference from the command registry.
+from ontology/iakg.ttl, the command reference from the command registry; and the examples of the guides
+(docs/cli.md, docs/authoring.md): each block after a ``<!-- example: iakg ARGS -->`` line is the real output
+of that command (``| head N`` keeps its first N lines), so an example cannot drift from what iakg prints.
 
     python scripts/gen_docs.py           write docs/queries.md, docs/ontology.md, docs/cli-reference.md
     python scripts/gen_docs.py --check   exit 1 if any of them is stale (CI runs this through the tests)
@@ -8,6 +10,7 @@ from ontology/iakg.ttl, the command reference from the command registry.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -104,7 +107,35 @@ def cli_reference_md() -> str:
     return "".join(out)
 
 
-PAGES = {"queries.md": queries_md, "ontology.md": ontology_md, "cli-reference.md": cli_reference_md}
+_EXAMPLE = re.compile(r"(<!-- example: (iakg [^\n]*?)(?: \| head (\d+))? -->\n```(\w*)\n)(.*?)(```)", re.S)
+
+
+def with_examples(name: str) -> str:
+    """docs/NAME with every example block replaced by the output of its command (run from the repository root,
+    100 columns, no cache), the command line first."""
+    import os
+    import shlex
+    import subprocess
+
+    text = (ROOT / "docs" / name).read_text(encoding="utf-8")
+
+    def run(m: re.Match) -> str:
+        command, head = m.group(2), m.group(3)
+        env = {**os.environ, "COLUMNS": "100", "PYTHONIOENCODING": "utf-8"}
+        env.pop("IAKG_CACHE_DIR", None)
+        done = subprocess.run([sys.executable, "-m", "iakg", *shlex.split(command)[1:]], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+        lines = (done.stdout + done.stderr).rstrip("\n").splitlines()
+        if head and len(lines) > int(head):
+            lines = lines[:int(head)] + ["..."]
+        shown = "\n".join(line.rstrip() for line in lines)
+        return f"{m.group(1)}$ {command}\n{shown}\n{m.group(6)}"
+
+    return _EXAMPLE.sub(run, text)
+
+
+PAGES = {"queries.md": queries_md, "ontology.md": ontology_md, "cli-reference.md": cli_reference_md,
+         "cli.md": lambda: with_examples("cli.md"), "authoring.md": lambda: with_examples("authoring.md")}
 
 
 def main() -> int:

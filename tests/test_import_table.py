@@ -19,6 +19,7 @@ from iakg.io.importers.export_table import export_tables
 from iakg.io.importers.procedures import resolve
 from iakg.io.importers.vocabulary import Vocabulary
 from iakg.rdf.engine import LocalEngine
+from iakg.rdf.namespaces import IAKG
 
 TABLES = FIXTURES / "tables"
 FILES = [TABLES / "cystoma.csv", TABLES / "nodulosis.tsv", TABLES / "pelvic-ache.csv"]
@@ -26,7 +27,8 @@ FX = "https://example.org/fixture/"
 HEADER = ("Variant,Procedure,Appropriateness Category,SOE,Adult RRL,Peds RRL,Rating,Median,"
           "1,2,3,4,5,6,7,8,9\n")
 V1 = '"Variant 1: Adult. Fictional thing suspected. Initial imaging."'
-META = ("Title,Fictional thing (test fixture)\nSource,Fictional source\nPublisher,Fictional Guidance Society\n"
+META = ("Title,Fictional thing (test fixture)\nPanel size,12\nSource,Fictional source\n"
+        "Publisher,Fictional Guidance Society\n"
         "Disease,Fictional thing\nDisease definition,Made up.\nNamespace,https://example.org/fixture/\n"
         "Test fixture,true\n")
 
@@ -106,7 +108,8 @@ def test_import_export_import_is_isomorphic(imported, tmp_path):
     out, outputs = imported
     graph = iakg.load(sorted(out.glob("*.ttl")))
     table = tmp_path / "all.csv"
-    table.write_text(export_tables(graph.engine), encoding="utf-8")
+    imported = [FX + "topic-" + name.removesuffix(".ttl") for name, _ in outputs]
+    table.write_text(export_tables(graph.engine, imported), encoding="utf-8")
     again, _ = convert("table", [table])
     assert triples(t for _, t in again) == triples(t for _, t in outputs)
 
@@ -124,7 +127,8 @@ def test_cli_import_writes_and_export_format_table(tmp_path, capsys):
     capsys.readouterr()
     data = [arg for p in sorted(out.iterdir()) for arg in ("--data", str(p))]
     assert main(["export", "--format", "table", *data]) == 0
-    assert capsys.readouterr().out.count("\nVariant,Procedure,") == 3
+    # the three imported topics and the shipped, hand-authored one
+    assert capsys.readouterr().out.count("\nVariant,Procedure,") == 4
 
 
 def test_template_imports(tmp_path, capsys):
@@ -138,12 +142,15 @@ BAD = {
     "unknown level": ("US abdomen,Usually appropriate,,☢☢☢☢☢☢,,8,8,,,,,,,,,", 5, "unknown radiation level"),
     "wrong band": ("CT abdomen,Usually appropriate,,☢☢☢ 3-10 mSv,,8,8,,,,,,,,,", 5, "adult band 1-10 mSv"),
     "median outside 1-9": ("US abdomen,Usually appropriate,,,,8,10,,,,,,,,,", 8, "outside 1-9"),
-    "tabulation sum": ("US abdomen,Usually appropriate,,,,8,8,0,0,0,0,0,0,2,6,3\n,CT abdomen,Usually appropriate"
-                       ",,,,8,8,0,0,0,0,0,1,2,6,3", 9, "the panel has 11"),
+    "tabulation over the panel size": ("US abdomen,Usually appropriate,,,,8,8,0,0,0,0,0,0,2,6,3\n,CT abdomen,"
+                                       "Usually appropriate,,,,8,8,0,0,0,0,0,1,2,6,4", 9,
+                                       "more than the panel size 12"),
+    "rating outside the votes": ("US abdomen,Usually appropriate,,,,9,8,0,0,0,0,0,0,2,6,0", 7,
+                                 "outside the tabulated votes (7-8)"),
     "duplicate procedure": ("US abdomen,Usually appropriate,,,,8,8,,,,,,,,,\n,us abdomen,Usually appropriate,,,,"
                             "7,7,,,,,,,,,", 2, "rates this procedure twice"),
     "no modality": ("Abdomen with IV contrast,Usually appropriate,,,,8,8,,,,,,,,,", 2, "names no modality"),
-    "unparsed word": ("CT abdomen and elbow,Usually appropriate,,,,8,8,,,,,,,,,", 2, "cannot read 'elbow'"),
+    "unparsed word": ("CT abdomen and teapot,Usually appropriate,,,,8,8,,,,,,,,,", 2, "cannot read 'teapot'"),
 }
 
 
@@ -154,9 +161,9 @@ def test_bad_input_is_located_and_nothing_is_written(case, base, tmp_path):
     path.write_text(META + HEADER + V1 + "," + row + "\n", encoding="utf-8")
     with pytest.raises(TableError) as err:
         convert("table", [path], store=base)
-    first = err.value.problems[-1] if case == "tabulation sum" else err.value.problems[0]
-    second_row = case in ("tabulation sum", "duplicate procedure")
-    assert (first.path, first.row, first.column) == (str(path), 10 if second_row else 9, column)
+    first = err.value.problems[-1] if case == "tabulation over the panel size" else err.value.problems[0]
+    second_row = case in ("tabulation over the panel size", "duplicate procedure")
+    assert (first.path, first.row, first.column) == (str(path), 11 if second_row else 10, column)
     assert message in first.message
     assert main(["import", "table", str(path), "--out", str(tmp_path / "out")]) == 2
     assert not (tmp_path / "out").exists()
@@ -196,12 +203,13 @@ def test_procedure_names_match_the_graph(name, expected, vocab):
 def test_procedure_name_parts_of_a_new_procedure(vocab):
     known, parsed = resolve("MRI chest without and with IV contrast", vocab)
     assert known is None and parsed is not None
-    assert (parsed.modality, parsed.regions, parsed.contrast) == (
-        "MRIProcedure", [d("region-chest")], d("without-and-with-iv-contrast"))
-    with pytest.raises(CellError, match="radiopharmaceutical"):
-        resolve("PET/CT abdomen", vocab)
-    with pytest.raises(CellError, match="cannot read 'ga 68'"):  # the graph names no radionuclide: not guessed
-        resolve("Ga-68 DOTATATE PET/CT", vocab)
+    assert (parsed.procedure_class, parsed.regions, parsed.contrast) == (
+        IAKG + "MRIProcedure", [d("region-chest")], d("without-and-with-iv-contrast"))
+    # a labelled tracer is its own radiopharmaceutical: not the shipped DOTATATE, whose radionuclide is not stated
+    known, parsed = resolve("Ga-68 DOTATATE PET/CT", vocab)
+    assert known is None and parsed.tracer == d("ga-68-dotatate")
+    with pytest.raises(CellError, match="cannot read 'gizmo'"):
+        resolve("Gizmo PET/CT", vocab)
 
 
 def test_printed_median_rounds_up_between_two_middle_votes():

@@ -13,6 +13,7 @@ from iakg.io.importers import convert
 from iakg.io.importers.cells import guard, unguard
 from iakg.io.importers.export_table import export_tables
 
+FX = "https://example.org/fixture/"
 HEADER = ("Variant,Procedure,Appropriateness Category,SOE,Adult RRL,Peds RRL,Rating,Median,"
           "1,2,3,4,5,6,7,8,9\n")
 HOSTILE = {"Title": '=HYPERLINK("http://x","y")', "Description": "@SUM(1+1)*cmd|' /C calc'!A0", "Panel": "+1+1"}
@@ -47,7 +48,7 @@ def test_formula_cells_are_guarded_on_export_and_round_trip(tmp_path):
     assert '=HYPERLINK("http://x","y")' in first[0][1].decode()  # the import keeps the text as written
     ttl = tmp_path / first[0][0]
     ttl.write_bytes(first[0][1])
-    exported = export_tables(iakg.load([ttl]).engine)
+    exported = export_tables(iakg.load([ttl]).engine, [FX + "topic-" + first[0][0].removesuffix(".ttl")])
     records = list(csv.reader(io.StringIO(exported)))
     cells = {r[0]: r[1] for r in records if len(r) == 2}
     for key, value in HOSTILE.items():
@@ -62,12 +63,16 @@ def test_formula_cells_are_guarded_on_export_and_round_trip(tmp_path):
     assert _triples(second) == _triples(first)
 
 
-def test_export_table_of_a_graph_without_variant_tables_is_refused(tmp_path, capsys):
+def test_the_shipped_hand_authored_topic_exports_from_its_structured_fields(tmp_path):
+    """No free text is pasted into the heading: population group, definition and phase, each a field."""
     out = tmp_path / "t.csv"
-    assert main(["export", "--format", "table", "--out", str(out)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert "holds no variant table" in err and "docs/authoring.md" in err and "\n" not in err
-    assert not out.exists()
+    assert main(["export", "--format", "table", "--out", str(out)]) == 0
+    records = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+    headings = [r[0] for r in records if r and r[0].startswith("Variant ")]
+    assert headings == ["Variant 1: Adult. Routine, scheduled surveillance imaging of an asymptomatic adult after "
+                        "complete surgical resection of a well-differentiated pancreatic neuroendocrine tumor, with "
+                        "no known or suspected recurrence. surveillance."]
+    assert ["Publisher", "American College of Radiology"] in records
 
 
 def test_export_table_to_a_workbook_name_is_refused(tmp_path, capsys):
@@ -86,7 +91,7 @@ def test_template_round_trips_its_panel_size(tmp_path, capsys):
     outputs, _ = convert("table", [template])
     ttl = tmp_path / outputs[0][0]
     ttl.write_bytes(outputs[0][1])
-    exported = export_tables(iakg.load([ttl]).engine)
+    exported = export_tables(iakg.load([ttl]).engine, ["https://w3id.org/iakg/id/topic-" + outputs[0][0][:-4]])
     assert "Panel size,12\n" in exported
     (tmp_path / "again.csv").write_text(exported, encoding="utf-8")
     again, _ = convert("table", [tmp_path / "again.csv"])

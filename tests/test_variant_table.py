@@ -43,7 +43,7 @@ def test_every_column_comes_back_through_recommend_json():
     answer = json.loads(out.stdout)
     assert answer["profile"] == {"variant": 1, "phase": "Initial imaging", "populations": ["adult"],
                                  "condition_status": "Suspected", "panel": "Fixture panel on imaginary imaging",
-                                 "source_url": VT + "page", "reviewed": "2025-02-01"}
+                                 "source_url": VT + "page", "reviewed": "2025-02-01", "population_not_stated": False}
     assert [_row(p) for p in answer["procedures"]] == [
         ("Fixture US fictional region", "Usually appropriate", "Strong", 8, 9, (0, 0, 0, 0, 0, 0, 2, 6, 8), 1,
          ("O", "0 mSv"), ("O", "0 mSv")),

@@ -48,6 +48,20 @@ def _topics(g: Any, args: argparse.Namespace) -> Answer:
         (t.iri, t.kind, t.label, t.parent, t.scenarios) for t in items], None
 
 
+def _schemes_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scheme", nargs="?", help="one scheme (IRI or prefixed name, e.g. iakgd:strength-of-evidence)")
+
+
+@answer("schemes", "list the concept schemes a table's cells may name, with their concepts' notations",
+        configure=_schemes_options)
+def _schemes(g: Any, args: argparse.Namespace) -> Answer:
+    from iakg.io.importers.build import expand
+
+    items = g.concept_schemes(expand(args.scheme) if args.scheme else None)
+    return items, ("scheme", "label", "concepts"), [
+        (s.iri, s.label, " | ".join(n or label or iri for iri, label, n in s.concepts)) for s in items], None
+
+
 def _facts_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--context", action="store_true", help="print the JSON-LD context of patient files")
 

@@ -66,6 +66,19 @@ def topics(engine: Any, limit: int = 0, offset: int = 0) -> list[Topic]:
             for r in run(engine, "topics", limit, offset)]
 
 
+def concept_schemes(engine: Any, iri: str | None = None) -> list[Any]:
+    """Every concept scheme (or the one with ``iri``) with its concepts and their notations."""
+    from iakg.domain.model_guidance import ConceptScheme
+
+    params: dict[str, Any] = {} if iri is None else {"scheme": IRI(iri)}
+    found: dict[str, tuple[str | None, list[tuple[str, str | None, str | None]]]] = {}
+    for r in run(engine, "concept-schemes", 0, 0, **params):
+        label, concepts = found.setdefault(r["scheme"], (r["schemeLabel"], []))
+        if all(c[0] != r["concept"] for c in concepts):
+            concepts.append((r["concept"], r["label"], r["notation"]))
+    return [ConceptScheme(s, label, tuple(cs)) for s, (label, cs) in found.items()]
+
+
 def recommend(engine: Any, name: ScenarioLike) -> Recommendation:
     """Rated procedures for a scenario, from most to least appropriate, then by radiation, then in the
     source's row order; with the scenario's profile (variant, phase, population...)."""
@@ -124,7 +137,7 @@ def _profile(rows: list[dict[str, Any]]) -> ScenarioProfile:
     first = rows[0]
     populations = tuple(dict.fromkeys(r["population"] for r in rows if r["population"] is not None))
     return ScenarioProfile(first["variant"], first["phase"], populations, first["conditionStatus"],
-                           first["panel"], first["sourceUrl"], first["reviewed"])
+                           first["panel"], first["sourceUrl"], first["reviewed"], bool(first["populationNotStated"]))
 
 
 def patient_facts(engine: Any) -> list[PatientFact]:

@@ -138,7 +138,9 @@ class RatedProcedure:
 @dataclass(frozen=True)
 class ScenarioProfile:
     """What a variant heading and its topic say of a scenario: variant number, phase of care, population
-    groups (notations, e.g. ``adult``), suspected or known condition, panel, source page, last review."""
+    groups (notations, e.g. ``adult``), suspected or known condition, panel, source page, last review.
+    ``population_not_stated`` is true when the source names no population (then ``populations`` is empty and
+    the scenario is for no population that may be assumed: not for everyone)."""
 
     variant: int | None = None
     phase: str | None = None
@@ -147,6 +149,7 @@ class ScenarioProfile:
     panel: str | None = None
     source_url: str | None = None
     reviewed: str | None = None
+    population_not_stated: bool = False
 
     @property
     def adults_only(self) -> bool:
@@ -180,7 +183,7 @@ class PhaseNeed:
 
 #: The answers defined in model_guidance, importable from here as before (PEP 562: loaded on first use).
 _ELSEWHERE = frozenset({
-    "PatientFact", "Topic", "Procedure", "Step",
+    "PatientFact", "Topic", "ConceptScheme", "Procedure", "Step",
     "Branch", "AlternativeOption", "Diagnosis", "Pitfall", "FAQ", "Link", "Related", "IntervalRule", "IntervalAnswer"})
 
 

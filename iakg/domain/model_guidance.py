@@ -23,6 +23,15 @@ class PatientFact:
 
 
 @dataclass(frozen=True)
+class ConceptScheme:
+    """A concept scheme and its concepts as (IRI, label, notation), in rank order: what a table cell may name."""
+
+    iri: str
+    label: str | None
+    concepts: tuple[tuple[str, str | None, str | None], ...] = ()
+
+
+@dataclass(frozen=True)
 class Topic:
     """A topic hub, topic or protocol guide; ``parent`` is its parent topic's IRI, if any."""
 

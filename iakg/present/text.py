@@ -181,7 +181,8 @@ def _profile_line(answer: Recommendation) -> str:
     if profile is None:
         return ""
     parts = [f"Variant {profile.variant}" if profile.variant is not None else None,
-             " and ".join(profile.populations) if profile.populations else None,
+             " and ".join(profile.populations) if profile.populations else
+             ("population not stated" if profile.population_not_stated else None),
              profile.condition_status and f"{profile.condition_status.lower()} condition", profile.phase,
              profile.panel and f"panel: {profile.panel}", profile.reviewed and f"reviewed {profile.reviewed}"]
     shown = [p for p in parts if p]

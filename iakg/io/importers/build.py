@@ -18,6 +18,7 @@ from iakg.io.importers import cells
 from iakg.io.importers.cells import CellError
 from iakg.io.importers.procedures import resolve
 from iakg.io.importers.table import Cell, Section
+from iakg.io.importers.terms import add_terms, new_procedure
 from iakg.io.importers.vocabulary import KnownProcedure, Vocabulary, fold
 from iakg.rdf.namespaces import DCTERMS, IAKG, IAKGD, PREFIXES, PROV, RDF, RDFS, SKOS, XSD
 
@@ -27,7 +28,12 @@ DEFAULT_SCHEMES = {
     "soe_scheme": IAKGD + "strength-of-evidence",
     "population_scheme": IAKGD + "population-groups",
     "phase_scheme": IAKGD + "phases-of-care",
+    "status_scheme": IAKGD + "condition-statuses",
 }
+#: sidecar/header keys that add words to the procedure vocabulary -> the kind of term they add
+VOCABULARY_KEYS = {"modality_terms": "ImagingModality", "technique_terms": "ImagingTechnique",
+                   "region_terms": "BodyRegion", "contrast_terms": "ContrastUse",
+                   "radiopharmaceutical_terms": "Radiopharmaceutical"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -93,28 +99,34 @@ class Builder:
         topic = Topic(topic_slug, text.get("title", ""))
         t_iri = ns + "topic-" + topic_slug
         topic.where[t_iri] = f"{section.path}:{section.header_row or 1}:1"
-        src = ns + "source-" + topic_slug
 
         def fx(s: str) -> None:
             if fixture:
                 topic.add(s, IAKG + "isTestFixture", typed("true", "boolean"))
 
-        # ------------------------------------------------ source document, publisher, panel, disease
-        topic.add(src, RDF + "type", N(IAKG + "SourceDocument"))
-        topic.add(src, RDFS + "label", en(text.get("source", "")))
-        topic.add(src, DCTERMS + "title", ox.Literal(text.get("source", "")))
-        if text.get("source_url"):
-            if not re.match(r"^https?://\S+$", text["source_url"]):
-                self._err(section, meta["source_url"], "a source URL is an http(s) address")
-            topic.add(src, IAKG + "sourceUrl", typed(text["source_url"], "anyURI"))
-        for key, prop in (("source_date", DCTERMS + "issued"), ("review_date", IAKG + "reviewDate")):
-            if text.get(key):
-                if not _DATE.match(text[key]):
-                    self._err(section, meta[key], "a date is written YYYY-MM-DD")
-                topic.add(src, prop, typed(text[key], "date"))
+        add_terms(self, topic, section, ns, fx)
+        # ------------------------------------------------ source document (one per source), publisher, panel, disease
         publisher = self._named(topic, "GuidanceBody", text.get("publisher", ""), ns, fx)
-        topic.add(src, DCTERMS + "publisher", N(publisher))
-        fx(src)
+        src = (self.vocab.find("SourceDocument", text.get("source_url", "") or "\0")
+               or self.vocab.find("SourceDocument", text.get("source", "")))
+        if src is None:  # a new document, described once; a later topic of the same source reuses it
+            src = ns + "source-" + topic_slug
+            topic.add(src, RDF + "type", N(IAKG + "SourceDocument"))
+            topic.add(src, RDFS + "label", en(text.get("source", "")))
+            topic.add(src, DCTERMS + "title", ox.Literal(text.get("source", "")))
+            if text.get("source_url"):
+                if not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", text["source_url"]):
+                    self._err(section, meta["source_url"], "a source URL is an http(s) address")
+                topic.add(src, IAKG + "sourceUrl", typed(text["source_url"], "anyURI"))
+                self.vocab.add_named("SourceDocument", text["source_url"], src)
+            for key, prop in (("source_date", DCTERMS + "issued"), ("review_date", IAKG + "reviewDate")):
+                if text.get(key):
+                    if not _DATE.match(text[key]):
+                        self._err(section, meta[key], "a date is written YYYY-MM-DD")
+                    topic.add(src, prop, typed(text[key], "date"))
+            topic.add(src, DCTERMS + "publisher", N(publisher))
+            fx(src)
+            self.vocab.add_named("SourceDocument", text.get("source", ""), src)
         panel = None
         if text.get("panel"):
             panel = self._named(topic, "ExpertPanel", text["panel"], ns, fx, prefix="panel-")
@@ -138,6 +150,10 @@ class Builder:
                 panel_size = cells.integer(text["panel_size"], 1, 10_000, "the panel size")
             except CellError as exc:
                 self._err(section, meta["panel_size"], str(exc))
+        if panel_size is not None:
+            topic.add(t_iri, IAKG + "panelSize", typed(panel_size, "integer"))
+        if text.get("publisher_topic_id"):
+            topic.add(t_iri, IAKG + "publisherTopicId", ox.Literal(text["publisher_topic_id"]))
 
         # ------------------------------------------------ the topic
         topic.add(t_iri, RDF + "type", N(IAKG + "Topic"))
@@ -161,11 +177,15 @@ class Builder:
             vcell = row["variant"]
             if vcell.text:
                 try:
-                    h = cells.heading(vcell.text)
-                except CellError as exc:
+                    h = cells.heading(vcell.text, self.vocab, schemes["population_scheme"], schemes["phase_scheme"],
+                                      schemes["status_scheme"])
+                except CellError as exc:  # its rows are still checked, cell by cell (no triples come of them)
                     self._err(section, vcell, str(exc))
-                    continue
-                if heading is None or h != heading:
+                    heading, scenario, order = cells.Heading(0, ""), "", 0
+                    h = heading
+                if h.number == 0:
+                    pass
+                elif heading is None or h != heading:
                     if heading is not None and h.number == heading.number:
                         self._err(section, vcell, f"variant {h.number} has two different headings")
                     heading, order = h, 0
@@ -174,6 +194,7 @@ class Builder:
                 self._err(section, vcell, "the first row needs its variant heading")
                 continue
             order += 1
+            assert heading is not None
             self._row(topic, section, row, heading, scenario, order, ns, src, publisher, panel, panel_size,
                       schemes, seen, levels, fx)
         if len(self.problems) > before:
@@ -208,18 +229,17 @@ class Builder:
         topic.add(iri, RDFS + "label", en(f"{topic.title}, variant {h.number}: {h.description}"))
         topic.add(iri, SKOS + "definition", en(h.description))
         topic.add(iri, IAKG + "variantNumber", typed(h.number, "integer"))
-        topic.add(iri, IAKG + "populationDescription", en(h.population))
-        try:
-            for c in cells.populations(h.population, self.vocab, schemes["population_scheme"]):
+        if h.populations:
+            topic.add(iri, IAKG + "populationDescription", en(h.population_text))
+            for c in h.populations:
                 topic.add(iri, IAKG + "population", N(c.iri))
-        except CellError as exc:
-            self._err(section, cell, str(exc))
-        topic.add(iri, IAKG + "clinicalPhase", en(h.phase))
-        try:
-            phase = cells.concept(h.phase, self.vocab, schemes["phase_scheme"], "phase of care")
-            topic.add(iri, IAKG + "phaseOfCare", N(phase.iri))
-        except CellError as exc:
-            self._err(section, cell, str(exc))
+        else:  # the heading names none: said explicitly, never assumed to be everyone
+            topic.add(iri, IAKG + "populationNotStated", typed("true", "boolean"))
+        if h.phase is not None:
+            topic.add(iri, IAKG + "clinicalPhase", en(h.phase_text))
+            topic.add(iri, IAKG + "phaseOfCare", N(h.phase.iri))
+        if len(h.statuses) == 1:  # "Suspected ...": kept; two statuses in one heading are not guessed between
+            topic.add(iri, IAKG + "conditionStatus", N(h.statuses[0].iri))
         if disease:
             topic.add(iri, IAKG + "concernsDisease", N(disease))
         topic.add(iri, PROV + "wasDerivedFrom", N(src))
@@ -234,30 +254,35 @@ class Builder:
             return row.get(key) or Cell("", row["variant"].row, 0)
 
         pcell = get("procedure")
+        proc_known: KnownProcedure | None = None
         if cells.empty(pcell.text):
             self._err(section, pcell, "the row names no procedure")
-            return
-        try:
-            known, parsed = resolve(pcell.text, self.vocab)
-        except CellError as exc:
-            self._err(section, pcell, str(exc))
-            return
-        proc = known.iri if known else self._procedure(topic, pcell.text, parsed, ns, src, fx)
-        proc_known = self.vocab.procedures[proc]
-        if (scenario, proc) in seen:
+        else:
+            try:
+                known, parsed = resolve(pcell.text, self.vocab)
+                proc = known.iri if known else new_procedure(self, topic, pcell.text, parsed, ns, src, fx)
+                proc_known = self.vocab.procedures[proc]
+            except CellError as exc:
+                self._err(section, pcell, str(exc))
+        if proc_known is not None and (scenario, proc_known.iri) in seen:
             self._err(section, pcell, f"variant {h.number} rates this procedure twice "
-                                      f"(first at row {seen[(scenario, proc)].row})")
-            return
-        seen[(scenario, proc)] = pcell
+                                      f"(first at row {seen[(scenario, proc_known.iri)].row})")
+            proc_known = None
+        elif proc_known is not None:
+            seen[(scenario, proc_known.iri)] = pcell
         for key, pediatric in (("adult_rrl", False), ("peds_rrl", True)):
             self._level(topic, section, get(key), proc_known, pediatric, schemes["level_scheme"], src, levels)
-        rating = f"{ns}rating-{topic.slug}-variant-{h.number}-{proc.rsplit('/', 1)[-1].rsplit('#', 1)[-1]}"
         ccell = get("category")
+        category, disagreement = None, False
         try:
             category, disagreement = cells.category(ccell.text, self.vocab, schemes["category_scheme"])
         except CellError as exc:
             self._err(section, ccell, str(exc))
-            return
+        rest = self._numbers(section, get, schemes, category, disagreement, panel_size)
+        if proc_known is None or category is None or not scenario:
+            return  # every cell of the row was checked; a row with problems adds nothing
+        proc = proc_known.iri
+        rating = f"{ns}rating-{topic.slug}-variant-{h.number}-{proc.rsplit('/', 1)[-1].rsplit('#', 1)[-1]}"
         label = f"{proc_known.label} for {topic.title}, variant {h.number}: {category.label}"
         topic.where[rating] = f"{section.path}:{pcell.row}:{pcell.column}"
         topic.where.setdefault(proc, f"{section.path}:{pcell.row}:{pcell.column}")
@@ -267,25 +292,9 @@ class Builder:
         topic.add(rating, IAKG + "ratedProcedure", N(proc))
         topic.add(rating, IAKG + "category", N(category.iri))
         topic.add(rating, IAKG + "panelDisagreement", typed("true" if disagreement else "false", "boolean"))
-        soe = get("soe")
-        if not cells.empty(soe.text):
-            try:
-                c = cells.concept(soe.text, self.vocab, schemes["soe_scheme"], "strength of evidence")
-                topic.add(rating, IAKG + "strengthOfEvidence", N(c.iri))
-            except CellError as exc:
-                self._err(section, soe, str(exc))
-        numbers: dict[str, int | None] = {}
-        for key, what in (("rating", "the rating"), ("median", "the median")):
-            try:
-                numbers[key] = cells.integer(get(key).text, 1, 9, what)
-            except CellError as exc:
-                self._err(section, get(key), str(exc))
-        try:
-            counts = cells.tabulation([get(f"t{i}").text for i in range(1, 10)])
-        except CellError as exc:
-            self._err(section, get("t1"), str(exc))
-            counts = None
-        self._check_scores(section, get, numbers, counts, category, disagreement, panel_size)
+        soe, numbers, counts = rest
+        if soe is not None:
+            topic.add(rating, IAKG + "strengthOfEvidence", N(soe.iri))
         if numbers.get("rating") is not None:
             topic.add(rating, IAKG + "ratingScore", typed(numbers["rating"], "integer"))
         if numbers.get("median") is not None:
@@ -300,17 +309,48 @@ class Builder:
         topic.add(rating, IAKG + "sourceSection", ox.Literal(h.text()))
         fx(rating)
 
+    def _numbers(self, section: Section, get, schemes: dict[str, str], category, disagreement: bool,
+                 panel_size: int | None) -> tuple:
+        """The row's SOE, rating, median and tabulation, each cell checked (problems recorded, never raised)."""
+        soe = None
+        if not cells.empty(get("soe").text):
+            try:
+                soe = cells.concept(get("soe").text, self.vocab, schemes["soe_scheme"], "strength of evidence")
+            except CellError as exc:
+                self._err(section, get("soe"), str(exc))
+        numbers: dict[str, int | None] = {}
+        for key, what in (("rating", "the rating"), ("median", "the median")):
+            try:
+                numbers[key] = cells.integer(get(key).text, 1, 9, what)
+            except CellError as exc:
+                self._err(section, get(key), str(exc))
+        try:
+            counts = cells.tabulation([get(f"t{i}").text for i in range(1, 10)])
+        except CellError as exc:
+            self._err(section, get("t1"), str(exc))
+            counts = None
+        self._check_scores(section, get, numbers, counts, category, disagreement, panel_size)
+        return soe, numbers, counts
+
     def _check_scores(self, section: Section, get, numbers: dict, counts: list[int] | None, category,
                       disagreement: bool, panel_size: int | None) -> None:
+        """A row's votes are checked against its own median and rating (panels differ from row to row as
+        members abstain); ``Panel size``, when given, is the most votes a row may have."""
         if counts is not None and sum(counts) > 0:
             size = sum(counts)
-            expected = panel_size if panel_size is not None else self._panel_sizes.setdefault(id(section), size)
-            if size != expected:
-                self._err(section, get("t1"), f"the tabulation counts {size} votes; the panel has {expected} "
-                                              "(every row's counts sum to one panel size)")
+            if panel_size is not None and size > panel_size:
+                self._err(section, get("t1"), f"the tabulation counts {size} votes, more than the panel size "
+                                              f"{panel_size}")
             median = cells.median_of(counts)
             if numbers.get("median") is not None and numbers["median"] != median:
                 self._err(section, get("median"), f"the median of the tabulated votes is {median}")
+            voted = [score for score, n in enumerate(counts, 1) if n]
+            rating = numbers.get("rating")
+            if rating is not None and not voted[0] <= rating <= voted[-1]:
+                self._err(section, get("rating"), f"the rating {rating} lies outside the tabulated votes "
+                                                  f"({voted[0]}-{voted[-1]})")
+        if category is None:
+            return
         if not disagreement and category.min_score is not None and category.max_score is not None:
             low, high = category.min_score, category.max_score
             for key in ("rating", "median"):
@@ -319,37 +359,14 @@ class Builder:
                     self._err(section, get(key), f"{key} {value} lies outside the band {low}-{high} of "
                                                  f"{category.label!r} (only a (Disagreement) rating may)")
 
-    @property
-    def _panel_sizes(self) -> dict[int, int]:
-        if not hasattr(self, "_sizes"):
-            self._sizes: dict[int, int] = {}
-        return self._sizes
-
-    def _procedure(self, topic: Topic, name: str, parsed, ns: str, src: str, fx) -> str:
-        label = " ".join(name.split())
-        iri = ns + slug(label)
-        topic.add(iri, RDF + "type", N(IAKG + parsed.modality))
-        topic.add(iri, RDFS + "label", en(label))
-        for region in parsed.regions:
-            topic.add(iri, IAKG + "bodyRegion", N(region))
-        if parsed.contrast:
-            topic.add(iri, IAKG + "contrastUse", N(parsed.contrast))
-        if parsed.tracer:
-            topic.add(iri, IAKG + "radiopharmaceutical", N(parsed.tracer))
-        topic.add(iri, PROV + "wasDerivedFrom", N(src))
-        fx(iri)
-        self.vocab.add_procedure(KnownProcedure(iri, label, {IAKG + parsed.modality}, set(parsed.regions),
-                                                parsed.contrast, parsed.tracer))
-        return iri
-
-    def _level(self, topic: Topic, section: Section, cell: Cell, proc: KnownProcedure, pediatric: bool,
+    def _level(self, topic: Topic, section: Section, cell: Cell, proc: KnownProcedure | None, pediatric: bool,
                scheme: str, src: str, levels: dict) -> None:
         try:
             level = cells.level(cell.text, self.vocab, scheme, pediatric)
         except CellError as exc:
             self._err(section, cell, str(exc))
             return
-        if level is None:
+        if level is None or proc is None:
             return
         have = proc.pediatric if pediatric else proc.adult
         column = "Peds RRL" if pediatric else "Adult RRL"

@@ -59,42 +59,91 @@ def integer(text: str, low: int, high: int, what: str) -> int | None:
 
 @dataclass(frozen=True)
 class Heading:
-    """``Variant N: <population>. <description>. <phase>.``"""
+    """``Variant N: [<population>.] <description>. [<phase of care>.]`` read against the graph's schemes: the
+    population and the phase are concepts when the heading names them, else empty ("not stated")."""
 
     number: int
-    population: str
     description: str
-    phase: str
+    population_text: str = ""
+    populations: tuple[Concept, ...] = ()
+    phase_text: str = ""
+    phase: Concept | None = None
+    statuses: tuple[Concept, ...] = ()
+    verbatim: str = ""
 
     def text(self) -> str:
-        return f"Variant {self.number}: {self.population}. {self.description}. {self.phase}."
+        """The heading as the table wrote it (spaces collapsed)."""
+        return self.verbatim
 
 
 _HEADING = re.compile(r"^\s*variant\s+(\d+)\s*[:.]\s*(.+?)\s*$", re.I | re.S)
+_SENTENCE = re.compile(r"\.\s+")
+_HEADING_FORM = '"Variant N: [<population>.] <description>. [<phase of care>.]"'
 
 
-def heading(text: str) -> Heading:
-    """Read a variant heading into its number, population, description and phase of care."""
+def heading(text: str, vocab: Vocabulary, population_scheme: str, phase_scheme: str,
+            status_scheme: str | None = None) -> Heading:
+    """Read a variant heading. Its first sentence is the population when every part of it is a population
+    concept ("Adult", "Adult or child"); its last sentence is the phase of care when it is a phase concept;
+    what lies between is the description (a heading may name neither: "not stated"). A sentence that is
+    nearly a population or phase label (a typo) is an error, never read as description. The condition
+    status (suspected, known) is the status concept the description names, if it names exactly one."""
     m = _HEADING.match(text)
     if not m:
-        raise CellError('a variant heading reads "Variant N: <population>. <description>. <phase of care>."')
-    body = " ".join(m.group(2).split()).rstrip(".")
-    parts = [p.strip() for p in re.split(r"\.\s+", body)]
-    if len(parts) < 3 or not all(parts):
-        raise CellError("a variant heading needs a population, a description and a phase of care, "
-                        "each ending with a full stop")
-    return Heading(int(m.group(1)), parts[0], ". ".join(parts[1:-1]), parts[-1])
+        raise CellError(f"a variant heading reads {_HEADING_FORM}")
+    body = " ".join(m.group(2).split())
+    sentences = [s.strip() for s in _SENTENCE.split(body.rstrip("."))]
+    if not all(sentences):
+        raise CellError(f"a variant heading has an empty sentence; it reads {_HEADING_FORM}")
+    populations: tuple[Concept, ...] = ()
+    population_text = ""
+    if len(sentences) > 1:
+        found = _populations(sentences[0], vocab, population_scheme)
+        if found:
+            populations, population_text = tuple(found), sentences.pop(0)
+        else:
+            _near(sentences[0], vocab, population_scheme, "population")
+    phase = None
+    phase_text = ""
+    if len(sentences) > 1:
+        phase = vocab.concept(phase_scheme, sentences[-1])
+        if phase is not None:
+            phase_text = sentences.pop()
+        else:
+            _near(sentences[-1], vocab, phase_scheme, "phase of care")
+    description = ". ".join(sentences)
+    statuses: tuple[Concept, ...] = ()
+    if status_scheme:
+        words = f" {fold(description)} "
+        named = [c for c in vocab.schemes.get(status_scheme, {}).values()
+                 if any(re.search(r"(?<![\w])" + re.escape(n) + r"(?![\w])", words) for n in c.names)]
+        statuses = tuple(named)
+    return Heading(int(m.group(1)), description, population_text, populations, phase_text, phase, statuses,
+                   f"Variant {m.group(1)}: {body}")
 
 
-def populations(text: str, vocab: Vocabulary, scheme: str) -> list[Concept]:
-    """The population concepts a heading's first sentence names ("Adult", "Child", "Adult or child")."""
+def _populations(text: str, vocab: Vocabulary, scheme: str) -> list[Concept]:
+    """The population concepts a sentence names ("Adult", "Child", "Adult or child"), or [] if it is not one."""
     found = []
     for part in re.split(r"\s*(?:,|\bor\b|\band\b|/)\s*", text, flags=re.I):
         concept = vocab.concept(scheme, part) if part else None
         if concept is None:
-            raise CellError(f"unknown population {part or text!r}; known: " + ", ".join(vocab.choices(scheme)))
+            return []
         found.append(concept)
     return found
+
+
+def _near(sentence: str, vocab: Vocabulary, scheme: str, what: str) -> None:
+    """Raise if ``sentence`` (a few words) is nearly, but not, a label of ``scheme``: a typo, not description."""
+    import difflib
+
+    if len(sentence.split()) > 4:
+        return
+    names = {n for c in vocab.schemes.get(scheme, {}).values() for n in c.names}
+    close = difflib.get_close_matches(fold(sentence), names, n=1, cutoff=0.8)
+    if close:
+        raise CellError(f"{sentence!r} is nearly the {what} {close[0]!r} but not one; known: "
+                        + ", ".join(vocab.choices(scheme)))
 
 
 def concept(text: str, vocab: Vocabulary, scheme: str, what: str) -> Concept:

@@ -38,7 +38,8 @@ REQUIRED_COLUMNS = ("variant", "procedure", "category")
 #: canonical header key -> its name in a header block or sidecar (the first is written back)
 META_KEYS: dict[str, tuple[str, ...]] = {
     "title": ("Title",),
-    "id": ("Id", "Topic id"),
+    "id": ("Id",),
+    "publisher_topic_id": ("Publisher topic ID", "Topic ID", "TopicId"),
     "description": ("Description",),
     "panel": ("Panel", "Expert panel"),
     "panel_size": ("Panel size",),
@@ -54,6 +55,12 @@ META_KEYS: dict[str, tuple[str, ...]] = {
     "soe_scheme": ("SOE scheme",),
     "population_scheme": ("Population scheme",),
     "phase_scheme": ("Phase scheme",),
+    "status_scheme": ("Condition status scheme",),
+    "modality_terms": ("Modality terms",),
+    "technique_terms": ("Technique terms",),
+    "region_terms": ("Region terms", "Body region terms"),
+    "contrast_terms": ("Contrast terms",),
+    "radiopharmaceutical_terms": ("Radiopharmaceutical terms",),
     "namespace": ("Namespace",),
     "test_fixture": ("Test fixture",),
 }
@@ -76,6 +83,7 @@ class Cell:
     text: str
     row: int
     column: int
+    path: str = ""  #: the file the cell is in when it is not the table's own (a sidecar's key)
 
 
 @dataclass
@@ -86,14 +94,20 @@ class Section:
     meta: dict[str, Cell] = field(default_factory=dict)
     header_row: int = 0
     rows: list[dict[str, Cell]] = field(default_factory=list)
+    columns: set[str] = field(default_factory=set)
+
+    @property
+    def readable(self) -> bool:
+        """True when its rows can be read cell by cell: a column header row with the required columns."""
+        return all(key in self.columns for key in REQUIRED_COLUMNS)
 
     def problem(self, cell: Cell | None, message: str, row: int | None = None) -> Problem:
         if cell is None:
             return Problem(self.path, row or self.header_row, 1, "", message)
-        return Problem(self.path, cell.row, cell.column, cell.text, message)
+        return Problem(cell.path or self.path, cell.row, cell.column, cell.text, message)
 
 
-WORKBOOK_EXTENSIONS = (".xlsx",)
+WORKBOOK_EXTENSIONS = (".xlsx", ".ods")
 
 
 def dialect_for(path: Path) -> str:
@@ -126,7 +140,9 @@ def read(path: Path, sidecar: Path | None = None) -> tuple[list[Section], list[P
     for s in sections:
         for key in REQUIRED_META:
             if key not in s.meta or not s.meta[key].text:
-                problems.append(s.problem(None, f"the topic needs a {META_KEYS[key][0]!r} (header block or sidecar)",
+                where = f" (the header block or the sidecar {sidecar.name})" if sidecar else \
+                    " (a header block row, or a sidecar FILE.yaml beside the table)"
+                problems.append(s.problem(None, f"the topic needs a {META_KEYS[key][0]!r}{where}",
                                           row=s.header_row or 1))
         if not s.rows:
             problems.append(s.problem(None, "the topic has no rows", row=s.header_row or 1))
@@ -210,6 +226,7 @@ def _sections(label: str, records: Records) -> tuple[list[Section], list[Problem
                 if first in _COLUMN_NAMES:
                     columns = _header(cells, line, label, problems)
                     current.header_row = line
+                    current.columns = set(columns.values())
                     continue
                 problems.append(Problem(label, line, 1, cells[0],
                                         "expected a header key (e.g. Title) or the column header row (Variant, "
@@ -282,5 +299,11 @@ def _merge_sidecar(section: Section, sidecar: Path, problems: list[Problem]) -> 
                                     + ", ".join(names[0] for names in META_KEYS.values())))
         elif key in section.meta:
             problems.append(Problem(str(sidecar), row, 1, str(name), "the key is also in the table's header block"))
+        elif isinstance(value, dict):
+            problems.append(Problem(str(sidecar), row, 1, str(name), "a key's value is text or a list of texts"))
         else:
-            section.meta[key] = Cell("" if value is None else str(value).strip(), row, 1)
+            if isinstance(value, bool):  # YAML's true is the table's "true"
+                value = "true" if value else "false"
+            if isinstance(value, list):  # a list (of procedure terms) is read as "a; b; c"
+                value = "; ".join("" if v is None else str(v).strip() for v in value)
+            section.meta[key] = Cell("" if value is None else str(value).strip(), row, 1, str(sidecar))

@@ -12,7 +12,8 @@ from iakg.io.importers.table import read
 from iakg.io.importers.vocabulary import Vocabulary, fold
 
 
-@register("table", (".csv", ".tsv", ".tab", ".xlsx"), "a guideline's variant tables (CSV, TSV or an XLSX workbook)")
+@register("table", (".csv", ".tsv", ".tab", ".xlsx", ".ods"),
+          "a guideline's variant tables (CSV, TSV, or an XLSX or ODS workbook)")
 def read_tables(paths: list[Path], engine: Any, sidecar: Path | None = None) -> list[tuple[Topic, str, bool]]:
     """The topics of table files, built against the graph ``engine`` answers from; ``TableError`` lists
     every located problem of every file."""
@@ -22,9 +23,9 @@ def read_tables(paths: list[Path], engine: Any, sidecar: Path | None = None) -> 
     for path in paths:
         sections, found = read(Path(path), sidecar if len(paths) == 1 else None)
         problems += found
-        if found:
-            continue
-        for section in sections:
+        for section in sections:  # every problem of the file at once: the cells are read even after layout ones
+            if not section.readable:
+                continue
             topic = builder.build(section)
             if topic is not None:
                 fixture = fold(section.meta["test_fixture"].text) in ("true", "yes", "1") \

@@ -14,17 +14,8 @@ from typing import Any
 from iakg.catalogue import internal
 from iakg.rdf.namespaces import IAKG
 
-#: the modality classes of the ontology, by the words a procedure name uses for them (longest first)
-MODALITY_WORDS: list[tuple[str, str]] = [
-    ("pet/mri", "PETMRIProcedure"), ("pet/mr", "PETMRIProcedure"), ("pet-mri", "PETMRIProcedure"),
-    ("pet/ct", "PETCTProcedure"), ("pet-ct", "PETCTProcedure"), ("spect/ct", "SPECTProcedure"),
-    ("spect", "SPECTProcedure"), ("pet", "PETProcedure"), ("nuclear medicine", "NuclearMedicineProcedure"),
-    ("scintigraphy", "NuclearMedicineProcedure"), ("cta", "CTProcedure"), ("ct", "CTProcedure"),
-    ("mra", "MRIProcedure"), ("mri", "MRIProcedure"), ("mr", "MRIProcedure"),
-    ("ultrasound", "UltrasoundProcedure"), ("us", "UltrasoundProcedure"),
-    ("radiography", "RadiographyProcedure"), ("x-ray", "RadiographyProcedure"), ("xr", "RadiographyProcedure"),
-    ("fluoroscopy", "FluoroscopyProcedure"), ("mammography", "MammographyProcedure"),
-]
+#: the kinds of word a procedure name is made of (the classes of the concepts ``import-vocabulary-terms`` reads)
+TERM_KINDS = ("ImagingModality", "ImagingTechnique", "BodyRegion", "ContrastUse", "Radiopharmaceutical")
 
 
 def fold(text: str) -> str:
@@ -61,9 +52,11 @@ class KnownProcedure:
     tracer: str | None = None
     adult: str | None = None
     pediatric: str | None = None
+    techniques: set[str] = field(default_factory=set)
 
-    def parts(self) -> tuple[frozenset[str], frozenset[str], str | None, str | None]:
-        return frozenset(self.types), frozenset(self.regions), self.contrast, self.tracer
+    def parts(self) -> tuple:
+        return (frozenset(self.types), frozenset(self.regions), self.contrast, self.tracer,
+                frozenset(self.techniques))
 
 
 class Vocabulary:
@@ -98,6 +91,8 @@ class Vocabulary:
                 p.regions.add(r["region"])
             p.contrast = p.contrast or r["contrast"]
             p.tracer = p.tracer or r["tracer"]
+            if r["technique"]:
+                p.techniques.add(r["technique"])
             p.adult = p.adult or r["adult"]
             p.pediatric = p.pediatric or r["ped"]
         self.named: dict[str, dict[str, str]] = {}  # kind local name -> folded name -> IRI
@@ -107,10 +102,18 @@ class Vocabulary:
             for name in (r["label"], r["notation"]):
                 if name:
                     self.named.setdefault(kind, {}).setdefault(fold(str(name)), r["x"])
-                    if kind == "Radiopharmaceutical" and "(" in str(name):
-                        self.named[kind].setdefault(fold(str(name).split("(")[0]), r["x"])
             if r["label"]:
                 self.labels.setdefault(r["x"], str(r["label"]))
+        #: the words of procedure names: folded label -> (kind, IRI); and the procedure class a term makes
+        self.terms: dict[str, tuple[str, str]] = {}
+        self.term_class: dict[str, str] = {}
+        for r in engine.execute(internal("import-vocabulary-terms")).rows():
+            kind = r["kind"].rsplit("#", 1)[-1]
+            self.add_term(kind, str(r["label"]), r["x"], r["class"])
+            if kind == "Radiopharmaceutical" and "(" in str(r["label"]):  # "FDG (fluorine-18 ...)" is also "FDG"
+                self.add_term(kind, str(r["label"]).split("(")[0], r["x"], None)
+            self.labels.setdefault(r["x"], str(r["label"]))
+        self._term_pattern: Any = None
         self._by_label = {fold(p.label): p for p in self.procedures.values() if p.label}
         self._by_parts = {p.parts(): p for p in self.procedures.values() if p.types}
 
@@ -142,6 +145,28 @@ class Vocabulary:
         self.procedures[proc.iri] = proc
         self._by_label.setdefault(fold(proc.label), proc)
         self._by_parts.setdefault(proc.parts(), proc)
+
+    def add_term(self, kind: str, label: str, iri: str, procedure_class: str | None = None) -> None:
+        """A word procedure names may use (``kind`` is one of :data:`TERM_KINDS`); the first meaning given wins."""
+        folded = fold(label)
+        if folded and folded not in self.terms:
+            self.terms[folded] = (kind, iri)
+            self._term_pattern = None
+        if procedure_class:
+            self.term_class.setdefault(iri, procedure_class)
+
+    def term_pattern(self) -> Any:
+        """One regular expression matching any term as whole words, the longest term first at each place."""
+        if self._term_pattern is None:
+            import re
+
+            words = sorted(self.terms, key=len, reverse=True)
+            self._term_pattern = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, words)) + r")(?![\w])")
+        return self._term_pattern
+
+    def terms_of(self, kind: str) -> list[str]:
+        """The labels of ``kind`` terms (for an error message)."""
+        return sorted(label for label, (k, _) in self.terms.items() if k == kind)
 
     def add_named(self, kind: str, label: str, iri: str) -> None:
         self.named.setdefault(kind, {}).setdefault(fold(label), iri)
