@@ -28,6 +28,8 @@ DEFAULT_SCHEMES = {
     "population_scheme": IAKGD + "population-groups",
     "phase_scheme": IAKGD + "phases-of-care",
 }
+#: the rights of a source whose table states neither its licence nor its rights (never an assumed licence)
+NOT_STATED_RIGHTS = "Not stated in the table's header: the source's own terms apply; no licence is assumed."
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -107,6 +109,12 @@ class Builder:
             if not re.match(r"^https?://\S+$", text["source_url"]):
                 self._err(section, meta["source_url"], "a source URL is an http(s) address")
             topic.add(src, IAKG + "sourceUrl", typed(text["source_url"], "anyURI"))
+        if text.get("source_license"):  # a licence IRI the header states; else the rights as written, or none
+            if not re.match(r"^https?://\S+$", text["source_license"]):
+                self._err(section, meta["source_license"], "a licence is the http(s) address of the licence")
+            topic.add(src, DCTERMS + "license", N(text["source_license"]))
+        if text.get("source_rights") or not text.get("source_license"):
+            topic.add(src, DCTERMS + "rights", en(text.get("source_rights") or NOT_STATED_RIGHTS))
         for key, prop in (("source_date", DCTERMS + "issued"), ("review_date", IAKG + "reviewDate")):
             if text.get(key):
                 if not _DATE.match(text[key]):

@@ -12,7 +12,7 @@ from typing import Any
 
 from iakg.catalogue import internal
 from iakg.errors import KGError
-from iakg.io.importers.build import DEFAULT_SCHEMES
+from iakg.io.importers.build import DEFAULT_SCHEMES, NOT_STATED_RIGHTS
 from iakg.io.importers.cells import guard, level_text
 from iakg.io.importers.table import COLUMNS, META_KEYS
 from iakg.io.importers.vocabulary import Concept, Vocabulary
@@ -47,6 +47,8 @@ def _write_topic(writer, t: dict[str, Any], rows: list[dict[str, Any]], concepts
     ns, _, ident = iri.rpartition("/topic-")
     meta = {"title": t["title"], "id": ident, "description": t["description"], "panel": t["panel"],
             "panel_size": _panel_size(rows), "source": t["source"], "source_url": t["url"], "source_date": t["issued"],
+            "source_license": t["license"],
+            "source_rights": None if t["rights"] == NOT_STATED_RIGHTS else t["rights"],
             "review_date": t["reviewed"], "publisher": t["publisher"], "disease": t["disease"],
             "disease_definition": t["diseaseDefinition"] if t["diseaseSource"] == t["src"] else None,
             "namespace": None if ns + "/" == IAKGD else ns + "/",
