@@ -127,12 +127,24 @@ def delta(old: bytes, new: bytes) -> Delta:
     return Delta([units[k] for k in sorted(units)])
 
 
+#: the properties that place a blank node's statements under a named resource (a rating under its scenario)
+PLACING = tuple(IAKG + p for p in ("ratedScenario", "intervalOf", "branchOf", "inScenario", "caveatOf", "pitfallOf",
+                                    "faqOf", "forProcedure", "ratedProcedure"))
+
+
 def _anchor(molecule: list[ox.Quad]) -> ox.NamedNode | ox.BlankNode:
-    """The resource a molecule is about: the first named subject, else the first named object, else a blank node."""
+    """The resource a molecule is about: the first named subject, else what it is placed under (its scenario),
+    else the first named object other than a type, else a blank node of its own."""
     named = sorted((q.subject for q in molecule if isinstance(q.subject, ox.NamedNode)), key=str)
     if named:
         return named[0]
-    objects = sorted((q.object for q in molecule if isinstance(q.object, ox.NamedNode)), key=str)
+    for predicate in PLACING:
+        placed = sorted((q.object for q in molecule if q.predicate.value == predicate
+                         and isinstance(q.object, ox.NamedNode)), key=str)
+        if placed:
+            return placed[0]
+    objects = sorted((q.object for q in molecule if isinstance(q.object, ox.NamedNode)
+                      and q.predicate.value != RDF + "type"), key=str)
     return objects[0] if objects else molecule[0].subject  # type: ignore[return-value]
 
 

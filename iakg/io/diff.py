@@ -39,6 +39,7 @@ class Kind:
     show: Callable[[Columns, Name], str] | None = None  #: its value for people (default: the value columns)
     entity: bool = False  #: present whenever the resource is (not only when a value column is)
     predicates: tuple[str, ...] = ()  #: for diff-statements: the predicates of this kind
+    holders: tuple[str, ...] = ()  #: columns naming other resources whose statements state the fact
 
 
 KINDS: Registry[Kind] = Registry("diff kind")
@@ -86,6 +87,13 @@ def _show_branch(c: Columns, n: Name) -> str:
     return link.join(steps) or "no step"
 
 
+def _interval(c: Columns, n: Name) -> str:
+    named = [t for t in c.get("node", []) if isinstance(t, ox.NamedNode) or n(t) != "an unnamed resource"]
+    what = _names({"node": named}, n, "node") if named else "interval for " + ", ".join(
+        x for x in (_names(c, n, "grade"), _names(c, n, "stage")) if x)
+    return f"{_names(c, n, 'scenario')}: {what}"
+
+
 def _branch(c: Columns, n: Name) -> str:
     return f"{_names(c, n, 'scenario')}: after {_names(c, n, 'after') or 'any study'}, {_names(c, n, 'result')}"
 
@@ -107,10 +115,9 @@ for _entry in (
     Kind("radiation-pediatric", "Relative radiation level, paediatric", "diff-radiation", ("node",),
          ("pediatric",), _about("node")),
     Kind("interval", "Surveillance intervals", "diff-intervals", ("scenario", "node"),
-         ("min", "max", "months", "grade", "stage", "both"),
-         lambda c, n: f"{_names(c, n, 'scenario')}: {_names(c, n, 'node')}", _show_interval),
+         ("min", "max", "months", "grade", "stage", "both"), _interval, _show_interval),
     Kind("next-step", "Next-step branches", "diff-branches", ("scenario", "node"), ("step", "alternatives"), _branch,
-         _show_branch),
+         _show_branch, holders=("stepNode",)),
     Kind("hedge", "Hedges and qualifiers", "diff-statements", ("node",), ("o",), _about("node"),
          predicates=(IAKG + "qualifier", IAKG + "ratingCondition")),
     Kind("evidence", "Evidence quotes", "diff-statements", ("node",), ("o",), _about("node"),
@@ -120,7 +127,8 @@ for _entry in (
                                              "relatedMatch"))),
     Kind("source", "Sources cited", "diff-statements", ("node",), ("o",), _about("node"),
          predicates=(PROV + "wasDerivedFrom", IAKG + "radiationLevelSource", IAKG + "pediatricRadiationLevelSource")),
-    Kind("rights", "Licences and rights", "diff-rights", ("node",), ("license", "rights"), _about("node")),
+    Kind("rights", "Licences and rights", "diff-rights", ("node",), ("license", "rights"), _about("node"),
+         holders=("statement",)),
 ):
     kind(_entry)
 
@@ -232,8 +240,11 @@ def clinical(old: Side, new: Side) -> list[Change]:
                 continue
             action = "added" if a is None else "removed" if b is None else "changed"
             item = entry.item((b or a).columns, (new if b else old).name)  # type: ignore[union-attr]
+            held = {t.value for f in (a, b) if f is not None for c in entry.key + entry.holders
+                    for t in f.columns.get(c, []) if isinstance(t, ox.NamedNode)}
+            nodes = (a.nodes if a else set()) | (b.nodes if b else set())
             found.append(Change(name, action, item, _show(entry, a, old), _show(entry, b, new), key,
-                                tuple(sorted((a.nodes if a else set()) | (b.nodes if b else set())))))
+                                tuple(sorted(nodes)) + tuple(sorted(held - nodes))))
         changes += sorted(found, key=lambda c: (c.item, c.action, c.key))
     return changes
 
