@@ -112,8 +112,8 @@ def markdown(report: Report) -> str:
     out = [f"## Changes from dataset {old} to {new}", "",
            f"{len(report.changes)} clinical changes ({counts['added']} added, {counts['removed']} removed, "
            f"{counts['changed']} changed); {len(removed)} statements removed and {len(added)} added, about "
-           f"{len(report.delta.units)} resources. Made by `iakg diff {report.old.reference or old} "
-           f"{report.new.reference or new}`.", ""]
+           f"{len(report.delta.units)} resources. Made by `iakg diff {_reference(report.old)} "
+           f"{_reference(report.new)}`.", ""]
     if not report.changes and not report.delta.units:
         out += ["No change: the two releases hold the same statements.", ""]
     for name, kind in KINDS.items():
@@ -136,6 +136,11 @@ def markdown(report: Report) -> str:
         out += ["Statements by graph (removed, added): " + "; ".join(
             f"{g.rsplit('/', 1)[-1] or 'default'} -{r} +{a}" for g, (r, a) in by_graph.items()) + ".", ""]
     return "\n".join(out)
+
+
+def _reference(named: Named) -> str:
+    """How to name a release again: its version once recorded, else what it was called."""
+    return named.identity.version if named.identity.recorded else named.reference or named.identity.version
 
 
 def _short(text: str, most: int = 60) -> str:
