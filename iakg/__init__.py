@@ -9,7 +9,7 @@
 __version__ = "0.3.0"  #: the package's version, written once (pyproject reads it). The dataset's own version
 #: (what a release of the content is called) is in releases/releases.json: see iakg.io.releases
 
-from iakg.errors import (  # noqa: E402  (cheap: no dependency)
+from iakg.errors import (
                          AmbiguousNameError,
                          BindingError,
                          CdsRequestError,
@@ -26,7 +26,7 @@ from iakg.errors import (  # noqa: E402  (cheap: no dependency)
                          UnknownNameError,
                          ValidationError,
 )
-from iakg.rdf.terms import IRI  # noqa: E402
+from iakg.rdf.terms import IRI
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

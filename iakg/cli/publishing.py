@@ -238,6 +238,7 @@ def _cds_codesystem(args: argparse.Namespace) -> int:
 
     graph = load(args.data)
     named = graph.release().identity  # the facts are content: the dataset's version names them
+    assert named is not None  # a release made from a store is always named
     resource = codesystem(graph.patient_facts(), named.version, named.issued)
     return emit(args.out, (json.dumps(resource, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 

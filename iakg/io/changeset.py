@@ -26,7 +26,7 @@ from iakg.errors import KGError
 from iakg.rdf.namespaces import DCTERMS, IAKG, PROV, RDF, RDFS
 
 CS = "http://purl.org/vocab/changeset/schema#"
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
 @dataclass
@@ -112,10 +112,10 @@ def delta(old: bytes, new: bytes) -> Delta:
         unit(q.subject).removed.append(q)  # type: ignore[arg-type]
     for q in sorted(ground_after - ground_before, key=str):
         unit(q.subject).added.append(q)  # type: ignore[arg-type]
-    old_molecules = {}
+    old_molecules: dict[str, list[list[ox.Quad]]] = {}
     for molecule in molecules(before):
         old_molecules.setdefault(canonical(molecule), []).append(molecule)
-    new_molecules = {}
+    new_molecules: dict[str, list[list[ox.Quad]]] = {}
     for molecule in molecules(after):
         new_molecules.setdefault(canonical(molecule), []).append(molecule)
     for key in sorted(old_molecules.keys() | new_molecules.keys()):
@@ -206,8 +206,11 @@ def apply(changeset: Iterable[ox.Triple], old: bytes) -> list[ox.Quad]:
         for node in by_subject[cs].get(CS + relation, []):
             parts = by_subject[node]
             graph = parts.get(IAKG + "inGraph", [ox.DefaultGraph()])[0]
-            found.append(ox.Quad(parts[RDF + "subject"][0], parts[RDF + "predicate"][0], parts[RDF + "object"][0],
-                                 graph))
+            subject, predicate = parts[RDF + "subject"][0], parts[RDF + "predicate"][0]
+            if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode) \
+                    or not isinstance(graph, (ox.NamedNode, ox.BlankNode, ox.DefaultGraph)):
+                raise KGError(f"the changeset states a statement that is not RDF ({subject} {predicate})")
+            found.append(ox.Quad(subject, predicate, parts[RDF + "object"][0], graph))
         return found
 
     target = set(_quads(old, "t"))
@@ -215,7 +218,8 @@ def apply(changeset: Iterable[ox.Triple], old: bytes) -> list[ox.Quad]:
     for molecule in molecules(target):
         available.setdefault(canonical(molecule), []).append(molecule)
     additions: list[ox.Quad] = []
-    change_sets = [s for s, props in by_subject.items() if ox.NamedNode(CS + "ChangeSet") in props.get(RDF + "type", [])]
+    kind = ox.NamedNode(CS + "ChangeSet")
+    change_sets = [s for s, props in by_subject.items() if kind in props.get(RDF + "type", [])]
     for cs in change_sets:
         removals = statements(cs, "removal")
         for q in removals:

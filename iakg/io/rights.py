@@ -96,8 +96,9 @@ def quads(all_parts: list[Part]) -> list[ox.Quad]:
            ox.Quad(statement, ox.NamedNode(RDF + "type"), ox.NamedNode(DCTERMS + "RightsStatement"), graph),
            ox.Quad(statement, ox.NamedNode(RDFS + "label"), ox.Literal(summary(all_parts), language="en"), graph)]
     licenses = {part.license for part in all_parts}
-    if len(licenses) == 1 and None not in licenses and not any(p.rights for p in all_parts):
-        out.append(ox.Quad(me, ox.NamedNode(DCTERMS + "license"), ox.NamedNode(licenses.pop()), graph))
+    single = licenses.pop() if len(licenses) == 1 else None
+    if single is not None and not any(p.rights for p in all_parts):
+        out.append(ox.Quad(me, ox.NamedNode(DCTERMS + "license"), ox.NamedNode(single), graph))
     for part in all_parts:
         node = ox.NamedNode(part.iri)
 
