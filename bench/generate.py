@@ -80,6 +80,7 @@ def generate(scale: float, seed: int = 2020):
     yield f"{doc} {LABEL} {text('SYNTHETIC benchmark catalogue (not guidance)')} ."
     yield f'{doc} {TITLE} "SYNTHETIC benchmark catalogue (not guidance)" .'
     yield f'{doc} {o("isTestFixture")} "true"^^{BOOLEAN} .'
+    yield f"{doc} <http://purl.org/dc/terms/rights> {text('Generated benchmark text: no rights apply to it.')} ."
     body = s("synthetic-panel")
     yield f"{body} {RDF_TYPE} {o('GuidanceBody')} ."
     yield f"{body} {LABEL} {text('Synthetic panel')} ."

@@ -6,10 +6,10 @@
 'CT abdomen and pelvis with IV contrast'
 """
 
-__version__ = "0.2.0"  #: the one place the version is written (pyproject reads it; so do the releases)
-RELEASE_DATE = "2026-11-25"  #: dcterms:issued/modified of this version's dataset description
+__version__ = "0.3.0"  #: the package's version, written once (pyproject reads it). The dataset's own version
+#: (what a release of the content is called) is in releases/releases.json: see iakg.io.releases
 
-from iakg.errors import (  # noqa: E402  (cheap: no dependency)
+from iakg.errors import (
                          AmbiguousNameError,
                          BindingError,
                          CdsRequestError,
@@ -26,7 +26,7 @@ from iakg.errors import (  # noqa: E402  (cheap: no dependency)
                          UnknownNameError,
                          ValidationError,
 )
-from iakg.rdf.terms import IRI  # noqa: E402
+from iakg.rdf.terms import IRI
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -53,5 +53,5 @@ def __dir__() -> list[str]:
 
 __all__ = ["IRI", "AmbiguousNameError", "BindingError", "CdsRequestError", "DoseError", "InputError", "KGError",
            "KnowledgeGraph", "NetworkAccessError", "ParameterError", "PluginError", "Problem", "QueryError",
-           "RELEASE_DATE", "ReasoningError", "TableError", "UnknownNameError",
+           "ReasoningError", "TableError", "UnknownNameError",
            "ValidationError", "__version__", "load"]

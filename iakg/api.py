@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # imported where used: answering one question loads only what
     )
     from iakg.domain.model_statements import DoseComparison, DoseEstimate, Escalation, FeatureOf, Hedged
     from iakg.io.export import Release
+    from iakg.io.notes import Report
     from iakg.validate.shacl import ValidationReport
 
 
@@ -221,6 +222,18 @@ class KnowledgeGraph:
         from iakg.io.export import release
 
         return release(self._store(), inferred, endpoint)
+
+    def diff(self, old: str, new: str = "working") -> Report:
+        """What changed from release ``old`` to release ``new`` (``iakg.io.notes``): each is a recorded version
+        (``"0.2.0"``), ``"working"`` (this graph), a release folder or an N-Quads file. The report has the
+        clinical changes (``.changes``) and every statement removed and added (``.delta``); render it with
+        ``iakg.io.notes.markdown``, ``as_json`` or ``changeset``."""
+        from iakg.io import notes
+
+        def working() -> bytes:
+            return self.release().content()
+
+        return notes.compare(notes.resolve(old, working), notes.resolve(new, working))
 
     def release_quads(self, inferred: bool = False, endpoint: str | None = None) -> list:
         """The release's quads as a list (pyoxigraph ``Quad`` objects)."""

@@ -134,8 +134,44 @@ def with_examples(name: str) -> str:
     return _EXAMPLE.sub(run, text)
 
 
+
+
+def rights_md() -> str:
+    import pyoxigraph as ox
+
+    import iakg
+    from iakg.rdf.namespaces import DATASET_IRI
+
+    store = ox.Store()
+    store.load(iakg.load().release().nquads, format=ox.RdfFormat.N_QUADS)
+    rows = store.query(f"""PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX void: <http://rdfs.org/ns/void#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?title ?license ?rights WHERE {{ <{DATASET_IRI}> void:subset ?part . ?part dcterms:title ?title
+          OPTIONAL {{ ?part dcterms:license ?license }}
+          OPTIONAL {{ ?part dcterms:rights ?r . ?r rdfs:label ?rights }} }} ORDER BY ?title""",
+                       use_default_graph_as_union=True)
+    [summary] = [q.object.value for q in store.quads_for_pattern(ox.NamedNode(DATASET_IRI + "#rights"),
+                                                                   ox.NamedNode(RDFS_LABEL), None)]
+    out = [HEADER.format(source="the dataset's description (iakg/io/rights.py, the sources' dcterms:rights)"),
+           "# Rights\n\n",
+           "Each source document states its licence (`dcterms:license`) or its rights (`dcterms:rights`); a "
+           "statement about a resource that cites a source keeps that source's terms, and every other statement "
+           "is the project's own, under the ontology's licence. The dataset's description "
+           "(`<https://w3id.org/iakg/dataset>`) gives one `void:subset` per part with its terms and size; a SHACL "
+           "shape refuses a source without a licence or rights statement. The code is under the MIT licence "
+           "([LICENSE](../LICENSE)).\n\n",
+           f"**The dataset as a whole:** {summary}\n\n", "| part | licence | rights |\n|---|---|---|\n"]
+    for row in rows:  # type: ignore[union-attr]
+        licence = row["license"].value if row["license"] else "none stated"
+        rights = row["rights"].value if row["rights"] else ""
+        out.append(f"| {row['title'].value} | {licence} | {rights} |\n")
+    return "".join(out)
+
+
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 PAGES = {"queries.md": queries_md, "ontology.md": ontology_md, "cli-reference.md": cli_reference_md,
-         "cli.md": lambda: with_examples("cli.md"), "authoring.md": lambda: with_examples("authoring.md")}
+         "rights.md": rights_md, "cli.md": lambda: with_examples("cli.md"),
+         "authoring.md": lambda: with_examples("authoring.md")}
 
 
 def main() -> int:

@@ -162,3 +162,14 @@ def test_source_inconsistencies_name_the_dotatate_dose_statement(graph):
     [row] = graph.run("source-inconsistencies")
     assert row["resource"] == d("dotatate-pet-ct") and "same relative radiation level" in row["text"]
     assert graph.run("source-inconsistencies", resource=d("ct-abdomen-pelvis-with-iv-contrast")) == []
+
+
+def test_concept_schemes(graph):
+    """What a table's cells may name: the categories in rank order, every scheme with its concepts."""
+    rows = graph.run("concept-schemes", scheme="iakgd:appropriateness-categories")
+    assert [r["label"] for r in rows] == ["Usually appropriate", "May be appropriate", "Usually not appropriate"]
+    assert [r["rank"] for r in rows] == [1, 2, 3]
+    every = graph.run("concept-schemes")
+    schemes = {r["scheme"].rsplit("/", 1)[-1] for r in every}
+    assert {"relative-radiation-levels", "population-groups", "imaging-modalities", "radiopharmaceuticals"} <= schemes
+    assert all(r["concept"] and r["label"] for r in every)

@@ -63,7 +63,8 @@ def figures(release) -> dict[str, str]:
     description = ox.parse(b"\n".join(line for line in release.nquads.splitlines() if line.endswith(DESCRIPTION)),
                            format=ox.RdfFormat.N_QUADS)
     return {q.predicate.value.removeprefix(VOID): q.object.value for q in description
-            if q.predicate.value.startswith(VOID) and isinstance(q.object, ox.Literal)
+            if q.subject == ox.NamedNode("https://w3id.org/iakg/dataset")  # not its parts' (void:subset)
+            and q.predicate.value.startswith(VOID) and isinstance(q.object, ox.Literal)
             and q.object.datatype.value.endswith("#integer")}
 
 
@@ -143,6 +144,8 @@ NTRIPLES = (
     "_:c14n3 <http://example.org/p> _:c14n0 .\n"
     "_:c14n3 <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://example.org/C> .\n"
 )
-FIGURES = {"classes": "5", "distinctObjects": "49", "distinctSubjects": "10", "entities": "0",
-           "properties": "29", "triples": "53"}
+# re-recorded in issue 27, the content's unchanged: the description now states the dataset's rights (dcterms:rights,
+# a dcterms:RightsStatement, one void:subset per part: 8 statements, 2 subjects, 3 properties, 1 class)
+FIGURES = {"classes": "6", "distinctObjects": "56", "distinctSubjects": "12", "entities": "0",
+           "properties": "32", "triples": "61"}
 

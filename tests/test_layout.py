@@ -38,15 +38,18 @@ def test_version_is_written_once():
     assert version("imaging-appropriateness-kg") == iakg.__version__
 
 
-def test_release_version_comes_from_the_package(graph):
-    """The release's description and the ontology header carry the package's version, nothing else."""
-    nquads = graph.release().nquads.decode()
+def test_release_version_comes_from_the_records(graph):
+    """The description carries the dataset's version (releases/: the version of its content), the ontology
+    header the package's; both have a version IRI."""
+    release = graph.release()
+    nquads = release.nquads.decode()
+    version = release.identity.version
     description = [line for line in nquads.splitlines() if line.startswith("<https://w3id.org/iakg/dataset> ")]
-    assert f'<https://w3id.org/iakg/dataset> <http://www.w3.org/2002/07/owl#versionInfo> "{iakg.__version__}"' \
+    assert f'<https://w3id.org/iakg/dataset> <http://www.w3.org/2002/07/owl#versionInfo> "{version}"' \
         in "\n".join(description)
     assert (f"<https://w3id.org/iakg/dataset> <http://www.w3.org/2002/07/owl#versionIRI> "
-            f"<https://w3id.org/iakg/dataset/{iakg.__version__}>") in "\n".join(description)
-    header = [line for line in nquads.splitlines() if line.startswith("<https://w3id.org/iakg/ontology> <http://www.w3.org/2002/07/owl#version")]
+            f"<https://w3id.org/iakg/dataset/{version}>") in "\n".join(description)
+    header = [line for line in nquads.splitlines() if line.startswith("<https://w3id.org/iakg/ontology> <http://www.w3.org/2002/07/owl#versionI")]
     assert sorted(header) == sorted([
         f'<https://w3id.org/iakg/ontology> <http://www.w3.org/2002/07/owl#versionIRI> '
         f'<https://w3id.org/iakg/ontology/{iakg.__version__}> <https://w3id.org/iakg/graph/ontology> .',

@@ -13,6 +13,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+import iakg
 from iakg.rdf.namespaces import IAKG
 from iakg.serve.routes import ROUTES, ServeContext
 
@@ -118,7 +119,7 @@ def test_static_site_has_no_broken_internal_link_and_every_term_a_page(tmp_path,
         f'FILTER(isIRI(?t) && STRSTARTS(STR(?t), "{IAKG}")) }}').rows()}
     missing = sorted(t for t in terms if t not in ontology)
     assert terms and not missing, missing
-    assert (site / "ontology" / "0.2.0.html").exists() and (site / "index.html").exists()
+    assert (site / "ontology" / f"{iakg.__version__}.html").exists() and (site / "index.html").exists()
     assert re.search(r"Routine surveillance after complete resection", (site / SCENARIO.lstrip("/")).with_suffix(
         ".html").read_text())
 

@@ -27,7 +27,8 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 #: schema statements the rules cover, and the annotations that entail nothing
 COVERED_PREDICATES = {RDFS + x for x in ("subClassOf", "subPropertyOf", "domain", "range", "label", "comment",
                                          "seeAlso", "isDefinedBy")} | {
-    OWL + x for x in ("equivalentClass", "equivalentProperty", "inverseOf", "versionInfo", "versionIRI", "imports")}
+    OWL + x for x in ("equivalentClass", "equivalentProperty", "inverseOf", "versionInfo", "versionIRI", "priorVersion",
+                      "imports")}
 COVERED_TYPES = {OWL + x for x in ("Class", "ObjectProperty", "DatatypeProperty", "AnnotationProperty", "Ontology",
                                    "TransitiveProperty", "SymmetricProperty")} | {RDFS + "Datatype", RDFS + "Class"}
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

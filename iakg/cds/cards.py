@@ -87,7 +87,7 @@ class CardMaker:
         self.view, self.base_url, self.release, self.fact_labels = view, base_url, release, fact_labels
 
     def source(self, scenario: str | None) -> dict[str, Any]:
-        out: dict[str, Any] = {"label": f"{self.release} (research/educational)"}
+        out: dict[str, Any] = {"label": f"{self.release} (research/educational; its sources' terms apply)"}
         out["url"] = page(scenario, self.base_url) if scenario else self.base_url.rstrip("/") + "/cds-services"
         return out
 
@@ -222,7 +222,9 @@ class CardMaker:
         where = evidence.title or evidence.source or "not stated"
         section = f", section \"{evidence.section}\"" if evidence.section else ""
         rationale = f"\n\nRationale: {d.rated.rationale}" if d.rated.rationale else ""
-        return f"**Evidence:**\n\n{quote}\n\nSource: {where}{section}.{rationale}"
+        terms = "; ".join(t for t in (f"licence {evidence.license}" if evidence.license else "",
+                                       evidence.rights or "") if t) or "not stated"
+        return f"**Evidence:**\n\n{quote}\n\nSource: {where}{section}.\n\nSource's terms: {terms}{rationale}"
 
     def _facts_note(self, d: Decision) -> str:
         notes = []

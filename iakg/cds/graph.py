@@ -21,12 +21,14 @@ from iakg.rdf.terms import IRI
 
 @dataclass(frozen=True)
 class Evidence:
-    """Where a rating comes from: the verbatim quote, the section and the source document."""
+    """Where a rating comes from: the verbatim quote, the section and the source document with its terms."""
 
     quote: str | None
     section: str | None
     source: str | None
     title: str | None
+    license: str | None = None
+    rights: str | None = None
 
 
 class GraphView:
@@ -97,7 +99,8 @@ class GraphView:
         def compute() -> Evidence:
             rows = self.engine.execute(internal("cds-rating-evidence"), {"rating": IRI(rating)}).rows()
             first = rows[0] if rows else {}
-            return Evidence(first.get("quote"), first.get("section"), first.get("source"), first.get("title"))
+            return Evidence(first.get("quote"), first.get("section"), first.get("source"), first.get("title"),
+                            first.get("license"), first.get("rights"))
         return self._cached(("evidence", rating), compute)
 
     def label(self, iri: str) -> str:

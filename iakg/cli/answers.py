@@ -55,7 +55,7 @@ def _schemes_options(p: argparse.ArgumentParser) -> None:
 @answer("schemes", "list the concept schemes a table's cells may name, with their concepts' notations",
         configure=_schemes_options)
 def _schemes(g: Any, args: argparse.Namespace) -> Answer:
-    from iakg.io.importers.build import expand
+    from iakg.io.importers.nodes import expand
 
     items = g.concept_schemes(expand(args.scheme) if args.scheme else None)
     return items, ("scheme", "label", "concepts"), [

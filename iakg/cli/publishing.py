@@ -233,11 +233,13 @@ def _codesystem_options(p: argparse.ArgumentParser) -> None:
 def _cds_codesystem(args: argparse.Namespace) -> int:
     import json
 
-    from iakg import RELEASE_DATE, __version__
     from iakg.api import load
     from iakg.cds import codesystem
 
-    resource = codesystem(load(args.data).patient_facts(), __version__, RELEASE_DATE)
+    graph = load(args.data)
+    named = graph.release().identity  # the facts are content: the dataset's version names them
+    assert named is not None  # a release made from a store is always named
+    resource = codesystem(graph.patient_facts(), named.version, named.issued)
     return emit(args.out, (json.dumps(resource, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 

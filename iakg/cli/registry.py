@@ -31,7 +31,7 @@ class Command:
 
 #: the built-in commands register themselves when their module is imported (the answering commands first)
 COMMANDS: Registry[Command] = Registry("command", ("iakg.cli.answers", "iakg.cli.authoring", "iakg.cli.publishing",
-                                                   "iakg.cli.sparql"))
+                                                   "iakg.cli.sparql", "iakg.cli.releases"))
 
 
 def command(name: str, help: str, configure: Configure | None = None, graph_options: bool = False

@@ -38,12 +38,12 @@ def statement(quad: ox.Quad | ox.Triple) -> bytes:
     return f"{quad.subject} {quad.predicate} {quad.object}".encode()
 
 
-def described(stats: Stats, content_digest: str, version: str, issued: str, endpoint: str | None,
-              keywords: list[ox.Literal]) -> list[ox.Quad]:
+def described(stats: Stats, content_digest: str, version: str, issued: str | None, endpoint: str | None,
+              keywords: list[ox.Literal], prior: str | None = None) -> list[ox.Quad]:
     """The description quads, their counts covering the description itself: the dumps hold both, so
     ``void:triples`` is the number of distinct triples a dump holds. Counted again with the description's
     own triples until the figures stop changing (once or twice: only a count's own literal can move them)."""
-    quads = description(stats, content_digest, version, issued, endpoint, keywords)
+    quads = description(stats, content_digest, version, issued, endpoint, keywords, prior)
     me, graph = ox.NamedNode(DATASET_IRI), ox.NamedNode(GRAPH_DESCRIPTION)
     fixed = {ox.Quad(me, ox.NamedNode(p), keyword, graph) for keyword in keywords  # in every round: counted once
              for p in (DCAT + "keyword", SCHEMA + "keywords")} & set(quads)
@@ -55,7 +55,7 @@ def described(stats: Stats, content_digest: str, version: str, issued: str, endp
         for quad in quads:
             if quad not in fixed:
                 total.add(quad)
-        again = description(total, content_digest, version, issued, endpoint, keywords)
+        again = description(total, content_digest, version, issued, endpoint, keywords, prior)
         if again == quads:
             break
         quads = again
@@ -98,6 +98,7 @@ class Stats:
         self.classes: set[str] = set()
         self.sources: set[str] = set()
         self.rated: set[str] = set()
+        self.rights: list = []  # the parts of the dataset under one set of terms (iakg.io.rights.Part)
         self._added: tuple[set[bytes], set[str], set[str]] = (set(), set(), set())  # statements, subjects, objects
 
     @classmethod
@@ -112,6 +113,9 @@ class Stats:
         stats.classes = {r["class"].value for r in stats._select("export-classes")}
         stats.sources = {r["source"].value for r in stats._select("export-sources")}
         stats.rated = {r["scenario"].value for r in stats._select("export-rated")}  # the first three: all it shows
+        from iakg.io import rights
+
+        stats.rights = rights.parts(store, graphs, len(statements))
         prefix = f"<{IAKGD}".encode()  # statements about the uriSpace's resources: one run of each sorted graph
         stats.described = len({line[:line.index(b" ")] for graph in lines
                                for line in graph[bisect.bisect_left(graph, prefix):
@@ -186,9 +190,14 @@ class Stats:
         self.add_content((q,))
 
 
-def description(stats: Stats, content_digest: str, version: str, issued: str,
-                endpoint: str | None = None, keywords: Iterable[ox.Literal] = ()) -> list[ox.Quad]:
+def description(stats: Stats, content_digest: str, version: str, issued: str | None,
+                endpoint: str | None = None, keywords: Iterable[ox.Literal] = (), prior: str | None = None
+                ) -> list[ox.Quad]:
     """VoID and DCAT triples about the dataset, every figure counted from ``stats``.
+
+    ``issued`` is None for a version not released (``iakg.io.releases``): then no issue date is stated.
+    ``prior``: the version released before this one (``owl:priorVersion``). The licence and rights are
+    computed from the sources (``iakg.io.rights``).
 
     Publisher and contact point come from the package's metadata (pyproject's authors and
     ``[project.urls]``): the contact point is the issue tracker if one is listed there, else it is left out.
@@ -215,9 +224,15 @@ def description(stats: Stats, content_digest: str, version: str, issued: str,
     add(OWL + "versionInfo", ox.Literal(version))
     add(OWL + "versionIRI", ox.NamedNode(f"{DATASET_IRI}/{version}"))
     add(DCAT + "version", ox.Literal(version))
-    add(DCTERMS + "issued", ox.Literal(issued, datatype=ox.NamedNode(XSD + "date")))
-    add(DCTERMS + "modified", ox.Literal(issued, datatype=ox.NamedNode(XSD + "date")))
-    add(DCTERMS + "license", ox.NamedNode("https://creativecommons.org/licenses/by/4.0/"))
+    if prior:
+        add(OWL + "priorVersion", ox.NamedNode(f"{DATASET_IRI}/{prior}"))
+    if issued:
+        add(DCTERMS + "issued", ox.Literal(issued, datatype=ox.NamedNode(XSD + "date")))
+        add(DCTERMS + "modified", ox.Literal(issued, datatype=ox.NamedNode(XSD + "date")))
+    if stats.rights:
+        from iakg.io import rights
+
+        out.extend(rights.quads(stats.rights))
     add(DCTERMS + "conformsTo", ox.NamedNode(ONTOLOGY_IRI))
     add(IAKG + "contentDigest", ox.Literal(content_digest))
     count(void + "triples", stats.triples)

@@ -10,13 +10,14 @@ import bisect
 import hashlib
 import itertools
 import operator
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pyoxigraph as ox
 
 from iakg import resources
 from iakg.io.description import RELATIVE_BASE, Stats, described, distributions, statement, topic_labels
 from iakg.io.formats import FORMATS, register
+from iakg.io.releases import Identity
 from iakg.rdf.namespaces import (
     GRAPH_DESCRIPTION,
     GRAPH_INFERRED,
@@ -34,16 +35,17 @@ def context() -> dict:
 class Release:
     """The published dataset as sorted canonical N-Quads (graph-major), and its serialisations."""
 
-    def __init__(self, nquads: bytes):
+    def __init__(self, nquads: bytes, identity: Identity | None = None):
+        self.identity = identity  #: version, issue date and prior version (None: a release read back from text)
         self._nquads: bytes | None = nquads
         self._graphs: list[tuple[str, list[bytes]]] = []  # (graph, its sorted statements), in graph order
         self._statements: list[bytes] | None = None  # every graph's distinct statements, sorted
 
     @classmethod
-    def _of(cls, graphs: list[tuple[str, list[bytes]]], statements: list[bytes]) -> Release:
+    def _of(cls, graphs: list[tuple[str, list[bytes]]], statements: list[bytes], identity: Identity) -> Release:
         """A release from its graphs' sorted statements (N-Triples lines without their " .\n") and all of
         them merged: its N-Quads are written when first asked for (an N-Triples export needs none)."""
-        release = cls(b"")
+        release = cls(b"", identity)
         release._nquads, release._graphs, release._statements = None, graphs, statements
         return release
 
@@ -71,6 +73,15 @@ class Release:
             lines = [line + b"\n" for line in self.nquads.splitlines() if line.endswith(f"{graph} .".encode())]
         lines += [_nquad(_entry(q)).encode("utf-8") for q in distributions(dumps, base or RELATIVE_BASE)]
         return Release(b"".join(sorted(lines)))
+
+    def content(self) -> bytes:
+        """The N-Quads of the content (every graph but the description): the bytes ``iakg:contentDigest`` hashes,
+        kept by a recorded release (``iakg.io.releases``)."""
+        description = f"<{GRAPH_DESCRIPTION}>"
+        if self._graphs:
+            return b"".join(_block(statements, graph) for graph, statements in self._graphs if graph != description)
+        end = f" {description} .".encode()
+        return b"".join(line + b"\n" for line in self.nquads.splitlines() if not line.endswith(end))
 
     def quads(self):
         """The quads, in order (an iterator)."""
@@ -117,8 +128,9 @@ def _nquads(release: Release) -> bytes:
 
 
 def release(store: ox.Store, inferred: bool = False, endpoint: str | None = None) -> Release:
-    """The release of a dataset store (adding the OWL RL closure first if ``inferred`` and not there yet)."""
-    from iakg import RELEASE_DATE, __version__
+    """The release of a dataset store (adding the OWL RL closure first if ``inferred`` and not there yet), its
+    version, issue date and prior version those of the recorded release of its content (``iakg.io.releases``)."""
+    from iakg.io.releases import identity  # (the records are read when a release is made)
 
     if inferred and not any(True for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_INFERRED))):
         from iakg.catalogue import listing
@@ -126,11 +138,12 @@ def release(store: ox.Store, inferred: bool = False, endpoint: str | None = None
 
         materialise(store)
         listing.build(store)  # the closure may add rows to a listing
-    return build(store, __version__, RELEASE_DATE, inferred, endpoint)
+    return build(store, "", None, inferred, endpoint, identify=identity)
 
 
-def build(store: ox.Store, version: str, issued: str, inferred: bool = False,
-          endpoint: str | None = None) -> Release:
+def build(store: ox.Store, version: str, issued: str | None, inferred: bool = False,
+          endpoint: str | None = None, prior: str | None = None,
+          identify: Callable[[str], Identity] | None = None) -> Release:
     """The release of ``store``: every named graph (the inferred one only if asked; never the derived listing
     index, rebuilt from the content wherever the release is loaded) plus the shipped shapes,
     blank nodes relabelled by RDFC-1.0, sorted, with the VoID/DCAT description computed from it.
@@ -139,6 +152,9 @@ def build(store: ox.Store, version: str, issued: str, inferred: bool = False,
     mention a blank node are parsed and canonicalised (RDFC-1.0 labels depend on those alone), so a large
     ground graph never becomes Python objects. The store's own description and shapes graphs (a store loaded
     from a release) are replaced by the new description and the shipped shapes.
+
+    ``identify(digest)``, when given, names the release from the digest of its content without the inferred
+    closure (version, issue date, prior version) instead of ``version``, ``issued`` and ``prior``.
     """
     skip = {GRAPH_DESCRIPTION, GRAPH_LISTING, GRAPH_SHAPES} | (set() if inferred else {GRAPH_INFERRED})
     graphs = sorted((g for g in store.named_graphs() if not (isinstance(g, ox.NamedNode) and g.value in skip)),
@@ -172,18 +188,26 @@ def build(store: ox.Store, version: str, issued: str, inferred: bool = False,
         graph_lines.sort()
     order = sorted(lines)
     content_digest = "sha256:" + _sha256([(g, lines[g]) for g in order])
+    if identify is not None:
+        inferred_graph = f"<{GRAPH_INFERRED}>"
+        named = identify(content_digest if inferred_graph not in lines else
+                         "sha256:" + _sha256([(g, lines[g]) for g in order if g != inferred_graph]))
+        version, issued, prior, recorded = named.version, named.issued, named.prior, named.recorded
+    else:
+        recorded = False
     statements = _merged([lines[g] for g in order])
     stats = Stats.of(store, [g for g in graphs if str(g) in lines and str(g) != str(shapes)],
                       [lines[g] for g in order if g != str(shapes)], statements)
     stats.add_content(itertools.chain(canonical_shapes, ground_shapes))
-    quads = described(stats, content_digest, version, issued, endpoint, topic_labels(store, skip))
+    quads = described(stats, content_digest, version, issued, endpoint, topic_labels(store, skip), prior)
     desc = sorted({statement(q) for q in quads})
     lines[str(ox.NamedNode(GRAPH_DESCRIPTION))] = desc
     for line in desc:  # the description's few statements into the content's (a copy would double the memory)
         at_line = bisect.bisect_left(statements, line)
         if at_line == len(statements) or statements[at_line] != line:
             statements.insert(at_line, line)
-    return Release._of([(g, lines[g]) for g in sorted(lines)], statements)
+    return Release._of([(g, lines[g]) for g in sorted(lines)], statements,
+                       Identity(version, issued, prior, recorded))
 
 
 def _has_blank(quad: ox.Quad | ox.Triple) -> bool:

@@ -44,6 +44,7 @@ def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, f
     base = base_url.rstrip("/") + "/" if base_url else None
     void = release.description(written, base)
     files["void.ttl"] = turtle(void.quads(), relative_to=None if base else RELATIVE_BASE)
+    files.update(release_notes(release))
     files["ontology.ttl"] = resources.ONTOLOGY_FILE.read_bytes()
     files["shapes.ttl"] = resources.SHAPES_FILE.read_bytes()
     for path in resources.query_files():
@@ -52,7 +53,10 @@ def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, f
     files["SHA256SUMS"] = sums.encode()
     from iakg import __version__
 
-    manifest = {"version": __version__, "digest": "sha256:" + hashlib.sha256(files["iakg.nq"]).hexdigest(),
+    named = release.identity
+    manifest = {"version": __version__, "dataset_version": named.version if named else None,
+                "prior_version": named.prior if named else None,
+                "digest": "sha256:" + hashlib.sha256(files["iakg.nq"]).hexdigest(),
                 "validated": validated, "conforms": validated, "store": "iakg.nq"}
 
     def fill(folder: Path) -> None:
@@ -74,6 +78,24 @@ def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, f
     sizes[MANIFEST] = len(_json(manifest))
     sizes[ENGINE_STORE + "/"] = sum(p.stat().st_size for p in (Path(out) / ENGINE_STORE).iterdir() if p.is_file())
     return sorted(sizes.items())
+
+
+NOTES = ("RELEASE-NOTES.md", "changes.json", "changes.ttl")  #: the release notes against the prior version
+
+
+def release_notes(release) -> dict[str, bytes]:
+    """The release notes of ``release`` against the version released before it (``iakg.io.notes``): Markdown,
+    JSON and the RDF changeset; a first release says so."""
+    from iakg.io import notes
+    from iakg.io.writers import turtle
+
+    named = release.identity
+    if named is None or named.prior is None:
+        version = named.version if named else "this release"
+        return {NOTES[0]: f"## Dataset {version}\n\nThe first recorded release: nothing to compare with.\n".encode()}
+    report = notes.compare(notes.resolve(named.prior, release.content), notes.resolve(notes.WORKING, release.content))
+    return {NOTES[0]: notes.markdown(report).encode("utf-8"), NOTES[1]: _json(notes.as_json(report)),
+            NOTES[2]: turtle(notes.changeset(report), prefixes=notes.CHANGESET_PREFIXES)}
 
 
 def write_store(nquads: bytes, location: Path) -> None:

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from iakg.rdf.namespaces import PREFIXES, RDF, XSD
 
 
-def turtle(triples, relative_to: str | None = None) -> bytes:
+def turtle(triples, relative_to: str | None = None, prefixes: dict[str, str] | None = None) -> bytes:
     """Readable Turtle: the project's prefixes, one block per subject, blank nodes used once nested as
     ``[ ... ]`` and well-formed RDF lists written ``( ... )``; byte-identical for equal sorted input.
 
@@ -23,8 +23,10 @@ def turtle(triples, relative_to: str | None = None) -> bytes:
     benchmark graph, 136,620 triples) and its short literal forms change terms (``"0"^^xsd:decimal`` becomes ``0.0``,
     ``"1"^^xsd:boolean`` the integer ``1``). Terms are written from pyoxigraph's own N-Triples escaping.
     IRIs under ``relative_to`` are written as relative references with no ``@base``: a reader resolves them
-    against the document's own location (the release folder, for ``void.ttl``).
+    against the document's own location (the release folder, for ``void.ttl``). ``prefixes``: others than
+    the project's (a changeset's ``cs:``).
     """
+    prefixes = dict(PREFIXES, **(prefixes or {}))
     by_subject, used = _group(triples)
     nil, first, rest = RDF + "nil", RDF + "first", RDF + "rest"
     done: set = set()
@@ -38,7 +40,7 @@ def turtle(triples, relative_to: str | None = None) -> bytes:
         if relative_to and iri.startswith(relative_to):
             text = f"<{iri[len(relative_to):]}>"
         else:
-            for prefix, ns in PREFIXES.items():
+            for prefix, ns in prefixes.items():
                 if iri.startswith(ns) and _PN_LOCAL.fullmatch(iri[len(ns):]):
                     text = f"{prefix}:{iri[len(ns):]}"
                     break
@@ -97,7 +99,7 @@ def turtle(triples, relative_to: str | None = None) -> bytes:
                 last = predicate
         return (" ;\n" + indent).join(parts)
 
-    out = [f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in PREFIXES.items()]
+    out = [f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in prefixes.items()]
     for subject, arcs in by_subject.items():  # blank nodes used once are nested where they are used
         if not (isinstance(subject, ox.BlankNode) and used.get(subject) == 1):
             head = f"_:{subject.value}" if isinstance(subject, ox.BlankNode) else name(subject.value)

@@ -7,20 +7,20 @@ joined by hyphens); every rating names its source document, section (the variant
 
 from __future__ import annotations
 
-import functools
 import re
-from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from iakg.errors import Problem
 from iakg.io.importers import cells
 from iakg.io.importers.cells import CellError
+from iakg.io.importers.nodes import N, Topic, en, expand, slug, typed
 from iakg.io.importers.procedures import resolve
+from iakg.io.importers.sources import source_document
 from iakg.io.importers.table import Cell, Section
 from iakg.io.importers.terms import add_terms, new_procedure
 from iakg.io.importers.vocabulary import KnownProcedure, Vocabulary, fold
-from iakg.rdf.namespaces import DCTERMS, IAKG, IAKGD, PREFIXES, PROV, RDF, RDFS, SKOS, XSD
+from iakg.rdf.namespaces import IAKG, IAKGD, PROV, RDF, RDFS, SKOS
 
 DEFAULT_SCHEMES = {
     "category_scheme": IAKGD + "appropriateness-categories",
@@ -35,50 +35,6 @@ VOCABULARY_KEYS = {"modality_terms": "ImagingModality", "technique_terms": "Imag
                    "region_terms": "BodyRegion", "contrast_terms": "ContrastUse",
                    "radiopharmaceutical_terms": "Radiopharmaceutical"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def slug(text: str) -> str:
-    """The IRI segment minted from a name: lower-case letters and digits, words joined by hyphens."""
-    return re.sub(r"[^a-z0-9]+", "-", text.casefold().replace("/", " ")).strip("-")
-
-
-def expand(text: str) -> str:
-    """An IRI from a CURIE of the project's prefixes (``iakgd:x``) or a full IRI."""
-    text = text.strip().strip("<>")
-    prefix, _, local = text.partition(":")
-    if prefix in PREFIXES and not local.startswith("//"):
-        return PREFIXES[prefix] + local
-    return text
-
-
-@functools.lru_cache(maxsize=65536)  # a table names the same few hundred predicates and concepts again and again
-def N(iri: str) -> ox.NamedNode:
-    return ox.NamedNode(iri)
-
-
-def en(text: str) -> ox.Literal:
-    return ox.Literal(text, language="en")
-
-
-@functools.lru_cache(maxsize=4096)  # scores, counts and row numbers repeat on every row
-def typed(value: object, datatype: str) -> ox.Literal:
-    return ox.Literal(str(value), datatype=N(XSD + datatype))
-
-
-@dataclass
-class Topic:
-    """The RDF of one imported topic: its triples by subject, in the order they are written."""
-
-    slug: str
-    title: str
-    subjects: dict[str, list[tuple[str, ox.NamedNode | ox.Literal]]] = field(default_factory=dict)
-    where: dict[str, str] = field(default_factory=dict)  #: subject IRI -> "file:row:column" of its cell
-
-    def add(self, s: str, p: str, o: ox.NamedNode | ox.Literal) -> None:
-        self.subjects.setdefault(s, []).append((p, o))
-
-    def triples(self) -> list[ox.Triple]:
-        return [ox.Triple(N(s), N(p), o) for s, pos in self.subjects.items() for p, o in pos]
 
 
 class Builder:
@@ -107,26 +63,7 @@ class Builder:
         add_terms(self, topic, section, ns, fx)
         # ------------------------------------------------ source document (one per source), publisher, panel, disease
         publisher = self._named(topic, "GuidanceBody", text.get("publisher", ""), ns, fx)
-        src = (self.vocab.find("SourceDocument", text.get("source_url", "") or "\0")
-               or self.vocab.find("SourceDocument", text.get("source", "")))
-        if src is None:  # a new document, described once; a later topic of the same source reuses it
-            src = ns + "source-" + topic_slug
-            topic.add(src, RDF + "type", N(IAKG + "SourceDocument"))
-            topic.add(src, RDFS + "label", en(text.get("source", "")))
-            topic.add(src, DCTERMS + "title", ox.Literal(text.get("source", "")))
-            if text.get("source_url"):
-                if not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", text["source_url"]):
-                    self._err(section, meta["source_url"], "a source URL is an http(s) address")
-                topic.add(src, IAKG + "sourceUrl", typed(text["source_url"], "anyURI"))
-                self.vocab.add_named("SourceDocument", text["source_url"], src)
-            for key, prop in (("source_date", DCTERMS + "issued"), ("review_date", IAKG + "reviewDate")):
-                if text.get(key):
-                    if not _DATE.match(text[key]):
-                        self._err(section, meta[key], "a date is written YYYY-MM-DD")
-                    topic.add(src, prop, typed(text[key], "date"))
-            topic.add(src, DCTERMS + "publisher", N(publisher))
-            fx(src)
-            self.vocab.add_named("SourceDocument", text.get("source", ""), src)
+        src = source_document(self, topic, section, text, meta, ns + "source-" + topic_slug, publisher, fx)
         panel = None
         if text.get("panel"):
             panel = self._named(topic, "ExpertPanel", text["panel"], ns, fx, prefix="panel-")

@@ -18,6 +18,7 @@ from iakg.catalogue import internal
 from iakg.errors import KGError
 from iakg.io.importers.build import DEFAULT_SCHEMES, VOCABULARY_KEYS
 from iakg.io.importers.cells import guard, level_text
+from iakg.io.importers.sources import NOT_STATED_RIGHTS
 from iakg.io.importers.table import COLUMNS, META_KEYS
 from iakg.io.importers.vocabulary import Concept, Vocabulary, fold
 from iakg.rdf.namespaces import IAKGD
@@ -108,7 +109,9 @@ def _write_topic(writer, t: dict[str, Any], scenarios: list[tuple[int, dict[str,
     meta: dict[str, Any] = {
         "title": t["title"], "id": ident, "publisher_topic_id": t["topicId"], "description": t["description"],
         "panel": t["panel"], "panel_size": t["panelSize"], "source": t["source"], "source_url": t["url"],
-        "source_date": t["issued"], "review_date": t["reviewed"], "publisher": t["publisher"],
+        "source_date": t["issued"], "source_license": t["license"],
+        "source_rights": None if t["rights"] == NOT_STATED_RIGHTS else t["rights"],
+        "review_date": t["reviewed"], "publisher": t["publisher"],
         "disease": t["disease"],
         "disease_definition": t["diseaseDefinition"] if t["diseaseSource"] and t["diseaseSource"] == t["src"] else None}
     all_rows = [r for _, s in scenarios for r in rows.get(s["scenario"], [])]

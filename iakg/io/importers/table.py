@@ -46,6 +46,8 @@ META_KEYS: dict[str, tuple[str, ...]] = {
     "source": ("Source", "Source document"),
     "source_url": ("Source URL",),
     "source_date": ("Source date",),
+    "source_license": ("Source licence", "Source license", "Licence", "License"),
+    "source_rights": ("Source rights", "Rights"),
     "review_date": ("Review date", "Last review date"),
     "publisher": ("Publisher",),
     "disease": ("Disease",),

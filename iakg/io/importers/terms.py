@@ -16,7 +16,8 @@ def add_terms(self: Any, topic: Any, section: Section, ns: str, fx) -> None:
     term is a new concept of its kind (a technique may name the modality it implies after ``=``); ``X = Y``
     otherwise makes X another label of the known term Y. New concepts are written into the topic's file,
     in a scheme of their own, so later commands need no extra file. (``self`` is the table's Builder.)"""
-    from iakg.io.importers.build import VOCABULARY_KEYS, N, en, slug
+    from iakg.io.importers.build import VOCABULARY_KEYS
+    from iakg.io.importers.nodes import N, en, slug
 
     scheme = f"{ns}procedure-terms-{topic.slug}"
     for key, kind in VOCABULARY_KEYS.items():
@@ -60,7 +61,7 @@ def add_terms(self: Any, topic: Any, section: Section, ns: str, fx) -> None:
 
 def new_procedure(self: Any, topic: Any, name: str, parsed, ns: str, src: str, fx) -> str:
     """A procedure made from a name's parts, described in the topic; later rows and topics match it."""
-    from iakg.io.importers.build import N, en, slug
+    from iakg.io.importers.nodes import N, en, slug
 
     label = " ".join(name.split())
     iri = ns + slug(label)

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from iakg import catalogue
+from iakg import __version__, catalogue
 from iakg.catalogue import internal
 from iakg.domain.dose import MIN_INTERVAL_MONTHS
 from iakg.domain.model import Scenario
@@ -60,7 +60,7 @@ def link_path(iri: str) -> str | None:
     """The local URL path of a resource page (``/id/x``, ``/ontology#Term``), or None if it has none here."""
     if iri.startswith(IAKG):
         return "/ontology#" + quote(iri[len(IAKG):], safe="")
-    if iri == ONTOLOGY_IRI or iri.startswith(ONTOLOGY_IRI + "/"):
+    if iri == ONTOLOGY_IRI or iri == f"{ONTOLOGY_IRI}/{__version__}":  # an earlier version is not held here
         return "/ontology"
     if iri == DATASET_IRI:
         return "/"
@@ -205,6 +205,7 @@ class Pages:
             derived = self._rows(internal("page-derived-from-source"), o=IRI(iri))
             values["derived"] = list({r["s"]: r for r in derived[:DERIVED_CAP]}.values())
             values["more_derived"] = len(derived) > DERIVED_CAP
+            values["terms"] = self._rows(internal("page-source-terms"), source=IRI(iri))
         return self._render("resource.html", **values)
 
     # ------------------------------------------------------------------ the variant (scenario) view
