@@ -165,6 +165,9 @@ def test_a_compiled_shape_reached_through_sh_node_is_still_checked_there():
     ("ex:Part a rdfs:Class ; sh:property [ sh:path ex:name ; sh:minCount 1 ] .",
      "a class with shape terms that is not typed a shape"),
     ("ex:S a sh:NodeShape ; sh:targetNode ex:good1 ; sh:closed true .", "sh:closed"),
+    ("ex:S a sh:NodeShape ; sh:targetSubjectsOf \"name\" ; sh:nodeKind sh:IRI .", "a target predicate not an IRI"),
+    ("ex:S a sh:NodeShape ; sh:targetNode ex:good1 ; sh:property [ sh:path ex:low ; sh:lessThan \"x\" ] .",
+     "a property pair with a literal"),
 ])
 def test_what_is_not_compiled_goes_to_pyshacl_whole(turtle, reason):
     made = compile_shapes(_with(turtle), {})
@@ -184,3 +187,22 @@ def test_a_subclass_that_is_a_blank_node_is_followed_by_the_queries():
     ours, theirs = _report(_shapes(), True, store), _report(_shapes(), False, store)
     assert _keys(ours) == _keys(theirs)
     assert "http://example.org/hidden" in {v.focus for v in ours.violations}
+
+
+def test_an_implicit_class_target_compiled_is_not_run_again_by_pyshacl():
+    """ex:Part is a class and a shape (compiled: its instances are its focus nodes); a handed-over shape
+    reaches it through sh:node. The residual graph keeps ex:Part a shape but not a class, so pyshacl checks it
+    only where sh:node asks."""
+    shapes = _with("ex:Part a rdfs:Class , sh:NodeShape ; sh:nodeKind sh:IRI . "
+                   "ex:Holder a sh:NodeShape ; sh:targetNode ex:good1 ; sh:property [ sh:path ex:part ; "
+                   "sh:node ex:Part ] .")
+    made = compile_shapes(shapes, {})
+    assert "http://example.org/Part" in map(str, made.compiled) and made.handed_over == [
+        rdflib.URIRef("http://example.org/Holder")]
+    part = rdflib.URIRef("http://example.org/Part")
+    assert (part, rdflib.RDF.type, SH.NodeShape) in made.residual
+    assert (part, rdflib.RDF.type, rdflib.RDFS.Class) not in made.residual
+    ours, theirs = _report(shapes, True), _report(shapes, False)
+    assert _keys(ours) == _keys(theirs)
+    assert [v.component for v in ours.violations if v.focus == "http://example.org/good1"
+            and v.shape == "http://example.org/Holder"] == [str(SH.NodeConstraintComponent)]  # its blank part

@@ -13,7 +13,7 @@ import rdflib
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from iakg.rdf.namespaces import curie
-from iakg.validate.shapes import ShapesView, Uncompiled, instances, n3, rdf_list
+from iakg.validate.shapes import ShapesView, Uncompiled, instances, iri, n3, rdf_list
 
 #: each compiled constraint parameter and its constraint component
 COMPONENTS = {
@@ -104,14 +104,14 @@ def queries(shapes: ShapesView, node, targets: str, step: str, subclasses: dict[
               (Flag("h", False, f"Missing the value {value}", SH.HasValueConstraintComponent),)
     for parameter, (test, wording) in _ORDER.items():  # one solution per failing pair (?v, ?o)
         for other in shapes.objects(node, parameter):
-            yield f"SELECT DISTINCT ?this ?v ?o (true AS ?p) WHERE {{ {targets} {step} . ?this {n3(other)} ?o " \
+            yield f"SELECT DISTINCT ?this ?v ?o (true AS ?p) WHERE {{ {targets} {step} . ?this {iri(other)} ?o " \
                   f"FILTER({test}) }}", (Flag("p", True, f"Value {wording} {curie(str(other))}",
                                                COMPONENTS[parameter]),)
     for other in shapes.objects(node, SH.equals):  # each way: a value missing from the other side
         flag = (Flag("e", True, f"Not the same values as {curie(str(other))}", SH.EqualsConstraintComponent),)
         yield f"SELECT DISTINCT ?this ?v (true AS ?e) WHERE {{ {targets} {step} " \
-              f"FILTER NOT EXISTS {{ ?this {n3(other)} ?o FILTER(sameTerm(?v, ?o)) }} }}", flag
-        yield f"SELECT DISTINCT ?this ?v (true AS ?e) WHERE {{ {targets} ?this {n3(other)} ?v " \
+              f"FILTER NOT EXISTS {{ ?this {iri(other)} ?o FILTER(sameTerm(?v, ?o)) }} }}", flag
+        yield f"SELECT DISTINCT ?this ?v (true AS ?e) WHERE {{ {targets} ?this {iri(other)} ?v " \
               f"FILTER NOT EXISTS {{ {step.replace('?v', '?o')} FILTER(sameTerm(?v, ?o)) }} }}", flag
 
 
@@ -167,7 +167,7 @@ def _value_conditions(shapes: ShapesView, node, subclasses: dict[str, set[str]],
         test = " || ".join(f"sameTerm(?v, {n3(m)})" for m in members) or "false"
         yield f"!({test})", "Value is not in the allowed list", SH.InConstraintComponent
     for other in shapes.objects(node, SH.disjoint):
-        yield f"EXISTS {{ ?this {n3(other)} ?o . FILTER(sameTerm(?v, ?o)) }}", \
+        yield f"EXISTS {{ ?this {iri(other)} ?o . FILTER(sameTerm(?v, ?o)) }}", \
             f"Value is also a value of {curie(str(other))}", SH.DisjointConstraintComponent
 
 

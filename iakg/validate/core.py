@@ -40,6 +40,7 @@ from iakg.validate.shapes import (
     TARGETS,
     ShapesView,
     Uncompiled,
+    class_kinds,
     implicit_class_shapes,
     n3,
     target_pattern,
@@ -118,10 +119,10 @@ def compile_shapes(shapes: rdflib.Graph | ShapesView, subclasses: dict[str, set[
             sparql_shapes.append(shape)
     residual = rdflib.Graph()
     if handed_over:  # pyshacl gets the whole shapes graph (any shape may be reached through sh:node...),
-        done = set(compiled)  # less the targets of the compiled shapes
-        for triple in shapes.graph:
-            subject, predicate, _ = triple
-            if subject in done and (predicate in TARGETS or (predicate == RDF.type and subject in implicit)):
+        done, kinds = set(compiled), class_kinds(shapes)  # less the targets of the compiled shapes (the
+        for triple in shapes.graph:  # implicit ones too: their class types)
+            subject, predicate, obj = triple
+            if subject in done and (predicate in TARGETS or (predicate == RDF.type and obj in kinds)):
                 continue
             residual.add(triple)
     return Compiled(checks, residual, sparql_shapes, compiled, handed_over)

@@ -67,6 +67,13 @@ def n3(term) -> str:
     raise Uncompiled(f"a query cannot hold the shapes term {term!r}")
 
 
+def iri(term) -> str:
+    """An IRI of the shapes graph as SPARQL text (a property, a class); Uncompiled for anything else."""
+    if not isinstance(term, rdflib.URIRef):
+        raise Uncompiled(f"{term!r} is not an IRI")
+    return n3(term)
+
+
 def rdf_list(shapes: ShapesView, head) -> list:
     items = list(rdflib.collection.Collection(shapes.graph, head))
     if head != RDF.nil and not items:
@@ -87,10 +94,15 @@ def targeted_shapes(shapes: rdflib.Graph | ShapesView) -> list:
     return sorted(found, key=lambda s: (isinstance(s, rdflib.BNode), str(s)))
 
 
+def class_kinds(shapes: ShapesView) -> set:
+    """rdfs:Class, owl:Class and the subclasses of rdfs:Class the shapes graph states: a node of one of these
+    types is a class."""
+    return {RDFS.Class, OWL.Class} | set(shapes.transitive_subjects(RDFS.subClassOf, RDFS.Class))
+
+
 def _classes(shapes: ShapesView) -> set:
     """The SHACL instances of rdfs:Class in the shapes graph."""
-    kinds = {RDFS.Class, OWL.Class} | set(shapes.transitive_subjects(RDFS.subClassOf, RDFS.Class))
-    return {s for kind in kinds for s in shapes.subjects(RDF.type, kind)}
+    return {s for kind in class_kinds(shapes) for s in shapes.subjects(RDF.type, kind)}
 
 
 def implicit_class_shapes(shapes: rdflib.Graph | ShapesView) -> set:
@@ -126,9 +138,9 @@ def target_pattern(shapes: rdflib.Graph | ShapesView, shape, implicit: bool, sub
     if nodes:
         parts.append(f"{{ VALUES ?this {{ {' '.join(n3(n) for n in nodes)} }} }}")
     for predicate in sorted(shapes.objects(shape, SH.targetSubjectsOf), key=str):
-        parts.append(f"{{ ?this {n3(predicate)} ?any_ }}")
+        parts.append(f"{{ ?this {iri(predicate)} ?any_ }}")
     for predicate in sorted(shapes.objects(shape, SH.targetObjectsOf), key=str):
-        parts.append(f"{{ ?any_ {n3(predicate)} ?this }}")
+        parts.append(f"{{ ?any_ {iri(predicate)} ?this }}")
     if not parts:
         raise Uncompiled("no target")
     pattern = " UNION ".join(parts)
