@@ -30,11 +30,11 @@ from iakg.rdf.terms import IRI
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from iakg.api import KnowledgeGraph, load
+    from iakg.api import KnowledgeGraph, load, validate_files
 
 #: Names imported on first use (PEP 562): ``import iakg`` (and so every ``iakg.x`` submodule, the command
 #: line's included) does not pay for the whole API; ``iakg.load`` imports it.
-_LAZY = {"KnowledgeGraph": "iakg.api", "load": "iakg.api"}
+_LAZY = {"KnowledgeGraph": "iakg.api", "load": "iakg.api", "validate_files": "iakg.api"}
 
 
 def __getattr__(name: str) -> object:
@@ -54,4 +54,4 @@ def __dir__() -> list[str]:
 __all__ = ["IRI", "AmbiguousNameError", "BindingError", "CdsRequestError", "DoseError", "InputError", "KGError",
            "KnowledgeGraph", "NetworkAccessError", "ParameterError", "PluginError", "Problem", "QueryError",
            "ReasoningError", "TableError", "UnknownNameError",
-           "ValidationError", "__version__", "load"]
+           "ValidationError", "__version__", "load", "validate_files"]

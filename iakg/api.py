@@ -252,15 +252,17 @@ class KnowledgeGraph:
         self._store().dump(output=str(path), format=ox.RdfFormat.N_QUADS)
 
     # ------------------------------------------------------------------ validation and rdflib
-    def validate(self, changed: Iterable[Path | str] = ()) -> ValidationReport:
+    def validate(self, changed: Iterable[Path | str] = (), compiled: bool = True) -> ValidationReport:
         """Validate the asserted graph (ontology + data + extra files) against the shipped shapes.
 
         With ``changed`` files (already loaded), only the resources they describe are validated, against
         the whole graph: a targeted check of new or changed data that stays fast on a large graph.
+        ``compiled=False`` runs SHACL-Core in pyshacl instead of the compiled queries. Other shapes:
+        :func:`validate_files`.
         """
         from iakg.validate import validate
 
-        return validate(self._store(), [Path(p) for p in changed])
+        return validate(self._store(), [Path(p) for p in changed], compiled)
 
     def asserted_graph(self) -> rdflib.Graph:
         """The asserted ontology and data (no inferred triples, no query catalogue) as an rdflib Graph."""
@@ -274,6 +276,18 @@ class KnowledgeGraph:
         if not isinstance(self.engine, LocalEngine):
             raise KGError(f"this needs the embedded graph; {self.engine.url} is a remote endpoint")
         return self.engine.store
+
+
+def validate_files(files: Iterable[Path | str], shapes: Iterable[Path | str] | None = None,
+                   compiled: bool = True) -> ValidationReport:
+    """Validate RDF ``files``: with ``shapes`` (files), the files alone against those shapes alone, as SHACL
+    states it; without, the shipped graph with the files merged in, against the shipped shapes, with the
+    lint pass (``iakg.load(files).validate()``). ``compiled=False`` runs every shape in pyshacl."""
+    if shapes is None:
+        return load(files).validate(compiled=compiled)
+    from iakg.validate import validate_files as validate_alone
+
+    return validate_alone(files, shapes, compiled)
 
 
 def load(extra_files: Iterable[Path | str] = (), reason: bool = False,

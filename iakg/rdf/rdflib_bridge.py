@@ -10,14 +10,16 @@ import rdflib
 from iakg.rdf.namespaces import PREFIXES
 
 
-def _term(term):
+def _term(term, normalize: bool | None = None):
+    """The rdflib term; ``normalize=False`` keeps a literal's lexical form (rdflib makes ``"1"^^xsd:boolean``
+    ``"true"`` by default)."""
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)
     if isinstance(term, ox.BlankNode):
         return rdflib.BNode(term.value)
     if term.language:
         return rdflib.Literal(term.value, lang=term.language)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value), normalize=normalize)
 
 
 def to_rdflib(store: ox.Store, exclude_graphs: Iterable[str] = (),
@@ -33,6 +35,17 @@ def to_rdflib(store: ox.Store, exclude_graphs: Iterable[str] = (),
         if name in excluded or (included is not None and name not in included):
             continue
         graph.add((_term(quad.subject), _term(quad.predicate), _term(quad.object)))
+    return graph
+
+
+def quads_to_rdflib(quads: Iterable[ox.Quad]) -> rdflib.Graph:
+    """The triples of ``quads`` (their graphs merged), literals as written (neither a store nor rdflib made
+    them canonical)."""
+    graph = rdflib.Graph()
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns)
+    for quad in quads:
+        graph.add((_term(quad.subject), _term(quad.predicate), _term(quad.object, normalize=False)))
     return graph
 
 
