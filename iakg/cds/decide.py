@@ -1,15 +1,26 @@
 """One draft order against the graph: which procedure it is, which scenario applies, the rating, alternatives.
 
-A decision is one of five kinds:
+A decision is one of six kinds:
 
 * ``rated`` -- a scenario that applies to the patient rates the ordered procedure;
 * ``unrated`` -- a scenario applies, but does not rate this procedure (no criteria apply to the order);
-* ``missing`` -- scenarios rate the procedure, but facts needed to tell whether one applies are not stated
-  (no rating: the card names the facts that would decide);
+* ``missing`` -- scenarios rate the procedure, but facts needed to tell whether one applies are not stated, or
+  the source does not state whom such a scenario is for (no rating: the card says which);
+* ``not-covered`` -- the patient is outside what the source covers (its population, or a situation outside its
+  scope): no rating from it (``no-criteria-apply``);
 * ``no-criteria`` -- nothing in the graph applies to this order for this patient;
 * ``unmapped`` -- the order's code is neither one the graph holds nor one the site mapping lists.
 
-Matching is ``iakg.domain.matching.match``: whatever it says (derived facts, exclusions) the service says.
+Matching is ``iakg.domain.matching.match``: whatever it says (population, derived facts, exclusions, scope) the
+service says. On top of the rating, a decision carries what the source says about the order itself: a pitfall
+it names (critical where the source says so), a stated fact that rules the order out, a caveat of the order
+that a stated fact puts in doubt, the source's reason for the order, situations the source does not address.
+
+**Suggestions are never worse than the order.** Every suggestion passes :func:`_never_worse`: it is not the
+order, no stated fact rules it out, it is not rated in the lowest category of its scheme ("Usually not
+appropriate") for the scenario, and -- unless a stated fact rules the order out, when the source's alternatives
+for that case are the suggestions -- it is not rated lower than the order, nor unrated beside a rated order.
+The source's condition on a suggestion ("if renal function permits") and its reason travel with it.
 """
 
 from __future__ import annotations
@@ -20,21 +31,52 @@ from typing import Any
 from iakg.cds.fhir import LOINC, URI_SYSTEM, Facts, procedure_codings
 from iakg.cds.graph import GraphView
 from iakg.cds.mapping import Mapping
-from iakg.domain.matching import APPLICABLE, UNDETERMINED, MatchResult, Plan, ScenarioMatch, match
+from iakg.domain.matching import (
+    APPLICABLE,
+    NOT_COVERED,
+    UNDETERMINED,
+    UNSTATED_BY_SOURCE,
+    MatchResult,
+    NotAddressed,
+    Plan,
+    ScenarioMatch,
+    match,
+    verdict,
+)
 from iakg.domain.model import RatedProcedure, Ref
-from iakg.rdf.namespaces import PREFIXES
+from iakg.domain.model_guidance import Branch
+from iakg.rdf.namespaces import IAKG, PREFIXES
 
 RATED, UNRATED, MISSING, NO_CRITERIA, UNMAPPED = "rated", "unrated", "missing", "no-criteria", "unmapped"
+NOT_COVERED_KIND = "not-covered"
+MAX_SUGGESTIONS = 4
 
 
 @dataclass(frozen=True)
 class Alternative:
-    """A procedure to order instead, and why (better rated, less radiation, or the preferred alternative)."""
+    """A procedure to order instead, why, and what the source attaches to it."""
 
     procedure: Ref
     why: str
     recommended: bool = False
     category_text: str | None = None
+    condition: str | None = None  #: the source's condition or caveat, e.g. "if renal function permits"
+    reason: str | None = None  #: the source's reason for it in this situation, with its hedge
+
+
+@dataclass(frozen=True)
+class PitfallHit:
+    """A pitfall the source names about the ordered procedure, in the scenario that applies."""
+
+    pitfall: Ref
+    consequence: str
+    critical: bool
+    quote: str | None
+    section: str | None
+    source: str | None
+    instead: Ref | None
+    instead_ruled_out: str | None = None  #: the stated contraindication that rules the study instead out
+    undetermined: Ref | None = None  #: the pitfall's scenario, when facts to tell whether it applies are missing
 
 
 @dataclass
@@ -48,13 +90,21 @@ class Decision:
     plan: Plan | None = None
     rated: RatedProcedure | None = None
     verdict: ScenarioMatch | None = None
-    contraindication: str | None = None
+    contraindication: str | None = None  #: a stated contraindication that rules the ordered procedure out
     hedge: str | None = None  #: the source's own wording of the contraindication, e.g. "may not be feasible"
     alternatives: list[Alternative] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     considered: list[ScenarioMatch] = field(default_factory=list)
     match: MatchResult | None = None
     facts: Facts = field(default_factory=Facts)
+    pitfalls: list[PitfallHit] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  #: why the source orders this study in this situation
+    condition: str | None = None  #: a caveat of the ordered study that a stated fact puts in doubt
+    role: str | None = None  #: the ordered study as the source's alternative when contrast is ruled out
+    not_addressed: list[NotAddressed] = field(default_factory=list)
+    not_covered: list[str] = field(default_factory=list)  #: why the source does not cover the patient
+    unstated_population: list[Ref] = field(default_factory=list)  #: scenarios whose population is not stated
+    exclusive: list[str] = field(default_factory=list)  #: mutually exclusive facts, not used
 
 
 def identify(order: dict, view: GraphView, mapping: Mapping) -> str | None:
@@ -85,13 +135,21 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
     if iri is None:
         return Decision(order, UNMAPPED, facts=facts)
     procedure = Ref(iri, view.label(iri))
-    if set(facts.values) & view.selecting_keys():
-        result = match(view.engine, dict(facts.values))
+    stated, clashes = _without_exclusive(dict(facts.values), view)
+    if set(stated) & view.selecting_keys():
+        result = match(view.engine, stated)
     else:
         # No stated fact can select a scenario: match would test every scenario of the graph (all undetermined),
         # thousands at catalogue scale. The card needs only the scenarios rating this procedure (below).
-        result = MatchResult(dict(facts.values), (), (), (), ())
-    decision = Decision(order, NO_CRITERIA, procedure, match=result, facts=facts)
+        result = MatchResult(stated, (), (), (), ())
+    decision = Decision(order, NO_CRITERIA, procedure, match=result, facts=facts, exclusive=clashes,
+                        not_addressed=list(result.not_addressed))
+    patient = result.patient
+    barred = view.barred(patient)
+    if iri in barred:
+        decision.contraindication = _lower(barred[iri])
+        decision.hedge = next((r["qualifier"] for r in view.contraindications() if r["procedure"] == iri
+                               and patient.get(r["key"]) is True and r["qualifier"]), None)
 
     rating_plans = [(plan, p) for plan in result.plans for p in plan.recommendation.procedures if p.procedure == iri]
     if rating_plans:
@@ -99,65 +157,172 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
         decision.kind, decision.plan, decision.rated = RATED, plan, rated
         decision.verdict = _verdict(result, plan.scenario.iri)
         decision.pama = mapping.rating(rated.category)
-        hit = next((c for c in plan.contraindicated if c.procedure.iri == iri), None)
-        if hit is not None:
-            decision.contraindication = hit.contraindication.label[:1].lower() + hit.contraindication.label[1:]
-            decision.hedge = hit.qualifier
-            decision.alternatives = [Alternative(a.procedure, _preferred(a.contraindication.label, a.caveat),
-                                                 i == 0) for i, a in enumerate(plan.alternatives)]
-        else:
-            decision.alternatives = _better(plan, rated)
+        _about_the_order(decision, plan, view, patient)
+        candidates = _contraindication_alternatives(plan, patient) if decision.contraindication else []
+        if not decision.reasons:  # an order the source reserves for this very situation is not second-guessed
+            candidates += _better(plan, rated, patient)
+        decision.alternatives = _never_worse(candidates, plan, rated, iri, barred, view,
+                                             bool(decision.contraindication), _stated_result(view, patient))
         return decision
 
     if result.plans:
         plan = result.plans[0]
         decision.kind, decision.plan, decision.pama = UNRATED, plan, "no-criteria-apply"
         decision.verdict = _verdict(result, plan.scenario.iri)
-        ruled_out = {c.procedure.iri for c in plan.contraindicated}
-        best = [p for p in plan.recommendation.procedures if p.procedure not in ruled_out]
-        decision.alternatives = [Alternative(Ref(p.procedure, p.label), f"rated {p.category_text} for this scenario",
-                                             i == 0, p.category_text) for i, p in enumerate(best[:3])]
+        _about_the_order(decision, plan, view, patient)
+        own = next((a for a in plan.alternatives if a.procedure.iri == iri), None)
+        if decision.pitfalls:
+            candidates = [Alternative(p.instead, "what the source recommends instead", True)
+                          for p in decision.pitfalls if p.instead is not None and p.instead.iri not in barred]
+            candidates = candidates or _contraindication_alternatives(plan, patient)
+        elif own is not None:  # the order is itself an alternative of the source: only a preferred one, if safe
+            candidates = [a for a in _contraindication_alternatives(plan, patient, before=own.preference)
+                          if a.recommended]
+        else:
+            candidates = _situation_options(plan, _stated_result(view, patient), view)
+        decision.alternatives = _never_worse(candidates, plan, None, iri, barred, view,
+                                             bool(decision.contraindication), _stated_result(view, patient))
         return decision
 
     verdicts = {v.scenario.iri: v for v in result.scenarios}
     missing: list[str] = []
     for scenario in view.rated_in(iri):
-        verdict = verdicts.get(scenario)
-        if verdict is not None:
-            decision.considered.append(verdict)
-            if verdict.status == UNDETERMINED:
-                missing += verdict.missing
-        else:  # no stated fact is tested by this scenario: every fact it tests would decide
-            keys = [r["key"] for r in view.criteria(scenario) if r["key"] not in facts.values]
-            missing += keys
+        found = verdicts.get(scenario)
+        if found is None:  # no stated fact is tested by this scenario: check it on its own rows
+            rows = view.criteria(scenario)
+            if not rows:
+                continue
+            found = verdict(rows, stated)
+        decision.considered.append(found)
+        if found.status == UNDETERMINED:
+            missing += found.missing
+            if any(c.outcome == UNSTATED_BY_SOURCE for c in found.checks):
+                decision.unstated_population.append(found.scenario)
+    # A pitfall of a scenario that may apply (facts missing) is said too, as a warning: the order may be the
+    # mistake the source names, and no rating is given either way.
+    for row in view.pitfalls(iri):
+        found = verdicts.get(row["scenario"])
+        if found is None and (rows := view.criteria(row["scenario"])):
+            found = verdict(rows, stated)
+        if found is None or found.status != UNDETERMINED or not found.missing:
+            continue
+        instead = Ref(row["instead"], row["insteadLabel"]) if row["instead"] else None
+        decision.pitfalls.append(PitfallHit(Ref(row["pitfall"], row["pitfallLabel"]), row["consequence"],
+                                            row["critical"] is True, row["quote"], row["section"],
+                                            row["sourceTitle"] or row["source"], instead, None, found.scenario))
+        missing += found.missing
+        if found not in decision.considered:
+            decision.considered.append(found)
     decision.considered += [v for v in result.scenarios if v not in decision.considered]
-    if missing:
+    covered = list(result.not_covered) or list(dict.fromkeys(
+        v.not_covered for v in decision.considered if v.status == NOT_COVERED and v.not_covered))
+    if missing or decision.unstated_population:
         decision.kind, decision.missing = MISSING, list(dict.fromkeys(missing))
+    elif covered:
+        decision.kind, decision.not_covered, decision.pama = NOT_COVERED_KIND, covered, "no-criteria-apply"
     else:
         decision.pama = "no-criteria-apply"
     return decision
+
+
+def _without_exclusive(stated: dict[str, Any], view: GraphView) -> tuple[dict[str, Any], list[str]]:
+    """The facts without those the graph declares mutually exclusive with another stated one, and why each went
+    (a patient file stating them is refused; from an EHR they are reported and not used)."""
+    holding: dict[str, list[dict[str, Any]]] = {}
+    for row in view.exclusive():
+        if row["key"] in stated and stated[row["key"]] == row["expected"]:
+            holding.setdefault(row["set"], []).append(row)
+    notes = []
+    for rows in holding.values():
+        if len(rows) > 1:
+            named = " and ".join(f"`{r['key']}`={describe_value(r['expected'])}" for r in rows)
+            notes.append(f"{named} cannot both hold ({rows[0]['setLabel']}): not used")
+            for r in rows:
+                stated.pop(r["key"], None)
+    return stated, notes
 
 
 def _verdict(result: MatchResult, scenario: str) -> ScenarioMatch | None:
     return next((v for v in result.scenarios if v.scenario.iri == scenario and v.status == APPLICABLE), None)
 
 
-def _preferred(contraindication: str, caveat: str | None) -> str:
-    return "the source's preferred alternative" + (f"; {caveat}" if caveat else "")
+def _lower(label: str) -> str:
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def _about_the_order(decision: Decision, plan: Plan, view: GraphView, patient: dict[str, Any]) -> None:
+    """What the source says about the ordered procedure in the plan's scenario: pitfalls, reasons, its role as
+    an alternative, and a caveat of it that a stated fact puts in doubt."""
+    iri = decision.procedure.iri if decision.procedure else ""
+    for row in view.pitfalls(iri):
+        if row["scenario"] == plan.scenario.iri and all(p.pitfall.iri != row["pitfall"] for p in decision.pitfalls):
+            instead = Ref(row["instead"], row["insteadLabel"]) if row["instead"] else None
+            barred = view.barred(patient).get(row["instead"]) if row["instead"] else None
+            decision.pitfalls.append(PitfallHit(Ref(row["pitfall"], row["pitfallLabel"]), row["consequence"],
+                                                row["critical"] is True, row["quote"], row["section"],
+                                                row["sourceTitle"] or row["source"], instead,
+                                                _lower(barred) if barred else None))
+    decision.reasons = _reasons(plan, iri, _stated_result(view, patient))
+    own = next((a for a in plan.alternatives if a.procedure.iri == iri), None)
+    if own is not None:
+        decision.role = (f"the source's {'preferred ' if own.preference == 1 else ''}alternative when "
+                         f"{_lower(own.contraindication.label)} rules out {own.agent}"
+                         + (f": {own.caveat}" if own.caveat else ""))
+        if own.caveat and own.caveat_concerns and patient.get(own.caveat_concerns) is True:
+            decision.condition = own.caveat
+
+
+def _reasons(plan: Plan, iri: str, result: str | None) -> list[str]:
+    """Why the source orders ``iri`` in this situation: the indications the facts trigger, and the steps of the
+    branch of the stated study result that name it (each with the source's hedge)."""
+    out = [f"{hit.indication.label}" + (f" (the source: \"{hit.qualifier}\")" if hit.qualifier else "")
+           + f" [{hit.trigger}]" for hit in plan.indications if hit.procedure.iri == iri]
+    for branch in _stated_branches(plan, result):
+        for step in branch.steps:
+            if any(p.iri == iri for p in step.procedures):
+                out.append(f"{step.label}" + (f" (the source: \"{step.qualifier}\")" if step.qualifier else "")
+                           + f" [last study: {branch.result}]")
+    return list(dict.fromkeys(out))
+
+
+def _stated_branches(plan: Plan, result: str | None) -> list[Branch]:
+    """The plan's branches of the study result the patient states (none when no result is stated)."""
+    return [b for b in plan.next_steps if result is not None and b.result == result]
+
+
+def _stated_result(view: GraphView, patient: dict[str, Any]) -> str | None:
+    """The study result the patient states (the fact whose values are study results), if any."""
+    key = next((f.key for f in view.facts() if f.value_class == IAKG + "StudyResult"), None)
+    value = patient.get(key) if key else None
+    return value if isinstance(value, str) else None
+
+
+def _contraindication_alternatives(plan: Plan, patient: dict[str, Any], before: int | None = None
+                                   ) -> list[Alternative]:
+    """The source's alternatives for the stated contraindications (those no stated fact rules out), in its order
+    of preference; the first is recommended unless a stated fact puts its caveat in doubt."""
+    out: list[Alternative] = []
+    for a in plan.alternatives:
+        if before is not None and a.preference >= before:
+            continue
+        doubt = bool(a.caveat_concerns and patient.get(a.caveat_concerns) is True)
+        which = "preferred alternative" if a.preference == 1 else "alternative"
+        why = f"the source's {which} when {_lower(a.contraindication.label)} rules out {a.agent}"
+        out.append(Alternative(a.procedure, why, not out and not doubt, None, a.caveat))
+    return out
 
 
 def _radiation(p: RatedProcedure) -> int | None:
     return p.radiation.rank if p.radiation is not None else None
 
 
-def _better(plan: Plan, ordered: RatedProcedure) -> list[Alternative]:
-    """Better-rated procedures, or same-rated ones with a lower stated radiation level (at most three)."""
-    ruled_out = {c.procedure.iri for c in plan.contraindicated}
+def _better(plan: Plan, ordered: RatedProcedure, patient: dict[str, Any]) -> list[Alternative]:
+    """Better-rated procedures, or same-rated ones with a lower stated radiation level, with the condition the
+    source attaches to each (its rating's condition, or its caveat as an alternative)."""
+    caveats = {a.procedure.iri: a for a in plan.alternatives}
     mine = _radiation(ordered)
     out: list[Alternative] = []
     for p in plan.recommendation.procedures:
-        if p.procedure == ordered.procedure or p.procedure in ruled_out:
-            continue
         theirs = _radiation(p)
         if p.category_rank < ordered.category_rank:
             why = f"better rated: {p.category_text}"
@@ -165,10 +330,56 @@ def _better(plan: Plan, ordered: RatedProcedure) -> list[Alternative]:
             why = f"same rating ({p.category_text}), lower radiation ({p.radiation.symbol if p.radiation else ''})"
         else:
             continue
-        if p.condition:
-            why += f"; {p.condition}"
-        out.append(Alternative(Ref(p.procedure, p.label), why, not out, p.category_text))
-    return out[:3]
+        alt = caveats.get(p.procedure)
+        condition = p.condition or (alt.caveat if alt else None)
+        doubt = bool(alt and alt.caveat_concerns and patient.get(alt.caveat_concerns) is True)
+        out.append(Alternative(Ref(p.procedure, p.label), why, not doubt, p.category_text, condition))
+    return out
+
+
+def _situation_options(plan: Plan, result: str | None, view: GraphView) -> list[Alternative]:
+    """For an order the scenario does not rate: what the source says to do in this situation (the indications
+    the facts trigger, the options of the stated result's branch: all of them, none preferred), else the
+    scenario's best-rated studies."""
+    out: list[Alternative] = []
+    for branch in _stated_branches(plan, result):
+        for step in branch.steps:
+            for p in step.procedures:
+                reason = step.label + (f" (the source: \"{step.qualifier}\")" if step.qualifier else "")
+                out.append(Alternative(p, f"what the source says when the last study is {branch.result}",
+                                       reason=reason))
+    for hit in plan.indications:
+        reason = f"{hit.indication.label}" + (f" (the source: \"{hit.qualifier}\")" if hit.qualifier else "")
+        out.append(Alternative(hit.procedure, "what the source says for this situation", reason=reason))
+    if out:
+        return out
+    rated = [p for p in plan.recommendation.procedures if not view.lowest(p.category)]
+    best = min((p.category_rank for p in rated), default=None)
+    return [Alternative(Ref(p.procedure, p.label), f"rated {p.category_text} for this scenario", not i,
+                        p.category_text, p.condition)
+            for i, p in enumerate(p for p in rated if p.category_rank == best)]
+
+
+def _never_worse(candidates: list[Alternative], plan: Plan, ordered: RatedProcedure | None, iri: str,
+                 barred: dict[str, str], view: GraphView, order_ruled_out: bool,
+                 result: str | None = None) -> list[Alternative]:
+    """The suggestions that are never worse than the order (see the module's docstring), each once, at most
+    :data:`MAX_SUGGESTIONS`, one recommended at most."""
+    rated = {p.procedure: p for p in plan.recommendation.procedures}
+    out: list[Alternative] = []
+    for a in candidates:
+        target = a.procedure.iri
+        if target == iri or target in barred or any(o.procedure.iri == target for o in out):
+            continue
+        mine = rated.get(target)
+        if mine is not None and view.lowest(mine.category):
+            continue
+        if ordered is not None and not order_ruled_out and (mine is None or mine.category_rank > ordered.category_rank):
+            continue
+        reason = a.reason or next(iter(_reasons(plan, target, result)), None)
+        out.append(Alternative(a.procedure, a.why, a.recommended and not any(o.recommended for o in out),
+                               a.category_text or (mine.category_text if mine else None), a.condition, reason))
+    return out[:MAX_SUGGESTIONS]
 
 
 def describe_value(value: Any) -> str:
@@ -176,3 +387,4 @@ def describe_value(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
