@@ -167,13 +167,13 @@ def test_a_key_given_twice_is_refused_at_its_second_place(tmp_path, graph):
 
 
 def test_facts_the_graph_declares_exclusive_are_refused_naming_both(tmp_path, graph, capsys):
-    from conftest import cli_in_process
+    from iakg.cli import main
 
     path = tmp_path / "both.json"
     data = patient(untreatedTumorUnderObservation=True)
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
     line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "untreatedTumor" in text)
-    assert cli_in_process(["match", str(path)]) == 2
+    assert main(["match", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"iakg: {path}:{line}:3: ") and "\n" not in err
     assert "priorCompleteResection=true and untreatedTumorUnderObservation=true cannot both hold" in err

@@ -14,13 +14,14 @@ import json
 import patient_cases as pc
 import pytest
 from cds_checks import check_response
-from conftest import FIXTURES, cli_in_process
+from conftest import FIXTURES
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from iakg.cds.cards import PAMA_AUC_APPLIED, PAMA_RATING, PAMA_SYSTEM
+from iakg.cli import main
 from iakg.rdf.namespaces import IAKGD
-from iakg.serve.routes import ROUTES, ServeContext
+from iakg.serve.routes import ROUTES, ServeContext, ServeOptions
 
 BASE = "http://127.0.0.1:7878"
 ROUTINE, SUSPECTED = IAKGD + "pnet-post-resection-surveillance", IAKGD + "pnet-suspected-recurrence"
@@ -102,8 +103,8 @@ EXPECTED: dict[str, tuple[dict[str, str], dict[str, tuple]]] = {
 @pytest.fixture(scope="module")
 def cds(graph, tmp_path_factory):
     log = tmp_path_factory.mktemp("cds-patients") / "feedback.jsonl"
-    ctx = ServeContext(graph, BASE, {"cds_mapping": str(FIXTURES / "cds" / "site-mapping.json"),
-                                     "cds_feedback_log": str(log)})
+    ctx = ServeContext(graph, BASE, ServeOptions(cds=True, cds_mapping=FIXTURES / "cds" / "site-mapping.json",
+                                                 cds_feedback_log=log))
     with TestClient(Starlette(routes=ROUTES.get("cds")(ctx))) as client:
         yield client
 
@@ -143,7 +144,7 @@ def _suggested(card: dict) -> list[tuple[str, bool]]:
 
 def _cli_match(name: str, capsys) -> dict:
     capsys.readouterr()
-    assert cli_in_process(["match", str(pc.PATIENTS / f"{name}.json"), "--format", "json"]) == 0
+    assert main(["match", str(pc.PATIENTS / f"{name}.json"), "--format", "json"]) == 0
     return json.loads(capsys.readouterr().out)
 
 
@@ -230,7 +231,7 @@ def test_a_child_is_not_covered_and_gets_no_rating_and_no_dose(answers, graph, c
     card = _card(answers, "child", "ct-ap")
     assert card["summary"] == "CT abdomen and pelvis with IV contrast: not covered by this source (it is for adults)"
     assert "mSv" not in card["detail"] and "Usually appropriate" not in card["detail"]
-    assert cli_in_process(["match", str(pc.PATIENTS / "child.json")]) == 0
+    assert main(["match", str(pc.PATIENTS / "child.json")]) == 0
     text = capsys.readouterr().out
     assert "Not covered by this source (it is for adults)" in text and "mSv" not in text
 
@@ -246,7 +247,7 @@ def test_a_non_pancreatic_net_is_outside_the_source(graph):
 def test_a_situation_the_source_is_silent_on_is_said_beside_every_rating(name, key, words, answers, graph, capsys):
     result = graph.match(pc.PATIENTS / f"{name}.json")
     assert [(s.key, s.text) for s in result.not_addressed] == [(key, words)]
-    assert cli_in_process(["match", str(pc.PATIENTS / f"{name}.json")]) == 0
+    assert main(["match", str(pc.PATIENTS / f"{name}.json")]) == 0
     assert f"Not addressed: {words}" in capsys.readouterr().out
     for order in pc.ORDERS:
         card = _card(answers, name, order)
@@ -316,3 +317,27 @@ def test_order_sign_with_every_order_answers_as_one_by_one(cds, answers):
     assert [(c["summary"], c["indicator"]) for c in body["cards"]] == [
         (_card(answers, "allergy", order)["summary"], _card(answers, "allergy", order)["indicator"])
         for order in pc.ORDERS]
+
+
+def test_a_scenario_whose_population_is_not_stated_gets_no_rating_at_order_time(tmp_path):
+    """An imported variant whose population is "not stated" is never a confident answer: no rating, said why."""
+    import iakg
+    from iakg.cds.mapping import load
+    from iakg.cds.service import CdsService
+
+    graph = iakg.load([FIXTURES / "populations.ttl"])
+    service = CdsService(graph.engine, BASE, "fixture", load(FIXTURES / "cds" / "site-mapping.json"),
+                         tmp_path / "feedback.jsonl")
+    request = pc.request("index", "ct-ap")
+    request["context"]["draftOrders"]["entry"][0]["resource"]["code"]["coding"] = [
+        {"system": "urn:ietf:rfc:3986", "code": "https://example.org/populations/us"}]
+    body = service.call("iakg-imaging-order-select", request)  # the index patient: pNET surveillance applies
+    check_response(body)
+    [card] = body["cards"]
+    assert "systemActions" not in body and "does not state whom it is for" in card["detail"]
+    del request["prefetch"]["observations"]["entry"][1:]  # one fact left: nothing applies, the fixture rates it
+    body = service.call("iakg-imaging-order-select", request)
+    check_response(body)
+    [card] = body["cards"]
+    assert "systemActions" not in body and "does not state whom these scenarios are for" in card["detail"]
+    assert "population-not-stated" in card["detail"]

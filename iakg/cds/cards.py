@@ -171,7 +171,13 @@ class CardMaker:
                 f"- {hit.indication.label}" + (f" (its words: \"{hit.qualifier}\")" if hit.qualifier else "")
                 + f" [{hit.trigger}]" for hit in d.plan.indications))
         detail += about(d)
-        detail.append("Rating attached to the draft order: `no-criteria-apply`.")
+        if d.pama is None:
+            why = [f"`{k}`" for k in d.missing] + [f"the population of {s.label} (the source does not state whom "
+                                                    "it is for)" for s in d.unstated_population]
+            detail.append("**No rating attached:** another scenario that rates this order may apply; what would "
+                          "decide it is unknown: " + ", ".join(why) + ".")
+        else:
+            detail.append("Rating attached to the draft order: `no-criteria-apply`.")
         if d.pitfalls:
             head, tail = f"{d.procedure.label}: the source warns: ", d.pitfalls[0].pitfall.label
         elif d.contraindication:

@@ -182,22 +182,15 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
             candidates = _situation_options(plan, _stated_result(view, patient), view)
         decision.alternatives = _never_worse(candidates, plan, None, iri, barred, view,
                                              bool(decision.contraindication), _stated_result(view, patient))
+        # Another scenario that rates the order may apply (facts missing, or its population not stated): then
+        # "no criteria apply" would be a guess, and no rating is attached.
+        decision.missing = _raters(decision, iri, {v.scenario.iri: v for v in result.scenarios}, stated, view)
+        if decision.missing or decision.unstated_population:
+            decision.pama = None
         return decision
 
     verdicts = {v.scenario.iri: v for v in result.scenarios}
-    missing: list[str] = []
-    for scenario in view.rated_in(iri):
-        found = verdicts.get(scenario)
-        if found is None:  # no stated fact is tested by this scenario: check it on its own rows
-            rows = view.criteria(scenario)
-            if not rows:
-                continue
-            found = verdict(rows, stated)
-        decision.considered.append(found)
-        if found.status == UNDETERMINED:
-            missing += found.missing
-            if any(c.outcome == UNSTATED_BY_SOURCE for c in found.checks):
-                decision.unstated_population.append(found.scenario)
+    missing = _raters(decision, iri, verdicts, stated, view)
     # A pitfall of a scenario that may apply (facts missing) is said too, as a warning: the order may be the
     # mistake the source names, and no rating is given either way.
     for row in view.pitfalls(iri):
@@ -223,6 +216,29 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
     else:
         decision.pama = "no-criteria-apply"
     return decision
+
+
+def _raters(decision: Decision, iri: str, verdicts: dict[str, ScenarioMatch], stated: dict[str, Any],
+            view: GraphView) -> list[str]:
+    """Check the scenarios that rate ``iri`` (those no stated fact selected, on their own rows): each goes to
+    ``decision.considered``; those whose population the source does not state to ``unstated_population``. The
+    facts that would decide the undetermined ones, once each."""
+    missing: list[str] = []
+    for scenario in view.rated_in(iri):
+        found = verdicts.get(scenario)
+        if found is None:  # no stated fact is tested by this scenario: check it on its own rows
+            rows = view.criteria(scenario)
+            if not rows:
+                continue
+            found = verdict(rows, stated)
+        if found.status == APPLICABLE:
+            continue
+        decision.considered.append(found)
+        if found.status == UNDETERMINED:
+            missing += found.missing
+            if any(c.outcome == UNSTATED_BY_SOURCE for c in found.checks):
+                decision.unstated_population.append(found.scenario)
+    return list(dict.fromkeys(missing))
 
 
 def _without_exclusive(stated: dict[str, Any], view: GraphView) -> tuple[dict[str, Any], list[str]]:

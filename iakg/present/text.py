@@ -246,9 +246,8 @@ def match_text(result) -> str:
     for verdict in result.scenarios:
         out.append(f"{verdict.status.upper()}: {verdict.scenario.label}")
         for c in verdict.checks:
-            if c.outcome == "not stated by the source":
-                out.append("  ? population: not stated by the source (whom the scenario is for is unknown: "
-                           "it is never applied)")
+            if c.outcome == "not stated by the source":  # the scenario is never applied: said, not hidden
+                out.append("  ? population: not stated by the source (whom it is for is unknown: never applied)")
                 continue
             mark = {"holds": "+", "fails": "-", "not stated": "?"}[c.outcome]
             goes = f" -> {c.redirect.label}" if c.redirect and c.outcome == "holds" else ""
