@@ -184,7 +184,8 @@ def alternatives(engine: Any, name: ScenarioLike, contraindication: str | None =
     if contraindication is not None:
         params["contraindication"] = _contraindication(engine, contraindication)
     return [AlternativeOption(Ref(r["contraindication"], r["contraindicationLabel"]), r["agentLabel"],
-                              r["preference"], Ref(r["procedure"], r["procedureLabel"]), r["caveat"], r["hedge"])
+                              r["preference"], Ref(r["procedure"], r["procedureLabel"]), r["caveat"], r["hedge"],
+                              r["caveatKey"])
             for r in run(engine, "contrast-alternatives", **params)]
 
 
