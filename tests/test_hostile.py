@@ -942,8 +942,8 @@ def test_cache_filled_by_two_processes_at_once(tmp_path):
 
 def test_cache_never_trusts_a_store_that_is_not_ours(tmp_path):
     """A once world-writable cache folder was silently made private and a store another user planted there
-    was trusted. A folder others may write into is not used (one line, the answer unchanged, the folder left
-    as it is); a store whose files are another user's, or whose seal was not made with the folder's secret,
+    was trusted. A folder every user may write into is not used (one line, the answer unchanged, the folder
+    left as it is); a store whose files are another user's, or whose seal was not made with the folder's secret,
     is rebuilt."""
     cache = tmp_path / "cache"
     code, expected, err = _scenarios_with_cache(cache)
@@ -961,9 +961,9 @@ def test_cache_never_trusts_a_store_that_is_not_ours(tmp_path):
     os.chown(table, 4242, 4242)  # a file of another user in the store: not trusted
     assert _scenarios_with_cache(cache)[:2] == (0, expected)
     assert all(p.stat().st_uid == os.getuid() for p in store.rglob("*"))
-    cache.chmod(0o777)  # others may write into the folder: not used, not changed
+    cache.chmod(0o777)  # every user may write into the folder: not used, not changed
     code, out, err = _scenarios_with_cache(cache)
-    assert code == 0 and out == expected and err.count("\n") == 1 and "others may write" in err
+    assert code == 0 and out == expected and err.count("\n") == 1 and "every user may write" in err
     assert stat.S_IMODE(cache.stat().st_mode) == 0o777
 
 

@@ -179,8 +179,9 @@ class _Unusable(Exception):
 
 
 def _private_dir(cache_dir: Path) -> Path:
-    """The cache folder, created 0700. One that is not a folder, belongs to another user or that others may
-    write into is not used (a store someone else could plant there is never trusted), nor changed."""
+    """The cache folder, created 0700. One that is not a folder, belongs to another user or that every user may
+    write into is not used, nor changed (and in any folder, a store is trusted only if every file is this
+    user's and its seal was made with the folder's secret)."""
     import os
     import stat
 
@@ -193,8 +194,8 @@ def _private_dir(cache_dir: Path) -> Path:
         raise _Unusable("it is not a folder")
     if info.st_uid != os.getuid():
         raise _Unusable("it belongs to another user")
-    if stat.S_IMODE(info.st_mode) & 0o022:
-        raise _Unusable("others may write into it (make it private: chmod 700, and empty it)")
+    if stat.S_IMODE(info.st_mode) & 0o002:  # group-writable is a umask of 002: ownership and seals still hold
+        raise _Unusable("every user may write into it (make it private: chmod 700, and empty it)")
     return cache_dir
 
 
@@ -270,7 +271,7 @@ def prepared_store(inputs: Inputs, cache_dir: Path | str, key: str, finish: Fini
     wait and open what it built. Building writes beside the target and renames it into place, so an
     interrupted build is never used.
 
-    A cache that cannot be used (the folder is a file or another user's, others may write into it, a
+    A cache that cannot be used (the folder is a file or another user's, every user may write into it, a
     read-only or full disk...) is reported in one line (logger ``iakg.cache``) and the store is built in
     memory instead: the answer is the same, only slower.
     """
