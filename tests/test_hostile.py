@@ -936,7 +936,7 @@ def test_cache_filled_by_two_processes_at_once(tmp_path):
                                     stderr=subprocess.PIPE, text=True) for _ in range(3)]
         answers = [p.communicate(timeout=300) for p in running]
         assert [p.returncode for p in running] == [0, 0, 0], [err[-500:] for _, err in answers]
-        assert len({out for out, _ in answers}) == 1 and all(err == "" for _, err in answers)
+        assert len({out for out, _ in answers}) == 1 and all(err == "" for _, err in answers), answers
         assert len([p for p in cache.iterdir() if p.is_dir()]) == 1  # one store, no part left
 
 
@@ -1076,11 +1076,9 @@ def _cds_client(tmp_path, log: Path | None = None):
     from starlette.applications import Starlette
     from starlette.testclient import TestClient
 
-    from iakg.serve.routes import ROUTES, ServeContext
+    from iakg.serve.routes import ROUTES, ServeContext, ServeOptions
 
-    options = {"cds_mapping": str(FIXTURES / "cds" / "site-mapping.json")}
-    if log is not None:
-        options["cds_feedback_log"] = str(log)
+    options = ServeOptions(cds=True, cds_mapping=FIXTURES / "cds" / "site-mapping.json", cds_feedback_log=log)
     return TestClient(Starlette(routes=ROUTES.get("cds")(ServeContext(_graph(), "http://127.0.0.1:1", options))))
 
 

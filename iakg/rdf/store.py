@@ -208,9 +208,10 @@ def _own_file(fd: int, what: str) -> None:
         raise _Unusable(f"{what} is not a private file of this user")
 
 
-def _salt(cache_dir: Path) -> bytes:
+def _salt(cache_dir: Path, create: bool) -> bytes | None:
     """A random secret of this cache folder (0600, ours), mixed into every key and into the seal of every store:
-    a key cannot be computed, nor a store sealed, outside."""
+    a key cannot be computed, nor a store sealed, outside. None if it does not exist and ``create`` is false
+    (it is created only under the folder's exclusive lock)."""
     import os
     import secrets
 
@@ -218,6 +219,8 @@ def _salt(cache_dir: Path) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except FileNotFoundError:
+        if not create:
+            return None
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         os.write(fd, secrets.token_bytes(32))
         os.fsync(fd)
@@ -293,26 +296,29 @@ def prepared_store(inputs: Inputs, cache_dir: Path | str, key: str, finish: Fini
 
 def _prepared(inputs: Inputs, cache_dir: Path, key: str, finish: Finish | None) -> ox.Store:
     import fcntl
-    import hashlib
     import os
 
     cache = _private_dir(cache_dir)
-    salt = _salt(cache)
-    digest = hashlib.sha256(salt + key.encode())
-    for path, _ in inputs:
-        digest.update(f"\0{path.name}\0".encode() + read_input(path))
-    target = cache / digest.hexdigest()[:24]
+    import hashlib
+
+    contents = [(path.name, hashlib.sha256(read_input(path)).digest()) for path, _ in inputs]  # one file at a time
     lock = os.open(cache / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
         _own_file(lock, ".lock")
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one process checks and builds at a time; the others wait for it
+        fcntl.flock(lock, fcntl.LOCK_SH)  # processes check at once; one builds (exclusive), the others wait
+        salt = _salt(cache, create=False)
+        if salt is not None:
+            found = _open_sealed(_target(cache, salt, key, contents), salt, key)
+            if found is not None:
+                return found
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        salt = _salt(cache, create=True)
+        assert salt is not None
+        target = _target(cache, salt, key, contents)
+        found = _open_sealed(target, salt, key)  # another process may have built it while this one waited
+        if found is not None:
+            return found
         if target.is_symlink() or target.exists():
-            try:
-                ready = (target / "READY").read_text()
-                if not (target / "READY").is_symlink() and ready == _seal(salt, key, _manifest(target)):
-                    return ox.Store.read_only(str(target))
-            except (OSError, ValueError):
-                pass
             _remove(target)  # edited, damaged or not ours: rebuilt below
         import shutil  # building only: opening a cached store (a cold answer) needs none of it
 
@@ -334,6 +340,30 @@ def _prepared(inputs: Inputs, cache_dir: Path, key: str, finish: Finish | None) 
         return ox.Store.read_only(str(target))
     finally:
         os.close(lock)  # releases the lock
+
+
+def _target(cache: Path, salt: bytes, key: str, contents: list[tuple[str, bytes]]) -> Path:
+    """Where the store of these inputs lives: a digest of the folder's secret, the key and every input file's
+    name and digest."""
+    import hashlib
+
+    digest = hashlib.sha256(salt + key.encode())
+    for name, data in contents:
+        digest.update(f"\0{name}\0".encode() + data)
+    return cache / digest.hexdigest()[:24]
+
+
+def _open_sealed(target: Path, salt: bytes, key: str) -> ox.Store | None:
+    """The store at ``target`` opened read-only if it is whole, this user's and sealed with the secret, else None."""
+    ready = target / "READY"
+    if target.is_symlink() or ready.is_symlink() or not ready.is_file():
+        return None
+    try:
+        if ready.read_text() == _seal(salt, key, _manifest(target)):
+            return ox.Store.read_only(str(target))
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def _remove(path: Path) -> None:

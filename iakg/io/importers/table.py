@@ -216,13 +216,13 @@ def _sections(label: str, records: Records) -> tuple[list[Section], list[Problem
             cells = [unguard(c.strip()) for c in record]  # '=... is an exported text cell, not a formula
             if not any(cells):
                 continue
-            odd = [(i, c) for i, c in enumerate(cells) if _LINE_BREAKS.search(c)]
-            for i, c in odd:
-                char = _LINE_BREAKS.search(c).group()  # type: ignore[union-attr]
-                problems.append(Problem(label, line, i + 1, c, f"a line separator (U+{ord(char):04X}) in a cell: "
-                                                               "write a space, or keep the text on one line"))
-            if odd:
-                continue
+            for i, c in enumerate(cells):
+                odd = _LINE_BREAKS.search(c)
+                if odd:  # one located problem; the row is read on (as with a space) so that nothing else trips
+                    problems.append(Problem(label, line, i + 1, c, f"a line separator (U+{ord(odd.group()):04X}) "
+                                                                   "in a cell: write a space, or keep the text on one "
+                                                                   "line"))
+                    cells[i] = _LINE_BREAKS.sub(" ", c)
             first = norm(cells[0])
             if first in _META_NAMES and not (columns and first in _COLUMN_NAMES):
                 if current.rows:  # a new header block after rows: the next topic
