@@ -267,6 +267,7 @@ def test_the_check_refuses_exactly_what_would_connect(engines):
         if verdict[text] == "service" and not connected and (ran_here or ran_there):
             unseen.append(text)
     summary = f"{len(queries)} generated, {lexed_out} refused by the lexer, {len(texts)} distinct texts: {outcomes}"
+    print(summary)  # shown with pytest -rP: (verdict, connected) -> count
     assert not leaks, f"let through, and an engine connected: {leaks[:5]!r} ({summary})"
     assert not unseen, f"refused for SERVICE, yet no engine connected: {unseen[:5]!r} ({summary})"
     let_through = sum(n for (v, _), n in outcomes.items() if v in ("select", "ask", "construct", "describe"))
