@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # imported where used: answering one question loads only what
         Topic,
     )
     from iakg.domain.model_statements import DoseComparison, DoseEstimate, Escalation, FeatureOf, Hedged
+    from iakg.domain.resolve import Resolution
     from iakg.io.export import Release
     from iakg.io.notes import Report
     from iakg.validate.shacl import ValidationReport
@@ -126,6 +127,12 @@ class KnowledgeGraph:
         from iakg.domain.matching import match
 
         return match(self.engine, patient)
+
+    def resolve(self, text: str) -> Resolution:
+        """Rank the scenarios for a free-text reason for exam, or abstain and say why (docs/resolve.md)."""
+        from iakg.domain.resolve import resolve
+
+        return resolve(self.engine, text)
 
     def next_steps(self, scenario: ScenarioLike, result: str | None = None) -> list[Branch]:
         """The workflow branches after a study (one per result, or only ``result``), steps in order."""
