@@ -1,34 +1,22 @@
 """From a free-text reason for exam to the graph's scenarios: rank them, or abstain and say why.
 
-The words are data in the graph (``skosxl:altLabel``/``hiddenLabel`` with provenance, plain labels), as are
-the ConText triggers that say how a mention is meant (negated, historical, possible, hypothetical). A text is
-read in four steps:
-
-1. **Mentions.** The text is tokenised by a blank spaCy pipeline; each label of a concept is found in order,
-   allowing up to two words in between (``CgA not rising`` is ``CgA rising`` with a ``not`` inside) and
-   misspellings of long words (rapidfuzz). A longer match hides the shorter ones inside it.
-2. **Context.** medspaCy's ConText marks each mention negated, historical, possible or hypothetical, with the
-   triggers the graph lists (a trigger inside a mention negates it too).
-3. **Facts.** A mention of a patient fact, or of one of its values, states the value unless its context says
-   otherwise: a hypothetical mention (``r/o recurrence``) states nothing; a possible one only for a fact a
-   suspicion establishes (``?recurrence``); a historical one only for a fact that is not a current state; a
-   negated one the opposite value, unless its label is an example read only when affirmed (``no jaundice``).
-   A stated age is read as the population group whose reading range holds it. Two readings that disagree are
-   dropped and reported.
-4. **Scenarios.** A scenario is a candidate when the text names its disease. It is ruled out when a stated
-   fact excludes it or fails an inclusion criterion (``iakg.domain.matching.match``, the same rules as
-   everywhere), when the stated age group is outside its population (or its source's), or when the text
-   states another condition status or phase of care. A candidate needs positive evidence (an inclusion
-   criterion the text meets, or a phase or status it states); the best one is the answer unless another
-   scores the same. Scenarios the source gives no guidance for (no rating, no criterion: the places it sends
-   excluded patients) are never the answer: they are named as where the patient belongs.
+The text is read by :mod:`iakg.domain.reading` (the words the graph gives for its concepts, ConText, the
+facts stated). A scenario is a candidate when the text names its disease (a hedged mention, "?X" or
+"screening for X", names X only for a scenario of *suspected* X). It is ruled out when a stated fact excludes
+it or fails an inclusion criterion (``iakg.domain.matching.match``, the same rules as everywhere), when an
+exclusion sends the patient to another scenario, when the stated age group is outside its population (or its
+source's), or when the text states another condition status or phase of care. A candidate needs positive
+evidence (an inclusion criterion the text meets, or a phase or status it states), and a scenario for a
+finding (an inclusion that expects a suspicion or a result to be true) is chosen only if the text states the
+finding. The best candidate is the answer unless another scores the same. Scenarios the source gives no
+guidance for (no rating, no criterion: the places it sends excluded patients) are never the answer: they are
+named as where the patient belongs.
 
 Otherwise the resolver **abstains**, with the reason and the facts that would decide. It never guesses.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import weakref
 from collections.abc import Iterable
@@ -38,34 +26,10 @@ from typing import Any
 
 from iakg.catalogue import internal
 from iakg.domain.model import Ref, to_dict
+from iakg.domain.reading import Mention, Reader
 
-#: the longest text read (a reason for exam is a line or two; a note is cut here)
-MAX_TEXT = 2_000
-#: words allowed between the words of one label
-MAX_GAP = 2
-#: a misspelt word of at least this many letters is matched to a label's word at this rapidfuzz ratio
-FUZZY_MIN_LEN, FUZZY_RATIO = 6, 87.0
-_ROLES_ORDER = ("disease", "population", "status", "phase", "fact", "value")
-_AGE = re.compile(r"(?<![\d.])(\d{1,3})\s*(?:-\s*)?(?:yo\b|y/o|y\.o\.?|yrs?\s*old\b|years?\s*-?\s*old\b|"
-                  r"year-old\b|(?:M|F)\b)", re.IGNORECASE)
+#: ConText categories that hedge a mention
 _HEDGED = {"POSSIBLE_EXISTENCE", "HYPOTHETICAL"}
-_ONE_TARGET = {"POSSIBLE_EXISTENCE", "HYPOTHETICAL"}
-_LIST_WORDS = {",", "or", "and", "nor", "/", "&"}
-_AGED = re.compile(r"\baged?\s+(\d{1,3})\b|\((\d{1,3})\)", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Mention:
-    """Words of the text matched to a concept of the graph, and how the context reads them."""
-
-    words: str
-    start: int  #: character offsets in the text
-    end: int
-    concept: Ref
-    role: str  #: disease, population, status, phase, fact or value
-    context: tuple[str, ...] = ()  #: NEGATED_EXISTENCE, HISTORICAL, POSSIBLE_EXISTENCE, HYPOTHETICAL
-    label: str = ""  #: the label matched
-    source: str | None = None  #: who asserted the label (prov:wasDerivedFrom)
 
 
 @dataclass(frozen=True)
@@ -112,28 +76,6 @@ class Resolution:
 
 
 @dataclass
-class _Concept:
-    iri: str
-    role: str
-    label: str
-    key: str | None = None
-    notation: str | None = None
-    age: tuple[int, int] | None = None
-    current: bool = False
-    suspicion: bool = False
-
-
-@dataclass
-class _Label:
-    concept: _Concept
-    form: str
-    tokens: tuple[str, ...]
-    value: Any = None
-    affirmed_only: bool = False
-    source: str | None = None
-
-
-@dataclass
 class _Scenario:
     ref: Ref
     diseases: set[str] = field(default_factory=set)
@@ -144,62 +86,13 @@ class _Scenario:
     answerable: bool = False
 
 
-def _plain(label: str) -> str:
-    """A plain label as words a text would use: without a trailing parenthesis ("G1 (low grade)" -> "G1")."""
-    return re.sub(r"\s*\([^)]*\)\s*$", "", label).strip()
-
-
 class Resolver:
-    """Reads reasons for exam against one graph: the lexicon and scenarios are read once, then cached."""
+    """Resolves reasons for exam against one graph: its lexicon and scenarios are read once, then cached."""
 
     def __init__(self, engine: Any):
-        import spacy
-        from medspacy.context import ConText, ConTextRule  # noqa: F401  (registers the pipeline factory)
-        from rapidfuzz import fuzz, process
-
         self.engine = engine
-        self._fuzz, self._process = fuzz, process
-        self.nlp = spacy.blank("en")
-        self.nlp.add_pipe("sentencizer", config={"punct_chars": [".", "!"]})
-        context: Any = self.nlp.add_pipe("medspacy_context", config={"rules": None, "input_span_type": "group",
-                                                                "span_group_name": "iakg", "span_attrs": None})
-        # a hedge or a purpose modifies the one thing it precedes ("suspected recurrent pNET": the recurrence)
-        rules = [ConTextRule(r["form"], r["category"], direction=r["direction"],
-                             max_targets=1 if r["category"] in _ONE_TARGET and r["direction"] == "FORWARD" else None)
-                 for r in engine.execute(internal("resolve-triggers")).rows()]
-        context.add(rules)
-        self._negators = {r.literal.lower() for r in rules
-                          if r.category == "NEGATED_EXISTENCE" and " " not in r.literal}
-        self.concepts: dict[str, _Concept] = {}
-        for r in engine.execute(internal("resolve-concepts")).rows():
-            c = self.concepts.setdefault(r["concept"], _Concept(r["concept"], r["role"], r["label"] or r["concept"]))
-            c.key = c.key or r["key"]
-            c.notation = c.notation or r["notation"]
-            if r["ageFrom"] is not None or r["ageTo"] is not None:
-                c.age = (int(r["ageFrom"] or 0), int(r["ageTo"] if r["ageTo"] is not None else 200))
-            c.current = c.current or r["current"] is True
-            c.suspicion = c.suspicion or r["suspicion"] is True
-        self.labels: list[_Label] = []
-        seen: set[tuple[str, str, Any]] = set()
-        for r in engine.execute(internal("resolve-labels")).rows():
-            concept = self.concepts.get(r["concept"])
-            if concept is not None and (r["concept"], r["form"].lower(), r["value"]) not in seen:
-                seen.add((r["concept"], r["form"].lower(), r["value"]))
-                self.labels.append(_Label(concept, r["form"], self._tokens(r["form"]), r["value"],
-                                          r["affirmed"] is True, r["source"]))
-        for concept in self.concepts.values():  # plain labels of the things a text names by their own name
-            if concept.role in ("disease", "population", "status", "phase", "value") and concept.label:
-                form = _plain(concept.label)
-                if form and (concept.iri, form.lower(), None) not in seen:
-                    seen.add((concept.iri, form.lower(), None))
-                    self.labels.append(_Label(concept, form, self._tokens(form)))
-        self.labels = [lab for lab in self.labels if lab.tokens]
-        self._by_first: dict[str, list[_Label]] = {}
-        for lab in self.labels:
-            self._by_first.setdefault(lab.tokens[0], []).append(lab)
-        self._vocabulary = sorted({t for lab in self.labels for t in lab.tokens if len(t) >= FUZZY_MIN_LEN})
-        self._known = {t for lab in self.labels for t in lab.tokens}
-        self._fuzzy: dict[str, str] = {}
+        self.reader = Reader(engine)
+        self.concepts = self.reader.concepts
         self.scenarios: dict[str, _Scenario] = {}
         for r in engine.execute(internal("resolve-scenarios")).rows():
             s = self.scenarios.setdefault(r["scenario"], _Scenario(Ref(r["scenario"], r["label"])))
@@ -213,154 +106,13 @@ class Resolver:
             for source in s.sources:
                 self._source_populations.setdefault(source, set()).update(s.populations)
         self._matches: dict[frozenset, Any] = {}
+
         self._lock = threading.Lock()
 
-    # ------------------------------------------------------------------ reading
-    def _tokens(self, text: str) -> tuple[str, ...]:
-        return tuple(t.lower_ for t in self.nlp.make_doc(text) if not t.is_space)
-
-    def _canonical(self, token: str) -> str:
-        """A word of the text as a label's word: itself, or the label word a misspelling of it is close to."""
-        if token in self._known or len(token) < FUZZY_MIN_LEN or not token.isalpha():
-            return token
-        hit = self._fuzzy.get(token)
-        if hit is None:
-            best = self._process.extractOne(token, self._vocabulary, scorer=self._fuzz.ratio,
-                                            score_cutoff=FUZZY_RATIO)
-            hit = best[0] if best and best[0][0] == token[0] else token
-            with self._lock:
-                self._fuzzy[token] = hit
-        return hit
-
-    def _find(self, words: list[str], stops: set[int]) -> list[tuple[_Label, list[int]]]:
-        """Every label found in the words: (label, positions of its words), in order with small gaps."""
-        found = []
-        for i, word in enumerate(words):
-            for lab in self._by_first.get(word, ()):
-                positions = [i]
-                for want in lab.tokens[1:]:
-                    nxt = None
-                    for k in range(positions[-1] + 1, min(len(words), positions[-1] + 2 + MAX_GAP)):
-                        if words[k] == want:
-                            nxt = k
-                            break
-                        if k in stops:
-                            break
-                    if nxt is None:
-                        break
-                    positions.append(nxt)
-                if len(positions) == len(lab.tokens):
-                    found.append((lab, positions))
-        # a longer match hides the shorter ones it covers (the same words may name several concepts)
-        found.sort(key=lambda fp: (fp[1][-1] - fp[1][0] + 1 - len(fp[1]), -len(fp[1]), fp[1][0]))
-        kept: list[tuple[_Label, list[int]]] = []
-        for lab, positions in found:
-            clash = [k for k in kept if set(positions) & set(k[1])]
-            if all(k[1] == positions for k in clash):
-                kept.append((lab, positions))
-        return kept
-
     def read(self, text: str) -> tuple[list[Mention], dict[str, Any], list[str], list[str]]:
-        """The mentions in a text, the facts they state, the negated mentions and the conflicting fact keys."""
-        from spacy.tokens import Span
+        """The mentions, facts, negated words and conflicting keys of a text (:meth:`Reader.read`)."""
+        return self.reader.read(text)
 
-        text = text[:MAX_TEXT]
-        doc = self.nlp.make_doc(text)
-        words = [self._canonical(t.lower_) for t in doc]
-        stops = {t.i for t in doc if t.is_punct and t.text not in ("?", "/", "-", "'")}
-        found = self._find(words, stops)
-        spans = [Span(doc, p[0], p[-1] + 1, label=lab.concept.role) for lab, p in found]
-        doc.spans["iakg"] = spans
-        for _, component in self.nlp.pipeline:
-            doc = component(doc)
-        mentions: list[Mention] = []
-        values: dict[str, list[tuple[Any, Mention]]] = {}
-        negated: list[str] = []
-        contexts = []
-        used = {k for _, positions in found for k in positions}  # words a label consumed are not triggers
-        for (_lab, positions), span in zip(found, doc.spans["iakg"]):
-            context = {m.category for m in span._.modifiers
-                       if self._applies(m, span, stops, used)} if span.has_extension("modifiers") else set()
-            inside = [words[k] for k in range(positions[0] + 1, positions[-1]) if k not in positions]
-            if any(w in self._negators for w in inside):
-                context.add("NEGATED_EXISTENCE")
-            contexts.append(context)
-        # a negation runs on through a list of the same fact ("denies abdominal pain, jaundice or flushing")
-        order = sorted(range(len(found)), key=lambda i: found[i][1][0])
-        for before, after in zip(order, order[1:]):
-            gap = words[found[before][1][-1] + 1:found[after][1][0]]
-            if ("NEGATED_EXISTENCE" in contexts[before] and found[before][0].concept is found[after][0].concept
-                    and found[after][0].value is None and all(w in _LIST_WORDS for w in gap)):
-                contexts[after].add("NEGATED_EXISTENCE")
-        disease_named = any(lab.concept.role == "disease" and "NEGATED_EXISTENCE" not in ctx
-                            for (lab, _), ctx in zip(found, contexts))
-        for (lab, _positions), span, context in zip(found, doc.spans["iakg"], contexts):
-            c = lab.concept
-            m = Mention(span.text, span.start_char, span.end_char, Ref(c.iri, c.label), c.role,
-                        tuple(sorted(context)), lab.form, lab.source)
-            mentions.append(m)
-            if "NEGATED_EXISTENCE" in context:
-                negated.append(span.text)
-            value = self._value(lab, context)
-            if lab.affirmed_only and not disease_named:
-                value = None  # an example symptom is read as that fact only about a condition the graph covers
-            if value is not None:
-                key = c.key or ""
-                values.setdefault(key, []).append((value, m))
-        for match in (*_AGE.finditer(text), *_AGED.finditer(text)):
-            mentions += self._age(int(next(g for g in match.groups() if g)), match, values)
-        facts, conflicting = {}, []
-        for key, stated in values.items():
-            distinct = {v for v, _ in stated}
-            if len(distinct) == 1:
-                facts[key] = distinct.pop()
-            else:
-                conflicting.append(key)
-        return mentions, facts, list(dict.fromkeys(negated)), conflicting
-
-    @staticmethod
-    def _applies(modifier: Any, span: Any, stops: set[int], used: set[int]) -> bool:
-        """Whether a ConText modifier reaches a mention: not words of a label ("no evidence of disease" is a
-        label, not a negation), and not across a scope's end (medspaCy ends forward scopes at TERMINATE
-        triggers; backward ones are ended here)."""
-        start, end = modifier.modifier_span
-        if any(start <= k < end for k in used) or modifier.category in ("TERMINATE", "PSEUDO"):
-            return False
-        if start >= span.end:  # a trigger after the mention (backward): no scope end in between
-            return not any(span.end <= k < start for k in stops)
-        return not any(end <= k < span.start for k in stops)
-
-    def _age(self, years: int, match: re.Match, values: dict[str, list[tuple[Any, Mention]]]) -> list[Mention]:
-        """A stated age as the population group whose reading range (iakg:readsAgeFrom/To) holds it."""
-        out = []
-        for c in self.concepts.values():
-            if c.role == "population" and c.age is not None and c.key and c.age[0] <= years <= c.age[1]:
-                m = Mention(match.group(0), match.start(), match.end(), Ref(c.iri, c.label), "population",
-                            (), "age", None)
-                values.setdefault(c.key, []).append((c.notation, m))
-                out.append(m)
-        return out
-
-    @staticmethod
-    def _value(lab: _Label, context: set[str]) -> Any:
-        """The value a mention states, or None when its context says it states nothing."""
-        c = lab.concept
-        if c.key is None or c.role not in ("fact", "value", "population") or "HYPOTHETICAL" in context:
-            return None
-        if "POSSIBLE_EXISTENCE" in context and not c.suspicion:
-            return None
-        if "HISTORICAL" in context and c.current:
-            return None
-        if c.role in ("value", "population"):
-            return None if "NEGATED_EXISTENCE" in context else c.notation
-        value = lab.value if lab.value is not None else True
-        if "NEGATED_EXISTENCE" in context:
-            if lab.affirmed_only or not isinstance(value, bool):
-                return None
-            value = not value
-        return value
-
-    # ------------------------------------------------------------------ ranking
     def _match(self, facts: dict[str, Any]) -> Any:
         from iakg.domain.matching import match
 
