@@ -47,13 +47,15 @@ def free_text(order: dict, prefetch: Any, patient: str) -> str:
 
 
 def read(text: str, facts: Facts, engine: Any) -> tuple[Facts, TextReading]:
-    """The coded facts completed by what the text states (coded facts win), and the reading for the card."""
+    """The coded facts completed by what the text states (coded facts win; none from a text that names no
+    condition of the graph), and the reading for the card."""
     from iakg.domain.resolve import resolver
 
     resolution = resolver(engine).resolve(text)
     merged = facts.copy()
     added = {}
-    for key, value in resolution.facts.items():
+    # facts read from a text that names no condition of the graph would be about something else
+    for key, value in resolution.facts.items() if resolution.names_condition else ():
         if key not in merged.values and key not in merged.conflicting:
             merged.state(key, value, "free text")
             added[key] = value

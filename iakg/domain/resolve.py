@@ -59,6 +59,11 @@ class Resolution:
     belongs_to: tuple[Ref, ...] = ()  #: where the source sends the patient instead (scenarios without guidance)
 
     @property
+    def names_condition(self) -> bool:
+        """Whether the text names a condition the graph's scenarios are about (its facts are then about it)."""
+        return any(m.role == "disease" and "NEGATED_EXISTENCE" not in m.context for m in self.mentions)
+
+    @property
     def scenario(self) -> Ref | None:
         """The scenario the text resolves to (None when the resolver abstained)."""
         return None if self.abstained or not self.candidates else self.candidates[0].scenario
