@@ -220,7 +220,7 @@ def _fact_value(fact: Any, cell: str, path: Path, line: int, column: int) -> Any
 
 def _group(groups: dict[str, Unmatched], reason: str, outcome: str, order: str, iri: str | None, orders: _Orders,
            resolution: Any) -> None:
-    key = re.sub(r"\d+", "#", " ".join(reason.lower().split()))
+    key = " ".join(re.sub(r"\s*\d+", "", reason.lower()).split())
     group = groups.get(key)
     if group is None:
         resolution = resolution or orders.reason(reason)

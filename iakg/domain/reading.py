@@ -92,7 +92,13 @@ class Reader:
     """Reads reasons for exam against one graph's lexicon (read once, then cached)."""
 
     def __init__(self, engine: Any):
+        import warnings
+
         import spacy
+
+        # medspaCy runs an empty pattern matcher on every text (the graph's triggers are phrases): spaCy's
+        # warning about it (W036) says nothing about the text
+        warnings.filterwarnings("ignore", message=r"\[W036\]", category=UserWarning)
         from medspacy.context import ConText, ConTextRule  # noqa: F401  (registers the pipeline factory)
         from rapidfuzz import fuzz, process
 
