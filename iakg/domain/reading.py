@@ -4,12 +4,15 @@ The words are data in the graph: SKOS-XL labels with their provenance (``skosxl:
 ``iakg:readsValue`` for words that state a value, ``iakg:affirmedOnly`` for examples) and plain labels, and
 the ConText triggers that say how a mention is meant (``iakg:ContextTrigger``). See docs/resolve.md.
 
-1. **Mentions.** The text is tokenised by a blank spaCy pipeline; each label of a concept is found in order,
+1. **Mentions.** The text is split into words and punctuation; each label of a concept is found in order,
    allowing up to two words in between (``CgA not rising`` is ``CgA rising`` with a ``not`` inside) and
    misspellings of long words (rapidfuzz). A contiguous match beats a gapped one, a longer one a shorter one.
-2. **Context.** medspaCy's ConText marks each mention negated, historical, possible or hypothetical with the
-   triggers the graph lists (words a label consumed are not triggers; a negator inside a gapped mention
-   negates it; a negation runs on through a list of the same fact).
+2. **Context.** ConText (Harkema et al., J Biomed Inform 2009) marks each mention negated, historical,
+   possible or hypothetical with the triggers the graph lists: a FORWARD trigger modifies the mentions after
+   it, a BACKWARD one those before it, up to the end of the scope (punctuation, a TERMINATE trigger such as
+   "but"); a hedge or a purpose modifies only the nearest mention; a PSEUDO trigger ("no change") hides the
+   shorter trigger inside it. Words a label consumed are not triggers ("no evidence of disease" is a label);
+   a negator inside a gapped mention negates it; a negation runs on through a list of the same fact.
 3. **Facts.** A mention of a patient fact, or of one of its values, states the value unless its context says
    otherwise: a hypothetical mention (``r/o recurrence``) states nothing; a possible one only for a fact a
    suspicion establishes (``?recurrence``); a historical one only for a fact that is not a current state; a
@@ -17,7 +20,7 @@ the ConText triggers that say how a mention is meant (``iakg:ContextTrigger``). 
    and an example only about a condition the graph covers. A stated age is read as the population group whose
    reading range holds it. Two readings that disagree are dropped and reported.
 
-spaCy, medspaCy and rapidfuzz are imported when the first reader is built, never on the way to other answers.
+rapidfuzz is imported when the first reader is built, never on the way to other answers.
 """
 
 from __future__ import annotations
@@ -39,8 +42,12 @@ FUZZY_MIN_LEN, FUZZY_RATIO = 6, 87.0
 #: an age stated as "58 yo", "58 y/o", "58-year-old", "58M"
 _AGE = re.compile(r"(?<![\d.])(\d{1,3})\s*(?:-\s*)?(?:yo\b|y/o|y\.o\.?|yrs?\s*old\b|years?\s*-?\s*old\b|"
                   r"year-old\b|(?:M|F)\b)", re.IGNORECASE)
-#: ConText categories whose forward triggers modify only the next mention
+#: ConText categories whose triggers modify only the nearest mention
 _ONE_TARGET = {"POSSIBLE_EXISTENCE", "HYPOTHETICAL"}
+#: words and punctuation, with their offsets (punctuation is a token of its own: "s/p" is s, /, p)
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+#: punctuation that does not end a scope (it belongs to words: "?recurrence", "s/p", "post-op", "Whipple's")
+_JOINING = {"?", "/", "-", "'", "&"}
 #: words that continue a list ("no pain, jaundice or flushing")
 _LIST_WORDS = {",", "or", "and", "nor", "/", "&"}
 #: an age stated as "aged 58" or "(13)"
@@ -88,33 +95,42 @@ def _plain(label: str) -> str:
     return re.sub(r"\s*\([^)]*\)\s*$", "", label).strip()
 
 
+class _Token:
+    __slots__ = ("text", "start", "end")
+
+    def __init__(self, text: str, start: int, end: int):
+        self.text, self.start, self.end = text, start, end
+
+
+def tokens(text: str) -> list[_Token]:
+    """The words and punctuation of a text, with their character offsets."""
+    return [_Token(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+@dataclass(frozen=True)
+class _Trigger:
+    tokens: tuple[str, ...]
+    category: str
+    direction: str
+
+
 class Reader:
-    """Reads reasons for exam against one graph's lexicon (read once, then cached)."""
+    """Reads reasons for exam against one graph's lexicon and triggers (read once, then cached)."""
 
     def __init__(self, engine: Any):
-        import warnings
-
-        import spacy
-
-        # medspaCy runs an empty pattern matcher on every text (the graph's triggers are phrases): spaCy's
-        # warning about it (W036) says nothing about the text
-        warnings.filterwarnings("ignore", message=r"\[W036\]", category=UserWarning)
-        from medspacy.context import ConText, ConTextRule  # noqa: F401  (registers the pipeline factory)
         from rapidfuzz import fuzz, process
 
         self.engine = engine
         self._fuzz, self._process = fuzz, process
-        self.nlp = spacy.blank("en")
-        self.nlp.add_pipe("sentencizer", config={"punct_chars": [".", "!"]})
-        context: Any = self.nlp.add_pipe("medspacy_context", config={"rules": None, "input_span_type": "group",
-                                                                "span_group_name": "iakg", "span_attrs": None})
-        # a hedge or a purpose modifies the one thing it precedes ("suspected recurrent pNET": the recurrence)
-        rules = [ConTextRule(r["form"], r["category"], direction=r["direction"],
-                             max_targets=1 if r["category"] in _ONE_TARGET and r["direction"] == "FORWARD" else None)
-                 for r in engine.execute(internal("resolve-triggers")).rows()]
-        context.add(rules)
-        self._negators = {r.literal.lower() for r in rules
-                          if r.category == "NEGATED_EXISTENCE" and " " not in r.literal}
+        self.triggers: dict[str, list[_Trigger]] = {}
+        for r in engine.execute(internal("resolve-triggers")).rows():
+            words = tuple(t.text.lower() for t in tokens(r["form"]))
+            if words:
+                self.triggers.setdefault(words[0], []).append(_Trigger(words, r["category"], r["direction"]))
+        self._negators = {t.tokens[0] for ts in self.triggers.values() for t in ts
+                          if t.category == "NEGATED_EXISTENCE" and len(t.tokens) == 1}
+        self._terminators = {t.tokens[0] for ts in self.triggers.values() for t in ts
+                             if t.category == "TERMINATE" and len(t.tokens) == 1}
         self.concepts: dict[str, _Concept] = {}
         for r in engine.execute(internal("resolve-concepts")).rows():
             c = self.concepts.setdefault(r["concept"], _Concept(r["concept"], r["role"], r["label"] or r["concept"]))
@@ -130,14 +146,14 @@ class Reader:
             concept = self.concepts.get(r["concept"])
             if concept is not None and (r["concept"], r["form"].lower(), r["value"]) not in seen:
                 seen.add((r["concept"], r["form"].lower(), r["value"]))
-                self.labels.append(_Label(concept, r["form"], self._tokens(r["form"]), r["value"],
+                self.labels.append(_Label(concept, r["form"], self._words(r["form"]), r["value"],
                                           r["affirmed"] is True, r["source"]))
         for concept in self.concepts.values():  # plain labels of the things a text names by their own name
             if concept.role in ("disease", "population", "status", "phase", "value") and concept.label:
                 form = _plain(concept.label)
                 if form and (concept.iri, form.lower(), None) not in seen:
                     seen.add((concept.iri, form.lower(), None))
-                    self.labels.append(_Label(concept, form, self._tokens(form)))
+                    self.labels.append(_Label(concept, form, self._words(form)))
         self.labels = [lab for lab in self.labels if lab.tokens]
         self._by_first: dict[str, list[_Label]] = {}
         for lab in self.labels:
@@ -147,8 +163,9 @@ class Reader:
         self._fuzzy: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def _tokens(self, text: str) -> tuple[str, ...]:
-        return tuple(t.lower_ for t in self.nlp.make_doc(text) if not t.is_space)
+    @staticmethod
+    def _words(text: str) -> tuple[str, ...]:
+        return tuple(t.text.lower() for t in tokens(text))
 
     def _canonical(self, token: str) -> str:
         """A word of the text as a label's word: itself, or the label word a misspelling of it is close to."""
@@ -182,62 +199,96 @@ class Reader:
                     positions.append(nxt)
                 if len(positions) == len(lab.tokens):
                     found.append((lab, positions))
-        # a longer match hides the shorter ones it covers (the same words may name several concepts)
+        # a contiguous match beats a gapped one, a longer one a shorter one; only the words matched clash
+        # (the same words may name several concepts: "NEC" is the disease and the fact)
         found.sort(key=lambda fp: (fp[1][-1] - fp[1][0] + 1 - len(fp[1]), -len(fp[1]), fp[1][0]))
         kept: list[tuple[_Label, list[int]]] = []
         for lab, positions in found:
             clash = [k for k in kept if set(positions) & set(k[1])]
             if all(k[1] == positions for k in clash):
                 kept.append((lab, positions))
+        kept.sort(key=lambda fp: fp[1][0])
         return kept
+
+    def _trigger_spans(self, words: list[str], used: set[int]) -> list[tuple[int, int, _Trigger]]:
+        """The context triggers in the words (start, end, trigger): the longest at each place, none in a label."""
+        spans: list[tuple[int, int, _Trigger]] = []
+        i = 0
+        while i < len(words):
+            best = None
+            for t in self.triggers.get(words[i], ()):
+                end = i + len(t.tokens)
+                if tuple(words[i:end]) == t.tokens and (best is None or len(t.tokens) > len(best.tokens)):
+                    best = t
+            if best is not None and not used & set(range(i, i + len(best.tokens))):
+                spans.append((i, i + len(best.tokens), best))
+                i += len(best.tokens)
+            else:
+                i += 1
+        return spans
+
+    def _context(self, found: list[tuple[_Label, list[int]]], triggers: list[tuple[int, int, _Trigger]],
+                 stops: set[int], words: list[str]) -> list[set[str]]:
+        """The ConText categories that reach each mention."""
+        out: list[set[str]] = [set() for _ in found]
+        starts = [positions[0] for _, positions in found]
+        ends = [positions[-1] + 1 for _, positions in found]
+        for t_start, t_end, t in triggers:
+            if t.direction not in ("FORWARD", "BACKWARD", "BIDIRECTIONAL"):
+                continue
+            reached = []
+            for i in range(len(found)):
+                if t.direction in ("FORWARD", "BIDIRECTIONAL") and starts[i] >= t_end \
+                        and not any(t_end <= k < starts[i] for k in stops):
+                    reached.append((starts[i] - t_end, i))
+                if t.direction in ("BACKWARD", "BIDIRECTIONAL") and ends[i] <= t_start \
+                        and not any(ends[i] <= k < t_start for k in stops):
+                    reached.append((t_start - ends[i], i))
+            if t.category in _ONE_TARGET and reached:  # a hedge or a purpose: the nearest mention only
+                nearest = min(d for d, _ in reached)
+                reached = [(d, i) for d, i in reached if d == nearest]
+            for _, i in reached:
+                out[i].add(t.category)
+        for i, (_, positions) in enumerate(found):  # a negator inside a gapped mention: "CgA not rising"
+            if any(words[k] in self._negators for k in range(positions[0] + 1, positions[-1]) if k not in positions):
+                out[i].add("NEGATED_EXISTENCE")
+        # a negation runs on through a list of the same fact ("denies abdominal pain, jaundice or flushing")
+        for before, after in zip(range(len(found)), range(1, len(found))):
+            gap = words[found[before][1][-1] + 1:found[after][1][0]]
+            if ("NEGATED_EXISTENCE" in out[before] and found[before][0].concept is found[after][0].concept
+                    and found[after][0].value is None and all(w in _LIST_WORDS for w in gap)):
+                out[after].add("NEGATED_EXISTENCE")
+        return out
 
     def read(self, text: str) -> tuple[list[Mention], dict[str, Any], list[str], list[str]]:
         """The mentions in a text, the facts they state, the negated mentions and the conflicting fact keys."""
-        from spacy.tokens import Span
-
         text = text[:MAX_TEXT]
-        doc = self.nlp.make_doc(text)
-        words = [self._canonical(t.lower_) for t in doc]
-        stops = {t.i for t in doc if t.is_punct and t.text not in ("?", "/", "-", "'")}
+        toks = tokens(text)
+        words = [self._canonical(t.text.lower()) for t in toks]
+        stops = {i for i, t in enumerate(toks)
+                 if (not t.text[0].isalnum() and t.text not in _JOINING and t.text != "_")
+                 or t.text.lower() in self._terminators}
         found = self._find(words, stops)
-        spans = [Span(doc, p[0], p[-1] + 1, label=lab.concept.role) for lab, p in found]
-        doc.spans["iakg"] = spans
-        for _, component in self.nlp.pipeline:
-            doc = component(doc)
+        used = {k for _, positions in found for k in positions}
+        contexts = self._context(found, self._trigger_spans(words, used), stops, words)
+        disease_named = any(lab.concept.role == "disease" and "NEGATED_EXISTENCE" not in ctx
+                            for (lab, _), ctx in zip(found, contexts))
         mentions: list[Mention] = []
         values: dict[str, list[tuple[Any, Mention]]] = {}
         negated: list[str] = []
-        contexts = []
-        used = {k for _, positions in found for k in positions}  # words a label consumed are not triggers
-        for (_lab, positions), span in zip(found, doc.spans["iakg"]):
-            context = {m.category for m in span._.modifiers
-                       if self._applies(m, span, stops, used)} if span.has_extension("modifiers") else set()
-            inside = [words[k] for k in range(positions[0] + 1, positions[-1]) if k not in positions]
-            if any(w in self._negators for w in inside):
-                context.add("NEGATED_EXISTENCE")
-            contexts.append(context)
-        # a negation runs on through a list of the same fact ("denies abdominal pain, jaundice or flushing")
-        order = sorted(range(len(found)), key=lambda i: found[i][1][0])
-        for before, after in zip(order, order[1:]):
-            gap = words[found[before][1][-1] + 1:found[after][1][0]]
-            if ("NEGATED_EXISTENCE" in contexts[before] and found[before][0].concept is found[after][0].concept
-                    and found[after][0].value is None and all(w in _LIST_WORDS for w in gap)):
-                contexts[after].add("NEGATED_EXISTENCE")
-        disease_named = any(lab.concept.role == "disease" and "NEGATED_EXISTENCE" not in ctx
-                            for (lab, _), ctx in zip(found, contexts))
-        for (lab, _positions), span, context in zip(found, doc.spans["iakg"], contexts):
+        for (lab, positions), context in zip(found, contexts):
             c = lab.concept
-            m = Mention(span.text, span.start_char, span.end_char, Ref(c.iri, c.label), c.role,
-                        tuple(sorted(context)), lab.form, lab.source)
+            start, end = toks[positions[0]].start, toks[positions[-1]].end
+            m = Mention(text[start:end], start, end, Ref(c.iri, c.label), c.role, tuple(sorted(context)),
+                        lab.form, lab.source)
             mentions.append(m)
             if "NEGATED_EXISTENCE" in context:
-                negated.append(span.text)
+                negated.append(m.words)
             value = self._value(lab, context)
             if lab.affirmed_only and not disease_named:
                 value = None  # an example symptom is read as that fact only about a condition the graph covers
             if value is not None:
-                key = c.key or ""
-                values.setdefault(key, []).append((value, m))
+                values.setdefault(c.key or "", []).append((value, m))
         for match in (*_AGE.finditer(text), *_AGED.finditer(text)):
             mentions += self._age(int(next(g for g in match.groups() if g)), match, values)
         facts, conflicting = {}, []
@@ -248,18 +299,6 @@ class Reader:
             else:
                 conflicting.append(key)
         return mentions, facts, list(dict.fromkeys(negated)), conflicting
-
-    @staticmethod
-    def _applies(modifier: Any, span: Any, stops: set[int], used: set[int]) -> bool:
-        """Whether a ConText modifier reaches a mention: not words of a label ("no evidence of disease" is a
-        label, not a negation), and not across a scope's end (medspaCy ends forward scopes at TERMINATE
-        triggers; backward ones are ended here)."""
-        start, end = modifier.modifier_span
-        if any(start <= k < end for k in used) or modifier.category in ("TERMINATE", "PSEUDO"):
-            return False
-        if start >= span.end:  # a trigger after the mention (backward): no scope end in between
-            return not any(span.end <= k < start for k in stops)
-        return not any(end <= k < span.start for k in stops)
 
     def _age(self, years: int, match: re.Match, values: dict[str, list[tuple[Any, Mention]]]) -> list[Mention]:
         """A stated age as the population group whose reading range (iakg:readsAgeFrom/To) holds it."""
