@@ -149,7 +149,6 @@ def coverage(engine: Any, path: Path | str, mapping: Mapping | None = None, top:
     from_text = 0
     missing: Counter = Counter()
     groups: dict[str, Unmatched] = {}
-    csv.field_size_limit(MAX_FIELD)
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
@@ -169,6 +168,8 @@ def coverage(engine: Any, path: Path | str, mapping: Mapping | None = None, top:
                 if not any(cell.strip() for cell in row):
                     continue
                 cells = row + [""] * (len(header) - len(row))
+                if any(len(cell) > MAX_FIELD for cell in cells):
+                    raise InputError(str(path), f"a field of more than {MAX_FIELD} characters", line)
                 facts = Facts()
                 for i, key in fact_columns:
                     if cells[i].strip():
