@@ -87,7 +87,8 @@ def test_facts_are_read_with_their_context(kg, text, key, value):
     ("newly diagnosed pNET, staging", "Initial staging of a pancreatic neuroendocrine tumor"),
     ("ileal NET s/p resection, surveillance", "names no condition"),
     ("PDAC s/p Whipple, surveillance", "names no condition"),
-    ("MEN1, screening for pNET", "not covered"),
+    ("MEN1, screening for pNET", "only as a suspicion or something to look for"),
+    ("pNET", "not enough to choose"),
 ])
 def test_out_of_scope_reasons_abstain_and_say_why(kg, text, why):
     r = kg.resolve(text)
@@ -154,3 +155,5 @@ def test_coverage_refuses_unusable_input_with_a_location(tmp_path, capsys):
     bad.write_text("procedure_name\nCT\n", encoding="utf-8")
     assert cli_in_process(["coverage", str(bad)]) == 2
     assert "no order column" in capsys.readouterr().err
+    assert cli_in_process(["coverage", str(tmp_path)]) == 2  # a folder (or a FIFO) is never opened
+    assert f"{tmp_path}: not a regular file" in capsys.readouterr().err

@@ -149,6 +149,8 @@ def coverage(engine: Any, path: Path | str, mapping: Mapping | None = None, top:
     from_text = 0
     missing: Counter = Counter()
     groups: dict[str, Unmatched] = {}
+    if path.exists() and not path.is_file():  # a folder, a FIFO or a device: never read (a FIFO would block)
+        raise InputError(str(path), "not a regular file")
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
@@ -168,8 +170,9 @@ def coverage(engine: Any, path: Path | str, mapping: Mapping | None = None, top:
                 if not any(cell.strip() for cell in row):
                     continue
                 cells = row + [""] * (len(header) - len(row))
-                if any(len(cell) > MAX_FIELD for cell in cells):
-                    raise InputError(str(path), f"a field of more than {MAX_FIELD} characters", line)
+                long = next((i for i, cell in enumerate(cells) if len(cell) > MAX_FIELD), None)
+                if long is not None:
+                    raise InputError(str(path), f"a field of more than {MAX_FIELD} characters", line, long + 1)
                 facts = Facts()
                 for i, key in fact_columns:
                     if cells[i].strip():

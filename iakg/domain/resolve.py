@@ -146,10 +146,16 @@ class Resolver:
         if not named:
             return answer("nothing in the graph fits: the text names no condition of its scenarios")
         if not viable:
-            reasons = [f"{c.scenario.label}: {'; '.join(c.ruled_out)}" for c in candidates
+            ruled = [c for c in candidates if c.status == "ruled out"]
+            reasons = [f"{c.scenario.label}: {'; '.join(c.ruled_out)}" for c in (ruled or candidates)
                        if c.ruled_out and c.status != "no guidance"]
-            why = "not covered: no scenario with guidance fits the text" + (
-                " (" + " | ".join(reasons) + ")" if reasons else "")
+            hedged = [m.words for m in named.values() if set(m.context) & _HEDGED]
+            if not candidates and hedged:
+                reasons = [f"the text names {', '.join(hedged)} only as a suspicion or something to look for, and "
+                           "no scenario of the graph is for a suspected one"]
+            why = ("not covered: no scenario with guidance fits the text" if ruled or not candidates else
+                   "not enough to choose: the text names the condition but nothing that decides between its "
+                   "scenarios") + (" (" + " | ".join(reasons) + ")" if reasons else "")
             if belongs:
                 why += "; the source places this patient in: " + "; ".join(r.label for r in belongs)
             missing = tuple(dict.fromkeys(k for c in candidates if c.status == "no evidence"
