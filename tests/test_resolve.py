@@ -9,9 +9,10 @@ import sys
 
 import pytest
 import rdflib
-from conftest import ROOT, SOURCE, cli_in_process
+from conftest import ROOT, SOURCE
 
 import iakg
+from iakg.cli import main
 from iakg.rdf.namespaces import IAKG, PROV
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -54,7 +55,7 @@ def test_the_issue_example_resolves_to_routine_surveillance_with_its_facts(kg):
 
 
 def test_json_has_the_shape_the_issue_gives(capsys):
-    assert cli_in_process(["resolve", "pNET s/p Whipple, no symptoms, CgA rising", "--format", "json"]) == 0
+    assert main(["resolve", "pNET s/p Whipple, no symptoms, CgA rising", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert {"text", "abstained", "candidates", "facts", "negated"} <= set(out)
     first = out["candidates"][0]
@@ -134,7 +135,7 @@ def test_coverage_counts_each_outcome_and_prefills_a_template(tmp_path, capsys):
         writer.writerow(["LOCAL-XYZ", "PDAC s/p Whipple, surveillance", ""])           # not recognised
         writer.writerow(["CT abdomen and pelvis with IV contrast", "PDAC s/p Whipple 2019, surveillance", ""])
     templates = tmp_path / "templates"
-    assert cli_in_process(["coverage", str(orders), "--format", "json", "--templates", str(templates)]) == 0
+    assert main(["coverage", str(orders), "--format", "json", "--templates", str(templates)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["orders"] == 4
     assert report["counts"] == {"scored": 0, "need-more-info": 2, "no-criteria": 1, "not-recognised": 1}
@@ -150,10 +151,10 @@ def test_coverage_counts_each_outcome_and_prefills_a_template(tmp_path, capsys):
 def test_coverage_refuses_unusable_input_with_a_location(tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("order,ageGroup\n36813-4,teenager\n", encoding="utf-8")
-    assert cli_in_process(["coverage", str(bad)]) == 2
+    assert main(["coverage", str(bad)]) == 2
     assert f"{bad}:2:2: ageGroup" in capsys.readouterr().err
     bad.write_text("procedure_name\nCT\n", encoding="utf-8")
-    assert cli_in_process(["coverage", str(bad)]) == 2
+    assert main(["coverage", str(bad)]) == 2
     assert "no order column" in capsys.readouterr().err
-    assert cli_in_process(["coverage", str(tmp_path)]) == 2  # a folder (or a FIFO) is never opened
+    assert main(["coverage", str(tmp_path)]) == 2  # a folder (or a FIFO) is never opened
     assert f"{tmp_path}: not a regular file" in capsys.readouterr().err
