@@ -3,7 +3,7 @@
 as a user runs it, graph loading included).
 
 The log is drawn from the project's reasons for exam (tests/fixtures/indications, both splits) with variations a
-site's log has (years, ages, order-set suffixes, case), about 8,000 distinct reasons, drawn with a skewed
+site's log has (years, ages, order-set suffixes, case): 5,028 distinct reasons, drawn with a skewed
 frequency as real logs are (a few reasons are most of the orders); order codes are LOINC codes the graph holds,
 procedure CURIEs, procedure labels and unknown local codes; one order in ten states a fact in its own column.
 
