@@ -398,4 +398,3 @@ def dose_text(answer) -> str:
     for c in answer.caveats:
         out.append(f"{c.label.split(':', 1)[0].capitalize()}: {hedged(c.text, c.qualifier)}")
     return "\n".join(out)
-
