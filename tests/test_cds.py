@@ -373,3 +373,25 @@ def test_free_text_is_read_only_when_no_coded_fact_decides_and_only_about_a_cove
     check_response(body)
     detail = body["cards"][0]["detail"]
     assert "Scenario: none resolved (nothing in the graph fits" in detail and "Facts read from the text" not in detail
+
+
+def test_the_text_of_a_provisional_or_another_patients_condition_is_not_read(client):
+    request = fixture("free-text-reason")
+    order = request["context"]["draftOrders"]["entry"][0]["resource"]
+    del order["reasonCode"]
+    status = lambda system, code: {"coding": [{"system": system, "code": code}]}
+    clinical = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+    verification = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+    condition = {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/pnet-index"},
+                 "clinicalStatus": status(clinical, "active"), "verificationStatus": status(verification, "confirmed"),
+                 "code": {"text": "pNET s/p distal pancreatectomy, NED"}}
+    request["prefetch"]["conditions"]["entry"] = [{"resource": condition}]
+    body = client.post(SELECT, json=request).json()
+    check_response(body)
+    assert "Facts read from the text: `priorCompleteResection`=yes" in body["cards"][0]["detail"]
+    for change in ({"verificationStatus": status(verification, "provisional")},
+                   {"subject": {"reference": "Patient/someone-else"}}):
+        request["prefetch"]["conditions"]["entry"] = [{"resource": {**condition, **change}}]
+        body = client.post(SELECT, json=request).json()
+        check_response(body)
+        assert "free text" not in body["cards"][0]["detail"]

@@ -2,9 +2,9 @@
 decides.
 
 ``ServiceRequest.reasonCode[].text``, ``ServiceRequest.note[].text`` and the ``code.text`` of the prefetched
-confirmed, active Conditions of the context patient are read by :mod:`iakg.domain.resolve`. The facts it reads fill only keys no coded resource
-states (a coded fact always wins); each is marked as read from text, so the card shows the words and asks to
-confirm them, and no rating is attached on the strength of unconfirmed words.
+confirmed, active Conditions of the context patient are read by :mod:`iakg.domain.resolve`. The facts it reads
+fill only keys no coded resource states (a coded fact always wins); each is marked as read from text, so the
+card shows the words and asks to confirm them, and no rating is attached on the strength of unconfirmed words.
 """
 
 from __future__ import annotations
