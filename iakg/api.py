@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # imported where used: answering one question loads only what
     import pyoxigraph as ox
     import rdflib
 
+    from iakg.cds.coverage import CoverageReport
     from iakg.domain.guidance import ScenarioLike
     from iakg.domain.matching import MatchResult
     from iakg.domain.model import Recommendation, Scenario
@@ -40,6 +41,7 @@ if TYPE_CHECKING:  # imported where used: answering one question loads only what
         Topic,
     )
     from iakg.domain.model_statements import DoseComparison, DoseEstimate, Escalation, FeatureOf, Hedged
+    from iakg.domain.resolve import Resolution
     from iakg.io.export import Release
     from iakg.io.notes import Report
     from iakg.validate.shacl import ValidationReport
@@ -126,6 +128,21 @@ class KnowledgeGraph:
         from iakg.domain.matching import match
 
         return match(self.engine, patient)
+
+    def resolve(self, text: str) -> Resolution:
+        """Rank the scenarios for a free-text reason for exam, or abstain and say why (docs/resolve.md)."""
+        from iakg.domain.resolve import resolve
+
+        return resolve(self.engine, text)
+
+    def coverage(self, orders: Path | str, mapping: Path | str | None = None, top: int = 10,
+                 progress: Any = None) -> CoverageReport:
+        """How many orders of a site's log (CSV: order, reason, fact columns) the graph scores, and the most
+        frequent reasons it cannot score yet (``iakg.cds.coverage``); ``mapping`` is a site mapping file."""
+        from iakg.cds.coverage import coverage
+        from iakg.cds.mapping import load as load_mapping
+
+        return coverage(self.engine, orders, load_mapping(mapping) if mapping else None, top, progress)
 
     def next_steps(self, scenario: ScenarioLike, result: str | None = None) -> list[Branch]:
         """The workflow branches after a study (one per result, or only ``result``), steps in order."""
