@@ -33,19 +33,22 @@ WIDTH: int | None = None
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | None = None) -> str:
-    """A plain-text table with aligned columns; wider than ``width`` (or ``WIDTH``), its widest columns wrap."""
+    """A plain-text table with aligned columns. Wider than ``width`` (or ``WIDTH``), its widest columns wrap
+    between words; a word (an IRI, a number) is never split, so what is shown can be copied. When the words
+    themselves cannot fit side by side, each row is shown as a record instead: one ``name  value`` line per
+    column, wrapped to the width (as psql's expanded display)."""
     from itertools import zip_longest
 
     cells = [[printable(_cell(v)) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     limit = width if width is not None else WIDTH
-    if limit and widths:
+    if limit and widths and sum(widths) + 2 * (len(widths) - 1) > limit:
+        floor = [max([min(len(h), 12)] + [_longest_word(r[i]) for r in cells]) for i, h in enumerate(headers)]
         budget = limit - 2 * (len(widths) - 1)
-        floor = [max(len(h), 8) for h in headers]
+        if sum(floor) > budget:
+            return records(headers, cells, limit)
         while sum(widths) > budget:
             widest = max(range(len(widths)), key=lambda k: (widths[k] > floor[k], widths[k]))
-            if widths[widest] <= floor[widest]:
-                break
             widths[widest] -= 1
     line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
 
@@ -58,10 +61,30 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | No
     return "\n".join(out)
 
 
+def records(headers: Sequence[str], cells: Sequence[Sequence[str]], width: int) -> str:
+    """Rows too wide for a table, each as a record: ``name  value`` lines (values wrapped between words to
+    ``width``; an empty value is left out), records apart by a blank line."""
+    names = max(len(h) for h in headers)
+    room = max(width - names - 2, 20)
+    out: list[str] = []
+    for n, row in enumerate(cells, 1):
+        out.append(f"-[ row {n} ]" + "-" * max(0, min(width, 40) - len(f"-[ row {n} ]")))
+        for header, value in zip(headers, row):
+            if not value:
+                continue
+            parts = _wrap(value, room) if len(value) > room else [value]
+            out += [(header if i == 0 else "").ljust(names) + "  " + part for i, part in enumerate(parts)]
+    return "\n".join(out)
+
+
+def _longest_word(cell: str) -> int:
+    return max((len(word) for word in cell.split()), default=0)
+
+
 def _wrap(cell: str, width: int) -> list[str]:
     import textwrap  # only when a cell is wider than its column (output to a pipe never wraps)
 
-    return textwrap.wrap(cell, width, break_on_hyphens=False)
+    return textwrap.wrap(cell, width, break_on_hyphens=False, break_long_words=False)
 
 
 def _cell(value: Any) -> str:
@@ -324,13 +347,19 @@ def match_rows(result) -> list[tuple]:
 
 # ---------------------------------------------------------------- raw query results
 def result_table(result: Result) -> str:
+    """A query result for a person: ASK as yes/no, a graph as N-Triples, rows as a table fitted to the
+    terminal; a variable unbound in every row is named under the table rather than given an empty column."""
     if result.kind == "ask":
         return "yes" if result.boolean else "no"
     if result.kind == "graph":
         return result.ntriples.rstrip("\n")
     rows = result.rows()
-    shown = table(result.variables, [[r[v] for v in result.variables] for r in rows])
-    return printable(shown) + f"\n({len(rows)} rows)"
+    shown = [v for v in result.variables if any(r[v] is not None for r in rows)] if rows else result.variables
+    out = printable(table(shown, [[r[v] for v in shown] for r in rows])) + f"\n({len(rows)} rows)"
+    empty = [v for v in result.variables if v not in shown]
+    if empty:
+        out += "\n" + fit("unbound in every row: " + ", ".join(empty))
+    return out
 
 
 def result_json(result: Result) -> str:
@@ -346,8 +375,14 @@ def result_json(result: Result) -> str:
 
 
 def _delimited(result: Result, plain: bool, dialect: str) -> str:
-    if result.kind != "select":
-        return result_json(result) if result.kind == "ask" else result.ntriples
+    """SPARQL 1.1 CSV (``plain``) or TSV. Neither format defines ASK or graph results: ASK is one column
+    ``boolean`` holding ``true`` or ``false``; a graph is three columns ``subject``, ``predicate``, ``object``
+    (N-Triples terms in TSV, plain values in CSV), one row a triple."""
+    if result.kind == "ask":
+        value = "true" if result.boolean else "false"
+        return f"boolean\r\n{value}\r\n" if plain else f"?boolean\n{value}\n"
+    if result.kind == "graph":
+        return _triples_delimited(result.ntriples, plain, dialect)
     import csv
 
     buffer = io.StringIO()
@@ -360,6 +395,23 @@ def _delimited(result: Result, plain: bool, dialect: str) -> str:
     lines = ["\t".join("?" + v for v in result.variables)]  # SPARQL 1.1 TSV: terms in N-Triples syntax
     lines += ["\t".join(to_n3(b[v]) if v in b else "" for v in result.variables) for b in result.bindings]
     return "\n".join(lines) + "\n"
+
+
+def _triples_delimited(ntriples: str, plain: bool, dialect: str) -> str:
+    import csv
+
+    import pyoxigraph as ox
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, dialect=dialect, lineterminator="\r\n" if plain else "\n")
+    writer.writerow(["subject", "predicate", "object"] if plain else ["?subject", "?predicate", "?object"])
+    for t in ox.parse(ntriples.encode(), format=ox.RdfFormat.N_TRIPLES):
+        terms = (t.subject, t.predicate, t.object)
+        if plain:
+            writer.writerow([f"_:{x.value}" if isinstance(x, ox.BlankNode) else x.value for x in terms])
+        else:
+            buffer.write("\t".join(str(x) for x in terms) + "\n")
+    return buffer.getvalue()
 
 
 RESULT_FORMATS: dict[str, Callable[[Result], str]] = {
