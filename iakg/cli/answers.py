@@ -169,7 +169,8 @@ def _interval(g: Any, args: argparse.Namespace) -> Answer:
     from iakg.present.text import hedged
 
     # a row a matching interval; none matching: one row saying which facts would decide (CSV and TSV too)
-    rows = [(m.every, m.label, " ".join(m.grades), " ".join(m.stages), m.qualifier, None) for m in result.matches]
+    rows: list[tuple[Any, ...]] = [(m.every, m.label, " ".join(m.grades), " ".join(m.stages), m.qualifier, None)
+                                   for m in result.matches]
     text = "\n".join(f"{m.every}: {hedged(m.label, m.qualifier)}" for m in result.matches) or None
     if not result.matches:
         rows = [(None, None, None, None, None, " ".join(result.missing))] if result.missing else []
