@@ -125,7 +125,7 @@ def test_static_site_has_no_broken_internal_link_and_every_term_a_page(tmp_path,
             if parts.scheme or parts.netloc:
                 continue  # external
             path = unquote(parts.path)
-            if path.startswith("/static/"):
+            if path.startswith("/static/") or path.endswith((".ttl", ".jsonld")):  # files as they are
                 target = site / path.lstrip("/")
             elif path:
                 target = site / file_for(path)

@@ -22,7 +22,7 @@ def _query_options(p: argparse.ArgumentParser) -> None:
 @command("query", "run a SPARQL file or a catalogue query", _query_options, graph_options=True)
 def _query(args: argparse.Namespace) -> int:
     from iakg import catalogue
-    from iakg.present.text import RESULT_FORMATS
+    from iakg.present.results import RESULT_FORMATS
 
     values = {}
     for item in args.param:
@@ -68,7 +68,7 @@ def _query(args: argparse.Namespace) -> int:
             line, column, message = exc.position  # the file's own line: bindings go in as VALUES after it
             raise QueryError(f"{path}:{line}:{column}: {message}") from None
     if result.kind == "graph" and args.format == "json":  # a graph in JSON is JSON-LD, compacted as exports are
-        from iakg.io.writers import document
+        from iakg.rdf.writers import document
 
         sys.stdout.write(document(result.ntriples, "jsonld").decode("utf-8").rstrip("\n") + "\n")
     else:

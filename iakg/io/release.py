@@ -11,7 +11,7 @@ from iakg import resources
 from iakg.io.atomic import umask, write_file, write_folder
 from iakg.io.export import RELATIVE_BASE, context
 from iakg.io.formats import FORMATS
-from iakg.io.writers import turtle
+from iakg.rdf.writers import turtle
 
 MANIFEST = "manifest.json"
 ENGINE_STORE = "store"  #: the prepared Oxigraph store of a release, opened read-only by ``iakg serve DIST``
@@ -87,7 +87,7 @@ def release_notes(release) -> dict[str, bytes]:
     """The release notes of ``release`` against the version released before it (``iakg.io.notes``): Markdown,
     JSON and the RDF changeset; a first release says so."""
     from iakg.io import notes
-    from iakg.io.writers import turtle
+    from iakg.rdf.writers import turtle
 
     named = release.identity
     if named is None or named.prior is None:

@@ -87,6 +87,26 @@ def content_security_policy(endpoint: str = "/sparql", frames: bool = True) -> s
     return policy + ("; frame-ancestors 'none'" if frames else "")
 
 
+#: the RDF files of a resource page, by extension: (format of iakg.rdf.writers.document, media type, name)
+RDF_FILES: dict[str, tuple[str, str, str]] = {
+    "ttl": ("ttl", "text/turtle", "Turtle"),
+    "jsonld": ("jsonld", "application/ld+json", "JSON-LD"),
+    "nt": ("nt", "application/n-triples", "N-Triples"),
+    "rdf": ("rdfxml", "application/rdf+xml", "RDF/XML"),
+}
+STATIC_RDF_FILES = ("ttl", "jsonld")  #: the files the static site writes beside each page
+
+
+def rdf_path(iri: str, extension: str) -> str | None:
+    """The URL path of the RDF file of a resource page: ``/id/x`` -> ``/id/x.ttl``; an ontology term's is the
+    ontology's (``/ontology.ttl``), the home page's the dataset description's (``/dataset.ttl``)."""
+    path = link_path(iri)
+    if path is None:
+        return None
+    path = path.split("#", 1)[0]
+    return ("/dataset" if path == "/" else path) + "." + extension
+
+
 class Pages:
     """Renders the pages of one graph. ``static`` drops what needs a server (search, the dose form)."""
 
@@ -103,7 +123,32 @@ class Pages:
                                trim_blocks=True, lstrip_blocks=True)
         self.env.globals.update(href=link_path, curie=curie, term=term, static=static, endpoint=endpoint,
                                 is_iri=lambda v: isinstance(v, IRI),
-                                csp=content_security_policy(endpoint, frames=False))
+                                csp=content_security_policy(endpoint, frames=False), alternates=self.alternates)
+
+    def alternates(self, iri: str) -> list[tuple[str, str, str]]:
+        """The RDF files of a resource's page as (name, URL path, media type): every format on a server, the
+        Turtle and JSON-LD files the static site writes beside its pages."""
+        out = []
+        for extension in STATIC_RDF_FILES if self.static else RDF_FILES:
+            path = rdf_path(iri, extension)
+            if path:
+                out.append((RDF_FILES[extension][2], path, RDF_FILES[extension][1]))
+        return out
+
+    def rdf(self, iri: str, extension: str) -> bytes:
+        """The description (DESCRIBE) of ``iri`` as the RDF file with ``extension`` (see :data:`RDF_FILES`);
+        empty bytes when the graph says nothing about it."""
+        from iakg.rdf.writers import document
+
+        text = self.graph.query(internal("page-describe"), {"resource": IRI(iri)}).ntriples
+        return document(text, RDF_FILES[extension][0]) if text.strip() else b""
+
+    def graph_rdf(self, graph: str, extension: str) -> bytes:
+        """Every statement of the named graph ``graph`` as the RDF file with ``extension``; empty if none."""
+        from iakg.rdf.writers import document
+
+        text = self.graph.query(internal("page-named-graph"), {"graph": IRI(graph)}).ntriples
+        return document(text, RDF_FILES[extension][0]) if text.strip() else b""
 
     # ------------------------------------------------------------------ reads
     def _rows(self, query: str, **bindings: Any) -> list[dict[str, Any]]:
@@ -169,7 +214,8 @@ class Pages:
             children.setdefault(topic.parent, []).append(topic)
         for kids in children.values():
             kids.sort(key=lambda t: t.label)
-        return self._render("home.html", title=str(about.get("dcterms:title", "Imaging appropriateness graph")),
+        return self._render("home.html", iri=DATASET_IRI,
+                            title=str(about.get("dcterms:title", "Imaging appropriateness graph")),
                             about=about, dataset=dataset, children=children)
 
     def search(self, text: str) -> str:
@@ -194,14 +240,19 @@ class Pages:
         from iakg.present.html.ontology import terms
 
         header, found = terms(self.graph)
-        return self._render("ontology.html", title="IAKG ontology", header=header, terms=found)
+        return self._render("ontology.html", iri=ONTOLOGY_IRI, title="IAKG ontology", header=header, terms=found)
 
     def ontology(self) -> str:
         """The ontology documentation: every iakg: term with its definition and where the graph uses it."""
         return self._ontology
 
+    def document(self, title: str, path: str, text: str) -> str:
+        """A page showing an RDF document as text (the shapes, a named graph), with its files in every format."""
+        files = [(name, extension) for extension, (_, _, name) in RDF_FILES.items()]
+        return self._render("document.html", title=title, path=path, text=text, files=files)
+
     def not_found(self, iri: str) -> str:
-        return self._render("not_found.html", title="Not found", iri=iri)
+        return self._render("not_found.html", title="Not found", missing=iri)
 
     def resource(self, iri: str, years: str | None = None, every: str | None = None) -> str | None:
         """The page of ``iri``, or None if the graph says nothing about it."""
@@ -284,6 +335,17 @@ class Pages:
                 variant["doses"] = estimates
                 variant["dose_svg"] = svg.dose_chart(estimates, plan)
         return variant
+
+
+def description_triples(nquads: bytes) -> bytes:
+    """The dataset's description (its graph in a release's N-Quads) as N-Triples."""
+    import pyoxigraph as ox
+
+    from iakg.rdf.namespaces import GRAPH_DESCRIPTION
+
+    quads = ox.parse(nquads, format=ox.RdfFormat.N_QUADS)
+    return ox.serialize([q.triple for q in quads if q.graph_name == ox.NamedNode(GRAPH_DESCRIPTION)],
+                        format=ox.RdfFormat.N_TRIPLES) or b""
 
 
 def description_rows(nquads: bytes) -> list[dict[str, Any]]:
