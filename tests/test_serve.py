@@ -180,6 +180,11 @@ def test_cors_head_and_service_description(served):
     assert status == 200 and b"sd:Service" in body and served.url.encode() in body
     assert request(served, "POST", "/sparql", b"update=DROP%20ALL",
                    {"Content-Type": "application/x-www-form-urlencoded"})[0] == 403
+    # a POST says what its body is: a form without a Content-Type is refused, not guessed at
+    status, _, body = request(served, "POST", "/sparql", b"query=ASK%7B%7D")
+    assert status == 415 and b"application/x-www-form-urlencoded" in body
+    assert request(served, "POST", "/sparql", b"query=ASK%7B%7D",
+                   {"Content-Type": "application/x-www-form-urlencoded"})[0] == 200
 
 
 def test_release_is_served_without_validating(tmp_path, graph, monkeypatch):

@@ -349,6 +349,8 @@ def serve(graph: KnowledgeGraph | None, host: str, port: int, options: ServeOpti
     with Endpoint(graph, host, port, options, release=release, on_fatal=fatal,
                   progress=lambda m: print(m, file=sys.stderr, flush=True)) as endpoint:
         print(f"SPARQL endpoint: {endpoint.url}  (read-only; resources under {endpoint.base}/id/...)", flush=True)
+        print(f"Home page: {endpoint.base}/  (open it in a browser: topics, scenarios, the dataset)", flush=True)
+        print(f"Query editor: {endpoint.base}/editor", flush=True)
         if endpoint.context.options.cds:
             print(f"CDS Hooks service: {endpoint.base}/cds-services  (research/educational use only)", flush=True)
         print("Ctrl-C stops it.", flush=True)

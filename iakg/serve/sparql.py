@@ -93,10 +93,10 @@ def sparql_routes(ctx: ServeContext) -> list[Route]:
                 return error(403, "this endpoint is read-only: SPARQL Update is refused")
             if kind == "application/sparql-query":
                 query = body
-            elif kind in ("application/x-www-form-urlencoded", ""):
+            elif kind == "application/x-www-form-urlencoded":
                 params += urllib.parse.parse_qsl(body, keep_blank_values=True)
-            else:
-                return error(415, f"unsupported Content-Type {kind!r}: use application/sparql-query or "
+            else:  # none at all too: the protocol names the two forms of a POST, a body is not guessed at
+                return error(415, f"unsupported Content-Type {kind or '(none)'!r}: use application/sparql-query or "
                                   "application/x-www-form-urlencoded")
         names = [name for name, _ in params]
         if "update" in names or "using-graph-uri" in names or "using-named-graph-uri" in names:
