@@ -124,7 +124,8 @@ def pages(ctx: ServeContext) -> list[BaseRoute]:
             return rdf_response(data, fmt)
         if iri == DATASET_IRI:
             return html(await run(site.home))
-        page = await run(site.resource, iri, request.query_params.get("years"), request.query_params.get("every"))
+        page = await run(site.resource, iri, request.query_params.get("years"), request.query_params.get("every"),
+                         request.query_params.get("all") == "1")
         return html(page) if page is not None else html(await run(site.not_found, iri), 404)
 
     async def ontology(request: Request) -> Response:

@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from iakg import __version__, catalogue
 from iakg.catalogue import internal
-from iakg.domain.dose import MIN_INTERVAL_MONTHS
+from iakg.domain.dose import MIN_INTERVAL_MONTHS, compare_options
 from iakg.domain.model import Scenario
 from iakg.errors import DoseError
 from iakg.present.html import svg
@@ -31,6 +31,21 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = TEMPLATES.parent / "static"  #: CSS and the vendored YASGUI build
 INCOMING_CAP = 100  #: links shown into a resource (a procedure of a large catalogue is rated thousands of times)
 DERIVED_CAP = 2000  #: resources listed on a source document's page
+HOME_SCENARIOS = 50  #: scenarios listed on the home page (rated ones first); the rest are on their topics' pages
+#: what the home page says of the dataset up front, before its whole description: (property CURIE, name)
+HOME_SUMMARY = (("dcat:version", "Version"), ("dcterms:modified", "Modified"), ("dcterms:license", "Licence"),
+                ("void:triples", "Statements"), ("void:exampleResource", "Example"))
+
+APART_GROUP_CAP = 20  #: resources sharing a label told apart on a page (beyond: their CURIEs show it)
+#: properties that never tell two resources with the same label apart (they restate it, or are provenance)
+NOT_DISTINCTIONS = {RDFS + "label", "http://www.w3.org/2004/02/skos/core#definition", IAKG + "evidenceQuote",
+                    "http://www.w3.org/ns/prov#wasDerivedFrom", IAKG + "qualifier", RDFS + "comment"}
+
+#: the variant table's columns that a source may leave unstated for every option: (row key, name); a column
+#: empty in every row is not drawn, and the table says once what the source does not state
+VARIANT_COLUMNS = (("soe", "strength of evidence"), ("rating", "rating (median)"),
+                   ("adult", "adult radiation level"), ("child", "paediatric radiation level"),
+                   ("condition", "condition"))
 
 SCENARIO_TYPES = {IAKG + "ClinicalScenario"}
 TOPIC_TYPES = {IAKG + "Topic", IAKG + "TopicHub", IAKG + "ProtocolGuide"}
@@ -196,6 +211,34 @@ class Pages:
             into.setdefault((row["s"], row["p"]), row)
         return list(out.values()), list(into.values())
 
+    def told_apart(self, rows: list[dict[str, Any]], iri: str, label: str) -> list[dict[str, Any]]:
+        """``rows`` (each naming a resource in ``row[iri]`` with its label in ``row[label]``) where resources
+        that share a label get ``row["apart"]``: what the graph says that tells them apart (a property each
+        has one, different, value of, e.g. "in scenario: Routine surveillance..."), else their CURIE."""
+        groups: dict[str, set[str]] = {}
+        for row in rows:
+            if row.get(label) is not None and isinstance(row.get(iri), IRI):
+                groups.setdefault(str(row[label]).casefold(), set()).add(row[iri])
+        apart: dict[str, str] = {}
+        for members in groups.values():
+            if 1 < len(members) <= APART_GROUP_CAP:
+                apart.update(self._distinctions(sorted(members)))
+        return [dict(row, apart=apart[row[iri]]) if row.get(iri) in apart else row for row in rows]
+
+    def _distinctions(self, members: list[str]) -> dict[str, str]:
+        values: dict[str, dict[str, list[dict[str, Any]]]] = {}  # property -> member -> its values
+        for member in members:
+            for row in self.describe(member)[0]:
+                if row["p"] not in NOT_DISTINCTIONS:
+                    values.setdefault(row["p"], {}).setdefault(member, []).append(row)
+        for prop in sorted(values, key=lambda p: (p == RDF + "type", str(p))):
+            found = values[prop]
+            if len(found) == len(members) and all(len(v) == 1 for v in found.values()) and \
+                    len({str(v[0]["o"]) for v in found.values()}) == len(members):
+                return {m: f'{found[m][0]["pl"] or curie(prop)}: {_shown(found[m][0]["o"], found[m][0]["ol"])}'
+                        for m in members}
+        return {m: curie(m) for m in members}
+
     # ------------------------------------------------------------------ pages
     @cached_property
     def dataset(self) -> list[dict[str, Any]]:
@@ -206,27 +249,42 @@ class Pages:
         return rows
 
     def home(self) -> str:
+        """Content first: the topics with their scenarios (rated ones first, a bounded number), then what the
+        dataset is (a few facts; its whole VoID/DCAT description folded)."""
         dataset = self.dataset
-        about = {curie(r["p"]): r["o"] for r in dataset}
+        about: dict[str, Any] = {}
+        for row in dataset:
+            about.setdefault(curie(row["p"]), row["o"])
         topics = self.graph.topics()
         children: dict[str | None, list[Any]] = {}
         for topic in topics:
             children.setdefault(topic.parent, []).append(topic)
         for kids in children.values():
             kids.sort(key=lambda t: t.label)
+        scenarios = self.graph.scenarios(limit=HOME_SCENARIOS)
+        total = self.graph.count("scenarios") if len(scenarios) >= HOME_SCENARIOS else len(scenarios)
+        topic_iris = {t.iri for t in topics}
+        by_topic: dict[str, list[Any]] = {}
+        for scenario in scenarios:
+            if scenario.topic in topic_iris:
+                by_topic.setdefault(scenario.topic, []).append(scenario)
+        loose = [s for s in scenarios if s.topic not in topic_iris]
         return self._render("home.html", iri=DATASET_IRI,
                             title=str(about.get("dcterms:title", "Imaging appropriateness graph")),
-                            about=about, dataset=dataset, children=children)
+                            about=about, dataset=dataset, children=children, by_topic=by_topic, loose=loose,
+                            shown=len(scenarios), total=total, more_scenarios=total > len(scenarios),
+                            summary=HOME_SUMMARY)
 
     def search(self, text: str) -> str:
         text = text.strip()[:200]
         rows = self._rows(internal("page-search-labels"), q=text) if text else []
-        hits = list({r["s"]: r for r in rows if link_path(r["s"])}.values())
+        hits = self.told_apart(list({r["s"]: r for r in rows if link_path(r["s"])}.values()), "s", "l")
         return self._render("search.html", title="Search", q=text, hits=hits)
 
     def index(self) -> str:
         """Every labelled resource with a page (the static site's stand-in for the search box)."""
-        hits = list({r["s"]: r for r in self._rows(internal("page-all-labels")) if link_path(r["s"])}.values())
+        hits = self.told_apart(list({r["s"]: r for r in self._rows(internal("page-all-labels"))
+                                     if link_path(r["s"])}.values()), "s", "l")
         return self._render("search.html", title="Index of resources", q="", hits=hits, everything=True)
 
     def editor(self) -> str:
@@ -254,8 +312,11 @@ class Pages:
     def not_found(self, iri: str) -> str:
         return self._render("not_found.html", title="Not found", missing=iri)
 
-    def resource(self, iri: str, years: str | None = None, every: str | None = None) -> str | None:
-        """The page of ``iri``, or None if the graph says nothing about it."""
+    def resource(self, iri: str, years: str | None = None, every: str | None = None,
+                 every_option: bool = False) -> str | None:
+        """The page of ``iri``, or None if the graph says nothing about it. A scenario's dose comparison plans
+        ``years`` of one study ``every`` months (the reader's, else the defaults) and leaves the options rated
+        in the lowest category out, as ``iakg dose`` does, unless ``every_option``."""
         out, into = self.describe(iri)
         if not out and not into:
             return None
@@ -263,15 +324,16 @@ class Pages:
         label = next((r["o"] for r in out if r["p"] == RDFS + "label"), None) or curie(iri)
         out = self._levels_with_their_bands(iri, out)
         values: dict[str, Any] = {"iri": iri, "title": str(label), "types": sorted(types), "out": out,
-                                  "into": into[:INCOMING_CAP], "more_into": len(into) > INCOMING_CAP}
+                                  "into": self.told_apart(into[:INCOMING_CAP], "s", "sl"),
+                                  "more_into": len(into) > INCOMING_CAP}
         if types & SCENARIO_TYPES:
-            values["variants"] = [self._variant(Scenario(iri, str(label)), years, every)]
+            values["variants"] = [self._variant(Scenario(iri, str(label)), years, every, every_option=every_option)]
         elif types & TOPIC_TYPES:
             values["variants"] = [self._variant(Scenario(r["s"], str(r["sl"] or curie(r["s"]))), years, every, True)
                                   for r in self._rows(internal("page-topic-scenarios"), topic=IRI(iri))]
         if types & SOURCE_TYPES:
             derived = self._rows(internal("page-derived-from-source"), o=IRI(iri))
-            values["derived"] = list({r["s"]: r for r in derived[:DERIVED_CAP]}.values())
+            values["derived"] = self.told_apart(list({r["s"]: r for r in derived[:DERIVED_CAP]}.values()), "s", "sl")
             values["more_derived"] = len(derived) > DERIVED_CAP
             values["terms"] = self._rows(internal("page-source-terms"), source=IRI(iri))
         return self._render("resource.html", **values)
@@ -295,8 +357,8 @@ class Pages:
         return shown
 
     # ------------------------------------------------------------------ the variant (scenario) view
-    def _variant(self, scenario: Scenario, years: str | None, every: str | None, brief: bool = False
-                 ) -> dict[str, Any]:
+    def _variant(self, scenario: Scenario, years: str | None, every: str | None, brief: bool = False,
+                 every_option: bool = False) -> dict[str, Any]:
         """The variant view of a scenario (known to exist: it is not looked up by name again)."""
         graph, iri = self.graph, scenario.iri
         known = self._recommendations.get(iri)
@@ -313,7 +375,7 @@ class Pages:
             if row not in items:
                 items.append(row)
         rows = [_rated_row(r, evidence.get(r.rating, [])) for r in recommendation.procedures]
-        variant: dict[str, Any] = {"scenario": recommendation.scenario, "rows": rows}
+        variant = variant_table(recommendation.scenario, rows)
         if brief:
             return variant
         variant["criteria"] = graph.run("criteria", scenario=IRI(iri))
@@ -324,17 +386,37 @@ class Pages:
         variant["caveats"] = graph.dose_caveats(scenario)
         branches = graph.next_steps(scenario)
         variant["branches"] = branches
-        variant["workflow_svg"] = svg.workflow(branches, link_path) if branches else None
+        variant["workflow_svg"] = (svg.workflow(branches, link_path), svg.workflow(branches, link_path, True)) \
+            if branches else None
         variant["plan"] = plan = _plan(years, every, graph.interval_rules(scenario))
+        plan["every_option"] = every_option
         if rows and not plan.get("error"):
             try:
-                estimates = _compare(recommendation.procedures, plan["years"], plan["every"])
+                options, left_out = compare_options(graph.engine, recommendation, plan["years"], plan["every"],
+                                                    include_all=every_option)
             except DoseError as exc:  # what the plan check let through and the domain refuses: said on the page
                 plan["error"] = str(exc)
             else:
-                variant["doses"] = estimates
-                variant["dose_svg"] = svg.dose_chart(estimates, plan)
+                estimates = [option.estimate for option in options]
+                variant["doses"], variant["left_out"] = options, left_out
+                variant["dose_svg"] = (svg.dose_chart(estimates, plan), svg.dose_chart(estimates, plan, True)) \
+                    if estimates else None
         return variant
+
+
+def variant_table(scenario: Scenario, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """What variant.html draws: the rows (:func:`_rated_row`), the columns that hold a value in some row, and
+    the names of those the source states for no option (said once under the table)."""
+    shown = {key for key, _ in VARIANT_COLUMNS if any(row[key] is not None for row in rows)}
+    return {"scenario": scenario, "rows": rows, "columns": shown,
+            "unstated": [name for key, name in VARIANT_COLUMNS if key not in shown and key != "condition" and rows]}
+
+
+def _shown(value: Any, label: Any) -> str:
+    """A value as a short text: a resource by its label (else CURIE), a literal as itself."""
+    if label is not None:
+        return str(label)
+    return curie(str(value)) if isinstance(value, IRI) else str(value)
 
 
 def description_triples(nquads: bytes) -> bytes:
@@ -358,16 +440,6 @@ def description_rows(nquads: bytes) -> list[dict[str, Any]]:
     store = ox.Store()
     store.load(lines, format=ox.RdfFormat.N_QUADS)
     return LocalEngine(store).execute(internal("page-dataset-description")).rows()
-
-
-def _compare(rated: list[Any], years: Decimal, every: Decimal) -> list[Any]:
-    """``compare_radiation`` on the rows already read (least radiation first, unstated last)."""
-    from iakg.domain.dose import estimate
-    from iakg.domain.model_guidance import Procedure
-
-    found = [estimate(Procedure(r.procedure, r.label, r.radiation), years, every) for r in rated]
-    return sorted(found, key=lambda e: (e.radiation is None, e.radiation.rank if e.radiation else 0,
-                                        e.procedure.label))
 
 
 def _by_procedure(phases: Any) -> list[dict[str, Any]]:
@@ -417,7 +489,8 @@ def _rated_row(rated: Any, evidence: list[dict[str, Any]]) -> dict[str, Any]:
     score = _first(rated, "score", "rating_score")
     return {"rated": rated, "adult": adult, "child": child,
             "soe": _first(rated, "evidence", "strength_of_evidence", "soe"),
-            "score": score, "median": median, "evidence": evidence}
+            "score": score, "median": median, "evidence": evidence,
+            "rating": score if score is not None else median, "condition": rated.condition or None}
 
 
 def _plan(years: str | None, every: str | None, rules: list[Any]) -> dict[str, Any]:
