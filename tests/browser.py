@@ -109,8 +109,14 @@ class Page:
         deadline = time.monotonic() + timeout
         while "loaderId" in navigated and not any(e.get("method") == "Page.loadEventFired" for e in self.events):
             self.events.append(self._receive(deadline - time.monotonic()))  # (no loader: within the same page)
-        while wait_for is not None and not self.evaluate(wait_for):
-            assert time.monotonic() < deadline, f"{url}: {wait_for} never became true"
+        if wait_for is not None:
+            self.open_wait(wait_for, deadline - time.monotonic())
+
+    def open_wait(self, condition: str, timeout: float = 30) -> None:
+        """Wait until the JavaScript expression ``condition`` is true in the open page."""
+        deadline = time.monotonic() + timeout
+        while not self.evaluate(condition):
+            assert time.monotonic() < deadline, f"{condition} never became true"
             time.sleep(0.05)
 
     def evaluate(self, expression: str):

@@ -142,3 +142,83 @@ def _assert_procedures_listed(dom: str, graph) -> None:
     results = dom[dom.index('class="yasr'):]  # the results pane, after the editor
     labels = [row["label"] for row in graph.run("procedures")]
     assert labels and all(label in results for label in labels), "the results table lacks rows of the query"
+
+
+#: one page of every type the site has (path, what must be on it)
+PAGE_TYPES = {
+    "home": ("/", "Topics and scenarios"),
+    "scenario": (SCENARIO, "Cumulative radiation of the rated options"),
+    "procedure": ("/id/dotatate-pet-ct", "Referenced by"),
+    "topic": ("/id/topic-pnet-surveillance-after-resection", "Variant:"),
+    "source": ("/id/article-pnet-surveillance", "Derived from this source"),
+    "ontology": ("/ontology", "Terms ("),
+    "ontology term": ("/ontology#ClinicalScenario", "iakg:ClinicalScenario"),
+    "search": ("/search?q=CT", "whose label contains"),
+    "editor": ("/editor?query=recommendation", "SPARQL query editor"),
+    "shapes": ("/shapes", "SHACL shapes"),
+    "named graph": ("/graph/ontology", "Named graph ontology"),
+    "not found": ("/id/no-such-thing", "The graph says nothing about"),
+}
+RESULTS = "document.querySelector('.yasr_results table, .yasr_results .dataTable') !== null"
+
+
+@pytest.fixture(scope="module")
+def page(live):
+    from tests.browser import Page
+
+    with Page() as opened:
+        yield opened
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("kind", list(PAGE_TYPES))
+def test_no_page_scrolls_sideways(live, page, kind, width):
+    """Every page type fits a phone's width (390 px) and a desktop's: nothing wider than the window."""
+    server, _ = live
+    path, shown = PAGE_TYPES[kind]
+    page.open(server.url + path, width, 900, wait_for=RESULTS if kind == "editor" else None)
+    assert shown in page.evaluate("document.body.innerText")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, page.evaluate(WIDEST)
+    if kind in ("home", "scenario", "editor"):
+        page.screenshot(ARTIFACTS / f"{kind.replace(' ', '-')}-{width}.png")
+
+
+WIDEST = """(() => { const w = document.documentElement.clientWidth; return [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > w + 1).slice(0, 5)
+  .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)); })()"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_scenario_diagrams_fit_with_every_branch_and_label(live, page, graph, width):
+    """Both diagrams are drawn within the page's width (the phone gets its own layout): the "If indeterminate"
+    branch and every dose label are inside the visible picture, nothing cut."""
+    server, _ = live
+    page.open(server.url + SCENARIO, width, 900)
+    found = page.evaluate("""[...document.querySelectorAll('figure svg')].filter(s => s.getBoundingClientRect().width > 0)
+      .map(s => { const box = s.getBoundingClientRect(); const texts = [...s.querySelectorAll('text')];
+        return {right: box.right, width: box.width, text: texts.map(t => t.textContent).join(' '),
+                outside: texts.filter(t => { const b = t.getBoundingClientRect();
+                  return b.left < box.left - 1 || b.right > box.right + 1; }).map(t => t.textContent)}; })""")
+    assert len(found) == 2, found  # one layout of each diagram shown
+    for drawn in found:
+        assert drawn["right"] <= width and not drawn["outside"], drawn
+    workflow, dose = found
+    assert "If indeterminate" in workflow["text"]
+    for option in graph.scenario_doses(SCENARIO.rsplit("/", 1)[-1], 5, 6).options:
+        assert option.estimate.procedure.label in dose["text"].replace("  ", " ") or \
+            all(word in dose["text"] for word in option.estimate.procedure.label.split())
+    assert min(drawn["width"] for drawn in found) >= min(width - 40, 340)  # legible: not shrunk to a thumbnail
+
+
+def test_a_twenty_column_result_scrolls_in_its_own_box(live, page):
+    """A 20-column answer does not widen the editor's page on a phone: its table scrolls inside the results."""
+    server, _ = live
+    page.open(server.url + "/editor?query=recommendation", 390, 900, wait_for=RESULTS)
+    columns = " ".join(f"(STR(?p) AS ?column{i})" for i in range(20))
+    page.evaluate(f"""(() => {{ const tab = window.iakgEditor.yasgui.getTab();
+        tab.setQuery('SELECT ?p {columns} WHERE {{ ?s ?p ?o }} LIMIT 3'); tab.query(); }})()""")
+    page.open_wait("document.querySelectorAll('.yasr_results th').length >= 20")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.evaluate(WIDEST)
+    box = page.evaluate("(() => { const r = document.querySelector('.yasr_results'); "
+                        "return [r.clientWidth, r.scrollWidth]; })()")
+    assert box[0] <= 390 < box[1]  # the table is wider than the box, which scrolls
