@@ -194,8 +194,9 @@ def test_the_scenario_diagrams_fit_with_every_branch_and_label(live, page, graph
     branch and every dose label are inside the visible picture, nothing cut."""
     server, _ = live
     page.open(server.url + SCENARIO, width, 900)
-    found = page.evaluate("""[...document.querySelectorAll('figure svg')].filter(s => s.getBoundingClientRect().width > 0)
-      .map(s => { const box = s.getBoundingClientRect(); const texts = [...s.querySelectorAll('text')];
+    found = page.evaluate("""[...document.querySelectorAll('figure svg')]
+      .filter(s => s.getBoundingClientRect().width > 0).map(s => {
+        const box = s.getBoundingClientRect(); const texts = [...s.querySelectorAll('text')];
         return {right: box.right, width: box.width, text: texts.map(t => t.textContent).join(' '),
                 outside: texts.filter(t => { const b = t.getBoundingClientRect();
                   return b.left < box.left - 1 || b.right > box.right + 1; }).map(t => t.textContent)}; })""")

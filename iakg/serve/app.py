@@ -31,7 +31,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from iakg.api import KnowledgeGraph
-from iakg.serve.engine import Engine, free_port, load_store, oxigraph_executable
+from iakg.io.release import write_store
+from iakg.serve.engine import Engine, free_port, oxigraph_executable
 from iakg.serve.proxy import Proxy
 from iakg.serve.routes import ServeContext, ServeOptions, mounted, route_group
 
@@ -224,14 +225,11 @@ class Endpoint:
             if prepared is not None:  # opened read-only where it is: no copy, no load
                 say(f"opening the release's store {prepared} read-only")
                 location = prepared
-            elif release is not None:
+            elif release is not None:  # with the listing index, as a prepared store has it (pages are lookups)
                 say(f"loading the release {release} into the engine")
-                load_store(Path(release) / "iakg.nq", location)
+                write_store((Path(release) / "iakg.nq").read_bytes(), location)
             elif graph is not None:
-                dump = self.workdir / "release.nq"
-                dump.write_bytes(graph.release(endpoint=self.url).serialize("nq"))
-                load_store(dump, location)
-                dump.unlink()
+                write_store(graph.release(endpoint=self.url).serialize("nq"), location)
             else:
                 raise ValueError("Endpoint: give a graph or a release folder")
             # the engine starts in its own process while this one builds the app and starts the HTTP server
