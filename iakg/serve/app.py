@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -56,39 +57,95 @@ class RequestLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        lengths = [v for k, v in scope["headers"] if k == b"content-length"]
-        if lengths:
-            text = lengths[0].decode("latin-1").strip()
-            if len(lengths) > 1 or not text.isdigit():
-                return await _plain(send, 400, "invalid Content-Length")
-            if int(text) > self.limit:
-                return await _plain(send, 413, f"request body larger than {self.limit} bytes")
-        seen = 0
-
-        async def bounded():
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
-
+        refused = _refused_length(scope, self.limit)
+        if refused is not None:
+            return await _plain(send, *refused)
         try:
-            await self.app(scope, bounded, send)
+            await self.app(scope, _bounded(receive, self.limit), send)
         except _TooLarge:
             await _plain(send, 413, f"request body larger than {self.limit} bytes")
+
+
+def _refused_length(scope, limit: int) -> tuple[int, str] | None:
+    """(status, message) when the request's Content-Length is not a plain number (400) or over ``limit`` (413)."""
+    lengths = [v for k, v in scope["headers"] if k == b"content-length"]
+    if lengths:
+        text = lengths[0].decode("latin-1").strip()
+        if len(lengths) > 1 or not text.isdigit():
+            return 400, "invalid Content-Length"
+        if int(text) > limit:
+            return 413, f"request body larger than {limit} bytes"
+    return None
+
+
+def _bounded(receive, limit: int):
+    """``receive`` raising _TooLarge once the body read passes ``limit`` (a body without a length is counted)."""
+    seen = 0
+
+    async def bounded():
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _TooLarge
+        return message
+
+    return bounded
 
 
 class _TooLarge(Exception):
     pass
 
 
-async def _plain(send, status: int, message: str) -> None:
+class Front:
+    """The server's outer ASGI layer. A request to a route whose app is marked ``fast`` (the SPARQL protocol:
+    ``answer(scope, receive) -> (status, body, content type)``) is answered here directly, with what the
+    middleware stack gives the other routes done inline (the body size limit, CORS for simple requests, the
+    access log); every other request goes to ``app``, the Starlette app with its middleware. Measured on the
+    endpoint's hot path (``ASK {}`` kept alive): the five stacked layers, the routing and the Request/Response
+    objects cost about as much as the engine's whole answer (docs/serving.md)."""
+
+    def __init__(self, app, fast: dict[str, Any], limit: int, headers: list[tuple[bytes, bytes]] | None = None):
+        self.app, self.fast, self.limit = app, fast, limit
+        self.headers = headers or []  #: on every answer of the fast routes too (the security headers)
+
+    async def __call__(self, scope, receive, send):
+        handler = self.fast.get(scope["path"]) if scope["type"] == "http" else None
+        if handler is None or scope["method"] not in ("GET", "HEAD", "POST"):
+            return await self.app(scope, receive, send)
+        start = time.perf_counter()
+        refused = _refused_length(scope, self.limit)
+        if refused is None:
+            try:
+                status, body, kind = await handler.answer(scope, _bounded(receive, self.limit)
+                                                          if scope["method"] == "POST" else receive)
+            except _TooLarge:
+                refused = 413, f"request body larger than {self.limit} bytes"
+        if refused is not None:
+            await _plain(send, *refused, self.headers)
+            status, body = refused[0], b""
+        else:
+            await send({"type": "http.response.start", "status": status, "headers": [
+                (b"content-type", kind.encode("latin-1")), (b"content-length", str(len(body)).encode()),
+                *handler.HEADERS, *self.headers]})
+            await send({"type": "http.response.body", "body": body})
+        if access_log.isEnabledFor(logging.INFO):
+            _log(scope, status, len(body), start)
+
+
+def _log(scope, status: int, size: int, start: float) -> None:
+    access_log.info(json.dumps({
+        "method": scope["method"], "path": scope["path"], "status": status or 500, "bytes": size,
+        "ms": round((time.perf_counter() - start) * 1000, 2),
+        "client": (scope.get("client") or ("", 0))[0]}, separators=(",", ":")))
+
+
+async def _plain(send, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
     body = (message + "\n").encode()
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close")]})
+        (b"connection", b"close"), *(headers or [])]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -137,10 +194,7 @@ class AccessLog:
             await self.app(scope, receive, counting)
         finally:
             if access_log.isEnabledFor(logging.INFO):
-                access_log.info(json.dumps({
-                    "method": scope["method"], "path": scope["path"], "status": status or 500, "bytes": size,
-                    "ms": round((time.perf_counter() - start) * 1000, 2),
-                    "client": (scope.get("client") or ("", 0))[0]}, separators=(",", ":")))
+                _log(scope, status, size, start)
 
 
 # ---------------------------------------------------------------------- the app
@@ -163,8 +217,9 @@ def health_routes(ctx: ServeContext) -> list[Route]:
     return [Route("/health", health, methods=["GET"])]
 
 
-def build_app(ctx: ServeContext) -> Starlette:
-    """The Starlette app of every registered route group over ``ctx``."""
+def build_app(ctx: ServeContext) -> Front:
+    """The app of every registered route group over ``ctx``: the Starlette app, behind the front layer that
+    answers the routes marked ``fast`` directly (:class:`Front`)."""
     routes: list[BaseRoute] = []
     for _, group in mounted():
         routes.extend(group(ctx))
@@ -183,7 +238,10 @@ def build_app(ctx: ServeContext) -> Starlette:
                   Middleware(RequestLimit, limit=ctx.options.max_request_bytes),
                   Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                              allow_headers=["Accept", "Content-Type", "Authorization"], max_age=86400)]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    fast = {r.path: r.endpoint for r in routes if isinstance(r, Route) and getattr(r.endpoint, "fast", False)}
+    limit = ctx.options.max_request_bytes
+    return Front(Starlette(routes=routes, middleware=middleware, lifespan=lifespan), fast, limit,
+                 SecurityHeaders(None, policy).headers)
 
 
 # ---------------------------------------------------------------------- the running endpoint
@@ -251,10 +309,11 @@ class Endpoint:
 
         from iakg.serve.connections import protocol
 
-        # idle and slow connections closed in seconds, request heads bounded, a cap per client (connections.py)
+        # idle and slow connections closed in seconds, request heads bounded, a cap per client (connections.py);
+        # no proxy-headers layer: the server is not behind a proxy it trusts (the access log names the peer)
         config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="on", backlog=2048,
                                 timeout_keep_alive=5, server_header=False, limit_concurrency=4096,
-                                http=protocol(self.limits))
+                                proxy_headers=False, http=protocol(self.limits))
         self.server = uvicorn.Server(config)
         self.sock.listen(2048)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
@@ -288,7 +347,7 @@ class Endpoint:
 
 
 def _warm_query_check(checks) -> None:
-    import aiohttp  # noqa: F401 - the engine's client, imported on first use otherwise
+    import httptools  # noqa: F401 - the engine's client's parser, imported on first use otherwise
 
     checks.warm()
 
@@ -332,7 +391,7 @@ def serve(graph: KnowledgeGraph | None, host: str, port: int, options: ServeOpti
     import signal
 
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(message)s")
-    for quiet in ("aiohttp", "uvicorn.error"):
+    for quiet in ("uvicorn.error",):
         logging.getLogger(quiet).setLevel(logging.WARNING)
     failed: list[str] = []
     stop = threading.Event()
