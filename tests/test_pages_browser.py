@@ -24,11 +24,13 @@ pytestmark = pytest.mark.skipif(chromium() is None, reason="chromium is not inst
 SCENARIO = "/id/pnet-post-resection-surveillance"
 
 
-def _sparql_route(graph):
-    """A stand-in SPARQL endpoint (SELECT as SPARQL JSON) for the editor, while the pages run alone."""
+def _sparql_route(graph, sent: list[str]):
+    """A stand-in SPARQL endpoint (SELECT as SPARQL JSON) for the editor, while the pages run alone; every
+    query text it is sent is kept in ``sent``."""
     async def sparql(request: Request) -> Response:
         form = parse_qs((await request.body()).decode()) if request.method == "POST" else \
             {k: [v] for k, v in request.query_params.items()}
+        sent.append(form["query"][0])
         result = graph.query(form["query"][0])
         body = {"head": {"vars": result.variables}, "results": {"bindings": result.bindings}}
         return Response(json.dumps(body), media_type="application/sparql-results+json")
@@ -66,9 +68,11 @@ def _measure_route():
 
 @pytest.fixture(scope="module")
 def live(graph):
-    app = Starlette(routes=[*ROUTES.get("pages")(ServeContext(graph, "http://127.0.0.1")), _sparql_route(graph),
-                            _measure_route()])
+    sent: list[str] = []
+    app = Starlette(routes=[*ROUTES.get("pages")(ServeContext(graph, "http://127.0.0.1")),
+                            _sparql_route(graph, sent), _measure_route()])
     server = LiveServer(app)
+    server.sent = sent  # type: ignore[attr-defined]
     try:  # the server is stopped even when the browser does not start
         browser = Browser()
         try:
@@ -220,6 +224,24 @@ def test_a_twenty_column_result_scrolls_in_its_own_box(live, page):
         tab.setQuery('SELECT ?p {columns} WHERE {{ ?s ?p ?o }} LIMIT 3'); tab.query(); }})()""")
     page.open_wait("document.querySelectorAll('.yasr_results th').length >= 20")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.evaluate(WIDEST)
-    box = page.evaluate("(() => { const r = document.querySelector('.yasr_results'); "
+    box = page.evaluate("(() => { const r = document.querySelector('.yasr_results .results-box'); "
                         "return [r.clientWidth, r.scrollWidth]; })()")
     assert box[0] <= 390 < box[1]  # the table is wider than the box, which scrolls
+
+
+def test_the_editor_opens_a_catalogue_query_and_runs_it_once_with_readable_cells(live, page, graph):
+    """/editor?query=recommendation fills the editor with the catalogue query's text and sends only it (never
+    the bare name); the cells show values (a literal as itself, its datatype as a hint; an IRI as a CURIE
+    linking to its page here), never N-Triples syntax."""
+    server, _ = live
+    page.open(server.url + "/editor?query=recommendation", 1280, 900, wait_for=RESULTS)
+    assert "recommendation" not in [q.strip() for q in server.sent]
+    assert page.evaluate("window.iakgEditor.yasgui.getTab().getQuery()").startswith("# title: Appropriateness")
+    cells = page.evaluate("[...document.querySelectorAll('.yasr_results td')].map(td => td.textContent)")
+    assert not any('"^^' in c or "^^<" in c or c.startswith("<http") for c in cells), cells[:20]
+    links = page.evaluate("[...document.querySelectorAll('.yasr_results td a')].map(a => [a.textContent, "
+                          "a.getAttribute('href')])")
+    assert ["iakgd:dotatate-pet-ct", "/id/dotatate-pet-ct"] in links
+    hints = page.evaluate("[...document.querySelectorAll('.yasr_results td.typed')].map(td => [td.textContent, "
+                          "td.title])")
+    assert ["1", "xsd:integer"] in hints  # a category rank: the value, its datatype as a hint

@@ -24,7 +24,7 @@ from iakg.domain.dose import MIN_INTERVAL_MONTHS, compare_options
 from iakg.domain.model import Scenario
 from iakg.errors import DoseError
 from iakg.present.html import svg
-from iakg.rdf.namespaces import BASE, DATASET_IRI, IAKG, IAKGD, ONTOLOGY_IRI, QUERY, RDF, RDFS, curie
+from iakg.rdf.namespaces import BASE, DATASET_IRI, IAKG, IAKGD, ONTOLOGY_IRI, PREFIXES, QUERY, RDF, RDFS, curie
 from iakg.rdf.terms import IRI
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -290,8 +290,9 @@ class Pages:
     def editor(self) -> str:
         examples = [{"name": q.name, "title": q.title, "text": _with_example(q)}
                     for q in catalogue.catalogue().values()]
+        names = {"prefixes": PREFIXES, "pages": [[IAKG, "/ontology#"], [IAKGD, "/id/"], [QUERY, "/query/"]]}
         return self._render("editor.html", title="SPARQL query editor", examples=examples,
-                            examples_json=json.dumps(examples).replace("<", "\\u003c"))  # no tag in a script
+                            examples_json=_script_json(examples), names_json=_script_json(names))
 
     @cached_property
     def _ontology(self) -> str:
@@ -461,6 +462,11 @@ def _by_contraindication(options: Any) -> list[dict[str, Any]]:
                                                                 "agent": option.agent, "options": []})
         group["options"].append(option)
     return list(groups.values())
+
+
+def _script_json(value: Any) -> str:
+    """``value`` as JSON to sit in a ``<script type="application/json">`` block: no ``<`` (so no tag ends it)."""
+    return json.dumps(value).replace("<", "\\u003c")
 
 
 def _with_example(query: Any) -> str:
