@@ -150,6 +150,9 @@ def test_long_text_wraps_inside_its_box_and_the_box_grows(narrow):
     branches = [SimpleNamespace(result=r, alternatives=True, steps=(step, step)) for r in ("negative", "positive")]
     drawn = svg.workflow(branches, link_path, narrow)
     tree = parse(drawn)
+    view_width = float(tree.all("svg")[0]["viewbox"].split()[2])
+    assert view_width == (360 if narrow else 960)  # a phone's layout is drawn at about its width
+    assert all(float(r["x"]) + float(r["width"]) <= view_width for r in tree.all("rect"))
     boxes = [a for a in tree.all("rect") if a.get("class") == "step"]
     width = float(boxes[0]["width"])
     spans = re.findall(r"<tspan [^>]*>([^<]*)</tspan>", drawn)
