@@ -159,7 +159,7 @@ def test_variant_row_shows_soe_rating_median_and_paediatric_level_when_present(g
     from dataclasses import replace
 
     from iakg.present.html import Pages
-    from iakg.present.html.pages import _rated_row, variant_table
+    from iakg.present.html.variant import _rated_row, variant_table
 
     rated = graph.recommend("pnet-post-resection-surveillance").procedures[0]
     child = replace(rated.radiation, symbol="☢☢", rank=2, dose_min_msv=0.03, dose_max_msv=0.3)
@@ -193,7 +193,8 @@ def test_the_dose_comparison_leaves_out_what_iakg_dose_leaves_out(graph, pages):
     chart = html[html.index('<table class="doses"'):]
     chart = chart[:chart.index("</table>")]
     assert "FDG PET/CT" not in chart and "CT chest abdomen pelvis with IV contrast" in chart
-    assert "Left out, as <code>iakg dose</code> leaves them out" in html and "all=1#dose" in html
+    assert 'Left out, as <code>iakg dose</code> does: <a href="/id/fdg-pet-ct">FDG PET/CT</a>' in html
+    assert "all=1#dose" in html
     every = pages.resource(scenario, every_option=True)
     assert "FDG PET/CT" in every[every.index('<table class="doses"'):]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,11 @@ from markupsafe import Markup, escape
 
 from iakg import __version__, catalogue
 from iakg.catalogue import internal
-from iakg.domain.dose import MIN_INTERVAL_MONTHS, compare_options
+from iakg.domain.dose import compare_options
 from iakg.domain.model import Scenario
 from iakg.errors import DoseError
-from iakg.present.html import svg
+from iakg.present.html import apart, svg
+from iakg.present.html.variant import _plan, _rated_row, variant_table
 from iakg.rdf.namespaces import BASE, DATASET_IRI, IAKG, IAKGD, ONTOLOGY_IRI, PREFIXES, QUERY, RDF, RDFS, curie
 from iakg.rdf.terms import IRI
 
@@ -35,17 +35,6 @@ HOME_SCENARIOS = 50  #: scenarios listed on the home page (rated ones first); th
 #: what the home page says of the dataset up front, before its whole description: (property CURIE, name)
 HOME_SUMMARY = (("dcat:version", "Version"), ("dcterms:modified", "Modified"), ("dcterms:license", "Licence"),
                 ("void:triples", "Statements"), ("void:exampleResource", "Example"))
-
-APART_GROUP_CAP = 20  #: resources sharing a label told apart on a page (beyond: their CURIEs show it)
-#: properties that never tell two resources with the same label apart (they restate it, or are provenance)
-NOT_DISTINCTIONS = {RDFS + "label", "http://www.w3.org/2004/02/skos/core#definition", IAKG + "evidenceQuote",
-                    "http://www.w3.org/ns/prov#wasDerivedFrom", IAKG + "qualifier", RDFS + "comment"}
-
-#: the variant table's columns that a source may leave unstated for every option: (row key, name); a column
-#: empty in every row is not drawn, and the table says once what the source does not state
-VARIANT_COLUMNS = (("soe", "strength of evidence"), ("rating", "rating (median)"),
-                   ("adult", "adult radiation level"), ("child", "paediatric radiation level"),
-                   ("condition", "condition"))
 
 SCENARIO_TYPES = {IAKG + "ClinicalScenario"}
 TOPIC_TYPES = {IAKG + "Topic", IAKG + "TopicHub", IAKG + "ProtocolGuide"}
@@ -212,32 +201,8 @@ class Pages:
         return list(out.values()), list(into.values())
 
     def told_apart(self, rows: list[dict[str, Any]], iri: str, label: str) -> list[dict[str, Any]]:
-        """``rows`` (each naming a resource in ``row[iri]`` with its label in ``row[label]``) where resources
-        that share a label get ``row["apart"]``: what the graph says that tells them apart (a property each
-        has one, different, value of, e.g. "in scenario: Routine surveillance..."), else their CURIE."""
-        groups: dict[str, set[str]] = {}
-        for row in rows:
-            if row.get(label) is not None and isinstance(row.get(iri), IRI):
-                groups.setdefault(str(row[label]).casefold(), set()).add(row[iri])
-        apart: dict[str, str] = {}
-        for members in groups.values():
-            if 1 < len(members) <= APART_GROUP_CAP:
-                apart.update(self._distinctions(sorted(members)))
-        return [dict(row, apart=apart[row[iri]]) if row.get(iri) in apart else row for row in rows]
-
-    def _distinctions(self, members: list[str]) -> dict[str, str]:
-        values: dict[str, dict[str, list[dict[str, Any]]]] = {}  # property -> member -> its values
-        for member in members:
-            for row in self.describe(member)[0]:
-                if row["p"] not in NOT_DISTINCTIONS:
-                    values.setdefault(row["p"], {}).setdefault(member, []).append(row)
-        for prop in sorted(values, key=lambda p: (p == RDF + "type", str(p))):
-            found = values[prop]
-            if len(found) == len(members) and all(len(v) == 1 for v in found.values()) and \
-                    len({str(v[0]["o"]) for v in found.values()}) == len(members):
-                return {m: f'{found[m][0]["pl"] or curie(prop)}: {_shown(found[m][0]["o"], found[m][0]["ol"])}'
-                        for m in members}
-        return {m: curie(m) for m in members}
+        """``rows`` with what tells apart the resources that share a label (:func:`apart.told_apart`)."""
+        return apart.told_apart(rows, iri, label, lambda member: self.describe(member)[0])
 
     # ------------------------------------------------------------------ pages
     @cached_property
@@ -405,21 +370,6 @@ class Pages:
         return variant
 
 
-def variant_table(scenario: Scenario, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """What variant.html draws: the rows (:func:`_rated_row`), the columns that hold a value in some row, and
-    the names of those the source states for no option (said once under the table)."""
-    shown = {key for key, _ in VARIANT_COLUMNS if any(row[key] is not None for row in rows)}
-    return {"scenario": scenario, "rows": rows, "columns": shown,
-            "unstated": [name for key, name in VARIANT_COLUMNS if key not in shown and key != "condition" and rows]}
-
-
-def _shown(value: Any, label: Any) -> str:
-    """A value as a short text: a resource by its label (else CURIE), a literal as itself."""
-    if label is not None:
-        return str(label)
-    return curie(str(value)) if isinstance(value, IRI) else str(value)
-
-
 def description_triples(nquads: bytes) -> bytes:
     """The dataset's description (its graph in a release's N-Quads) as N-Triples."""
     import pyoxigraph as ox
@@ -477,42 +427,3 @@ def _with_example(query: Any) -> str:
         return bind_values(query.text, query.example_bindings()) if query.example else query.text
     except Exception:  # a query whose example does not bind still shows, unbound
         return query.text
-
-
-def _first(obj: Any, *names: str) -> Any:
-    """The first attribute of ``obj`` among ``names`` that is set (fields another branch is adding)."""
-    for name in names:
-        value = getattr(obj, name, None)
-        if value not in (None, ""):
-            return value
-    return None
-
-
-def _rated_row(rated: Any, evidence: list[dict[str, Any]]) -> dict[str, Any]:
-    adult = rated.radiation
-    child = _first(rated, "pediatric_radiation", "paediatric_radiation", "radiation_pediatric")
-    median = _first(rated, "median", "rating_median")
-    score = _first(rated, "score", "rating_score")
-    return {"rated": rated, "adult": adult, "child": child,
-            "soe": _first(rated, "evidence", "strength_of_evidence", "soe"),
-            "score": score, "median": median, "evidence": evidence,
-            "rating": score if score is not None else median, "condition": rated.condition or None}
-
-
-def _plan(years: str | None, every: str | None, rules: list[Any]) -> dict[str, Any]:
-    """The reader's plan (years, interval in months); defaults: 5 years at the shortest interval the
-    scenario's rules state, else 12 months. Bad input is reported on the page, not raised."""
-    default_every = min((r.min_months for r in rules), default=Decimal(12))
-    plan: dict[str, Any] = {"years": Decimal(5), "every": default_every, "chosen": bool(years or every),
-                            "from_rules": bool(rules)}
-    try:
-        if years:
-            plan["years"] = Decimal(years)
-        if every:
-            plan["every"] = Decimal(every)
-        if not (0 < plan["years"] <= 100 and MIN_INTERVAL_MONTHS <= plan["every"] <= 1200):
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        plan.update(error=f"years must be a number between 0 and 100, the interval between {MIN_INTERVAL_MONTHS} "
-                          "and 1200 months", years=Decimal(5), every=default_every)
-    return plan
