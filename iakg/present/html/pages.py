@@ -23,7 +23,7 @@ from iakg.domain.dose import compare_options
 from iakg.domain.model import Scenario
 from iakg.errors import DoseError
 from iakg.present.html import apart, svg
-from iakg.present.html.variant import _plan, _rated_row, variant_table
+from iakg.present.html.variant import _by_contraindication, _by_procedure, _plan, _rated_row, variant_table
 from iakg.rdf.namespaces import BASE, DATASET_IRI, IAKG, IAKGD, ONTOLOGY_IRI, PREFIXES, QUERY, RDF, RDFS, curie
 from iakg.rdf.terms import IRI
 
@@ -391,27 +391,6 @@ def description_rows(nquads: bytes) -> list[dict[str, Any]]:
     store = ox.Store()
     store.load(lines, format=ox.RdfFormat.N_QUADS)
     return LocalEngine(store).execute(internal("page-dataset-description")).rows()
-
-
-def _by_procedure(phases: Any) -> list[dict[str, Any]]:
-    """Protocol phases grouped by procedure, in acquisition order."""
-    groups: dict[str, dict[str, Any]] = {}
-    for need in phases:
-        groups.setdefault(need.procedure.iri, {"procedure": need.procedure, "phases": []})["phases"].append(need)
-    for group in groups.values():
-        group["essential"] = all(n.essential for n in group["phases"])
-    return list(groups.values())
-
-
-def _by_contraindication(options: Any) -> list[dict[str, Any]]:
-    """Alternatives grouped by the contraindication that calls for them, in the source's order of preference."""
-    groups: dict[str, dict[str, Any]] = {}
-    for option in options:
-        group = groups.setdefault(option.contraindication.iri, {"contraindication": option.contraindication,
-                                                                "hedge": option.contraindication_hedge,
-                                                                "agent": option.agent, "options": []})
-        group["options"].append(option)
-    return list(groups.values())
 
 
 def _script_json(value: Any) -> str:

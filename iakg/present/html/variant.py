@@ -1,5 +1,5 @@
-"""The variant (scenario) table's rows and columns, and the reader's dose plan: plain data for variant.html and
-resource.html, from the answers of the typed API."""
+"""The variant (scenario) view's data: the table's rows and columns, the reader's dose plan, the protocol and
+the alternatives grouped, for variant.html and resource.html, from the answers of the typed API."""
 
 from __future__ import annotations
 
@@ -61,3 +61,24 @@ def _plan(years: str | None, every: str | None, rules: list[Any]) -> dict[str, A
         plan.update(error=f"years must be a number between 0 and 100, the interval between {MIN_INTERVAL_MONTHS} "
                           "and 1200 months", years=Decimal(5), every=default_every)
     return plan
+
+
+def _by_procedure(phases: Any) -> list[dict[str, Any]]:
+    """Protocol phases grouped by procedure, in acquisition order."""
+    groups: dict[str, dict[str, Any]] = {}
+    for need in phases:
+        groups.setdefault(need.procedure.iri, {"procedure": need.procedure, "phases": []})["phases"].append(need)
+    for group in groups.values():
+        group["essential"] = all(n.essential for n in group["phases"])
+    return list(groups.values())
+
+
+def _by_contraindication(options: Any) -> list[dict[str, Any]]:
+    """Alternatives grouped by the contraindication that calls for them, in the source's order of preference."""
+    groups: dict[str, dict[str, Any]] = {}
+    for option in options:
+        group = groups.setdefault(option.contraindication.iri, {"contraindication": option.contraindication,
+                                                                "hedge": option.contraindication_hedge,
+                                                                "agent": option.agent, "options": []})
+        group["options"].append(option)
+    return list(groups.values())
