@@ -80,7 +80,7 @@ def negotiate(header: str | None, offered: tuple[str, ...]) -> str | None:
 # ---------------------------------------------------------------------- the SPARQL protocol
 class SparqlProtocol:
     """``/sparql``: a plain ASGI app (no Request or Response objects: this path is the endpoint's hot one). The
-    server's front layer (``iakg.serve.app.Front``) sends protocol requests straight here, past the routing and
+    server's front layer (``iakg.serve.layers.Front``) sends protocol requests straight here, past the routing and
     the general middleware; it is also the route's app, so the two ways in answer alike.
 
     ``fast = True`` marks it for the front layer, which keeps for it what the middleware did: the request size

@@ -23,6 +23,7 @@ from iakg.domain.dose import compare_options
 from iakg.domain.model import Scenario
 from iakg.errors import DoseError
 from iakg.present.html import apart, svg
+from iakg.present.html.policy import content_security_policy
 from iakg.present.html.variant import _by_contraindication, _by_procedure, _plan, _rated_row, variant_table
 from iakg.rdf.namespaces import BASE, DATASET_IRI, IAKG, IAKGD, ONTOLOGY_IRI, PREFIXES, QUERY, RDF, RDFS, curie
 from iakg.rdf.terms import IRI
@@ -74,21 +75,6 @@ def link_path(iri: str) -> str | None:
             return None
         return "/" + quote(rest, safe="/-._~")
     return None
-
-
-def content_security_policy(endpoint: str = "/sparql", frames: bool = True) -> str:
-    """The Content-Security-Policy of every page: scripts, styles and images from this site only (no inline
-    script), connections to this site and to the editor's ``endpoint`` when it is elsewhere, no plugins, no
-    ``<base>``, forms to this site; ``frames`` adds ``frame-ancestors 'none'`` (a header only: a ``<meta>``
-    policy cannot carry it)."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(endpoint)
-    elsewhere = f" {parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
-    policy = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-              f"font-src 'self' data:; connect-src 'self'{elsewhere}; object-src 'none'; base-uri 'none'; "
-              "form-action 'self'")
-    return policy + ("; frame-ancestors 'none'" if frames else "")
 
 
 #: the RDF files of a resource page, by extension: (format of iakg.rdf.writers.document, media type, name)
