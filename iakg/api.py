@@ -89,6 +89,11 @@ class KnowledgeGraph:
         query = catalogue.get(name)
         return catalogue.execute(self.engine, query, query.bind(params), limit, offset)
 
+    def count(self, name: str, **params: Any) -> int:
+        """How many rows catalogue query ``name`` answers (e.g. ``count("scenarios")``: the length of the whole
+        listing, read from the dataset's listing index where it has one), to say "50 of 183" under a page."""
+        return catalogue.count(self.engine, name, **params)
+
     # ------------------------------------------------------------------ the guidance
     def scenarios(self, iri: str | None = None, limit: int = 0, offset: int = 0) -> list[Scenario]:
         """Every clinical scenario (or the one with ``iri``), rated ones first; with ``limit``, a page of at most

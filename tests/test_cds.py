@@ -321,7 +321,7 @@ def test_iakg_serve_cds_serves_the_group(tmp_path):
                                str(CDS / "site-mapping.json"), "--cds-feedback", str(log)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        lines = [server.stdout.readline(), server.stdout.readline()]
+        lines = [server.stdout.readline() for _ in range(4)]  # the endpoint, the home page, the editor, CDS Hooks
         line = next(x for x in lines if x.startswith("CDS Hooks service:"))
         base = line.split()[3].rsplit("/cds-services", 1)[0]
         status = None

@@ -17,7 +17,7 @@ from iakg.rdf import safety
 from iakg.rdf.namespaces import IAKG, QUERY, RDF, RDFS, SCHEMA, SH
 
 HEAVY = ("rdflib", "pyshacl", "starlette", "uvicorn", "jinja2", "owlrl", "httpx", "pyparsing", "SPARQLWrapper",
-         "aiohttp", "importlib.metadata", "rapidfuzz", "iakg.domain.reading", "iakg.domain.resolve")
+         "httptools", "importlib.metadata", "rapidfuzz", "iakg.domain.reading", "iakg.domain.resolve")
 #: standard modules the answer does not use (each costs 1-4 ms to import), and the other answers' classes
 UNUSED = ("json", "csv", "textwrap", "difflib", "shutil", "threading", "iakg.domain.model_guidance",
           "iakg.domain.model_statements", "iakg.domain.dose", "iakg.domain.intervals", "iakg.domain.matching",

@@ -109,7 +109,7 @@ def test_the_rdf_changeset_applied_to_the_old_release_gives_the_new_one(report):
 
 
 def notes_turtle(report) -> bytes:
-    from iakg.io.writers import turtle
+    from iakg.rdf.writers import turtle
 
     return turtle(notes.changeset(report), prefixes=notes.CHANGESET_PREFIXES)
 

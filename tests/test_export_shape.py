@@ -9,8 +9,8 @@ import pyoxigraph as ox
 import pytest
 from pyld import jsonld
 
-from iakg.io.writers import jsonld as _jsonld
-from iakg.io.writers import turtle
+from iakg.rdf.writers import jsonld as _jsonld
+from iakg.rdf.writers import turtle
 
 # fictional triples chosen to break a writer: non-canonical literals, lists of lists, an empty list, a shared
 # blank node, a cycle of blank nodes used once each, a list whose node carries an extra arc, languages

@@ -148,3 +148,36 @@ def test_a_release_store_carries_the_index_its_dumps_do_not(tmp_path, graph):
     assert served.scenarios(limit=3, offset=2) == graph.scenarios()[2:5]
     assert b"<https://w3id.org/iakg/graph/listing> .\n" not in (tmp_path / "dist" / "iakg.nq").read_bytes()
     assert b"<https://w3id.org/iakg/query/scenarios#row-0>" not in (tmp_path / "dist" / "iakg.nq").read_bytes()
+
+
+def test_machine_formats_are_never_cut_and_a_table_says_it_is_a_page(tmp_path, capsys):
+    """A listing longer than a page: JSON, CSV and TSV carry every row unless --limit asks; a table shows a
+    page and says how many rows there are and how to see them all."""
+    from iakg.cli import main
+
+    data = str(_listing_file(tmp_path, scenarios=183))
+    every = iakg.load([data]).scenarios()
+    assert len(every) > 183  # the fixture's scenarios and the shipped ones
+    # (the fixture is a listing's shape, not valid content: the check of what --data adds is not the subject)
+    with mock.patch("iakg.rdf.safety.forbid_network"), mock.patch("iakg.cli.registry._refuse_inconsistent"):
+        assert main(["scenarios", "--data", data, "--format", "json"]) == 0
+        assert len(json.loads(capsys.readouterr().out)) == len(every)
+        assert main(["scenarios", "--data", data, "--format", "csv"]) == 0
+        assert len(capsys.readouterr().out.splitlines()) == len(every) + 1
+        assert main(["query", "scenarios", "--data", data, "--format", "json"]) == 0
+        assert len(json.loads(capsys.readouterr().out)["results"]["bindings"]) == len(every)
+        assert main(["scenarios", "--data", data, "--format", "json", "--limit", "7"]) == 0
+        assert len(json.loads(capsys.readouterr().out)) == 7
+        assert main(["scenarios", "--data", data, "--wide"]) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert out[-1] == (f"rows 1-50 of {len(every)}; --all for every row, --limit N --offset 50 for the "
+                           "next page")
+        assert len(out) == 2 + 50 + 1  # header, rule, the page, the note
+        assert main(["query", "scenarios", "--data", data, "--wide", "--offset", "100"]) == 0
+        assert capsys.readouterr().out.splitlines()[-1].startswith(f"rows 101-150 of {len(every)}; --all")
+        assert main(["query", "scenarios", "--data", data, "--wide", "--offset", "150"]) == 0
+        assert capsys.readouterr().out.splitlines()[-1] == (
+            f"rows 151-{len(every)} of {len(every)} (the last page); --all for every row")
+        assert main(["scenarios", "--data", data, "--wide", "--all"]) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert len(out) == 2 + len(every) and not out[-1].startswith("rows ")

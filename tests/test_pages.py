@@ -21,6 +21,13 @@ SCENARIO = "/id/pnet-post-resection-surveillance"
 
 
 @pytest.fixture(scope="module")
+def pages(graph):
+    from iakg.present.html import Pages
+
+    return Pages(graph)
+
+
+@pytest.fixture(scope="module")
 def client(graph):
     return TestClient(Starlette(routes=ROUTES.get("pages")(ServeContext(graph, "http://testserver"))))
 
@@ -125,7 +132,7 @@ def test_static_site_has_no_broken_internal_link_and_every_term_a_page(tmp_path,
             if parts.scheme or parts.netloc:
                 continue  # external
             path = unquote(parts.path)
-            if path.startswith("/static/"):
+            if path.startswith("/static/") or path.endswith((".ttl", ".jsonld")):  # files as they are
                 target = site / path.lstrip("/")
             elif path:
                 target = site / file_for(path)
@@ -152,14 +159,54 @@ def test_variant_row_shows_soe_rating_median_and_paediatric_level_when_present(g
     from dataclasses import replace
 
     from iakg.present.html import Pages
-    from iakg.present.html.pages import _rated_row
+    from iakg.present.html.variant import _rated_row, variant_table
 
     rated = graph.recommend("pnet-post-resection-surveillance").procedures[0]
     child = replace(rated.radiation, symbol="☢☢", rank=2, dose_min_msv=0.03, dose_max_msv=0.3)
     fake = replace(rated, evidence="Limited", score=7, median=8, pediatric_radiation=child)
-    variant = {"scenario": graph.scenario("pnet-post-resection-surveillance"), "rows": [_rated_row(fake, [])]}
+    variant = variant_table(graph.scenario("pnet-post-resection-surveillance"), [_rated_row(fake, [])])
     html = Pages(graph).env.get_template("variant.html").render(variant=variant)
     assert "Limited" in html and "7 (8)" in html and "☢☢</span>" in html and "0.03-0.3 mSv" in html
+    assert "Not stated by the source" not in html
+
+
+def test_variant_table_hides_the_columns_no_option_states_and_says_so_once(graph, pages):
+    """The shipped scenario states no strength of evidence and no rating (median) for any option: those
+    columns are not drawn, and one line under the table names them; the radiation levels (a paediatric one is
+    stated for one option) and the condition (stated for one) are drawn."""
+    html = pages.resource("https://w3id.org/iakg/id/pnet-post-resection-surveillance")
+    table = html[html.index('<table class="variant"'):html.index("</table>", html.index('<table class="variant"'))]
+    headers = re.findall(r'<th scope="col">(.*?)</th>', table)
+    assert headers == ["Procedure", "Appropriateness category", "Adult radiation level",
+                       "Paediatric radiation level", "Condition"]
+    assert 'data-label="Strength of evidence"' not in table and 'data-label="Rating (median)"' not in table
+    assert html.count("Not stated by the source for any option here: strength of evidence, rating (median).") == 1
+
+
+def test_the_dose_comparison_leaves_out_what_iakg_dose_leaves_out(graph, pages):
+    """FDG PET/CT, rated usually not appropriate, is left out of the page's dose chart as `iakg dose` leaves
+    it out, the page says so and links the comparison that includes it."""
+    scenario = "https://w3id.org/iakg/id/pnet-post-resection-surveillance"
+    left_out = [r.label for r in graph.scenario_doses(scenario, 5, 6).left_out]
+    assert left_out == ["FDG PET/CT"]
+    html = pages.resource(scenario)
+    chart = html[html.index('<table class="doses"'):]
+    chart = chart[:chart.index("</table>")]
+    assert "FDG PET/CT" not in chart and "CT chest abdomen pelvis with IV contrast" in chart
+    assert 'Left out, as <code>iakg dose</code> does: <a href="/id/fdg-pet-ct">FDG PET/CT</a>' in html
+    assert "all=1#dose" in html
+    every = pages.resource(scenario, every_option=True)
+    assert "FDG PET/CT" in every[every.index('<table class="doses"'):]
+
+
+def test_resources_sharing_a_label_are_told_apart_by_what_the_graph_says(pages):
+    """Two indications of DOTATATE PET/CT share a label; the procedure's page names the scenario of each."""
+    html = pages.resource("https://w3id.org/iakg/id/dotatate-pet-ct")
+    shown = re.findall(r'DOTATATE PET/CT for clinical or biochemical suspicion of recurrence</a> '
+                       r'<span class="apart">\((.*?)\)</span>', html)
+    assert sorted(shown) == ["in scenario: Routine surveillance after complete resection of a pancreatic "
+                             "neuroendocrine tumor", "in scenario: Suspected recurrence after resection of a "
+                             "pancreatic neuroendocrine tumor"], shown
 
 
 def test_recommend_many_answers_as_recommend_does(graph):

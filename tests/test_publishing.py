@@ -259,6 +259,13 @@ def test_kg_serve_prints_the_url_and_stops_on_ctrl_c():
         assert line.startswith("SPARQL endpoint: http://127.0.0.1:"), process.stderr.read()
         url = line.split()[2]
         assert iakg.KnowledgeGraph.remote(url).recommend("pnet-post-resection-surveillance").procedures
+        home, editor = process.stdout.readline().split(), process.stdout.readline().split()
+        assert home[:2] == ["Home", "page:"] and home[2] == url.removesuffix("sparql")
+        assert editor[:2] == ["Query", "editor:"] and editor[2] == url.removesuffix("sparql") + "editor"
+        import urllib.request
+
+        with urllib.request.urlopen(urllib.request.Request(home[2], headers={"Accept": "text/html"})) as page:
+            assert page.headers["Content-Type"].startswith("text/html")
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0

@@ -180,6 +180,11 @@ def test_cors_head_and_service_description(served):
     assert status == 200 and b"sd:Service" in body and served.url.encode() in body
     assert request(served, "POST", "/sparql", b"update=DROP%20ALL",
                    {"Content-Type": "application/x-www-form-urlencoded"})[0] == 403
+    # a POST says what its body is: a form without a Content-Type is refused, not guessed at
+    status, _, body = request(served, "POST", "/sparql", b"query=ASK%7B%7D")
+    assert status == 415 and b"application/x-www-form-urlencoded" in body
+    assert request(served, "POST", "/sparql", b"query=ASK%7B%7D",
+                   {"Content-Type": "application/x-www-form-urlencoded"})[0] == 200
 
 
 def test_release_is_served_without_validating(tmp_path, graph, monkeypatch):
@@ -190,7 +195,7 @@ def test_release_is_served_without_validating(tmp_path, graph, monkeypatch):
     assert verified(tmp_path / "dist", served=True)["engine_store"]["path"] == "store"
     monkeypatch.setattr(iakg.KnowledgeGraph, "validate", lambda *a, **k: pytest.fail("validated again"))
     with monkeypatch.context() as patched:  # the release's prepared store is opened as it is: nothing loaded
-        patched.setattr("iakg.serve.app.load_store", lambda *a: pytest.fail("loaded again"))
+        patched.setattr("iakg.serve.app.write_store", lambda *a: pytest.fail("loaded again"))
         with Endpoint(release=tmp_path / "dist") as running:
             assert running.engine.location == tmp_path / "dist" / "store"
             assert ask(running, "ASK { ?s ?p ?o }")[:3:2] == (200, b'{"head":{},"boolean":true}')
@@ -327,3 +332,16 @@ def test_the_library_serves_what_iakg_serve_serves_by_default(served):
     assert ROUTES.get("cds")(ServeContext(served.context.graph, served.base)) == []
     assert request(served, "GET", "/cds-services")[0] == 404
     assert request(served, "GET", "/health")[0] == 200
+
+
+def test_a_remote_graph_pages_listings_through_the_served_listing_index(graph):
+    """The engine's store carries the listing index, as a prepared release store does: a remote graph's page of
+    a listing is a lookup (not the whole listing sorted), and it is the page the local graph answers."""
+    from iakg import catalogue
+    from iakg.catalogue import listing
+
+    with Endpoint(graph) as running:
+        remote = iakg.KnowledgeGraph.remote(running.url)
+        assert listing.rows(remote.engine, catalogue.get("scenarios")) == len(graph.scenarios())
+        assert remote.scenarios(limit=2, offset=1) == graph.scenarios(limit=2, offset=1)
+        assert remote.topics(limit=1, offset=1) == graph.topics(limit=1, offset=1)

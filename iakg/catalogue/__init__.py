@@ -255,6 +255,20 @@ def run(engine: Any, name: str, limit: int = 0, offset: int = 0, **params: Any) 
     return execute(engine, query, query.bind(params), limit, offset).rows()
 
 
+def count(engine: Any, name: str, **params: Any) -> int:
+    """How many rows catalogue query ``name`` answers with these parameters (a listing with none bound: read
+    from the dataset's listing index where it has one, else by running it whole)."""
+    query = get(name)
+    bindings = query.bind(params)
+    if not any(v is not None for v in bindings.values()):
+        from iakg.catalogue.listing import rows
+
+        indexed = rows(engine, query)
+        if indexed is not None:
+            return indexed
+    return len(engine.execute(query.text, bindings).bindings)
+
+
 def check_page(limit: int, offset: int) -> None:
     """Refuse a page that is not whole numbers >= 0 (ParameterError)."""
     if not (isinstance(limit, int) and isinstance(offset, int)) or limit < 0 or offset < 0:

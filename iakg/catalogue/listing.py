@@ -74,6 +74,17 @@ def build(store: Any) -> int:
     return built
 
 
+def rows(engine: Any, query: Any) -> int | None:
+    """How many rows listing ``query`` has, read from ``engine``'s listing index (None: no index of it)."""
+    from iakg.catalogue import internal
+    from iakg.rdf.terms import IRI
+
+    if not query.index:
+        return None
+    found = engine.execute(internal("listing-rows"), {"listing": IRI(f"{QUERY}{query.name}#listing")}).bindings
+    return int(found[0]["rows"]["value"]) if found else None
+
+
 def page(engine: Any, query: Any, limit: int, offset: int) -> Any:
     """The page ``[offset, offset + limit)`` of listing ``query`` (no parameter bound) read through the listing
     index of ``engine``'s dataset, as a Result; None if the dataset has no index of it, the page is large, or

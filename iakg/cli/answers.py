@@ -35,13 +35,13 @@ def _match(g: Any, args: argparse.Namespace) -> Answer:
     return result, MATCH_HEADERS, match_rows(result), match_text(result)
 
 
-@answer("scenarios", "list the clinical scenarios", listing=True)
+@answer("scenarios", "list the clinical scenarios", listing=lambda g: g.count("scenarios"))
 def _scenarios(g: Any, args: argparse.Namespace) -> Answer:
     items = g.scenarios(limit=args.limit, offset=args.offset)
     return items, ("scenario", "label", "topic", "ratings"), [(s.iri, s.label, s.topic, s.ratings) for s in items], None
 
 
-@answer("topics", "list topic hubs, topics and protocol guides", listing=True)
+@answer("topics", "list topic hubs, topics and protocol guides", listing=lambda g: g.count("topics"))
 def _topics(g: Any, args: argparse.Namespace) -> Answer:
     items = g.topics(limit=args.limit, offset=args.offset)
     return items, ("topic", "kind", "label", "parent", "scenarios"), [
@@ -66,7 +66,8 @@ def _facts_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--context", action="store_true", help="print the JSON-LD context of patient files")
 
 
-@answer("facts", "list the facts a patient file can state", configure=_facts_options, listing=True)
+@answer("facts", "list the facts a patient file can state", configure=_facts_options,
+        listing=lambda g: len(g.patient_facts()))
 def _facts(g: Any, args: argparse.Namespace) -> Answer:
     from iakg.domain.patient import context
 
@@ -78,7 +79,8 @@ def _facts(g: Any, args: argparse.Namespace) -> Answer:
         (f.key, f.label, " | ".join(f.values) if f.values else f.datatype.rsplit("#", 1)[-1]) for f in items], None
 
 
-@answer("procedures", "list imaging procedures with their radiation levels", listing=True)
+@answer("procedures", "list imaging procedures with their radiation levels",
+        listing=lambda g: g.count("procedures"))
 def _procedures(g: Any, args: argparse.Namespace) -> Answer:
     items = g.procedures(limit=args.limit, offset=args.offset)
     return items, ("procedure", "label", "radiation", "adult_dose", "pediatric_radiation", "pediatric_dose"), [
@@ -137,7 +139,8 @@ def _escalation(g: Any, args: argparse.Namespace) -> Answer:
         (e.iri, e.trigger, e.action.label, e.qualifier) for e in items], text or "no escalation advice stated"
 
 
-@answer("features", "the imaging features of each diagnosis a scenario works up", scenario=True)
+@answer("features", "the imaging features of each diagnosis a scenario works up", scenario=True,
+        empty="no imaging features stated for this scenario's diagnoses")
 def _features(g: Any, args: argparse.Namespace) -> Answer:
     items = g.imaging_features(args.scenario)
     return items, ("diagnosis", "feature", "definition"), [
@@ -165,12 +168,15 @@ def _interval(g: Any, args: argparse.Namespace) -> Answer:
     result = g.surveillance_interval(args.scenario, args.grade, args.stage)
     from iakg.present.text import hedged
 
-    rows = [(m.every, m.label, " ".join(m.grades), " ".join(m.stages)) for m in result.matches]
+    # a row a matching interval; none matching: one row saying which facts would decide (CSV and TSV too)
+    rows: list[tuple[Any, ...]] = [(m.every, m.label, " ".join(m.grades), " ".join(m.stages), m.qualifier, None)
+                                   for m in result.matches]
     text = "\n".join(f"{m.every}: {hedged(m.label, m.qualifier)}" for m in result.matches) or None
     if not result.matches:
+        rows = [(None, None, None, None, None, " ".join(result.missing))] if result.missing else []
         text = ("cannot decide; also state: " + ", ".join(result.missing) if result.missing
                 else "no surveillance interval of this scenario applies")
-    return result, ("every", "interval", "grades", "stages"), rows, text
+    return result, ("every", "interval", "grades", "stages", "qualifier", "missing"), rows, text
 
 
 def _dose_options(p: argparse.ArgumentParser) -> None:
@@ -204,27 +210,31 @@ def _dose(g: Any, args: argparse.Namespace) -> Answer:
     return items, headers, rows, text
 
 
-@answer("diagnoses", "what a scenario's imaging looks for", scenario=True)
+@answer("diagnoses", "what a scenario's imaging looks for", scenario=True,
+        empty="no diagnoses stated for this scenario")
 def _diagnoses(g: Any, args: argparse.Namespace) -> Answer:
     items = g.diagnoses(args.scenario)
     return items, ("diagnosis", "label", "most_common", "sites"), [
         (d.iri, d.label, d.most_common, " | ".join(s.label for s in d.sites)) for d in items], None
 
 
-@answer("pitfalls", "pitfalls of a scenario", scenario=True)
+@answer("pitfalls", "pitfalls of a scenario", scenario=True,
+        empty="no pitfalls stated for this scenario")
 def _pitfalls(g: Any, args: argparse.Namespace) -> Answer:
     items = g.pitfalls(args.scenario)
     return items, ("order", "pitfall", "consequence"), [(p.order, p.label, p.consequence) for p in items], None
 
 
-@answer("faq", "questions and answers for a scenario", scenario=True)
+@answer("faq", "questions and answers for a scenario", scenario=True,
+        empty="no questions and answers stated for this scenario")
 def _faq(g: Any, args: argparse.Namespace) -> Answer:
     items = g.faq(args.scenario)
     text = "\n\n".join(f"{f.order}. {f.question}\n   {f.answer}" for f in items)
     return items, ("order", "question", "answer"), [(f.order, f.question, f.answer) for f in items], text
 
 
-@answer("related", "topics, guides and scenarios linked to a scenario", scenario=True)
+@answer("related", "topics, guides and scenarios linked to a scenario", scenario=True,
+        empty="no related topics, guides or scenarios stated for this scenario")
 def _related(g: Any, args: argparse.Namespace) -> Answer:
     result = g.related(args.scenario)
     return result, ("relation", "target", "label", "via"), [

@@ -145,7 +145,7 @@ def _build_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-site", action="store_true", help="leave out the static site (OUT/site/)")
     p.add_argument("--base-url", metavar="URL",
                    help="where the release folder will be published: void.ttl gives each dump's download URL "
-                        "under it (default: relative to void.ttl)")
+                        "under it (default: https://w3id.org/iakg/release/VERSION/, the dataset's version)")
     p.add_argument("--site-endpoint", default="/sparql", metavar="URL",
                    help="SPARQL endpoint the static site's query editor talks to (default: /sparql)")
     p.add_argument("--force", action="store_true",

@@ -56,10 +56,35 @@ PAGE = 50
 
 
 def page_options(parser: argparse.ArgumentParser) -> None:
-    """``--limit`` and ``--offset`` of a listing (a page of PAGE rows by default; ``--limit 0``: every row)."""
-    parser.add_argument("--limit", type=_count, default=PAGE, metavar="N",
-                        help=f"at most N rows (default: {PAGE}; 0: every row)")
+    """``--limit``, ``--all`` and ``--offset`` of a listing: a table shows a page of PAGE rows by default and
+    says how many there are; a machine format (json, csv, tsv) is never cut unless ``--limit`` asks."""
+    parser.add_argument("--limit", type=_count, default=None, metavar="N",
+                        help=f"at most N rows (default: {PAGE} in a table, every row in json, csv and tsv; "
+                             "0: every row)")
+    parser.add_argument("--all", action="store_true", help="every row (the same as --limit 0)")
     parser.add_argument("--offset", type=_count, default=0, metavar="N", help="skip the first N rows (default: 0)")
+
+
+def page_limit(args: argparse.Namespace) -> int:
+    """The number of rows a listing asks for (0: every row): ``--limit``, or ``--all``, or by default a page
+    of PAGE rows in a table and every row in a machine format (a program reading JSON is never cut short)."""
+    if args.all:
+        return 0
+    if args.limit is not None:
+        return int(args.limit)
+    return PAGE if getattr(args, "format", "table") == "table" else 0
+
+
+def page_note(shown: int, total: int, limit: int, offset: int) -> str | None:
+    """The line under a table that is one page of a longer listing (None when every row is shown)."""
+    if not limit or (offset == 0 and shown >= total):
+        return None
+    if shown == 0:
+        return f"no rows past row {offset} of {total}"
+    if offset + shown >= total:
+        return f"rows {offset + 1}-{offset + shown} of {total} (the last page); --all for every row"
+    return (f"rows {offset + 1}-{offset + shown} of {total}; --all for every row, "
+            f"--limit N --offset {offset + shown} for the next page")
 
 
 def _count(text: str) -> int:
@@ -68,16 +93,20 @@ def _count(text: str) -> int:
     return int(text)
 
 
-def answer(name: str, help: str, scenario: bool = False, configure: Configure | None = None, listing: bool = False
+def answer(name: str, help: str, scenario: bool = False, configure: Configure | None = None,
+           listing: Callable[[Any], int] | None = None, empty: str = "nothing stated in the graph"
            ) -> Callable[[Callable[[Any, argparse.Namespace], Answer]], Callable[[Any, argparse.Namespace], Answer]]:
-    """Decorator: register a typed answering command ``fn(graph, args) -> Answer`` printed in ``--format``;
-    a ``listing`` takes ``--limit``/``--offset`` and answers that page (``fn`` asks the API for it)."""
+    """Decorator: register a typed answering command ``fn(graph, args) -> Answer`` printed in ``--format``.
+    A ``listing`` (a function giving the whole listing's length from the graph) takes ``--limit``, ``--all`` and
+    ``--offset``: ``fn`` asks the API for the page ``args.limit``/``args.offset`` (the limit resolved by
+    :func:`page_limit`), and a table that shows only part of the listing says so under it. A table with no
+    row prints ``empty`` (a machine format prints its empty form: ``[]``, or a CSV header)."""
     def setup(parser: argparse.ArgumentParser) -> None:
         if scenario:
             parser.add_argument("scenario", help="scenario IRI, CURIE, local name or a unique part of its label")
         if configure is not None:
             configure(parser)
-        if listing:
+        if listing is not None:
             page_options(parser)
 
     def add(fn: Callable[[Any, argparse.Namespace], Answer]) -> Callable[[Any, argparse.Namespace], Answer]:
@@ -86,6 +115,8 @@ def answer(name: str, help: str, scenario: bool = False, configure: Configure | 
             from iakg.present.text import render
 
             source = graph(args)
+            if listing is not None:
+                args.limit = page_limit(args)
             try:
                 result, headers, rows, text = fn(source, args)
             except KGError:  # e.g. an unknown scenario: perhaps the endpoint holds none at all
@@ -94,7 +125,13 @@ def answer(name: str, help: str, scenario: bool = False, configure: Configure | 
             rows = list(rows)
             if not result and not rows:
                 endpoint_hint(source, args)
+            if args.format == "table" and not text and not rows:
+                text = empty
             print(render(args.format, result, headers, rows, text))
+            if listing is not None and args.format == "table":
+                note = page_note(len(rows), listing(source) if args.limit else len(rows), args.limit, args.offset)
+                if note:
+                    print(note)
             return 0
 
         COMMANDS.register(name, Command(name, help, run, setup, graph_options=True))

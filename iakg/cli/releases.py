@@ -39,7 +39,7 @@ def _diff(args: argparse.Namespace) -> int:
     else:
         import pyoxigraph as ox
 
-        from iakg.io.writers import turtle
+        from iakg.rdf.writers import turtle
 
         triples = notes.changeset(report)
         data = turtle(triples, prefixes=notes.CHANGESET_PREFIXES) if args.format == "ttl" else \

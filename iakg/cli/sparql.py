@@ -22,7 +22,7 @@ def _query_options(p: argparse.ArgumentParser) -> None:
 @command("query", "run a SPARQL file or a catalogue query", _query_options, graph_options=True)
 def _query(args: argparse.Namespace) -> int:
     from iakg import catalogue
-    from iakg.present.text import RESULT_FORMATS
+    from iakg.present.results import RESULT_FORMATS
 
     values = {}
     for item in args.param:
@@ -49,8 +49,16 @@ def _query(args: argparse.Namespace) -> int:
         query.bind(values)  # checked before the graph is loaded
         named = True
     source = graph(args)
+    note = None
     if named:  # a page of a catalogue query (through the listing index where it has one)
-        result = source.run_result(query.name, args.limit, args.offset, **values)
+        from iakg.cli.registry import page_limit, page_note
+
+        limit = page_limit(args)
+        result = source.run_result(query.name, limit, args.offset, **values)
+        if args.format == "table" and query.form == "select" and limit:
+            shown = len(result.bindings)
+            total = source.count(query.name, **values) if shown >= limit or args.offset else shown
+            note = page_note(shown, total, limit, args.offset)
     else:
         try:
             result = source.query(query.text, bindings)
@@ -59,7 +67,14 @@ def _query(args: argparse.Namespace) -> int:
                 raise
             line, column, message = exc.position  # the file's own line: bindings go in as VALUES after it
             raise QueryError(f"{path}:{line}:{column}: {message}") from None
-    sys.stdout.write(RESULT_FORMATS[args.format](result).rstrip("\n") + "\n")
+    if result.kind == "graph" and args.format == "json":  # a graph in JSON is JSON-LD, compacted as exports are
+        from iakg.rdf.writers import document
+
+        sys.stdout.write(document(result.ntriples, "jsonld").decode("utf-8").rstrip("\n") + "\n")
+    else:
+        sys.stdout.write(RESULT_FORMATS[args.format](result).rstrip("\n") + "\n")
+    if note:
+        print(note)
     if not result.bindings and not result.ntriples and not result.boolean:
         endpoint_hint(source, args)
     return 0

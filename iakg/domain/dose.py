@@ -125,6 +125,14 @@ def scenario_doses(engine: Any, scenario: Any, years: Any, every_months: Any, po
     """
     target = find_scenario(engine, scenario)
     answer = recommend(engine, target)
+    options, left_out = compare_options(engine, answer, years, every_months, population, include_all)
+    return DoseComparison(target, DOSE_BANDS_NOTE, options, left_out, tuple(dose_caveats(engine, target)))
+
+
+def compare_options(engine: Any, answer: Recommendation, years: Any, every_months: Any, population: str = "adult",
+                    include_all: bool = False) -> tuple[tuple[DoseOption, ...], tuple[Ref, ...]]:
+    """The dose options of a recommendation already read (what :func:`scenario_doses` and the scenario page
+    show) and the lowest-category options left out unless ``include_all``."""
     rated = answer.procedures
     lowest = max((p.category_rank for p in rated), default=None)
     lowest = lowest if lowest is not None and any(p.category_rank != lowest for p in rated) else None
@@ -136,8 +144,7 @@ def scenario_doses(engine: Any, scenario: Any, years: Any, every_months: Any, po
             continue
         options.append(DoseOption(_option_estimate(answer, p, years, every_months, population), p.category_text,
                                   p.category_rank, bool(worst)))
-    return DoseComparison(target, DOSE_BANDS_NOTE, tuple(options), tuple(left_out),
-                          tuple(dose_caveats(engine, target)))
+    return tuple(options), tuple(left_out)
 
 
 def _lowest_in_scheme(engine: Any, category: str) -> bool:

@@ -100,7 +100,7 @@ class Release:
 
 @register("ttl", "ttl", "text/turtle")
 def _turtle(release: Release) -> bytes:
-    from iakg.io.writers import turtle  # (imported when used: an N-Triples export needs no writer)
+    from iakg.rdf.writers import turtle  # (imported when used: an N-Triples export needs no writer)
 
     return turtle(ox.parse(release.triples(), format=ox.RdfFormat.N_TRIPLES))
 
@@ -112,7 +112,7 @@ def _ntriples(release: Release) -> bytes:
 
 @register("jsonld", "jsonld", "application/ld+json")
 def _jsonld_format(release: Release) -> bytes:
-    from iakg.io.writers import jsonld
+    from iakg.rdf.writers import jsonld
 
     return jsonld(ox.parse(release.triples(), format=ox.RdfFormat.N_TRIPLES))
 

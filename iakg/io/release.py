@@ -7,13 +7,16 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from iakg import resources
+from iakg import __version__, resources
 from iakg.io.atomic import umask, write_file, write_folder
-from iakg.io.export import RELATIVE_BASE, context
+from iakg.io.export import context
 from iakg.io.formats import FORMATS
-from iakg.io.writers import turtle
+from iakg.rdf.writers import turtle
 
 MANIFEST = "manifest.json"
+#: where a release's dumps are downloaded from when ``iakg build --base-url`` does not say: the project's own
+#: IRI space, one folder per dataset version (absolute: void.ttl reads the same without a base IRI)
+DEFAULT_BASE = "https://w3id.org/iakg/release/{version}/"
 ENGINE_STORE = "store"  #: the prepared Oxigraph store of a release, opened read-only by ``iakg serve DIST``
 _STORE_FORMAT = "oxigraph-0.5"  #: pyoxigraph and the oxigraph server share this on-disk format (both pinned <0.6)
 _NOT_CONTENT = ("LOCK", "LOG")  #: RocksDB's lock and info log: not the store's content, left out of its digest
@@ -29,8 +32,9 @@ def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, f
     deleted, and its new name appended to ``moved``). Every file is flushed to disk before the swap.
     ``validated``: the caller validated ``graph`` and it conforms (``iakg build`` without ``--force``);
     manifest.json records it, so that serving the release need not validate again.
-    ``base_url``: where the folder will be published; ``void.ttl`` gives each dump's download URL under it
-    (without it, as references relative to ``void.ttl`` itself).
+    ``base_url``: where the folder will be published; ``void.ttl`` gives each dump's absolute download URL
+    under it (default :data:`DEFAULT_BASE`: ``https://w3id.org/iakg/release/<dataset version>/``, so that the
+    description reads the same wherever it is read from, a parser given no base IRI included).
     """
     from iakg.domain.patient import context as patient_context
 
@@ -41,9 +45,9 @@ def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, f
     files["patient-context.jsonld"] = _json(patient_context(graph.patient_facts()))
     written = [(f"iakg.{fmt.extension}", fmt.media_type, len(files[f"iakg.{fmt.extension}"])) for fmt in dumps
                if fmt.rdf]  # the whole dataset; views (the CSV table) are not dumps of it
-    base = base_url.rstrip("/") + "/" if base_url else None
-    void = release.description(written, base)
-    files["void.ttl"] = turtle(void.quads(), relative_to=None if base else RELATIVE_BASE)
+    version = release.identity.version if release.identity else __version__
+    base = base_url.rstrip("/") + "/" if base_url else DEFAULT_BASE.format(version=version)
+    files["void.ttl"] = turtle(release.description(written, base).quads())
     files.update(release_notes(release))
     files["ontology.ttl"] = resources.ONTOLOGY_FILE.read_bytes()
     files["shapes.ttl"] = resources.SHAPES_FILE.read_bytes()
@@ -51,7 +55,6 @@ def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, f
         files[f"queries/{path.name}"] = path.read_bytes()
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items()))
     files["SHA256SUMS"] = sums.encode()
-    from iakg import __version__
 
     named = release.identity
     manifest = {"version": __version__, "dataset_version": named.version if named else None,
@@ -87,7 +90,7 @@ def release_notes(release) -> dict[str, bytes]:
     """The release notes of ``release`` against the version released before it (``iakg.io.notes``): Markdown,
     JSON and the RDF changeset; a first release says so."""
     from iakg.io import notes
-    from iakg.io.writers import turtle
+    from iakg.rdf.writers import turtle
 
     named = release.identity
     if named is None or named.prior is None:

@@ -7,8 +7,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from iakg.domain.model import Recommendation, to_dict
-from iakg.rdf.engine import Result
-from iakg.rdf.terms import IRI, to_n3
+from iakg.rdf.terms import IRI
 from iakg.registry import Registry
 
 #: control characters (C0 but tab and newline, DEL, C1) and bidi overrides/isolates, each replaced by U+FFFD;
@@ -33,19 +32,22 @@ WIDTH: int | None = None
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | None = None) -> str:
-    """A plain-text table with aligned columns; wider than ``width`` (or ``WIDTH``), its widest columns wrap."""
+    """A plain-text table with aligned columns. Wider than ``width`` (or ``WIDTH``), its widest columns wrap
+    between words; a word (an IRI, a number) is never split, so what is shown can be copied. When the words
+    themselves cannot fit side by side, each row is shown as a record instead: one ``name  value`` line per
+    column, wrapped to the width (as psql's expanded display)."""
     from itertools import zip_longest
 
     cells = [[printable(_cell(v)) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     limit = width if width is not None else WIDTH
-    if limit and widths:
+    if limit and widths and sum(widths) + 2 * (len(widths) - 1) > limit:
+        floor = [max([min(len(h), 12)] + [_longest_word(r[i]) for r in cells]) for i, h in enumerate(headers)]
         budget = limit - 2 * (len(widths) - 1)
-        floor = [max(len(h), 8) for h in headers]
+        if sum(floor) > budget:
+            return records(headers, cells, limit)
         while sum(widths) > budget:
             widest = max(range(len(widths)), key=lambda k: (widths[k] > floor[k], widths[k]))
-            if widths[widest] <= floor[widest]:
-                break
             widths[widest] -= 1
     line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
 
@@ -58,10 +60,30 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | No
     return "\n".join(out)
 
 
+def records(headers: Sequence[str], cells: Sequence[Sequence[str]], width: int) -> str:
+    """Rows too wide for a table, each as a record: ``name  value`` lines (values wrapped between words to
+    ``width``; an empty value is left out), records apart by a blank line."""
+    names = max(len(h) for h in headers)
+    room = max(width - names - 2, 20)
+    out: list[str] = []
+    for n, row in enumerate(cells, 1):
+        out.append(f"-[ row {n} ]" + "-" * max(0, min(width, 40) - len(f"-[ row {n} ]")))
+        for header, value in zip(headers, row):
+            if not value:
+                continue
+            parts = _wrap(value, room) if len(value) > room else [value]
+            out += [(header if i == 0 else "").ljust(names) + "  " + part for i, part in enumerate(parts)]
+    return "\n".join(out)
+
+
+def _longest_word(cell: str) -> int:
+    return max((len(word) for word in cell.split()), default=0)
+
+
 def _wrap(cell: str, width: int) -> list[str]:
     import textwrap  # only when a cell is wider than its column (output to a pipe never wraps)
 
-    return textwrap.wrap(cell, width, break_on_hyphens=False)
+    return textwrap.wrap(cell, width, break_on_hyphens=False, break_long_words=False)
 
 
 def _cell(value: Any) -> str:
@@ -320,54 +342,6 @@ MATCH_HEADERS = ("scenario", "status", "kind", "criterion", "key", "expected", "
 def match_rows(result) -> list[tuple]:
     return [(v.scenario.iri, v.status, c.kind, c.criterion.iri, c.key, c.expected, c.actual, c.outcome,
              c.redirect.iri if c.redirect else None) for v in result.scenarios for c in v.checks]
-
-
-# ---------------------------------------------------------------- raw query results
-def result_table(result: Result) -> str:
-    if result.kind == "ask":
-        return "yes" if result.boolean else "no"
-    if result.kind == "graph":
-        return result.ntriples.rstrip("\n")
-    rows = result.rows()
-    shown = table(result.variables, [[r[v] for v in result.variables] for r in rows])
-    return printable(shown) + f"\n({len(rows)} rows)"
-
-
-def result_json(result: Result) -> str:
-    """SPARQL 1.1 Query Results JSON (graph results: N-Triples text)."""
-    import json
-
-    if result.kind == "ask":
-        return json.dumps({"head": {}, "boolean": result.boolean})
-    if result.kind == "graph":
-        return result.ntriples
-    return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": result.bindings}},
-                      ensure_ascii=False, indent=2)
-
-
-def _delimited(result: Result, plain: bool, dialect: str) -> str:
-    if result.kind != "select":
-        return result_json(result) if result.kind == "ask" else result.ntriples
-    import csv
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, dialect=dialect, lineterminator="\r\n" if plain else "\n")
-    if plain:  # SPARQL 1.1 CSV: plain lexical values
-        writer.writerow(result.variables)
-        for b in result.bindings:
-            writer.writerow([b[v]["value"] if v in b else "" for v in result.variables])
-        return buffer.getvalue()
-    lines = ["\t".join("?" + v for v in result.variables)]  # SPARQL 1.1 TSV: terms in N-Triples syntax
-    lines += ["\t".join(to_n3(b[v]) if v in b else "" for v in result.variables) for b in result.bindings]
-    return "\n".join(lines) + "\n"
-
-
-RESULT_FORMATS: dict[str, Callable[[Result], str]] = {
-    "table": result_table,
-    "json": result_json,
-    "csv": lambda r: _delimited(r, True, "excel"),
-    "tsv": lambda r: _delimited(r, False, "excel-tab"),
-}
 
 
 # ---------------------------------------------------------------- dose (issue 13)

@@ -31,115 +31,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from iakg.api import KnowledgeGraph
-from iakg.serve.engine import Engine, free_port, load_store, oxigraph_executable
+from iakg.io.release import write_store
+from iakg.serve.engine import Engine, free_port, oxigraph_executable
+from iakg.serve.layers import AccessLog, Front, RequestLimit, SecurityHeaders
 from iakg.serve.proxy import Proxy
 from iakg.serve.routes import ServeContext, ServeOptions, mounted, route_group
 
 __all__ = ["Endpoint", "ServeOptions", "build_app", "free_port", "oxigraph_executable", "serve"]
 
-access_log = logging.getLogger("iakg.serve.access")
-MAX_REQUEST_BYTES = 1_000_000
 CHECK_WORKERS = 4  #: worker processes of the query check (iakg.serve.checks)
 CHECK_TIMEOUT_S = 5.0  #: a query whose check takes longer is refused (400)
 _WORKDIR_PREFIX = "iakg-serve-"
-
-
-# ---------------------------------------------------------------------- middleware (plain ASGI)
-class RequestLimit:
-    """Refuses a body larger than ``limit`` before reading it: a Content-Length that is not a plain
-    non-negative number is 400, one over the limit 413; a body without a length is counted as it arrives."""
-
-    def __init__(self, app, limit: int = MAX_REQUEST_BYTES):
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        lengths = [v for k, v in scope["headers"] if k == b"content-length"]
-        if lengths:
-            text = lengths[0].decode("latin-1").strip()
-            if len(lengths) > 1 or not text.isdigit():
-                return await _plain(send, 400, "invalid Content-Length")
-            if int(text) > self.limit:
-                return await _plain(send, 413, f"request body larger than {self.limit} bytes")
-        seen = 0
-
-        async def bounded():
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, bounded, send)
-        except _TooLarge:
-            await _plain(send, 413, f"request body larger than {self.limit} bytes")
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _plain(send, status: int, message: str) -> None:
-    body = (message + "\n").encode()
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": body})
-
-
-class SecurityHeaders:
-    """Every response carries the pages' Content-Security-Policy (no inline script, connections to this site
-    and the editor's endpoint only, no framing) and ``X-Content-Type-Options: nosniff``."""
-
-    def __init__(self, app, policy: str):
-        self.app = app
-        self.headers = [(b"content-security-policy", policy.encode()), (b"x-content-type-options", b"nosniff")]
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-
-        async def secured(message):
-            if message["type"] == "http.response.start":
-                names = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = [*message.get("headers", []),
-                                      *((k, v) for k, v in self.headers if k not in names)]
-            await send(message)
-
-        await self.app(scope, receive, secured)
-
-
-class AccessLog:
-    """One JSON line per request on logger ``iakg.serve.access``: method, path, status, bytes, ms."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        start, status, size = time.perf_counter(), 0, 0
-
-        async def counting(message):
-            nonlocal status, size
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                size += len(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, counting)
-        finally:
-            if access_log.isEnabledFor(logging.INFO):
-                access_log.info(json.dumps({
-                    "method": scope["method"], "path": scope["path"], "status": status or 500, "bytes": size,
-                    "ms": round((time.perf_counter() - start) * 1000, 2),
-                    "client": (scope.get("client") or ("", 0))[0]}, separators=(",", ":")))
 
 
 # ---------------------------------------------------------------------- the app
@@ -162,8 +64,9 @@ def health_routes(ctx: ServeContext) -> list[Route]:
     return [Route("/health", health, methods=["GET"])]
 
 
-def build_app(ctx: ServeContext) -> Starlette:
-    """The Starlette app of every registered route group over ``ctx``."""
+def build_app(ctx: ServeContext) -> Front:
+    """The app of every registered route group over ``ctx``: the Starlette app, behind the front layer that
+    answers the routes marked ``fast`` directly (:class:`Front`)."""
     routes: list[BaseRoute] = []
     for _, group in mounted():
         routes.extend(group(ctx))
@@ -175,14 +78,17 @@ def build_app(ctx: ServeContext) -> Starlette:
         if proxy is not None:
             await proxy.close()
 
-    from iakg.present.html.pages import content_security_policy
+    from iakg.present.html.policy import content_security_policy
 
     policy = content_security_policy(ctx.options.sparql_path)
     middleware = [Middleware(AccessLog), Middleware(SecurityHeaders, policy=policy),
                   Middleware(RequestLimit, limit=ctx.options.max_request_bytes),
                   Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                              allow_headers=["Accept", "Content-Type", "Authorization"], max_age=86400)]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    fast = {r.path: r.endpoint for r in routes if isinstance(r, Route) and getattr(r.endpoint, "fast", False)}
+    limit = ctx.options.max_request_bytes
+    return Front(Starlette(routes=routes, middleware=middleware, lifespan=lifespan), fast, limit,
+                 SecurityHeaders(None, policy).headers)
 
 
 # ---------------------------------------------------------------------- the running endpoint
@@ -224,14 +130,11 @@ class Endpoint:
             if prepared is not None:  # opened read-only where it is: no copy, no load
                 say(f"opening the release's store {prepared} read-only")
                 location = prepared
-            elif release is not None:
+            elif release is not None:  # with the listing index, as a prepared store has it (pages are lookups)
                 say(f"loading the release {release} into the engine")
-                load_store(Path(release) / "iakg.nq", location)
+                write_store((Path(release) / "iakg.nq").read_bytes(), location)
             elif graph is not None:
-                dump = self.workdir / "release.nq"
-                dump.write_bytes(graph.release(endpoint=self.url).serialize("nq"))
-                load_store(dump, location)
-                dump.unlink()
+                write_store(graph.release(endpoint=self.url).serialize("nq"), location)
             else:
                 raise ValueError("Endpoint: give a graph or a release folder")
             # the engine starts in its own process while this one builds the app and starts the HTTP server
@@ -253,10 +156,11 @@ class Endpoint:
 
         from iakg.serve.connections import protocol
 
-        # idle and slow connections closed in seconds, request heads bounded, a cap per client (connections.py)
+        # idle and slow connections closed in seconds, request heads bounded, a cap per client (connections.py);
+        # no proxy-headers layer: the server is not behind a proxy it trusts (the access log names the peer)
         config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="on", backlog=2048,
                                 timeout_keep_alive=5, server_header=False, limit_concurrency=4096,
-                                http=protocol(self.limits))
+                                proxy_headers=False, http=protocol(self.limits))
         self.server = uvicorn.Server(config)
         self.sock.listen(2048)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
@@ -290,7 +194,7 @@ class Endpoint:
 
 
 def _warm_query_check(checks) -> None:
-    import aiohttp  # noqa: F401 - the engine's client, imported on first use otherwise
+    import httptools  # noqa: F401 - the engine's client's parser, imported on first use otherwise
 
     checks.warm()
 
@@ -334,7 +238,7 @@ def serve(graph: KnowledgeGraph | None, host: str, port: int, options: ServeOpti
     import signal
 
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(message)s")
-    for quiet in ("aiohttp", "uvicorn.error"):
+    for quiet in ("uvicorn.error",):
         logging.getLogger(quiet).setLevel(logging.WARNING)
     failed: list[str] = []
     stop = threading.Event()
@@ -349,6 +253,8 @@ def serve(graph: KnowledgeGraph | None, host: str, port: int, options: ServeOpti
     with Endpoint(graph, host, port, options, release=release, on_fatal=fatal,
                   progress=lambda m: print(m, file=sys.stderr, flush=True)) as endpoint:
         print(f"SPARQL endpoint: {endpoint.url}  (read-only; resources under {endpoint.base}/id/...)", flush=True)
+        print(f"Home page: {endpoint.base}/  (open it in a browser: topics, scenarios, the dataset)", flush=True)
+        print(f"Query editor: {endpoint.base}/editor", flush=True)
         if endpoint.context.options.cds:
             print(f"CDS Hooks service: {endpoint.base}/cds-services  (research/educational use only)", flush=True)
         print("Ctrl-C stops it.", flush=True)

@@ -28,6 +28,8 @@ from iakg.rdf.binding import bind_values
 from iakg.rdf.namespaces import BASE, DATASET_IRI
 from iakg.rdf.safety import RefusedQuery, cached_verdict, check_query, dataset_of, prepare
 from iakg.rdf.terms import IRI
+from iakg.serve.checks import CheckPool
+from iakg.serve.proxy import Proxy
 from iakg.serve.routes import ServeContext, route_group
 
 RDF_TYPES = ("text/turtle", "application/n-triples", "application/ld+json")
@@ -76,69 +78,106 @@ def negotiate(header: str | None, offered: tuple[str, ...]) -> str | None:
 
 
 # ---------------------------------------------------------------------- the SPARQL protocol
+class SparqlProtocol:
+    """``/sparql``: a plain ASGI app (no Request or Response objects: this path is the endpoint's hot one). The
+    server's front layer (``iakg.serve.layers.Front``) sends protocol requests straight here, past the routing and
+    the general middleware; it is also the route's app, so the two ways in answer alike.
+
+    ``fast = True`` marks it for the front layer, which keeps for it what the middleware did: the request size
+    limit, CORS for simple requests (``Access-Control-Allow-Origin: *`` on every answer) and the access log.
+    """
+
+    fast = True
+    HEADERS = ((b"vary", b"Accept"), (b"access-control-allow-origin", b"*"))  #: beside type and length
+
+    def __init__(self, proxy: Proxy, endpoint_url: str, checks: CheckPool | None = None):
+        self.proxy, self.endpoint_url, self.checks = proxy, endpoint_url, checks
+
+    async def __call__(self, scope, receive, send) -> None:
+        status, body, kind = await self.answer(scope, receive)
+        await send({"type": "http.response.start", "status": status, "headers": [
+            (b"content-type", kind.encode("latin-1")), (b"content-length", str(len(body)).encode()),
+            *self.HEADERS]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def answer(self, scope, receive) -> tuple[int, bytes, str]:
+        """(status, body, content type) of one protocol request."""
+        params = urllib.parse.parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        headers: dict[bytes, bytes] = {}
+        for name, value in scope["headers"]:
+            headers.setdefault(name, value)  # the first of a repeated header, as Starlette's Headers.get reads
+        query: str | None = None
+        if scope["method"] == "POST":
+            kind = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
+            body = (await _body(receive)).decode("utf-8", "replace")  # size bounded by the front layer
+            if kind == "application/sparql-update":
+                return _error(403, "this endpoint is read-only: SPARQL Update is refused")
+            if kind == "application/sparql-query":
+                query = body
+            elif kind == "application/x-www-form-urlencoded":
+                params += urllib.parse.parse_qsl(body, keep_blank_values=True)
+            else:  # none at all too: the protocol names the two forms of a POST, a body is not guessed at
+                return _error(415, f"unsupported Content-Type {kind or '(none)'!r}: use application/sparql-query "
+                                   "or application/x-www-form-urlencoded")
+        names = [name for name, _ in params]
+        if "update" in names or "using-graph-uri" in names or "using-named-graph-uri" in names:
+            return _error(403, "this endpoint is read-only: SPARQL Update is refused")
+        queries = [value for name, value in params if name == "query"]
+        if query is None:
+            if len(queries) > 1:
+                return _error(400, "more than one 'query' parameter")
+            query = queries[0] if queries else None
+        elif queries:
+            return _error(400, "a query both in the body and in the URL")
+        accept = headers.get(b"accept", b"").decode("latin-1")
+        if query is None:
+            if scope["method"] == "POST":
+                return _error(400, "missing 'query' parameter")
+            wanted = negotiate(accept or None, RDF_TYPES) or "text/turtle"
+            return 200, service_description(self.endpoint_url, wanted), wanted
+        if len(query.encode("utf-8")) > MAX_QUERY_BYTES:
+            return _error(413, f"query larger than {MAX_QUERY_BYTES} bytes (the limit that keeps its check "
+                               "quick): split or simplify it")
+        client = (scope.get("client") or ("", 0))[0]
+        try:
+            query = prepare(query)  # the one text both the check and the engine read (iakg.rdf.sparql_text)
+            form = cached_verdict(query) or (await self.checks.check(query, client) if self.checks is not None
+                                             else await run_in_threadpool(check_query, query))
+        except RefusedQuery as exc:
+            return _error(403, str(exc))
+        except QueryError as exc:
+            return _error(400, str(exc))
+        dataset = [(name, value) for name, value in params if name in ("default-graph-uri", "named-graph-uri")]
+        if not dataset:  # FROM / FROM NAMED, sent as protocol parameters: the engine's union default ignores them
+            defaults, named = dataset_of(query)
+            dataset = [("default-graph-uri", g) for g in defaults] + [("named-graph-uri", g) for g in named]
+        offered = RDF_TYPES if form in ("construct", "describe") else RESULT_TYPES
+        wanted = negotiate(accept, offered) or offered[0]
+        return await self.proxy.run([("query", query), *dataset], wanted, client)
+
+
+async def _body(receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _error(status: int, message: str) -> tuple[int, bytes, str]:
+    return status, (message.strip() + "\n").encode("utf-8"), "text/plain; charset=utf-8"
+
+
 @route_group("sparql")
 def sparql_routes(ctx: ServeContext) -> list[Route]:
     proxy = ctx.proxy
     if proxy is None:  # no engine to run query texts: a context of the pages or CDS Hooks alone
         return []
-    endpoint_url = ctx.base_url + "/sparql"
-
-    async def endpoint(request: Request) -> Response:
-        params = list(urllib.parse.parse_qsl(request.url.query, keep_blank_values=True))
-        query: str | None = None
-        if request.method == "POST":
-            kind = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-            body = (await request.body()).decode("utf-8", "replace")  # size already bounded by the middleware
-            if kind == "application/sparql-update":
-                return error(403, "this endpoint is read-only: SPARQL Update is refused")
-            if kind == "application/sparql-query":
-                query = body
-            elif kind in ("application/x-www-form-urlencoded", ""):
-                params += urllib.parse.parse_qsl(body, keep_blank_values=True)
-            else:
-                return error(415, f"unsupported Content-Type {kind!r}: use application/sparql-query or "
-                                  "application/x-www-form-urlencoded")
-        names = [name for name, _ in params]
-        if "update" in names or "using-graph-uri" in names or "using-named-graph-uri" in names:
-            return error(403, "this endpoint is read-only: SPARQL Update is refused")
-        queries = [value for name, value in params if name == "query"]
-        if query is None:
-            if len(queries) > 1:
-                return error(400, "more than one 'query' parameter")
-            query = queries[0] if queries else None
-        elif queries:
-            return error(400, "a query both in the body and in the URL")
-        if query is None:
-            if request.method == "POST":
-                return error(400, "missing 'query' parameter")
-            return description(request)
-        if len(query.encode("utf-8")) > MAX_QUERY_BYTES:
-            return error(413, f"query larger than {MAX_QUERY_BYTES} bytes (the limit that keeps its check "
-                              "quick): split or simplify it")
-        checks = ctx.checks
-        client = request.client.host if request.client else ""
-        try:
-            query = prepare(query)  # the one text both the check and the engine read (iakg.rdf.sparql_text)
-            form = cached_verdict(query) or (await checks.check(query, client) if checks is not None
-                                             else await run_in_threadpool(check_query, query))
-        except RefusedQuery as exc:
-            return error(403, str(exc))
-        except QueryError as exc:
-            return error(400, str(exc))
-        dataset = [(name, value) for name, value in params if name in ("default-graph-uri", "named-graph-uri")]
-        if not dataset:  # FROM / FROM NAMED, sent as protocol parameters: the engine's union default ignores them
-            defaults, named = dataset_of(query)
-            dataset = [("default-graph-uri", g) for g in defaults] + [("named-graph-uri", g) for g in named]
-        accept = request.headers.get("accept") or ""
-        offered = RDF_TYPES if form in ("construct", "describe") else RESULT_TYPES
-        wanted = negotiate(accept, offered) or offered[0]
-        status, answer, kind = await proxy.run([("query", query), *dataset], wanted, client)
-        return Response(answer, status, media_type=kind, headers={"Vary": "Accept"})
-
-    def description(request: Request) -> Response:
-        wanted = negotiate(request.headers.get("accept"), RDF_TYPES) or "text/turtle"
-        return Response(service_description(endpoint_url, wanted), media_type=wanted, headers={"Vary": "Accept"})
-
+    endpoint = SparqlProtocol(proxy, ctx.base_url + "/sparql", ctx.checks)
     return [Route("/sparql", endpoint, methods=["GET", "POST"]),
             Route("/query", endpoint, methods=["GET", "POST"])]
 

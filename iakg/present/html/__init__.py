@@ -7,6 +7,6 @@ YASGUI, vendored in ``static/yasgui``). The same :class:`Pages` renders for ``ia
 
 from __future__ import annotations
 
-from iakg.present.html.pages import STATIC_DIR, Pages, description_rows, link_path
+from iakg.present.html.pages import RDF_FILES, STATIC_DIR, Pages, description_rows, link_path, rdf_path
 
-__all__ = ["STATIC_DIR", "Pages", "description_rows", "link_path"]
+__all__ = ["RDF_FILES", "STATIC_DIR", "Pages", "description_rows", "link_path", "rdf_path"]

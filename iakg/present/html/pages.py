@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,17 +19,23 @@ from markupsafe import Markup, escape
 
 from iakg import __version__, catalogue
 from iakg.catalogue import internal
-from iakg.domain.dose import MIN_INTERVAL_MONTHS
+from iakg.domain.dose import compare_options
 from iakg.domain.model import Scenario
 from iakg.errors import DoseError
-from iakg.present.html import svg
-from iakg.rdf.namespaces import BASE, DATASET_IRI, IAKG, IAKGD, ONTOLOGY_IRI, QUERY, RDF, RDFS, curie
+from iakg.present.html import apart, svg
+from iakg.present.html.policy import content_security_policy
+from iakg.present.html.variant import _by_contraindication, _by_procedure, _plan, _rated_row, variant_table
+from iakg.rdf.namespaces import BASE, DATASET_IRI, IAKG, IAKGD, ONTOLOGY_IRI, PREFIXES, QUERY, RDF, RDFS, curie
 from iakg.rdf.terms import IRI
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = TEMPLATES.parent / "static"  #: CSS and the vendored YASGUI build
 INCOMING_CAP = 100  #: links shown into a resource (a procedure of a large catalogue is rated thousands of times)
 DERIVED_CAP = 2000  #: resources listed on a source document's page
+HOME_SCENARIOS = 50  #: scenarios listed on the home page (rated ones first); the rest are on their topics' pages
+#: what the home page says of the dataset up front, before its whole description: (property CURIE, name)
+HOME_SUMMARY = (("dcat:version", "Version"), ("dcterms:modified", "Modified"), ("dcterms:license", "Licence"),
+                ("void:triples", "Statements"), ("void:exampleResource", "Example"))
 
 SCENARIO_TYPES = {IAKG + "ClinicalScenario"}
 TOPIC_TYPES = {IAKG + "Topic", IAKG + "TopicHub", IAKG + "ProtocolGuide"}
@@ -72,19 +77,24 @@ def link_path(iri: str) -> str | None:
     return None
 
 
-def content_security_policy(endpoint: str = "/sparql", frames: bool = True) -> str:
-    """The Content-Security-Policy of every page: scripts, styles and images from this site only (no inline
-    script), connections to this site and to the editor's ``endpoint`` when it is elsewhere, no plugins, no
-    ``<base>``, forms to this site; ``frames`` adds ``frame-ancestors 'none'`` (a header only: a ``<meta>``
-    policy cannot carry it)."""
-    from urllib.parse import urlsplit
+#: the RDF files of a resource page, by extension: (format of iakg.rdf.writers.document, media type, name)
+RDF_FILES: dict[str, tuple[str, str, str]] = {
+    "ttl": ("ttl", "text/turtle", "Turtle"),
+    "jsonld": ("jsonld", "application/ld+json", "JSON-LD"),
+    "nt": ("nt", "application/n-triples", "N-Triples"),
+    "rdf": ("rdfxml", "application/rdf+xml", "RDF/XML"),
+}
+STATIC_RDF_FILES = ("ttl", "jsonld")  #: the files the static site writes beside each page
 
-    parts = urlsplit(endpoint)
-    elsewhere = f" {parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
-    policy = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-              f"font-src 'self' data:; connect-src 'self'{elsewhere}; object-src 'none'; base-uri 'none'; "
-              "form-action 'self'")
-    return policy + ("; frame-ancestors 'none'" if frames else "")
+
+def rdf_path(iri: str, extension: str) -> str | None:
+    """The URL path of the RDF file of a resource page: ``/id/x`` -> ``/id/x.ttl``; an ontology term's is the
+    ontology's (``/ontology.ttl``), the home page's the dataset description's (``/dataset.ttl``)."""
+    path = link_path(iri)
+    if path is None:
+        return None
+    path = path.split("#", 1)[0]
+    return ("/dataset" if path == "/" else path) + "." + extension
 
 
 class Pages:
@@ -103,7 +113,32 @@ class Pages:
                                trim_blocks=True, lstrip_blocks=True)
         self.env.globals.update(href=link_path, curie=curie, term=term, static=static, endpoint=endpoint,
                                 is_iri=lambda v: isinstance(v, IRI),
-                                csp=content_security_policy(endpoint, frames=False))
+                                csp=content_security_policy(endpoint, frames=False), alternates=self.alternates)
+
+    def alternates(self, iri: str) -> list[tuple[str, str, str]]:
+        """The RDF files of a resource's page as (name, URL path, media type): every format on a server, the
+        Turtle and JSON-LD files the static site writes beside its pages."""
+        out = []
+        for extension in STATIC_RDF_FILES if self.static else RDF_FILES:
+            path = rdf_path(iri, extension)
+            if path:
+                out.append((RDF_FILES[extension][2], path, RDF_FILES[extension][1]))
+        return out
+
+    def rdf(self, iri: str, extension: str) -> bytes:
+        """The description (DESCRIBE) of ``iri`` as the RDF file with ``extension`` (see :data:`RDF_FILES`);
+        empty bytes when the graph says nothing about it."""
+        from iakg.rdf.writers import document
+
+        text = self.graph.query(internal("page-describe"), {"resource": IRI(iri)}).ntriples
+        return document(text, RDF_FILES[extension][0]) if text.strip() else b""
+
+    def graph_rdf(self, graph: str, extension: str) -> bytes:
+        """Every statement of the named graph ``graph`` as the RDF file with ``extension``; empty if none."""
+        from iakg.rdf.writers import document
+
+        text = self.graph.query(internal("page-named-graph"), {"graph": IRI(graph)}).ntriples
+        return document(text, RDF_FILES[extension][0]) if text.strip() else b""
 
     # ------------------------------------------------------------------ reads
     def _rows(self, query: str, **bindings: Any) -> list[dict[str, Any]]:
@@ -151,6 +186,10 @@ class Pages:
             into.setdefault((row["s"], row["p"]), row)
         return list(out.values()), list(into.values())
 
+    def told_apart(self, rows: list[dict[str, Any]], iri: str, label: str) -> list[dict[str, Any]]:
+        """``rows`` with what tells apart the resources that share a label (:func:`apart.told_apart`)."""
+        return apart.told_apart(rows, iri, label, lambda member: self.describe(member)[0])
+
     # ------------------------------------------------------------------ pages
     @cached_property
     def dataset(self) -> list[dict[str, Any]]:
@@ -161,50 +200,75 @@ class Pages:
         return rows
 
     def home(self) -> str:
+        """Content first: the topics with their scenarios (rated ones first, a bounded number), then what the
+        dataset is (a few facts; its whole VoID/DCAT description folded)."""
         dataset = self.dataset
-        about = {curie(r["p"]): r["o"] for r in dataset}
+        about: dict[str, Any] = {}
+        for row in dataset:
+            about.setdefault(curie(row["p"]), row["o"])
         topics = self.graph.topics()
         children: dict[str | None, list[Any]] = {}
         for topic in topics:
             children.setdefault(topic.parent, []).append(topic)
         for kids in children.values():
             kids.sort(key=lambda t: t.label)
-        return self._render("home.html", title=str(about.get("dcterms:title", "Imaging appropriateness graph")),
-                            about=about, dataset=dataset, children=children)
+        scenarios = self.graph.scenarios(limit=HOME_SCENARIOS)
+        total = self.graph.count("scenarios") if len(scenarios) >= HOME_SCENARIOS else len(scenarios)
+        topic_iris = {t.iri for t in topics}
+        by_topic: dict[str, list[Any]] = {}
+        for scenario in scenarios:
+            if scenario.topic in topic_iris:
+                by_topic.setdefault(scenario.topic, []).append(scenario)
+        loose = [s for s in scenarios if s.topic not in topic_iris]
+        return self._render("home.html", iri=DATASET_IRI,
+                            title=str(about.get("dcterms:title", "Imaging appropriateness graph")),
+                            about=about, dataset=dataset, children=children, by_topic=by_topic, loose=loose,
+                            shown=len(scenarios), total=total, more_scenarios=total > len(scenarios),
+                            summary=HOME_SUMMARY)
 
     def search(self, text: str) -> str:
         text = text.strip()[:200]
         rows = self._rows(internal("page-search-labels"), q=text) if text else []
-        hits = list({r["s"]: r for r in rows if link_path(r["s"])}.values())
+        hits = self.told_apart(list({r["s"]: r for r in rows if link_path(r["s"])}.values()), "s", "l")
         return self._render("search.html", title="Search", q=text, hits=hits)
 
     def index(self) -> str:
         """Every labelled resource with a page (the static site's stand-in for the search box)."""
-        hits = list({r["s"]: r for r in self._rows(internal("page-all-labels")) if link_path(r["s"])}.values())
+        hits = self.told_apart(list({r["s"]: r for r in self._rows(internal("page-all-labels"))
+                                     if link_path(r["s"])}.values()), "s", "l")
         return self._render("search.html", title="Index of resources", q="", hits=hits, everything=True)
 
     def editor(self) -> str:
         examples = [{"name": q.name, "title": q.title, "text": _with_example(q)}
                     for q in catalogue.catalogue().values()]
+        names = {"prefixes": PREFIXES, "pages": [[IAKG, "/ontology#"], [IAKGD, "/id/"], [QUERY, "/query/"]]}
         return self._render("editor.html", title="SPARQL query editor", examples=examples,
-                            examples_json=json.dumps(examples).replace("<", "\\u003c"))  # no tag in a script
+                            examples_json=_script_json(examples), names_json=_script_json(names))
 
     @cached_property
     def _ontology(self) -> str:
         from iakg.present.html.ontology import terms
 
         header, found = terms(self.graph)
-        return self._render("ontology.html", title="IAKG ontology", header=header, terms=found)
+        return self._render("ontology.html", iri=ONTOLOGY_IRI, title="IAKG ontology", header=header, terms=found)
 
     def ontology(self) -> str:
         """The ontology documentation: every iakg: term with its definition and where the graph uses it."""
         return self._ontology
 
-    def not_found(self, iri: str) -> str:
-        return self._render("not_found.html", title="Not found", iri=iri)
+    def document(self, title: str, path: str, text: str) -> str:
+        """A page showing an RDF document as text (the shapes, a named graph), with its files in every format."""
+        files = [(name, extension) for extension, (_, _, name) in RDF_FILES.items()]
+        return self._render("document.html", title=title, path=path, text=text, files=files)
 
-    def resource(self, iri: str, years: str | None = None, every: str | None = None) -> str | None:
-        """The page of ``iri``, or None if the graph says nothing about it."""
+    def not_found(self, iri: str) -> str:
+        return self._render("not_found.html", title="Not found", missing=iri)
+
+    def resource(self, iri: str, years: str | None = None, every: str | None = None,
+                 every_option: bool = False) -> str | None:
+        """The page of ``iri``, or None if the graph says nothing about it. A scenario's dose comparison plans
+        ``years`` of one study ``every`` months (the reader's, else the defaults) and leaves the options rated
+        in the lowest category out, as ``iakg dose`` does, unless ``every_option``."""
         out, into = self.describe(iri)
         if not out and not into:
             return None
@@ -212,15 +276,16 @@ class Pages:
         label = next((r["o"] for r in out if r["p"] == RDFS + "label"), None) or curie(iri)
         out = self._levels_with_their_bands(iri, out)
         values: dict[str, Any] = {"iri": iri, "title": str(label), "types": sorted(types), "out": out,
-                                  "into": into[:INCOMING_CAP], "more_into": len(into) > INCOMING_CAP}
+                                  "into": self.told_apart(into[:INCOMING_CAP], "s", "sl"),
+                                  "more_into": len(into) > INCOMING_CAP}
         if types & SCENARIO_TYPES:
-            values["variants"] = [self._variant(Scenario(iri, str(label)), years, every)]
+            values["variants"] = [self._variant(Scenario(iri, str(label)), years, every, every_option=every_option)]
         elif types & TOPIC_TYPES:
             values["variants"] = [self._variant(Scenario(r["s"], str(r["sl"] or curie(r["s"]))), years, every, True)
                                   for r in self._rows(internal("page-topic-scenarios"), topic=IRI(iri))]
         if types & SOURCE_TYPES:
             derived = self._rows(internal("page-derived-from-source"), o=IRI(iri))
-            values["derived"] = list({r["s"]: r for r in derived[:DERIVED_CAP]}.values())
+            values["derived"] = self.told_apart(list({r["s"]: r for r in derived[:DERIVED_CAP]}.values()), "s", "sl")
             values["more_derived"] = len(derived) > DERIVED_CAP
             values["terms"] = self._rows(internal("page-source-terms"), source=IRI(iri))
         return self._render("resource.html", **values)
@@ -244,8 +309,8 @@ class Pages:
         return shown
 
     # ------------------------------------------------------------------ the variant (scenario) view
-    def _variant(self, scenario: Scenario, years: str | None, every: str | None, brief: bool = False
-                 ) -> dict[str, Any]:
+    def _variant(self, scenario: Scenario, years: str | None, every: str | None, brief: bool = False,
+                 every_option: bool = False) -> dict[str, Any]:
         """The variant view of a scenario (known to exist: it is not looked up by name again)."""
         graph, iri = self.graph, scenario.iri
         known = self._recommendations.get(iri)
@@ -262,7 +327,7 @@ class Pages:
             if row not in items:
                 items.append(row)
         rows = [_rated_row(r, evidence.get(r.rating, [])) for r in recommendation.procedures]
-        variant: dict[str, Any] = {"scenario": recommendation.scenario, "rows": rows}
+        variant = variant_table(recommendation.scenario, rows)
         if brief:
             return variant
         variant["criteria"] = graph.run("criteria", scenario=IRI(iri))
@@ -273,17 +338,33 @@ class Pages:
         variant["caveats"] = graph.dose_caveats(scenario)
         branches = graph.next_steps(scenario)
         variant["branches"] = branches
-        variant["workflow_svg"] = svg.workflow(branches, link_path) if branches else None
+        variant["workflow_svg"] = (svg.workflow(branches, link_path), svg.workflow(branches, link_path, True)) \
+            if branches else None
         variant["plan"] = plan = _plan(years, every, graph.interval_rules(scenario))
+        plan["every_option"] = every_option
         if rows and not plan.get("error"):
             try:
-                estimates = _compare(recommendation.procedures, plan["years"], plan["every"])
+                options, left_out = compare_options(graph.engine, recommendation, plan["years"], plan["every"],
+                                                    include_all=every_option)
             except DoseError as exc:  # what the plan check let through and the domain refuses: said on the page
                 plan["error"] = str(exc)
             else:
-                variant["doses"] = estimates
-                variant["dose_svg"] = svg.dose_chart(estimates, plan)
+                estimates = [option.estimate for option in options]
+                variant["doses"], variant["left_out"] = options, left_out
+                variant["dose_svg"] = (svg.dose_chart(estimates, plan), svg.dose_chart(estimates, plan, True)) \
+                    if estimates else None
         return variant
+
+
+def description_triples(nquads: bytes) -> bytes:
+    """The dataset's description (its graph in a release's N-Quads) as N-Triples."""
+    import pyoxigraph as ox
+
+    from iakg.rdf.namespaces import GRAPH_DESCRIPTION
+
+    quads = ox.parse(nquads, format=ox.RdfFormat.N_QUADS)
+    return ox.serialize([q.triple for q in quads if q.graph_name == ox.NamedNode(GRAPH_DESCRIPTION)],
+                        format=ox.RdfFormat.N_TRIPLES) or b""
 
 
 def description_rows(nquads: bytes) -> list[dict[str, Any]]:
@@ -298,35 +379,9 @@ def description_rows(nquads: bytes) -> list[dict[str, Any]]:
     return LocalEngine(store).execute(internal("page-dataset-description")).rows()
 
 
-def _compare(rated: list[Any], years: Decimal, every: Decimal) -> list[Any]:
-    """``compare_radiation`` on the rows already read (least radiation first, unstated last)."""
-    from iakg.domain.dose import estimate
-    from iakg.domain.model_guidance import Procedure
-
-    found = [estimate(Procedure(r.procedure, r.label, r.radiation), years, every) for r in rated]
-    return sorted(found, key=lambda e: (e.radiation is None, e.radiation.rank if e.radiation else 0,
-                                        e.procedure.label))
-
-
-def _by_procedure(phases: Any) -> list[dict[str, Any]]:
-    """Protocol phases grouped by procedure, in acquisition order."""
-    groups: dict[str, dict[str, Any]] = {}
-    for need in phases:
-        groups.setdefault(need.procedure.iri, {"procedure": need.procedure, "phases": []})["phases"].append(need)
-    for group in groups.values():
-        group["essential"] = all(n.essential for n in group["phases"])
-    return list(groups.values())
-
-
-def _by_contraindication(options: Any) -> list[dict[str, Any]]:
-    """Alternatives grouped by the contraindication that calls for them, in the source's order of preference."""
-    groups: dict[str, dict[str, Any]] = {}
-    for option in options:
-        group = groups.setdefault(option.contraindication.iri, {"contraindication": option.contraindication,
-                                                                "hedge": option.contraindication_hedge,
-                                                                "agent": option.agent, "options": []})
-        group["options"].append(option)
-    return list(groups.values())
+def _script_json(value: Any) -> str:
+    """``value`` as JSON to sit in a ``<script type="application/json">`` block: no ``<`` (so no tag ends it)."""
+    return json.dumps(value).replace("<", "\\u003c")
 
 
 def _with_example(query: Any) -> str:
@@ -337,41 +392,3 @@ def _with_example(query: Any) -> str:
         return bind_values(query.text, query.example_bindings()) if query.example else query.text
     except Exception:  # a query whose example does not bind still shows, unbound
         return query.text
-
-
-def _first(obj: Any, *names: str) -> Any:
-    """The first attribute of ``obj`` among ``names`` that is set (fields another branch is adding)."""
-    for name in names:
-        value = getattr(obj, name, None)
-        if value not in (None, ""):
-            return value
-    return None
-
-
-def _rated_row(rated: Any, evidence: list[dict[str, Any]]) -> dict[str, Any]:
-    adult = rated.radiation
-    child = _first(rated, "pediatric_radiation", "paediatric_radiation", "radiation_pediatric")
-    median = _first(rated, "median", "rating_median")
-    score = _first(rated, "score", "rating_score")
-    return {"rated": rated, "adult": adult, "child": child,
-            "soe": _first(rated, "evidence", "strength_of_evidence", "soe"),
-            "score": score, "median": median, "evidence": evidence}
-
-
-def _plan(years: str | None, every: str | None, rules: list[Any]) -> dict[str, Any]:
-    """The reader's plan (years, interval in months); defaults: 5 years at the shortest interval the
-    scenario's rules state, else 12 months. Bad input is reported on the page, not raised."""
-    default_every = min((r.min_months for r in rules), default=Decimal(12))
-    plan: dict[str, Any] = {"years": Decimal(5), "every": default_every, "chosen": bool(years or every),
-                            "from_rules": bool(rules)}
-    try:
-        if years:
-            plan["years"] = Decimal(years)
-        if every:
-            plan["every"] = Decimal(every)
-        if not (0 < plan["years"] <= 100 and MIN_INTERVAL_MONTHS <= plan["every"] <= 1200):
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        plan.update(error=f"years must be a number between 0 and 100, the interval between {MIN_INTERVAL_MONTHS} "
-                          "and 1200 months", years=Decimal(5), every=default_every)
-    return plan

@@ -219,3 +219,17 @@ def jsonld(triples) -> bytes:
 
 
 _CANONICAL_INTEGER = re.compile(r"0|-?[1-9][0-9]*")
+
+
+def document(ntriples: str | bytes, fmt: str) -> bytes:
+    """Triples given as N-Triples (a CONSTRUCT or DESCRIBE answer) written as ``ttl`` (readable Turtle),
+    ``jsonld`` (compacted JSON-LD, as the exports are), ``nt`` (sorted N-Triples) or ``rdfxml`` (RDF/XML):
+    the statements sorted first, so equal graphs give equal bytes."""
+    text = ntriples.decode("utf-8") if isinstance(ntriples, bytes) else ntriples
+    lines = "".join(sorted({line + "\n" for line in text.splitlines() if line.strip()})).encode("utf-8")
+    if fmt == "nt":
+        return lines
+    triples = ox.parse(lines, format=ox.RdfFormat.N_TRIPLES)
+    if fmt == "rdfxml":
+        return ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES) or b""
+    return {"ttl": turtle, "jsonld": jsonld}[fmt](triples)
