@@ -9,6 +9,8 @@
 __version__ = "0.3.0"  #: the package's version, written once (pyproject reads it). The dataset's own version
 #: (what a release of the content is called) is in releases/releases.json: see iakg.io.releases
 
+from typing import TYPE_CHECKING
+
 from iakg.errors import (
                          AmbiguousNameError,
                          BindingError,
@@ -28,8 +30,7 @@ from iakg.errors import (
 )
 from iakg.rdf.terms import IRI
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # what __getattr__ below gives, for type checkers
     from iakg.api import KnowledgeGraph, load
 
 #: Names imported on first use (PEP 562): ``import iakg`` (and so every ``iakg.x`` submodule, the command

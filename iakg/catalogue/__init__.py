@@ -7,15 +7,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 from iakg import resources
 from iakg.errors import KGError, ParameterError, UnknownNameError
 from iakg.rdf.namespaces import IAKG, PREFIXES, QUERY, RDF, RDFS, SCHEMA, SH, XSD
 from iakg.rdf.terms import IRI
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
-    from typing import Any
 
 _HEADER = re.compile(r"^#\s*(title|description|param|example|index):\s*(.*)$")
 #: compiled on first use (re caches it): a cold answer need not pay for its Unicode class

@@ -24,11 +24,9 @@ whenever the dataset is assembled (a load, a prepared store, a release with its 
 
 from __future__ import annotations
 
-from iakg.rdf.namespaces import GRAPH_LISTING, IAKG, QUERY, XSD
+from typing import Any
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
-    from typing import Any
+from iakg.rdf.namespaces import GRAPH_LISTING, IAKG, QUERY, XSD
 
 #: a page of more rows than this is read with the full query (it costs about as much as the whole listing)
 MAX_INDEXED_PAGE = 1000

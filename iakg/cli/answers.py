@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
-from iakg.cli.registry import answer
+from iakg.cli.registry import Answer, answer
 from iakg.errors import KGError
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
-    from typing import Any
-
-    from iakg.cli.registry import Answer
 
 
 def _patient(p: argparse.ArgumentParser) -> None:

@@ -5,14 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from iakg.cli.progress import stage
 from iakg.cli.registry import command, data_option
 from iakg.errors import KGError, ValidationError
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
-    from typing import Any
 
 
 def _validate_options(p: argparse.ArgumentParser) -> None:

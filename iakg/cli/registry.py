@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from iakg.registry import Registry
 
@@ -43,12 +44,8 @@ def command(name: str, help: str, configure: Configure | None = None, graph_opti
     return add
 
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
-    from typing import Any
-
-    #: What a typed answering command returns: the answer object, table headers, rows and optional prose.
-    Answer = tuple[Any, Sequence[str], Sequence[Sequence[Any]], str | None]
+#: What a typed answering command returns: the answer object, table headers, rows and optional prose.
+Answer = tuple[Any, Sequence[str], Sequence[Sequence[Any]], str | None]
 
 
 #: rows of a listing page when --limit is not given
@@ -104,10 +101,9 @@ def answer(name: str, help: str, scenario: bool = False, configure: Configure | 
 
 def graph_options() -> argparse.ArgumentParser:
     """The options every answering command shares: where the graph comes from and the output format."""
-    from iakg.cli.terminal import HelpFormatter
     from iakg.present.text import RENDERERS
 
-    common = argparse.ArgumentParser(add_help=False, formatter_class=HelpFormatter)
+    common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data", action="append", default=[], metavar="FILE",
                         help="extra RDF file merged with the shipped graph (repeatable)")
     common.add_argument("--reason", action="store_true",

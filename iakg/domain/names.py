@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from iakg.errors import AmbiguousNameError, UnknownNameError
 from iakg.rdf.namespaces import IAKGD, PREFIXES
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
-    from typing import Any, TypeVar
-
-    T = TypeVar("T")
+T = TypeVar("T")
 
 
 def find(kind: str, name: str, listing: Callable[[str | None], Sequence[T]]) -> T:

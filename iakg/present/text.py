@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from iakg.domain.model import Recommendation, to_dict
 from iakg.rdf.engine import Result
@@ -89,11 +90,8 @@ def _plain(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
-    from typing import Any
-
-    Renderer = Callable[[Any, Sequence[str], Sequence[Sequence[Any]], "str | None"], str]
+#: renders (answer, headers, rows, prose) as text
+Renderer = Callable[[Any, Sequence[str], Sequence[Sequence[Any]], str | None], str]
 
 #: output formats of the typed commands: name -> renderer(answer, headers, rows, prose)
 RENDERERS: Registry[Renderer] = Registry("output format")

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 
 from iakg.errors import QueryError
 from iakg.rdf.binding import bind_values
 from iakg.rdf.terms import to_python
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
-    from typing import Any
 
 Term = dict[str, str]  # a SPARQL 1.1 Query Results JSON term
 

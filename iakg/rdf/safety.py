@@ -13,9 +13,10 @@ or a remote JSON-LD ``@context``). Two scopes share one hook:
 
 from __future__ import annotations
 
-import _thread
 import contextvars
+import socket
 import sys
+import threading
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,8 +38,6 @@ def _allow(url: str | None) -> None:
         if host:
             _allowed.add(host.lower())
             try:  # connections are made to addresses: allow the ones this name resolves to
-                import socket
-
                 _allowed.update(str(info[4][0]).lower() for info in socket.getaddrinfo(host, None))
             except OSError:
                 pass
@@ -113,7 +112,7 @@ _FEDERATION = {"ServiceGraphPattern"}
 
 
 _VERDICTS: dict[str, str | QueryError] = {}
-_PARSING = _thread.allocate_lock()  # threading.Lock itself, without importing threading (cold start)
+_PARSING = threading.Lock()
 _MAX_VERDICTS = 4096
 
 
