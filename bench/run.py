@@ -222,7 +222,9 @@ def step_owlrl(data: str, how: str) -> dict:
     if how == "owlrl":  # owlrl's closure on an rdflib graph
         import owlrl
 
-        g = graph.asserted_graph()
+        from iakg.rdf.rdflib_bridge import asserted_graph
+
+        g = asserted_graph(graph.store())
         owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(g)
         added = len(g)
     else:

@@ -7,48 +7,49 @@ every question to the layer that answers it (``domain``, ``catalogue``, ``valida
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
 
 from iakg import catalogue
-from iakg.domain import guidance
+from iakg.domain import dose, guidance, intervals
+from iakg.domain.guidance import ScenarioLike
+from iakg.domain.matching import MatchResult
+from iakg.domain.matching import match as match_patient
+from iakg.domain.model import Recommendation, Scenario
+from iakg.domain.model_guidance import (
+    FAQ,
+    AlternativeOption,
+    Branch,
+    ConceptScheme,
+    Diagnosis,
+    IntervalAnswer,
+    IntervalRule,
+    PatientFact,
+    Pitfall,
+    Procedure,
+    Related,
+    Topic,
+)
+from iakg.domain.model_statements import DoseComparison, DoseEstimate, Escalation, FeatureOf, Hedged
 from iakg.errors import KGError
-from iakg.rdf.engine import LocalEngine, RemoteEngine, Result
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # imported where used: answering one question loads only what that answer needs
-    from decimal import Decimal
-    from typing import Any
-
-    import pyoxigraph as ox
-    import rdflib
-
-    from iakg.domain.guidance import ScenarioLike
-    from iakg.domain.matching import MatchResult
-    from iakg.domain.model import Recommendation, Scenario
-    from iakg.domain.model_guidance import (
-        FAQ,
-        AlternativeOption,
-        Branch,
-        ConceptScheme,
-        Diagnosis,
-        IntervalAnswer,
-        IntervalRule,
-        PatientFact,
-        Pitfall,
-        Procedure,
-        Related,
-        Topic,
-    )
-    from iakg.domain.model_statements import DoseComparison, DoseEstimate, Escalation, FeatureOf, Hedged
-    from iakg.io.export import Release
-    from iakg.io.notes import Report
-    from iakg.validate.shacl import ValidationReport
+from iakg.io.dataset import open_store
+from iakg.io.export import Release
+from iakg.io.export import release as release_of
+from iakg.io.formats import FORMATS
+from iakg.io.notes import Report
+from iakg.rdf.engine import LocalEngine, QueryEngine, RemoteEngine, Result
+from iakg.validate import validate as validate_store
+from iakg.validate.report import ValidationReport
 
 
 class KnowledgeGraph:
     """The imaging-appropriateness graph, queried through one engine (embedded store or endpoint)."""
 
-    def __init__(self, engine: LocalEngine | RemoteEngine, files: tuple[Path, ...] = ()):
+    def __init__(self, engine: QueryEngine, files: tuple[Path, ...] = ()) -> None:
+        """A graph answering through ``engine`` (usually made by :meth:`load` or :meth:`remote`)."""
         self.engine = engine
         self.extra_files = files
 
@@ -61,8 +62,6 @@ class KnowledgeGraph:
         ``cache_dir`` the store is prepared on disk once (keyed by the input files' hash) and reopened
         read-only in milliseconds after; use it for large extra files.
         """
-        from iakg.io.dataset import open_store
-
         files = tuple(Path(f) for f in extra_files)
         return cls(LocalEngine(open_store(files, reason, cache_dir)), files)
 
@@ -123,9 +122,7 @@ class KnowledgeGraph:
 
     def match(self, patient: Mapping[str, Any] | str | Path) -> MatchResult:
         """Match a patient (a dict or a JSON file, see docs/patient-files.md) against every scenario."""
-        from iakg.domain.matching import match
-
-        return match(self.engine, patient)
+        return match_patient(self.engine, patient)
 
     def next_steps(self, scenario: ScenarioLike, result: str | None = None) -> list[Branch]:
         """The workflow branches after a study (one per result, or only ``result``), steps in order."""
@@ -138,14 +135,10 @@ class KnowledgeGraph:
     def surveillance_interval(self, scenario: ScenarioLike, grade: str | None = None,
                               stage: str | None = None) -> IntervalAnswer:
         """The surveillance interval(s) for a tumour grade and stage group (notations, e.g. ``G1``, ``early``)."""
-        from iakg.domain import intervals
-
         return intervals.surveillance_interval(self.engine, scenario, grade, stage)
 
     def interval_rules(self, scenario: ScenarioLike) -> list[IntervalRule]:
         """Every surveillance interval rule of a scenario, longest interval first."""
-        from iakg.domain import intervals
-
         return intervals.rules(self.engine, scenario)
 
     def procedures(self, iri: str | None = None, limit: int = 0, offset: int = 0) -> list[Procedure]:
@@ -160,23 +153,17 @@ class KnowledgeGraph:
     def cumulative_dose(self, procedure: str | Procedure, years: float | Decimal, every_months: Any,
                         population: str = "adult") -> DoseEstimate:
         """Cumulative effective dose of a procedure repeated every N months (or a (min, max) range) for years."""
-        from iakg.domain import dose
-
         return dose.cumulative_dose(self.engine, procedure, years, every_months, population)
 
     def compare_radiation(self, scenario: ScenarioLike, years: float | Decimal, every_months: Any,
                           population: str = "adult") -> list[DoseEstimate]:
         """The cumulative dose of each rated option of a scenario, least radiation first (unstated last)."""
-        from iakg.domain import dose
-
         return dose.compare_radiation(self.engine, scenario, years, every_months, population)
 
     def scenario_doses(self, scenario: ScenarioLike, years: float | Decimal, every_months: Any,
                        population: str = "adult", include_all: bool = False) -> DoseComparison:
         """The cumulative dose of a scenario's rated options with their appropriateness, what the numbers are
         and the source's caveats; the lowest-rated options are left out unless ``include_all``."""
-        from iakg.domain import dose
-
         return dose.scenario_doses(self.engine, scenario, years, every_months, population, include_all)
 
     def escalation(self, scenario: ScenarioLike) -> list[Escalation]:
@@ -219,9 +206,7 @@ class KnowledgeGraph:
     def release(self, inferred: bool = False, endpoint: str | None = None) -> Release:
         """The dataset as published (``iakg.io.export.Release``): content with shapes (and the inferred closure
         if asked) plus its VoID/DCAT description, canonical and sorted."""
-        from iakg.io.export import release
-
-        return release(self._store(), inferred, endpoint)
+        return release_of(self.store(), inferred, endpoint)
 
     def diff(self, old: str, new: str = "working") -> Report:
         """What changed from release ``old`` to release ``new`` (``iakg.io.notes``): each is a recorded version
@@ -235,21 +220,17 @@ class KnowledgeGraph:
 
         return notes.compare(notes.resolve(old, working), notes.resolve(new, working))
 
-    def release_quads(self, inferred: bool = False, endpoint: str | None = None) -> list:
+    def release_quads(self, inferred: bool = False, endpoint: str | None = None) -> list[ox.Quad]:
         """The release's quads as a list (pyoxigraph ``Quad`` objects)."""
         return list(self.release(inferred, endpoint).quads())
 
     def export(self, fmt: str = "ttl", inferred: bool = False, endpoint: str | None = None) -> bytes:
         """The published dataset in a registered format (``iakg.io.formats``): byte-identical for equal input."""
-        from iakg.io.formats import FORMATS
-
         return FORMATS.get(fmt).write(self.release(inferred, endpoint))
 
     def dump(self, path: Path | str) -> None:
         """Write the whole dataset (named graphs kept) as N-Quads, e.g. to load into a server."""
-        import pyoxigraph as ox
-
-        self._store().dump(output=str(path), format=ox.RdfFormat.N_QUADS)
+        self.store().dump(output=str(path), format=ox.RdfFormat.N_QUADS)
 
     # ------------------------------------------------------------------ validation and rdflib
     def validate(self, changed: Iterable[Path | str] = ()) -> ValidationReport:
@@ -258,21 +239,14 @@ class KnowledgeGraph:
         With ``changed`` files (already loaded), only the resources they describe are validated, against
         the whole graph: a targeted check of new or changed data that stays fast on a large graph.
         """
-        from iakg.validate import validate
+        return validate_store(self.store(), [Path(p) for p in changed])
 
-        return validate(self._store(), [Path(p) for p in changed])
-
-    def asserted_graph(self) -> rdflib.Graph:
-        """The asserted ontology and data (no inferred triples, no query catalogue) as an rdflib Graph."""
-        from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_INFERRED, GRAPH_LISTING
-        from iakg.rdf.rdflib_bridge import to_rdflib
-
-        return to_rdflib(self._store(), exclude_graphs=(GRAPH_INFERRED, GRAPH_CATALOGUE, GRAPH_LISTING))
-
-    def _store(self) -> ox.Store:
-        """The embedded store; a remote graph has none to dump, convert or validate."""
+    def store(self) -> ox.Store:
+        """The embedded pyoxigraph store (e.g. ``iakg.rdf.rdflib_bridge.asserted_graph(graph.store())`` for the
+        asserted triples as an rdflib Graph); a remote graph has none to dump, convert or validate (KGError)."""
         if not isinstance(self.engine, LocalEngine):
-            raise KGError(f"this needs the embedded graph; {self.engine.url} is a remote endpoint")
+            where = self.engine.url if isinstance(self.engine, RemoteEngine) else "its engine"
+            raise KGError(f"this needs the embedded graph; {where} is not one")
         return self.engine.store
 
 

@@ -21,6 +21,7 @@ from iakg.cds.graph import GraphView
 from iakg.cds.mapping import Mapping
 from iakg.cds.mapping import load as load_mapping
 from iakg.errors import CdsRequestError, UnknownNameError
+from iakg.rdf.engine import QueryEngine
 
 #: service id -> hook; the same decision logic answers both
 SERVICES = {"iakg-imaging-order-select": "order-select", "iakg-imaging-order-sign": "order-sign"}
@@ -36,7 +37,7 @@ PREFETCH = {
 class CdsService:
     """Order-time decision support from one read-only graph."""
 
-    def __init__(self, engine: Any, base_url: str, release: str, mapping: Mapping | None = None,
+    def __init__(self, engine: QueryEngine, base_url: str, release: str, mapping: Mapping | None = None,
                  feedback_log: Path | str | None = None):
         self.view = GraphView(engine)
         self.mapping = mapping or load_mapping()

@@ -9,12 +9,13 @@ from iakg.catalogue import run
 from iakg.domain.guidance import ScenarioLike, patient_facts, scenario
 from iakg.domain.model_guidance import IntervalAnswer, IntervalRule, PatientFact
 from iakg.errors import UnknownNameError
+from iakg.rdf.engine import QueryEngine
 from iakg.rdf.terms import IRI
 
 
-def rules(engine: Any, name: ScenarioLike) -> list[IntervalRule]:
+def rules(engine: QueryEngine, name: ScenarioLike) -> list[IntervalRule]:
     """Every surveillance interval rule of a scenario, longest interval first."""
-    found: dict[str, dict] = {}
+    found: dict[str, dict[str, Any]] = {}
     for r in run(engine, "surveillance-intervals", scenario=IRI(scenario(engine, name).iri)):
         rule = found.setdefault(r["interval"], {"row": r, "grades": [], "stages": []})
         for key, column in (("grades", "grade"), ("stages", "stage")):
@@ -25,7 +26,7 @@ def rules(engine: Any, name: ScenarioLike) -> list[IntervalRule]:
                          x["row"]["qualifier"]) for iri, x in found.items()]
 
 
-def surveillance_interval(engine: Any, name: ScenarioLike, grade: str | None = None, stage: str | None = None,
+def surveillance_interval(engine: QueryEngine, name: ScenarioLike, grade: str | None = None, stage: str | None = None,
                           facts: list[PatientFact] | None = None) -> IntervalAnswer:
     """The surveillance interval(s) for a tumour grade and stage group (notations, e.g. ``G1``, ``early``).
 

@@ -10,7 +10,7 @@ import bisect
 import hashlib
 import itertools
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -83,7 +83,7 @@ class Release:
         end = f" {description} .".encode()
         return b"".join(line + b"\n" for line in self.nquads.splitlines() if not line.endswith(end))
 
-    def quads(self):
+    def quads(self) -> Iterator[ox.Quad]:
         """The quads, in order (an iterator)."""
         return ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS)
 

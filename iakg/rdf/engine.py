@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 
@@ -34,6 +34,16 @@ class Result:
     def rows(self) -> list[dict[str, Any]]:
         """SELECT rows as dicts of plain Python values (unbound variables are None)."""
         return [{v: to_python(b.get(v)) for v in self.variables} for b in self.bindings]
+
+
+class QueryEngine(Protocol):
+    """What answers SPARQL for the rest of the package: :class:`LocalEngine` (the embedded store),
+    :class:`RemoteEngine` (an endpoint), or any object with this method. ``bindings`` maps variable names to
+    values bound as a VALUES block (``iakg.rdf.binding``), never formatted into the text."""
+
+    def execute(self, query: str, bindings: Mapping[str, Any] | None = None) -> Result:
+        """Run ``query`` with ``bindings``; raise :class:`~iakg.errors.QueryError` if it cannot be answered."""
+        ...
 
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

@@ -14,12 +14,14 @@ or a remote JSON-LD ``@context``). Two scopes share one hook:
 from __future__ import annotations
 
 import contextvars
+import re
 import socket
 import sys
 import threading
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from iakg.errors import NetworkAccessError, QueryError
 
@@ -81,7 +83,7 @@ def _install() -> None:
         _installed = True
 
 
-def _hook(event: str, args: tuple) -> None:
+def _hook(event: str, args: tuple[Any, ...]) -> None:
     if not (_everywhere or _offline.get()):
         return
     if event == "urllib.Request":
@@ -139,7 +141,7 @@ def cached_verdict(query: str) -> str | None:
     return verdict
 
 
-_ESCAPE = None  # compiled on first use (a cold command whose queries hold no escape never compiles it)
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
 def unescape(query: str) -> str:
@@ -155,13 +157,7 @@ def unescape(query: str) -> str:
     normalisation before parsing; what may run is still decided on the parse tree (:func:`_check`)."""
     if "\\u" not in query and "\\U" not in query:
         return query
-    global _ESCAPE
-    import re
-
-    if _ESCAPE is None:
-        _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-
-    def character(match) -> str:
+    def character(match: re.Match[str]) -> str:
         code = int(match.group(1) or match.group(2), 16)
         if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
             raise QueryError(f"invalid SPARQL: {match.group(0)} is not a character")
@@ -223,7 +219,7 @@ def _check(query: str) -> str:
     except Exception as exc:
         raise QueryError(f"invalid SPARQL: {exc}") from None
 
-    stack: list = [tree]
+    stack: list[Any] = [tree]
     while stack:
         node = stack.pop()
         if isinstance(node, CompValue):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
-    from iakg.validate.shacl import ValidationReport
+    from iakg.validate.report import ValidationReport
 
 
 def validate(store: ox.Store, changed: list[Path] | None = None) -> ValidationReport:

@@ -16,7 +16,7 @@ import difflib
 from collections.abc import Iterable
 
 from iakg.rdf.namespaces import GRAPH_ONTOLOGY, IAKG, IAKGD, RDF, RDFS, curie
-from iakg.validate.shacl import Violation, _store_label
+from iakg.validate.report import Violation, store_label
 
 #: kinds whose members are found by label (iakg.domain.names): a label must name one of them only
 NAMED_KINDS = ("ClinicalScenario", "ImagingProcedure", "Topic", "ProtocolGuide", "PatientFact")
@@ -136,7 +136,7 @@ def _duplicate_labels(store, graphs: list, subclasses: dict[str, set[str]]) -> l
             for member in members:
                 others = ", ".join(curie(m) for m in members if m != member)
                 found.append(Violation(
-                    focus=member, focus_label=_store_label(store, graphs, ox.NamedNode(member)), path=RDFS + "label",
+                    focus=member, focus_label=store_label(store, graphs, ox.NamedNode(member)), path=RDFS + "label",
                     message=f"label \"{row['key'].value}\" is also the label of {others}: labels must be unique "
                             f"per kind ({kind}), since names are looked up by label",
                     severity="Violation", shape="lint:duplicate-label"))
@@ -159,7 +159,7 @@ def _report(store, graphs: list, term, role: str, message: str, check: str) -> l
         for quad in quads:
             if isinstance(quad.subject, ox.NamedNode):
                 uses.add((quad.subject.value, quad.predicate.value))
-    return [Violation(focus=subject, focus_label=_store_label(store, graphs, ox.NamedNode(subject)),
+    return [Violation(focus=subject, focus_label=store_label(store, graphs, ox.NamedNode(subject)),
                       path=path, message=message, severity="Violation", shape=check, value=term.value)
             for subject, path in sorted(uses)]
 

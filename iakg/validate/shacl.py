@@ -4,7 +4,6 @@ act on."""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import rdflib
@@ -12,36 +11,7 @@ from rdflib.namespace import RDFS, SH, XSD
 
 from iakg import resources
 from iakg.rdf.namespaces import curie
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One SHACL result: the focus node (and its label), the path, the message and the shape."""
-
-    focus: str
-    focus_label: str | None
-    path: str | None
-    message: str
-    severity: str
-    shape: str | None
-    value: str | None = None
-
-    def __str__(self) -> str:
-        who = f"{self.focus_label} <{self.focus}>" if self.focus_label else f"<{self.focus}>"
-        inverse = "^" if self.path and self.path.startswith("^") else ""
-        where = f" {inverse}{curie(self.path.lstrip('^'))}" if self.path else ""
-        return f"{self.severity}: {who}{where}: {self.message}"
-
-
-@dataclass
-class ValidationReport:
-    """The outcome of validation; ``conforms`` is True when there is no violation."""
-
-    violations: list[Violation] = field(default_factory=list)
-
-    @property
-    def conforms(self) -> bool:
-        return not self.violations
+from iakg.validate.report import ValidationReport, Violation, store_label
 
 
 def shapes_graph() -> rdflib.Graph:
@@ -119,7 +89,7 @@ def validate_store(store, graphs: list[str], focus: set[str] | None = None,
         checks, core = compiler.compile_shapes(shapes, subclasses, narrow)
         for check, message, node, value in compiler.run(store, default, checks):
             violations.append(Violation(
-                focus=node.value, focus_label=_store_label(store, default, node), path=check.path,
+                focus=node.value, focus_label=store_label(store, default, node), path=check.path,
                 message=message, severity=check.severity, shape=check.shape,
                 value=None if value is None else value.value))
     if len(core):
@@ -247,7 +217,7 @@ def _sparql_violations(store, default: list, subclasses: dict[str, set[str]], sh
                     raise ValueError(f"SPARQL constraint of {curie(str(shape))} failed on {bound.get('this')}")
                 node, path, value = bound["this"], bound.get("path"), bound.get("value")
                 violations.append(Violation(
-                    focus=node.value, focus_label=_store_label(store, default, node),
+                    focus=node.value, focus_label=store_label(store, default, node),
                     path=path.value if isinstance(path, ox.NamedNode) else None,
                     message=_fill(message, bound), severity=severity, shape=curie(str(shape)),
                     value=(node if value is None else value).value))  # SHACL: else the value node
@@ -308,17 +278,6 @@ def _fill(message: str, bound: dict) -> str:
 def _label(data: rdflib.Graph, node) -> str | None:
     label = data.value(node, RDFS.label)
     return None if label is None else str(label)
-
-
-def _store_label(store, default, node) -> str | None:
-    import pyoxigraph as ox
-
-    from iakg.rdf.namespaces import RDFS as RDFS_NS
-
-    for graph in default:
-        for quad in store.quads_for_pattern(node, ox.NamedNode(RDFS_NS + "label"), None, graph):
-            return quad.object.value
-    return None
 
 
 def _owning_shape(shapes: rdflib.Graph, shape) -> str | None:

@@ -21,12 +21,13 @@ from iakg.io.importers.cells import guard, level_text
 from iakg.io.importers.sources import NOT_STATED_RIGHTS
 from iakg.io.importers.table import COLUMNS, META_KEYS
 from iakg.io.importers.vocabulary import Concept, Vocabulary, fold
+from iakg.rdf.engine import LocalEngine, QueryEngine
 from iakg.rdf.namespaces import IAKGD
 
 HEADER = [names[0] for names in COLUMNS.values()]
 
 
-def export_tables(engine: Any, topics: list[str] | None = None, delimiter: str = ",") -> str:
+def export_tables(engine: QueryEngine, topics: list[str] | None = None, delimiter: str = ",") -> str:
     """The table (CSV, or TSV with ``delimiter="\\t"``) of every topic that rates a scenario, or of ``topics``."""
     vocab = Vocabulary(engine)
     concepts: dict[str, tuple[str, Concept]] = {iri: (scheme, c) for scheme, cs in vocab.schemes.items()
@@ -174,8 +175,6 @@ def _num(value: Any) -> str:
 def write_release(release) -> bytes:
     """The ``table`` format (registered by ``iakg.io.formats``): the release's rated topics as CSV."""
     import pyoxigraph as ox
-
-    from iakg.rdf.engine import LocalEngine
 
     store = ox.Store()
     store.bulk_load(release.nquads, format=ox.RdfFormat.N_QUADS)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from iakg.catalogue import internal
+from iakg.rdf.engine import QueryEngine
 from iakg.rdf.namespaces import IAKG
 
 #: the kinds of word a procedure name is made of (the classes of the concepts ``import-vocabulary-terms`` reads)
@@ -62,7 +63,7 @@ class KnownProcedure:
 class Vocabulary:
     """The graph's concepts (by scheme), procedures and named resources, for matching a table's text."""
 
-    def __init__(self, engine: Any):
+    def __init__(self, engine: QueryEngine):
         self.schemes: dict[str, dict[str, Concept]] = {}
         for r in engine.execute(internal("import-vocabulary-concepts")).rows():
             c = self.schemes.setdefault(r["scheme"], {}).setdefault(r["c"], Concept(r["c"]))
