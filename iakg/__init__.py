@@ -6,9 +6,6 @@
 'CT abdomen and pelvis with IV contrast'
 """
 
-__version__ = "0.3.0"  #: the package's version, written once (pyproject reads it). The dataset's own version
-#: (what a release of the content is called) is in releases/releases.json: see iakg.io.releases
-
 from typing import TYPE_CHECKING
 
 from iakg.errors import (
@@ -29,6 +26,7 @@ from iakg.errors import (
                          ValidationError,
 )
 from iakg.rdf.terms import IRI
+from iakg.version import __version__
 
 if TYPE_CHECKING:  # what __getattr__ below gives, for type checkers
     from iakg.api import KnowledgeGraph, load

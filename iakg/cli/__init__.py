@@ -6,11 +6,11 @@ import argparse
 import shutil
 import sys
 
-from iakg import __version__
 from iakg.cli.registry import COMMANDS, graph_options
 from iakg.errors import KGError
 from iakg.present import text
 from iakg.rdf.safety import forbid_network
+from iakg.version import __version__
 
 
 def parser(only: str | None = None) -> argparse.ArgumentParser:

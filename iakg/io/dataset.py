@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from iakg import __version__, resources
+from iakg import resources
 from iakg.catalogue import description, listing
 from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
 from iakg.rdf.safety import offline
 from iakg.rdf.store import Inputs, build_store, drop_duplicates, prepared_store
+from iakg.version import __version__
 
 
 def inputs(extra_files: Iterable[Path | str] = ()) -> Inputs:

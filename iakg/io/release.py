@@ -9,9 +9,11 @@ from pathlib import Path
 
 from iakg import resources
 from iakg.io.atomic import umask, write_file, write_folder
-from iakg.io.export import RELATIVE_BASE, context
+from iakg.io.description import RELATIVE_BASE
+from iakg.io.export import context
 from iakg.io.formats import FORMATS
 from iakg.io.writers import turtle
+from iakg.version import __version__
 
 MANIFEST = "manifest.json"
 ENGINE_STORE = "store"  #: the prepared Oxigraph store of a release, opened read-only by ``iakg serve DIST``
@@ -51,8 +53,6 @@ def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, f
         files[f"queries/{path.name}"] = path.read_bytes()
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items()))
     files["SHA256SUMS"] = sums.encode()
-    from iakg import __version__
-
     named = release.identity
     manifest = {"version": __version__, "dataset_version": named.version if named else None,
                 "prior_version": named.prior if named else None,

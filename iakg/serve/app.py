@@ -34,6 +34,7 @@ from iakg.api import KnowledgeGraph
 from iakg.serve.engine import Engine, free_port, load_store, oxigraph_executable
 from iakg.serve.proxy import Proxy
 from iakg.serve.routes import ServeContext, ServeOptions, mounted, route_group
+from iakg.version import __version__
 
 __all__ = ["Endpoint", "ServeOptions", "build_app", "free_port", "oxigraph_executable", "serve"]
 
@@ -126,8 +127,6 @@ def health_routes(ctx: ServeContext) -> list[Route]:
         return []
 
     async def health(request: Request) -> Response:
-        from iakg import __version__
-
         ready = engine.wait_ready(0)
         return JSONResponse({"status": "ok" if ready else "restarting", "version": __version__,
                              "engine": {"generation": engine.generation, "restarts": len(engine.restarts),
@@ -196,7 +195,7 @@ class Endpoint:
                 load_store(Path(release) / "iakg.nq", location)
             elif graph is not None:
                 dump = self.workdir / "release.nq"
-                dump.write_bytes(graph.release(endpoint=self.url).serialize("nq"))
+                dump.write_bytes(graph.release(endpoint=self.url).nquads)
                 load_store(dump, location)
                 dump.unlink()
             else:

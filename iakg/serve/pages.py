@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from iakg import resources
 from iakg.errors import BindingError
+from iakg.io.formats import serialize
 from iakg.present.html import STATIC_DIR, Pages, description_rows
 from iakg.rdf.binding import to_term
 from iakg.rdf.namespaces import BASE, DATASET_IRI, ONTOLOGY_IRI, PREFIXES
@@ -92,7 +93,7 @@ def pages(ctx: ServeContext) -> list[BaseRoute]:
     def dataset_rdf(fmt: str) -> bytes:
         """The VoID/DCAT description (computed with the release, once) in ``fmt``."""
         if fmt not in description:
-            description[fmt] = dataset_description().serialize(fmt)
+            description[fmt] = serialize(dataset_description(), fmt)
         return description[fmt]
 
     async def resource(request: Request) -> Response:

@@ -15,6 +15,9 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from iakg import resources
+from iakg.version import __version__
+
 
 def folder() -> Path:
     """Where the records live."""
@@ -27,8 +30,6 @@ def folder() -> Path:
 def digest(files: Iterable[Path | str]) -> str | None:
     """The content digest of a dataset made of ``files`` checked against the shipped shapes (None if a file
     cannot be read: then nothing is skipped)."""
-    from iakg import __version__, resources
-
     h = hashlib.sha256(f"iakg {__version__}\0".encode())
     validator = sorted(Path(__file__).parent.glob("*.py"))  # a changed validator is a new digest too
     try:

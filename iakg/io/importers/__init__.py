@@ -30,11 +30,8 @@ class Importer:
     help: str = ""
 
 
-def _builtins() -> None:
-    from iakg.io.importers import tables  # noqa: F401  (registers "table")
-
-
-IMPORTERS: Registry[Importer] = Registry("importer", _builtins)
+#: the built-in importers register themselves when their module is imported (``table``: CSV, TSV, XLSX, ODS)
+IMPORTERS: Registry[Importer] = Registry("importer", ("iakg.io.importers.tables",))
 
 
 def register(name: str, extensions: tuple[str, ...], help: str = ""

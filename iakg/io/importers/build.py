@@ -30,10 +30,6 @@ DEFAULT_SCHEMES = {
     "phase_scheme": IAKGD + "phases-of-care",
     "status_scheme": IAKGD + "condition-statuses",
 }
-#: sidecar/header keys that add words to the procedure vocabulary -> the kind of term they add
-VOCABULARY_KEYS = {"modality_terms": "ImagingModality", "technique_terms": "ImagingTechnique",
-                   "region_terms": "BodyRegion", "contrast_terms": "ContrastUse",
-                   "radiopharmaceutical_terms": "Radiopharmaceutical"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

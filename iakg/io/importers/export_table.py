@@ -16,10 +16,11 @@ from typing import Any
 
 from iakg.catalogue import internal
 from iakg.errors import KGError
-from iakg.io.importers.build import DEFAULT_SCHEMES, VOCABULARY_KEYS
+from iakg.io.importers.build import DEFAULT_SCHEMES
 from iakg.io.importers.cells import guard, level_text
 from iakg.io.importers.sources import NOT_STATED_RIGHTS
 from iakg.io.importers.table import COLUMNS, META_KEYS
+from iakg.io.importers.terms import VOCABULARY_KEYS
 from iakg.io.importers.vocabulary import Concept, Vocabulary, fold
 from iakg.rdf.engine import LocalEngine, QueryEngine
 from iakg.rdf.namespaces import IAKGD

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from iakg import __version__, catalogue
+from iakg import catalogue
 from iakg.catalogue import internal
 from iakg.domain.dose import MIN_INTERVAL_MONTHS
 from iakg.domain.model import Scenario
@@ -26,6 +26,7 @@ from iakg.errors import DoseError
 from iakg.present.html import svg
 from iakg.rdf.namespaces import BASE, DATASET_IRI, IAKG, IAKGD, ONTOLOGY_IRI, QUERY, RDF, RDFS, curie
 from iakg.rdf.terms import IRI
+from iakg.version import __version__
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = TEMPLATES.parent / "static"  #: CSS and the vendored YASGUI build
