@@ -192,6 +192,13 @@ def check_query(query: str) -> str:
     return verdict
 
 
+def warm_up(query: str) -> None:
+    """Parse ``query`` now (no verdict kept): the parser's grammar is built on its first use, which a server
+    does while it starts rather than on its first client's query."""
+    with _PARSING:
+        _check(query)
+
+
 def _check(query: str) -> str:
     """Parse ``query`` with a real SPARQL grammar (rdflib's parser) and refuse what must not run.
 

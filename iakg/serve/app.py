@@ -31,6 +31,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from iakg.api import KnowledgeGraph
+from iakg.catalogue import internal
+from iakg.rdf.safety import warm_up
 from iakg.serve.engine import Engine, free_port, load_store, oxigraph_executable
 from iakg.serve.proxy import Proxy
 from iakg.serve.routes import ServeContext, ServeOptions, mounted, route_group
@@ -252,11 +254,7 @@ class Endpoint:
 
 
 def _warm_query_check() -> None:
-    import aiohttp  # noqa: F401 - the engine's client, imported on first use otherwise
-
-    from iakg.rdf.safety import check_query
-
-    check_query("ASK {}")
+    warm_up(internal("parser-warm-up"))
 
 
 def _prepared_store(release: Path) -> Path | None:

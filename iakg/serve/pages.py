@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from iakg import resources
+from iakg.catalogue import internal
 from iakg.errors import BindingError
 from iakg.io.formats import serialize
 from iakg.present.html import STATIC_DIR, Pages, description_rows
@@ -50,7 +51,7 @@ def rdf_of(graph: Any, iri: str, fmt: str) -> bytes:
     """The description (DESCRIBE) of ``iri`` in ``fmt``; empty bytes if the graph says nothing about it."""
     import pyoxigraph as ox
 
-    text = graph.query("DESCRIBE ?s WHERE { }", {"s": IRI(iri)}).ntriples
+    text = graph.query(internal("describe-resource"), {"resource": IRI(iri)}).ntriples
     if not text.strip():
         return b""
     if fmt == "nt":

@@ -10,6 +10,7 @@ import rdflib
 from rdflib.namespace import RDFS, SH, XSD
 
 from iakg import resources
+from iakg.catalogue import internal
 from iakg.rdf.namespaces import curie
 from iakg.validate.report import ValidationReport, Violation, store_label
 
@@ -228,9 +229,8 @@ def _subclasses(store, default) -> dict[str, set[str]]:
     """Each class with a subclass: the IRIs of its subclasses, direct or not (rdfs:subClassOf+)."""
     import pyoxigraph as ox
 
-    query = "SELECT ?sub ?super WHERE { ?sub <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ ?super }"
     found: dict[str, set[str]] = {}
-    for row in store.query(query, default_graph=default):
+    for row in store.query(internal("shacl-subclasses"), default_graph=default):
         if isinstance(row["sub"], ox.NamedNode) and isinstance(row["super"], ox.NamedNode):
             found.setdefault(row["super"].value, set()).add(row["sub"].value)
     return found
