@@ -36,10 +36,10 @@ from iakg.domain.model_guidance import (
 from iakg.domain.model_statements import DoseComparison, DoseEstimate, Escalation, FeatureOf, Hedged
 from iakg.errors import KGError
 from iakg.io.dataset import open_store
-from iakg.io.export import Release
 from iakg.io.export import release as release_of
 from iakg.io.formats import FORMATS
 from iakg.io.notes import Report
+from iakg.io.published import Release
 from iakg.rdf.engine import LocalEngine, QueryEngine, RemoteEngine, Result
 from iakg.validate import validate as validate_store
 from iakg.validate.report import ValidationReport

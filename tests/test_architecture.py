@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "iakg"
 #: layer -> rank; a module may import from layers of lower rank and from its own layer
 RANK = {"base": 0, "rdf": 1, "catalogue": 2, "domain": 3, "validate": 3, "io": 4, "present": 4, "cds": 4,
         "api": 5, "package": 5.5, "serve": 6, "cli": 7}
-BASE = {"errors", "registry", "resources", "version"}
+BASE = {"digest", "errors", "registry", "resources", "version"}
 TOP = {"__init__", "__main__"}  # the package's entry points re-export the API
 
 
@@ -168,6 +168,14 @@ def test_no_import_circles():
 def test_a_circle_is_found():
     assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_hashing_is_written_once():
+    """Files and texts are hashed by iakg.digest alone (release manifests, prepared stores, validation records,
+    the dataset's content digest): one way to hash, so two digests of the same thing always agree."""
+    users = sorted(str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+                   if any(m == "hashlib" for _, m in imports(p)))
+    assert users == ["digest.py"]
 
 
 def test_no_module_is_over_400_lines():

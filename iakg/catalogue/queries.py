@@ -12,7 +12,7 @@ from typing import Any
 
 from iakg import resources
 from iakg.errors import KGError, ParameterError, UnknownNameError
-from iakg.rdf.namespaces import IAKG, PREFIXES, QUERY, RDF, RDFS, SCHEMA, SH, XSD
+from iakg.rdf.namespaces import IAKG, QUERY, RDF, RDFS, SCHEMA, SH, XSD, expand
 from iakg.rdf.terms import IRI
 
 _HEADER = re.compile(r"^#\s*(title|description|param|example|index):\s*(.*)$")
@@ -59,9 +59,7 @@ class Parameter:
 
 def expand_iri(text: str, what: str = "value") -> IRI:
     """Expand a CURIE with the project's prefixes, or check a full IRI; raise ParameterError if malformed."""
-    prefix, sep, local = text.partition(":")
-    if sep and prefix in PREFIXES and not local.startswith("//"):
-        text = PREFIXES[prefix] + local
+    text = expand(text)
     if len(text) > 2048 or not re.match(_IRI_OK, text):
         raise ParameterError(f"{what}: {text[:80]!r} is not an IRI or a known prefixed name")
     try:

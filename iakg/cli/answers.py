@@ -8,6 +8,7 @@ from typing import Any
 
 from iakg.cli.registry import Answer, answer
 from iakg.errors import KGError
+from iakg.rdf.namespaces import expand
 
 
 def _patient(p: argparse.ArgumentParser) -> None:
@@ -50,9 +51,7 @@ def _schemes_options(p: argparse.ArgumentParser) -> None:
 @answer("schemes", "list the concept schemes a table's cells may name, with their concepts' notations",
         configure=_schemes_options)
 def _schemes(g: Any, args: argparse.Namespace) -> Answer:
-    from iakg.io.importers.nodes import expand
-
-    items = g.concept_schemes(expand(args.scheme) if args.scheme else None)
+    items = g.concept_schemes(expand(args.scheme.strip().strip("<>")) if args.scheme else None)
     return items, ("scheme", "label", "concepts"), [
         (s.iri, s.label, " | ".join(n or label or iri for iri, label, n in s.concepts)) for s in items], None
 

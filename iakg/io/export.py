@@ -7,14 +7,14 @@ sorted before they are serialised. Losslessness: every triple is written; re-imp
 from __future__ import annotations
 
 import bisect
-import hashlib
 import itertools
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pyoxigraph as ox
 
 from iakg import resources
+from iakg.digest import of_chunks
 from iakg.io.description import Stats, described, statement, topic_labels
 from iakg.io.formats import register
 from iakg.io.published import Release, nquad_of, sort_key
@@ -131,11 +131,11 @@ def build(store: ox.Store, version: str, issued: str | None, inferred: bool = Fa
     for graph_lines in lines.values():
         graph_lines.sort()
     order = sorted(lines)
-    content_digest = "sha256:" + _sha256([(g, lines[g]) for g in order])
+    content_digest = _sha256([(g, lines[g]) for g in order])
     if identify is not None:
         inferred_graph = f"<{GRAPH_INFERRED}>"
         named = identify(content_digest if inferred_graph not in lines else
-                         "sha256:" + _sha256([(g, lines[g]) for g in order if g != inferred_graph]))
+                         _sha256([(g, lines[g]) for g in order if g != inferred_graph]))
         version, issued, prior, recorded = named.version, named.issued, named.prior, named.recorded
     else:
         recorded = False
@@ -172,15 +172,15 @@ def _take_blank(lines: list[bytes], graph: ox.NamedNode, blank: list[ox.Quad]) -
 
 
 def _sha256(graphs: list[tuple[str, list[bytes]]]) -> str:
-    """The SHA-256 of the N-Quads of ``graphs`` (graph, its sorted statements), hashed a few thousand lines at
-    a time: the text is never held whole (and the pieces stay in the processor's cache)."""
-    hasher = hashlib.sha256()
-    for graph, statements in graphs:
-        end = f" {graph} .\n".encode()
-        for start in range(0, len(statements), 4096):
-            hasher.update(end.join(statements[start:start + 4096]))
-            hasher.update(end)
-    return hasher.hexdigest()
+    """``sha256:HEX`` of the N-Quads of ``graphs`` (graph, its sorted statements), hashed a few thousand lines
+    at a time: the text is never held whole (and the pieces stay in the processor's cache)."""
+    def chunks() -> Iterator[bytes]:
+        for graph, statements in graphs:
+            end = f" {graph} .\n".encode()
+            for start in range(0, len(statements), 4096):
+                yield end.join(statements[start:start + 4096])
+                yield end
+    return of_chunks(chunks())
 
 
 def _merged(runs: list[list[bytes]]) -> list[bytes]:
@@ -194,11 +194,4 @@ def _merged(runs: list[list[bytes]]) -> list[bytes]:
 
 def digest(quads) -> str:
     """``sha256:HEX`` of quads (already canonical), as the description's ``iakg:contentDigest`` computes it."""
-    return "sha256:" + _digest_lines(sorted(map(sort_key, quads)))
-
-
-def _digest_lines(entries: list[str]) -> str:
-    hasher = hashlib.sha256()
-    for entry in entries:
-        hasher.update(nquad_of(entry).encode("utf-8"))
-    return hasher.hexdigest()
+    return of_chunks(nquad_of(entry).encode("utf-8") for entry in sorted(map(sort_key, quads)))

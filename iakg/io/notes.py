@@ -8,11 +8,11 @@ release folder written by ``iakg build``, or an N-Quads file (``.nq`` or ``.nq.g
 from __future__ import annotations
 
 import gzip
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from iakg.digest import of_bytes
 from iakg.errors import InputError, KGError
 from iakg.io.changeset import CS, Delta, delta, rdf
 from iakg.io.diff import KINDS, Change, Side, clinical
@@ -61,8 +61,8 @@ def resolve(reference: str, working: Callable[[], bytes]) -> Named:
             data = content(reference)
         else:
             data = _read(Path(reference))
-    digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    return Named(data, identity(digest), digest, reference)
+    found = of_bytes(data)
+    return Named(data, identity(found), found, reference)
 
 
 def _read(path: Path) -> bytes:

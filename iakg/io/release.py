@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 from iakg import resources
+from iakg.digest import PREFIX, of_bytes, of_files
 from iakg.io.atomic import umask, write_file, write_folder
 from iakg.io.description import RELATIVE_BASE
 from iakg.io.export import context
@@ -51,12 +51,13 @@ def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, f
     files["shapes.ttl"] = resources.SHAPES_FILE.read_bytes()
     for path in resources.query_files():
         files[f"queries/{path.name}"] = path.read_bytes()
-    sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items()))
+    sums = "".join(f"{of_bytes(data).removeprefix(PREFIX)}  {name}\n"
+                   for name, data in sorted(files.items()))
     files["SHA256SUMS"] = sums.encode()
     named = release.identity
     manifest = {"version": __version__, "dataset_version": named.version if named else None,
                 "prior_version": named.prior if named else None,
-                "digest": "sha256:" + hashlib.sha256(files["iakg.nq"]).hexdigest(),
+                "digest": of_bytes(files["iakg.nq"]),
                 "validated": validated, "conforms": validated, "store": "iakg.nq"}
 
     def fill(folder: Path) -> None:
@@ -121,13 +122,8 @@ def write_store(nquads: bytes, location: Path) -> None:
 
 def store_digest(location: Path) -> str:
     """``sha256:`` digest of a store folder's files (names and contents), RocksDB's lock and log left out."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in Path(location).iterdir() if p.is_file() and not p.name.startswith(_NOT_CONTENT)):
-        digest.update(f"{path.name}\0{path.stat().st_size}\0".encode())
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return "sha256:" + digest.hexdigest()
+    return of_files((path.name, path) for path in sorted(
+        p for p in Path(location).iterdir() if p.is_file() and not p.name.startswith(_NOT_CONTENT)))
 
 
 def engine_store(folder: Path, manifest: dict) -> Path | None:
@@ -162,11 +158,7 @@ def verified(folder: Path, served: bool = False) -> dict:
             checked, expected, actual = prepared, manifest["engine_store"].get("digest"), store_digest(prepared)
         else:
             checked, expected = Path(folder) / manifest["store"], manifest.get("digest")
-            digest = hashlib.sha256()
-            with open(checked, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            actual = "sha256:" + digest.hexdigest()
+            actual = of_files([(None, checked)])
     except OSError as exc:
         raise InputError(str(path), f"not a release folder written by 'iakg build': {exc.strerror or exc}") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

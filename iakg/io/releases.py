@@ -15,13 +15,13 @@ says what to do (``check``). ``python scripts/release.py record`` records a rele
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from iakg import resources
+from iakg.digest import of_bytes
 from iakg.errors import InputError, KGError
 
 INDEX = "releases.json"
@@ -134,7 +134,7 @@ def content(version: str, where: Path | None = None) -> bytes:
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(str(path), f"cannot read the release's N-Quads: {getattr(exc, 'strerror', None) or exc}"
                          ) from None
-    if "sha256:" + hashlib.sha256(data).hexdigest() != record.digest:
+    if of_bytes(data) != record.digest:
         raise InputError(str(path), f"does not hold release {version} (its digest differs from {INDEX})")
     return data
 
@@ -145,7 +145,7 @@ def record(nquads: bytes, digest: str, issued: str, package: str, commit: str = 
     whether it is new (recording the same content again changes nothing). Refused, with what to do, when the
     declared version is released with other content, or when the ontology changed and kept its version."""
     base = where or folder()
-    if "sha256:" + hashlib.sha256(nquads).hexdigest() != digest:
+    if of_bytes(nquads) != digest:
         raise KGError("the N-Quads given do not match their digest")
     if not _DATE.match(issued):
         raise KGError(f"--date {issued!r}: write the date YYYY-MM-DD")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from iakg.digest import PREFIX, of_chunks, of_files
 from iakg.errors import InputError
 
 #: file extensions we read, by the format registry of pyoxigraph
@@ -183,15 +184,8 @@ def _salt(cache_dir: Path) -> bytes:
 
 def _manifest(folder: Path) -> str:
     """A digest of every file of an on-disk store (names, sizes, bytes), written when built, checked on open."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "READY"):
-        digest.update(f"{path.relative_to(folder)}\0{path.stat().st_size}\0".encode())
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
+    return of_files((str(path.relative_to(folder)), path) for path in sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.name != "READY"))
 
 
 def prepared_store(inputs: Inputs, cache_dir: Path | str, key: str, finish: Finish | None = None) -> ox.Store:
@@ -203,16 +197,17 @@ def prepared_store(inputs: Inputs, cache_dir: Path | str, key: str, finish: Fini
     is built and checked on every open: an edited or damaged store is rebuilt, never answered from. Building
     writes beside the target and renames it into place, so an interrupted build is never used.
     """
-    import hashlib
     import os
     import shutil
 
     cache = _private_dir(Path(cache_dir))
-    digest = hashlib.sha256(_salt(cache) + key.encode())
-    for path, _ in inputs:
-        rdf_format(path)
-        digest.update(f"\0{path.name}\0".encode() + read_input(path))
-    target = cache / digest.hexdigest()[:24]
+
+    def chunks() -> Iterator[bytes]:
+        yield _salt(cache) + key.encode()
+        for path, _ in inputs:
+            rdf_format(path)
+            yield f"\0{path.name}\0".encode() + read_input(path)
+    target = cache / of_chunks(chunks()).removeprefix(PREFIX)[:24]
     ready = target / "READY"
     if ready.exists():
         try:

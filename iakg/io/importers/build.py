@@ -14,13 +14,13 @@ import pyoxigraph as ox
 from iakg.errors import Problem
 from iakg.io.importers import cells
 from iakg.io.importers.cells import CellError
-from iakg.io.importers.nodes import N, Topic, en, expand, slug, typed
+from iakg.io.importers.nodes import N, Topic, en, slug, typed
 from iakg.io.importers.procedures import resolve
 from iakg.io.importers.sources import source_document
 from iakg.io.importers.table import Cell, Section
 from iakg.io.importers.terms import add_terms, new_procedure
 from iakg.io.importers.vocabulary import KnownProcedure, Vocabulary, fold
-from iakg.rdf.namespaces import IAKG, IAKGD, PROV, RDF, RDFS, SKOS
+from iakg.rdf.namespaces import IAKG, IAKGD, PROV, RDF, RDFS, SKOS, expand
 
 DEFAULT_SCHEMES = {
     "category_scheme": IAKGD + "appropriateness-categories",
@@ -44,8 +44,8 @@ class Builder:
         before = len(self.problems)
         meta = section.meta
         text = {k: c.text for k, c in meta.items()}
-        ns = expand(text.get("namespace") or IAKGD)
-        schemes = {k: expand(text.get(k) or v) for k, v in DEFAULT_SCHEMES.items()}
+        ns = expand((text.get("namespace") or IAKGD).strip().strip("<>"))  # a CURIE or an IRI, <> or not
+        schemes = {k: expand((text.get(k) or v).strip().strip("<>")) for k, v in DEFAULT_SCHEMES.items()}
         fixture = fold(text.get("test_fixture", "")) in ("true", "yes", "1")
         topic_slug = slug(text.get("id") or text.get("title", ""))
         topic = Topic(topic_slug, text.get("title", ""))
