@@ -35,6 +35,7 @@ from iakg.domain.model_guidance import (
 )
 from iakg.domain.model_statements import DoseComparison, DoseEstimate, Escalation, FeatureOf, Hedged
 from iakg.errors import KGError
+from iakg.io import notes
 from iakg.io.dataset import open_store
 from iakg.io.export import release as release_of
 from iakg.io.formats import FORMATS
@@ -213,8 +214,6 @@ class KnowledgeGraph:
         (``"0.2.0"``), ``"working"`` (this graph), a release folder or an N-Quads file. The report has the
         clinical changes (``.changes``) and every statement removed and added (``.delta``); render it with
         ``iakg.io.notes.markdown``, ``as_json`` or ``changeset``."""
-        from iakg.io import notes
-
         def working() -> bytes:
             return self.release().content()
 

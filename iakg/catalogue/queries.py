@@ -10,9 +10,12 @@ from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from iakg import resources
 from iakg.errors import KGError, ParameterError, UnknownNameError
 from iakg.rdf.namespaces import IAKG, QUERY, RDF, RDFS, SCHEMA, SH, XSD, expand
+from iakg.rdf.safety import trust
 from iakg.rdf.terms import IRI
 
 _HEADER = re.compile(r"^#\s*(title|description|param|example|index):\s*(.*)$")
@@ -63,8 +66,6 @@ def expand_iri(text: str, what: str = "value") -> IRI:
     if len(text) > 2048 or not re.match(_IRI_OK, text):
         raise ParameterError(f"{what}: {text[:80]!r} is not an IRI or a known prefixed name")
     try:
-        import pyoxigraph as ox
-
         ox.NamedNode(text)  # the same IRI check the engine applies
     except ValueError as exc:
         raise ParameterError(f"{what}: {text[:80]!r} is not a valid IRI ({exc})") from None
@@ -160,8 +161,6 @@ def description(queries: list[CatalogueQuery] | None = None, endpoint: str | Non
     written by pyoxigraph (checked IRIs, escaped literals); the store loads the text in one call, which
     on the answering path of every command costs a third of making a Python object per triple.
     """
-    import pyoxigraph as ox
-
     lines: list[str] = []
     target = str(ox.NamedNode(endpoint)) if endpoint else None
     for query in queries if queries is not None else catalogue().values():
@@ -190,8 +189,6 @@ def description(queries: list[CatalogueQuery] | None = None, endpoint: str | Non
 
 def describe(queries: list[CatalogueQuery] | None = None, endpoint: str | None = None) -> list:
     """The catalogue as RDF triples (pyoxigraph): :func:`description` parsed."""
-    import pyoxigraph as ox
-
     return [ox.Triple(q.subject, q.predicate, q.object)
             for q in ox.parse(description(queries, endpoint), format=ox.RdfFormat.N_TRIPLES)]
 
@@ -199,8 +196,6 @@ def describe(queries: list[CatalogueQuery] | None = None, endpoint: str | None =
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, CatalogueQuery]:
     """Every shipped query by name (trusted by the safety check without a parse: see ``safety.trust``)."""
-    from iakg.rdf.safety import trust
-
     queries = {q.name: q for q in map(parse_query_file, resources.query_files())}
     for query in queries.values():
         trust(query.text, query.form)
@@ -213,8 +208,6 @@ def internal(name: str) -> str:
     and export), kept as a file like the catalogue's but not part of it (no parameters header, not listed
     or documented as a question). Trusted by the safety check as the catalogue is (tests/test_cold_start.py
     checks every one)."""
-    from iakg.rdf.safety import trust
-
     path = resources.INTERNAL_QUERIES_DIR / f"{name}.rq"
     try:
         text = path.read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ HTTP status to send (400 malformed, 404 unknown service, 412 no prefetch). The H
 from __future__ import annotations
 
 import json
+import os
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -173,7 +174,5 @@ def _check_feedback(item: Any, at: str) -> None:
 
 def default_feedback_log() -> Path:
     """Where feedback goes unless configured: ``$XDG_STATE_HOME/iakg/cds-feedback.jsonl``."""
-    import os
-
     state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(state) / "iakg" / "cds-feedback.jsonl"

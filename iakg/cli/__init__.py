@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 
 from iakg.cli.registry import COMMANDS, graph_options
@@ -61,7 +60,12 @@ def _command(argv: list[str]) -> int:
 def _fit_tables(wide: bool) -> None:
     """Tables and prose fit the terminal they are printed on (cells wrap) unless ``--wide``; output to a
     pipe or a file is left as wide as its content, for the programs that read it."""
-    text.WIDTH = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() and not wide else None
+    if sys.stdout.isatty() and not wide:
+        import shutil  # (with zlib, bz2, lzma: only when printing to a terminal)
+
+        text.WIDTH = shutil.get_terminal_size((100, 24)).columns
+    else:
+        text.WIDTH = None
 
 
 if __name__ == "__main__":  # pragma: no cover

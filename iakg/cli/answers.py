@@ -7,7 +7,23 @@ from pathlib import Path
 from typing import Any
 
 from iakg.cli.registry import Answer, answer
+from iakg.domain.dose import POPULATIONS
+from iakg.domain.model_statements import DOSE_BANDS_NOTE
+from iakg.domain.patient import context
 from iakg.errors import KGError
+from iakg.present.text import (
+    DOSE_HEADERS,
+    MATCH_HEADERS,
+    RECOMMENDATION_HEADERS,
+    dose_rows,
+    dose_text,
+    hedged,
+    match_rows,
+    match_text,
+    recommendation_rows,
+    recommendation_text,
+    table,
+)
 from iakg.rdf.namespaces import expand
 
 
@@ -17,16 +33,12 @@ def _patient(p: argparse.ArgumentParser) -> None:
 
 @answer("recommend", "rated procedures for a scenario, most appropriate first", scenario=True)
 def _recommend(g: Any, args: argparse.Namespace) -> Answer:
-    from iakg.present.text import RECOMMENDATION_HEADERS, recommendation_rows, recommendation_text
-
     result = g.recommend(args.scenario)
     return result, RECOMMENDATION_HEADERS, recommendation_rows(result), recommendation_text(result)
 
 
 @answer("match", "which scenario applies to a patient, and the plan for it", configure=_patient)
 def _match(g: Any, args: argparse.Namespace) -> Answer:
-    from iakg.present.text import MATCH_HEADERS, match_rows, match_text
-
     result = g.match(args.patient)
     return result, MATCH_HEADERS, match_rows(result), match_text(result)
 
@@ -62,8 +74,6 @@ def _facts_options(p: argparse.ArgumentParser) -> None:
 
 @answer("facts", "list the facts a patient file can state", configure=_facts_options, listing=True)
 def _facts(g: Any, args: argparse.Namespace) -> Answer:
-    from iakg.domain.patient import context
-
     if args.context:  # the JSON-LD context is whole: a patient file may use any fact
         items = g.patient_facts()
         return context(items), ("key", "iri"), [(f.key, f.iri) for f in items], None
@@ -89,8 +99,6 @@ def _result_option(p: argparse.ArgumentParser) -> None:
 
 @answer("next-steps", "what to do after a study, per result", scenario=True, configure=_result_option)
 def _next_steps(g: Any, args: argparse.Namespace) -> Answer:
-    from iakg.present.text import hedged
-
     items = g.next_steps(args.scenario, args.result)
     return items, ("result", "order", "step", "procedures", "interval_months", "alternatives", "hedge"), [
         (b.result, s.order, s.label, " | ".join(p.label for p in s.procedures), s.interval_months, b.alternatives,
@@ -140,8 +148,6 @@ def _features(g: Any, args: argparse.Namespace) -> Answer:
 
 @answer("markers", "the biochemical markers a scenario monitors, and their roles", scenario=True)
 def _markers(g: Any, args: argparse.Namespace) -> Answer:
-    from iakg.present.text import hedged
-
     items = g.markers(args.scenario)
     text = "\n".join(f"{m.label}: {hedged(m.text, m.qualifier)}" for m in items)
     return items, ("marker", "label", "role", "hedge"), [(m.iri, m.label, m.text, m.qualifier) for m in items], \
@@ -157,7 +163,6 @@ def _interval_options(p: argparse.ArgumentParser) -> None:
         configure=_interval_options)
 def _interval(g: Any, args: argparse.Namespace) -> Answer:
     result = g.surveillance_interval(args.scenario, args.grade, args.stage)
-    from iakg.present.text import hedged
 
     rows = [(m.every, m.label, " ".join(m.grades), " ".join(m.stages)) for m in result.matches]
     text = "\n".join(f"{m.every}: {hedged(m.label, m.qualifier)}" for m in result.matches) or None
@@ -168,8 +173,6 @@ def _interval(g: Any, args: argparse.Namespace) -> Answer:
 
 
 def _dose_options(p: argparse.ArgumentParser) -> None:
-    from iakg.domain.dose import POPULATIONS
-
     p.add_argument("procedure", nargs="?", help="procedure IRI, local name or unique part of its label")
     p.add_argument("--scenario", help="compare every rated option of this scenario instead")
     p.add_argument("--years", required=True, help="length of the plan in years")
@@ -183,8 +186,6 @@ def _dose_options(p: argparse.ArgumentParser) -> None:
 def _dose(g: Any, args: argparse.Namespace) -> Answer:
     if bool(args.procedure) == bool(args.scenario):
         raise KGError("give a procedure, or --scenario to compare a scenario's rated options")
-    from iakg.domain.model_statements import DOSE_BANDS_NOTE
-    from iakg.present.text import DOSE_HEADERS, dose_rows, dose_text, table
 
     if args.scenario:
         result = g.scenario_doses(args.scenario, args.years, args.every, args.population, include_all=args.all)

@@ -8,12 +8,19 @@ the parser, its choices and its help are built from the registry. Third parties 
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from iakg.catalogue import internal
+from iakg.cli.progress import stage
+from iakg.errors import KGError, ValidationError
+from iakg.present.text import RENDERERS, render
+from iakg.rdf import reasoning
 from iakg.registry import Registry
 
 Configure = Callable[[argparse.ArgumentParser], None]
@@ -79,9 +86,6 @@ def answer(name: str, help: str, scenario: bool = False, configure: Configure | 
 
     def add(fn: Callable[[Any, argparse.Namespace], Answer]) -> Callable[[Any, argparse.Namespace], Answer]:
         def run(args: argparse.Namespace) -> int:
-            from iakg.errors import KGError
-            from iakg.present.text import render
-
             source = graph(args)
             try:
                 result, headers, rows, text = fn(source, args)
@@ -101,8 +105,6 @@ def answer(name: str, help: str, scenario: bool = False, configure: Configure | 
 
 def graph_options() -> argparse.ArgumentParser:
     """The options every answering command shares: where the graph comes from and the output format."""
-    from iakg.present.text import RENDERERS
-
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data", action="append", default=[], metavar="FILE",
                         help="extra RDF file merged with the shipped graph (repeatable)")
@@ -131,13 +133,11 @@ def data_option(parser: argparse.ArgumentParser) -> None:
 def graph(args: argparse.Namespace) -> Any:
     """The graph a command answers from: an endpoint, or the embedded store."""
     from iakg.api import KnowledgeGraph, load
-    from iakg.errors import KGError
 
     if args.endpoint:
         if args.data or args.reason:
             raise KGError("--data and --reason apply to the embedded graph, not to --endpoint")
         return KnowledgeGraph.remote(args.endpoint)
-    from iakg.cli.progress import stage
 
     if args.reason:
         reason_timeout(args.reason_timeout)
@@ -156,11 +156,6 @@ def endpoint_hint(source: Any, args: argparse.Namespace) -> None:
     """After an empty answer (or a name not found) from ``--endpoint``: one line on stderr if that endpoint
     holds no ``iakg:ClinicalScenario`` in its default graph (the one the catalogue queries), saying whether
     its named graphs hold some (a store whose default graph is not their union) or none (the wrong endpoint)."""
-    import sys
-
-    from iakg.catalogue import internal
-    from iakg.errors import KGError
-
     url = getattr(args, "endpoint", None)
     if not url:
         return
@@ -181,11 +176,6 @@ def endpoint_hint(source: Any, args: argparse.Namespace) -> None:
 
 def reason_timeout(seconds: float) -> None:
     """Bound the OWL RL closure of this run to ``seconds`` (checked: a positive finite number)."""
-    import math
-
-    from iakg.errors import KGError
-    from iakg.rdf import reasoning
-
     if not (math.isfinite(seconds) and seconds > 0):
         raise KGError(f"--reason-timeout {seconds}: give a positive number of seconds")
     reasoning.TIMEOUT_S = seconds
@@ -194,10 +184,6 @@ def reason_timeout(seconds: float) -> None:
 def _refuse_inconsistent(graph: Any, files: Sequence[str | Path]) -> None:
     """Validate what ``--data`` adds (targeted: only the resources those files describe, against the whole
     graph) and refuse to answer from a graph that breaks the shapes: a silent wrong answer is worse than none."""
-    import sys
-
-    from iakg.errors import ValidationError
-
     report = graph.validate(changed=files)
     if not report.conforms:
         for violation in report.violations:

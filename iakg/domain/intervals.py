@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from iakg.catalogue import run
@@ -62,6 +61,8 @@ def _fact_holding(facts: list[PatientFact], notations: list[str], given: str | N
     for fact in facts:
         if notations and set(notations) <= set(fact.values):
             if given is not None and given not in fact.values:
+                import difflib  # only for the message of a value not found
+
                 raise UnknownNameError(what, given, difflib.get_close_matches(given, list(fact.values), 5, 0.0)[:5])
             return fact.key
     return what

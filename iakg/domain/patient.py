@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from iakg.domain.model_guidance import PatientFact
 from iakg.errors import InputError, KGError, UnknownNameError
 from iakg.rdf.namespaces import IAKG, PATIENT_CONTEXT_IRI, RDFS, XSD
+from iakg.rdf.store import read_input
 
 _INFORMATIVE = {"label": RDFS + "label", "note": RDFS + "comment"}
 _KEYWORDS = {"@id", "@context", "@type"}
@@ -46,7 +47,6 @@ def read(source: Mapping[str, Any] | str | Path) -> tuple[dict[str, Any], str]:
     """A patient as a JSON object and the name to report errors against (a file path, or ``patient``)."""
     if isinstance(source, Mapping):
         return dict(source), "patient"
-    from iakg.rdf.store import read_input
 
     path = Path(source)
     try:

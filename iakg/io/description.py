@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import bisect
 import functools
+import os
+import sys
 from collections.abc import Iterable
 
 import pyoxigraph as ox
 
 from iakg.catalogue import internal
+from iakg.io import rights
 from iakg.rdf.binding import bind_values
 from iakg.rdf.namespaces import (
     DATASET_IRI,
@@ -113,7 +116,6 @@ class Stats:
         stats.classes = {r["class"].value for r in stats._select("export-classes")}
         stats.sources = {r["source"].value for r in stats._select("export-sources")}
         stats.rated = {r["scenario"].value for r in stats._select("export-rated")}  # the first three: all it shows
-        from iakg.io import rights
 
         stats.rights = rights.parts(store, graphs, len(statements))
         prefix = f"<{IAKGD}".encode()  # statements about the uriSpace's resources: one run of each sorted graph
@@ -228,8 +230,6 @@ def description(stats: Stats, content_digest: str, version: str, issued: str | N
         add(DCTERMS + "issued", ox.Literal(issued, datatype=ox.NamedNode(XSD + "date")))
         add(DCTERMS + "modified", ox.Literal(issued, datatype=ox.NamedNode(XSD + "date")))
     if stats.rights:
-        from iakg.io import rights
-
         out.extend(rights.quads(stats.rights))
     add(DCTERMS + "conformsTo", ox.NamedNode(ONTOLOGY_IRI))
     add(IAKG + "contentDigest", ox.Literal(content_digest))
@@ -305,9 +305,6 @@ def _metadata_headers() -> list[tuple[str, list[str]]] | None:
     """The Author and Project-URL headers of the installed package's METADATA file (core metadata: e-mail
     style headers), found as ``importlib.metadata`` finds it (the first ``*.dist-info`` on ``sys.path``);
     None when there is no such file to read."""
-    import os
-    import sys
-
     prefix = _DISTRIBUTION.replace("-", "_") + "-"
     for entry in sys.path:
         try:

@@ -14,11 +14,12 @@ from collections.abc import Callable, Iterator
 import pyoxigraph as ox
 
 from iakg import resources
+from iakg.catalogue import listing
 from iakg.digest import of_chunks
 from iakg.io.description import Stats, described, statement, topic_labels
 from iakg.io.formats import register
 from iakg.io.published import Release, nquad_of, sort_key
-from iakg.io.releases import Identity
+from iakg.io.releases import Identity, identity
 from iakg.rdf.namespaces import (
     GRAPH_DESCRIPTION,
     GRAPH_INFERRED,
@@ -26,6 +27,7 @@ from iakg.rdf.namespaces import (
     GRAPH_SHAPES,
     PREFIXES,
 )
+from iakg.rdf.reasoning import materialise
 
 
 def context() -> dict:
@@ -74,12 +76,7 @@ def _table(release: Release) -> bytes:
 def release(store: ox.Store, inferred: bool = False, endpoint: str | None = None) -> Release:
     """The release of a dataset store (adding the OWL RL closure first if ``inferred`` and not there yet), its
     version, issue date and prior version those of the recorded release of its content (``iakg.io.releases``)."""
-    from iakg.io.releases import identity  # (the records are read when a release is made)
-
     if inferred and not any(True for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_INFERRED))):
-        from iakg.catalogue import listing
-        from iakg.rdf.reasoning import materialise
-
         materialise(store)
         listing.build(store)  # the closure may add rows to a listing
     return build(store, "", None, inferred, endpoint, identify=identity)

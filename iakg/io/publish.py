@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
 
+from iakg import catalogue
 from iakg.errors import KGError
+from iakg.rdf.engine import RemoteEngine
 from iakg.rdf.terms import IRI
 
 
@@ -16,9 +20,6 @@ def publish(graph, store_url: str, graph_iri: str, query_url: str | None = None,
 
     PUT replaces the graph, so publishing twice leaves the same content (idempotent).
     """
-    from iakg import catalogue
-    from iakg.rdf.engine import RemoteEngine
-
     target = catalogue.expand_iri(graph_iri, "--graph")
     body = graph.release().triples()
     sent = body.count(b"\n")
@@ -26,8 +27,6 @@ def publish(graph, store_url: str, graph_iri: str, query_url: str | None = None,
     headers = {"Content-Type": "application/n-triples"}
     auth = credentials(store_url)
     if auth is not None:
-        import base64
-
         headers["Authorization"] = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
     request = urllib.request.Request(url, data=body, method="PUT", headers=headers)
     try:
@@ -47,7 +46,6 @@ def credentials(url: str) -> tuple[str, str] | None:
     """The user and password for ``url``: ``IAKG_PUBLISH_USER`` and ``IAKG_PUBLISH_PASSWORD`` from the
     environment, else the netrc entry of its host (``$NETRC`` or ``~/.netrc``); never the command line."""
     import netrc
-    import os
 
     user, password = os.environ.get("IAKG_PUBLISH_USER"), os.environ.get("IAKG_PUBLISH_PASSWORD")
     if user and password is not None:

@@ -6,8 +6,14 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from iakg import resources
+from iakg.catalogue import listing
 from iakg.digest import PREFIX, of_bytes, of_files
+from iakg.domain.patient import context as patient_context
+from iakg.errors import InputError
+from iakg.io import notes
 from iakg.io.atomic import umask, write_file, write_folder
 from iakg.io.description import RELATIVE_BASE
 from iakg.io.export import context
@@ -34,8 +40,6 @@ def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, f
     ``base_url``: where the folder will be published; ``void.ttl`` gives each dump's download URL under it
     (without it, as references relative to ``void.ttl`` itself).
     """
-    from iakg.domain.patient import context as patient_context
-
     release = graph.release()
     dumps = [fmt for _, fmt in FORMATS.items() if fmt.in_release]
     files: dict[str, bytes] = {f"iakg.{fmt.extension}": fmt.write(release) for fmt in dumps}
@@ -87,7 +91,6 @@ NOTES = ("RELEASE-NOTES.md", "changes.json", "changes.ttl")  #: the release note
 def release_notes(release) -> dict[str, bytes]:
     """The release notes of ``release`` against the version released before it (``iakg.io.notes``): Markdown,
     JSON and the RDF changeset; a first release says so."""
-    from iakg.io import notes
     from iakg.io.writers import turtle
 
     named = release.identity
@@ -103,10 +106,6 @@ def write_store(nquads: bytes, location: Path) -> None:
     """The prepared on-disk Oxigraph store of ``nquads`` at ``location``: bulk-loaded, with its listing index
     (``iakg.catalogue.listing``: derived, not in the N-Quads), flushed and compacted, so that the server opens
     it read-only as it is (no write-ahead log to replay, nothing to load)."""
-    import pyoxigraph as ox
-
-    from iakg.catalogue import listing
-
     store = ox.Store(str(location))
     try:
         store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
@@ -148,8 +147,6 @@ def verified(folder: Path, served: bool = False) -> dict:
     ``served``: check what ``iakg serve`` opens, the prepared store (when the release has one in this
     engine's format) rather than the N-Quads file it was made from.
     """
-    from iakg.errors import InputError
-
     path = Path(folder) / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))

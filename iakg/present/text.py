@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from itertools import zip_longest
 from typing import Any
 
 from iakg.domain.model import Recommendation, to_dict
 from iakg.rdf.engine import Result
+from iakg.rdf.namespaces import curie
 from iakg.rdf.terms import IRI, to_n3
 from iakg.registry import Registry
 
@@ -35,8 +37,6 @@ WIDTH: int | None = None
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | None = None) -> str:
     """A plain-text table with aligned columns; wider than ``width`` (or ``WIDTH``), its widest columns wrap."""
-    from itertools import zip_longest
-
     cells = [[printable(_cell(v)) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     limit = width if width is not None else WIDTH
@@ -71,8 +71,6 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, IRI):
-        from iakg.rdf.namespaces import curie
-
         return curie(value)
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")

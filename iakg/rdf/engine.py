@@ -6,14 +6,18 @@ serialised by pyoxigraph (see ``binding``), the same way for every backend.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
 from iakg.errors import QueryError
 from iakg.rdf.binding import bind_values
+from iakg.rdf.safety import check_query, dataset_of, offline, unescape
 from iakg.rdf.terms import to_python
 
 Term = dict[str, str]  # a SPARQL 1.1 Query Results JSON term
@@ -76,8 +80,6 @@ class LocalEngine:
 
     def _rows(self, answer: Any) -> Any:
         """Yield the solutions (or triples) of ``answer``, stopping with a clear error past the bounds."""
-        import time
-
         deadline = time.monotonic() + self.timeout_s
         for count, row in enumerate(answer, 1):
             if count > self.max_rows:
@@ -89,8 +91,6 @@ class LocalEngine:
             yield row
 
     def execute(self, query: str, bindings: Mapping[str, Any] | None = None) -> Result:
-        from iakg.rdf.safety import check_query, dataset_of, offline, unescape
-
         query = unescape(query)  # the one text both the check and the engine read (see unescape)
         check_query(query)  # parsed, not scanned: SERVICE (the embedded engine would fetch it) and updates refused
         defaults, named = dataset_of(query)
@@ -122,8 +122,6 @@ class LocalEngine:
 
 def check_url(url: str, what: str = "--endpoint") -> str:
     """``url`` if it is an absolute http(s) URL with a host, else a one-line error."""
-    from urllib.parse import urlsplit
-
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises ValueError on a bad port)
@@ -141,8 +139,6 @@ class RemoteEngine:
     """
 
     def __init__(self, url: str, timeout: float = 30.0):
-        import math
-
         self.url = check_url(url)
         if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
             raise QueryError(f"timeout {timeout!r}: give a positive number of seconds")

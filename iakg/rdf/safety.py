@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextvars
 import re
-import socket
 import sys
 import threading
 import urllib.parse
@@ -40,6 +39,8 @@ def _allow(url: str | None) -> None:
         if host:
             _allowed.add(host.lower())
             try:  # connections are made to addresses: allow the ones this name resolves to
+                import socket  # (only when a host is named)
+
                 _allowed.update(str(info[4][0]).lower() for info in socket.getaddrinfo(host, None))
             except OSError:
                 pass

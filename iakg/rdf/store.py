@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -33,9 +36,6 @@ MAX_JSON_DEPTH = 100
 
 def read_input(path: Path | str) -> bytes:
     """The bytes of an input file: a regular file only (never a FIFO, device or folder), read whole."""
-    import os
-    import stat
-
     path = Path(path)
     try:
         info = os.stat(path)
@@ -59,8 +59,6 @@ def read_input(path: Path | str) -> bytes:
 def refuse_dangerous(path: Path, data: bytes, fmt: ox.RdfFormat) -> None:
     """Refuse, before parsing, what would make a parser expand or recurse without bound: XML entity
     declarations (a kilobyte can expand to gigabytes) and JSON nested more than :data:`MAX_JSON_DEPTH`."""
-    import re
-
     if fmt == ox.RdfFormat.RDF_XML:
         found = re.search(rb"<!(ENTITY|DOCTYPE)", data)
         if found:
@@ -154,9 +152,6 @@ def build_store(inputs: Inputs, finish: Finish | None = None) -> ox.Store:
 
 def _private_dir(cache_dir: Path) -> Path:
     """The cache folder, created 0700; refused if another user owns it or others may write to it."""
-    import os
-    import stat
-
     cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     info = cache_dir.stat()
     if info.st_uid != os.getuid():
@@ -168,7 +163,6 @@ def _private_dir(cache_dir: Path) -> Path:
 
 def _salt(cache_dir: Path) -> bytes:
     """A random secret of this cache folder (0600), mixed into every key: a key cannot be computed outside."""
-    import os
     import secrets
 
     path = cache_dir / ".salt"
@@ -197,7 +191,6 @@ def prepared_store(inputs: Inputs, cache_dir: Path | str, key: str, finish: Fini
     is built and checked on every open: an edited or damaged store is rebuilt, never answered from. Building
     writes beside the target and renames it into place, so an interrupted build is never used.
     """
-    import os
     import shutil
 
     cache = _private_dir(Path(cache_dir))

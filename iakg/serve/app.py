@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -32,6 +33,7 @@ from starlette.routing import BaseRoute, Route
 
 from iakg.api import KnowledgeGraph
 from iakg.catalogue import internal
+from iakg.rdf.engine import LocalEngine
 from iakg.rdf.safety import warm_up
 from iakg.serve.engine import Engine, free_port, load_store, oxigraph_executable
 from iakg.serve.proxy import Proxy
@@ -271,10 +273,6 @@ def _prepared_store(release: Path) -> Path | None:
 
 def _read_only_graph(location: Path) -> KnowledgeGraph:
     """A KnowledgeGraph over the engine's store, opened read-only in process (for the typed answers)."""
-    import pyoxigraph as ox
-
-    from iakg.rdf.engine import LocalEngine
-
     return KnowledgeGraph(LocalEngine(ox.Store.read_only(str(location))))
 
 

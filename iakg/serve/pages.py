@@ -13,6 +13,7 @@ import asyncio
 from typing import Any
 from urllib.parse import unquote
 
+import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -49,8 +50,6 @@ def negotiate(request: Request) -> str:
 
 def rdf_of(graph: Any, iri: str, fmt: str) -> bytes:
     """The description (DESCRIBE) of ``iri`` in ``fmt``; empty bytes if the graph says nothing about it."""
-    import pyoxigraph as ox
-
     text = graph.query(internal("describe-resource"), {"resource": IRI(iri)}).ntriples
     if not text.strip():
         return b""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import urllib.parse
 
+import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -143,8 +144,6 @@ def sparql_routes(ctx: ServeContext) -> list[Route]:
 
 def service_description(endpoint_url: str, media_type: str) -> bytes:
     """The SPARQL 1.1 Service Description of this endpoint."""
-    import pyoxigraph as ox
-
     sd = "http://www.w3.org/ns/sparql-service-description#"
     fmt = "http://www.w3.org/ns/formats/"
     me = ox.NamedNode(endpoint_url)

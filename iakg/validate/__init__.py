@@ -4,12 +4,21 @@ to SPARQL by :mod:`iakg.validate.core`, SHACL-SPARQL as written), then the lint 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pyoxigraph as ox
+import pyoxigraph as ox
 
-    from iakg.validate.report import ValidationReport
+from iakg.rdf.namespaces import (
+    GRAPH_CATALOGUE,
+    GRAPH_DATA,
+    GRAPH_DESCRIPTION,
+    GRAPH_EXTRA,
+    GRAPH_INFERRED,
+    GRAPH_LISTING,
+    GRAPH_ONTOLOGY,
+)
+from iakg.rdf.safety import offline
+from iakg.rdf.store import load_file
+from iakg.validate.report import ValidationReport
 
 
 def validate(store: ox.Store, changed: list[Path] | None = None) -> ValidationReport:
@@ -18,19 +27,6 @@ def validate(store: ox.Store, changed: list[Path] | None = None) -> ValidationRe
     With ``changed`` files (already loaded), only the resources they describe are validated, against the
     whole graph: a targeted check of new or changed data that stays fast on a large graph.
     """
-    import pyoxigraph as ox
-
-    from iakg.rdf.namespaces import (
-        GRAPH_CATALOGUE,
-        GRAPH_DATA,
-        GRAPH_DESCRIPTION,
-        GRAPH_EXTRA,
-        GRAPH_INFERRED,
-        GRAPH_LISTING,
-        GRAPH_ONTOLOGY,
-    )
-    from iakg.rdf.safety import offline
-    from iakg.rdf.store import load_file
     from iakg.validate.shacl import validate_store
 
     focus = None

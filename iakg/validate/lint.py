@@ -15,6 +15,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+import pyoxigraph as ox
+
 from iakg.catalogue import internal
 from iakg.rdf.binding import bind_values
 from iakg.rdf.namespaces import GRAPH_ONTOLOGY, IAKG, IAKGD, RDF, RDFS, curie
@@ -45,8 +47,6 @@ def lint(store, graphs: list, shape_targets: set[str], subclasses: dict[str, set
 
 def _declared(store) -> set[str]:
     """The IRIs the ontology graph declares (classes, properties, datatypes)."""
-    import pyoxigraph as ox
-
     kinds = [ox.NamedNode("http://www.w3.org/2002/07/owl#" + k) for k in _DECLARATIONS]
     kinds.append(ox.NamedNode(RDFS + "Datatype"))
     rdf_type = ox.NamedNode(RDF + "type")
@@ -108,8 +108,6 @@ def _classes_without_shape(store, graphs: list, declared: set[str], targets: set
 
 
 def _duplicate_labels(store, graphs: list, subclasses: dict[str, set[str]]) -> list[Violation]:
-    import pyoxigraph as ox
-
     found = []
     kinds = [(k, {IAKG + k} | subclasses.get(IAKG + k, set())) for k in NAMED_KINDS]
     kinds.append(("ontology term", {"http://www.w3.org/2002/07/owl#" + k for k in _DECLARATIONS[:3]}))
@@ -129,8 +127,6 @@ def _duplicate_labels(store, graphs: list, subclasses: dict[str, set[str]]) -> l
 
 def _report(store, graphs: list, term, role: str, message: str, check: str) -> list[Violation]:
     """One violation per resource that uses ``term`` (as a property, a class or a value)."""
-    import pyoxigraph as ox
-
     rdf_type = ox.NamedNode(RDF + "type")
     uses: set[tuple[str, str | None]] = set()
     for graph in graphs:

@@ -6,12 +6,19 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDFS, SH, XSD
 
 from iakg import resources
 from iakg.catalogue import internal
-from iakg.rdf.namespaces import curie
+from iakg.rdf import namespaces
+from iakg.rdf.binding import join_group
+from iakg.rdf.namespaces import GRAPH_ONTOLOGY, curie
+from iakg.rdf.rdflib_bridge import to_rdflib
+from iakg.validate import core as compiler
+from iakg.validate.core import target_pattern
+from iakg.validate.lint import lint as lint_pass
 from iakg.validate.report import ValidationReport, Violation, store_label
 
 
@@ -75,10 +82,6 @@ def validate_store(store, graphs: list[str], focus: set[str] | None = None,
     Then the lint pass (:mod:`iakg.validate.lint`, unless ``lint`` is False): undeclared ontology terms
     (with "did you mean"), undescribed resources, classes no shape targets, labels shared within a kind.
     """
-    import pyoxigraph as ox
-
-    from iakg.validate import core as compiler
-
     shapes, core = _shapes_and_core(*_stamp(resources.SHAPES_FILE))  # read-only, parsed once per process
     default = [ox.NamedNode(g) for g in graphs]
     subclasses = _subclasses(store, default)
@@ -95,8 +98,6 @@ def validate_store(store, graphs: list[str], focus: set[str] | None = None,
                 value=None if value is None else value.value))
     if len(core):
         if focus is None and chunk is None and len(store) <= WHOLE_GRAPH_LIMIT:
-            from iakg.rdf.rdflib_bridge import to_rdflib
-
             violations += _core_violations(to_rdflib(store, include_graphs=graphs), core, shapes)
         else:
             violations += _core_violations_by_chunk(store, default, subclasses, core, shapes, focus, chunk or 5_000)
@@ -104,8 +105,6 @@ def validate_store(store, graphs: list[str], focus: set[str] | None = None,
     if focus is not None and narrow is None:
         violations = [v for v in violations if v.focus in focus]
     if lint:
-        from iakg.validate.lint import lint as lint_pass
-
         targets = {str(c) for c in shapes.objects(None, SH.targetClass)}
         violations += lint_pass(store, default, targets, subclasses, focus)
     violations.sort(key=lambda v: (v.focus, v.path or "", v.message))
@@ -115,8 +114,6 @@ def validate_store(store, graphs: list[str], focus: set[str] | None = None,
 def _core_violations_by_chunk(store, default: list, subclasses: dict[str, set[str]], core: rdflib.Graph,
                               shapes: rdflib.Graph, focus: set[str] | None, chunk: int) -> list[Violation]:
     """SHACL-Core over the focus nodes (all targeted nodes, or those in ``focus``), ``chunk`` at a time."""
-    import pyoxigraph as ox
-
     nodes = set()
     for shape in set(core.subjects(SH.targetClass, None)) | set(core.subjects(SH.targetNode, None)):
         nodes.update(_focus_nodes(store, default, core, shape, subclasses))
@@ -138,14 +135,10 @@ def _neighbourhood(store, default: list, nodes: list, inverse: set) -> rdflib.Gr
     """What SHACL-Core needs to judge ``nodes``: the ontology; their triples (and those of the blank nodes
     they reach, e.g. lists); the triples that point at them through a predicate some shape follows
     inversely; the types and labels of the nodes they point to (so sh:class can be checked)."""
-    import pyoxigraph as ox
-
-    from iakg.rdf.namespaces import GRAPH_ONTOLOGY, RDF, RDFS
-    from iakg.rdf.rdflib_bridge import to_rdflib
-
     sub = ox.Store()
     # of the ontology, the class hierarchy is what SHACL-Core needs (sh:class accepts instances of subclasses)
-    sub.extend(store.quads_for_pattern(None, ox.NamedNode(RDFS + "subClassOf"), None, ox.NamedNode(GRAPH_ONTOLOGY)))
+    sub.extend(store.quads_for_pattern(None, ox.NamedNode(namespaces.RDFS + "subClassOf"), None,
+                                       ox.NamedNode(GRAPH_ONTOLOGY)))
     objects, seen, todo = set(), set(nodes), list(nodes)
     quads = []
     while todo:
@@ -160,7 +153,7 @@ def _neighbourhood(store, default: list, nodes: list, inverse: set) -> rdflib.Gr
                     objects.add(quad.object)
             for predicate in inverse:
                 quads.extend(store.quads_for_pattern(None, predicate, node, graph))
-    type_and_label = (ox.NamedNode(RDF + "type"), ox.NamedNode(RDFS + "label"))
+    type_and_label = (ox.NamedNode(namespaces.RDF + "type"), ox.NamedNode(namespaces.RDFS + "label"))
     for node in objects:
         for predicate in type_and_label:
             for graph in default:
@@ -194,11 +187,6 @@ def _sparql_violations(store, default: list, subclasses: dict[str, set[str]], sh
                        focus: set[str] | None = None) -> list[Violation]:
     """SHACL-SPARQL constraints, each run once in the engine with the focus nodes of its shape (its targets,
     or those in ``focus``) joined in as a group pattern binding ``$this``: the engine plans the join."""
-    import pyoxigraph as ox
-
-    from iakg.rdf.binding import join_group
-    from iakg.validate.core import target_pattern
-
     failure = ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))
     violations = []
     for shape in sorted(set(shapes.subjects(SH.sparql, None)), key=str):
@@ -227,8 +215,6 @@ def _sparql_violations(store, default: list, subclasses: dict[str, set[str]], sh
 
 def _subclasses(store, default) -> dict[str, set[str]]:
     """Each class with a subclass: the IRIs of its subclasses, direct or not (rdfs:subClassOf+)."""
-    import pyoxigraph as ox
-
     found: dict[str, set[str]] = {}
     for row in store.query(internal("shacl-subclasses"), default_graph=default):
         if isinstance(row["sub"], ox.NamedNode) and isinstance(row["super"], ox.NamedNode):
@@ -239,12 +225,8 @@ def _subclasses(store, default) -> dict[str, set[str]]:
 def _focus_nodes(store, default, shapes: rdflib.Graph, shape, subclasses: dict[str, set[str]]) -> list:
     """The nodes a node shape targets (sh:targetNode; sh:targetClass and its ``subclasses``), by direct
     index lookups of rdf:type (what the pyshacl path validates chunk by chunk)."""
-    import pyoxigraph as ox
-
-    from iakg.rdf.namespaces import RDF
-
     found = {ox.NamedNode(str(n)) for n in shapes.objects(shape, SH.targetNode) if isinstance(n, rdflib.URIRef)}
-    rdf_type = ox.NamedNode(RDF + "type")
+    rdf_type = ox.NamedNode(namespaces.RDF + "type")
     for cls in shapes.objects(shape, SH.targetClass):
         for each in {str(cls)} | subclasses.get(str(cls), set()):
             for graph in default:
@@ -255,8 +237,6 @@ def _focus_nodes(store, default, shapes: rdflib.Graph, shape, subclasses: dict[s
 
 def _node_order(node) -> tuple[bool, str]:
     """IRIs first, then blank nodes, each by value: a stable order for focus nodes."""
-    import pyoxigraph as ox
-
     return isinstance(node, ox.BlankNode), node.value
 
 

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
+
+import pyoxigraph as ox
 
 from iakg.catalogue import internal
 from iakg.errors import KGError
@@ -91,8 +94,6 @@ def heading(number: int, s: dict[str, Any], vocab: Vocabulary) -> str:
 
 
 def _split_population(text: str) -> list[str]:
-    import re
-
     return [p for p in re.split(r"\s*(?:,|\bor\b|\band\b|/)\s*", text, flags=re.I) if p]
 
 
@@ -175,8 +176,6 @@ def _num(value: Any) -> str:
 
 def write_release(release) -> bytes:
     """The ``table`` format (registered by ``iakg.io.formats``): the release's rated topics as CSV."""
-    import pyoxigraph as ox
-
     store = ox.Store()
     store.bulk_load(release.nquads, format=ox.RdfFormat.N_QUADS)
     text = export_tables(LocalEngine(store))

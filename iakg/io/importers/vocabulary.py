@@ -7,6 +7,7 @@ Resources created by an earlier topic of the same import are added to it, so a s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -159,8 +160,6 @@ class Vocabulary:
     def term_pattern(self) -> Any:
         """One regular expression matching any term as whole words, the longest term first at each place."""
         if self._term_pattern is None:
-            import re
-
             words = sorted(self.terms, key=len, reverse=True)
             self._term_pattern = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, words)) + r")(?![\w])")
         return self._term_pattern

@@ -15,15 +15,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from iakg import catalogue
 from iakg.catalogue import internal
-from iakg.domain.dose import MIN_INTERVAL_MONTHS
+from iakg.domain.dose import MIN_INTERVAL_MONTHS, estimate
 from iakg.domain.model import Scenario
+from iakg.domain.model_guidance import Procedure
 from iakg.errors import DoseError
 from iakg.present.html import svg
+from iakg.rdf.binding import bind_values
+from iakg.rdf.engine import LocalEngine
 from iakg.rdf.namespaces import BASE, DATASET_IRI, IAKG, IAKGD, ONTOLOGY_IRI, QUERY, RDF, RDFS, curie
 from iakg.rdf.terms import IRI
 from iakg.version import __version__
@@ -249,10 +253,6 @@ class Pages:
 
 def description_rows(nquads: bytes) -> list[dict[str, Any]]:
     """The dataset's description as (p, o) rows, from a release's N-Quads (its description graph)."""
-    import pyoxigraph as ox
-
-    from iakg.rdf.engine import LocalEngine
-
     lines = b"".join(line + b"\n" for line in nquads.splitlines() if line.endswith(b"/description> ."))
     store = ox.Store()
     store.load(lines, format=ox.RdfFormat.N_QUADS)
@@ -261,9 +261,6 @@ def description_rows(nquads: bytes) -> list[dict[str, Any]]:
 
 def _compare(rated: list[Any], years: Decimal, every: Decimal) -> list[Any]:
     """``compare_radiation`` on the rows already read (least radiation first, unstated last)."""
-    from iakg.domain.dose import estimate
-    from iakg.domain.model_guidance import Procedure
-
     found = [estimate(Procedure(r.procedure, r.label, r.radiation), years, every) for r in rated]
     return sorted(found, key=lambda e: (e.radiation is None, e.radiation.rank if e.radiation else 0,
                                         e.procedure.label))
@@ -271,8 +268,6 @@ def _compare(rated: list[Any], years: Decimal, every: Decimal) -> list[Any]:
 
 def _with_example(query: Any) -> str:
     """The query text with its example bindings as a VALUES block, so it runs as it is in the editor."""
-    from iakg.rdf.binding import bind_values
-
     try:
         return bind_values(query.text, query.example_bindings()) if query.example else query.text
     except Exception:  # a query whose example does not bind still shows, unbound
