@@ -35,11 +35,9 @@ from iakg.domain.model_guidance import (
 )
 from iakg.domain.model_statements import DoseComparison, DoseEstimate, Escalation, FeatureOf, Hedged
 from iakg.errors import KGError
-from iakg.io import notes
+from iakg.io.changes import Report
 from iakg.io.dataset import open_store
-from iakg.io.export import release as release_of
 from iakg.io.formats import FORMATS
-from iakg.io.notes import Report
 from iakg.io.published import Release
 from iakg.rdf.engine import LocalEngine, QueryEngine, RemoteEngine, Result
 from iakg.validate import validate as validate_store
@@ -207,13 +205,17 @@ class KnowledgeGraph:
     def release(self, inferred: bool = False, endpoint: str | None = None) -> Release:
         """The dataset as published (``iakg.io.export.Release``): content with shapes (and the inferred closure
         if asked) plus its VoID/DCAT description, canonical and sorted."""
-        return release_of(self.store(), inferred, endpoint)
+        from iakg.io.export import release  # the export machinery (canonical sorting, description): when used
+
+        return release(self.store(), inferred, endpoint)
 
     def diff(self, old: str, new: str = "working") -> Report:
         """What changed from release ``old`` to release ``new`` (``iakg.io.notes``): each is a recorded version
         (``"0.2.0"``), ``"working"`` (this graph), a release folder or an N-Quads file. The report has the
         clinical changes (``.changes``) and every statement removed and added (``.delta``); render it with
         ``iakg.io.notes.markdown``, ``as_json`` or ``changeset``."""
+        from iakg.io import notes  # the diff machinery (the kinds of clinical facts, changesets): when used
+
         def working() -> bytes:
             return self.release().content()
 

@@ -9,45 +9,18 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from iakg.digest import of_bytes
 from iakg.errors import InputError, KGError
-from iakg.io.changeset import CS, Delta, delta, rdf
-from iakg.io.diff import KINDS, Change, Side, clinical
-from iakg.io.releases import Identity, content, identity, index
-from iakg.rdf.namespaces import DATASET_IRI, GRAPH_DESCRIPTION, curie
+from iakg.io.changes import Named, Report
+from iakg.io.changeset import CS, delta, rdf
+from iakg.io.diff import KINDS, Side, clinical
+from iakg.io.releases import content, identity, index
+from iakg.rdf.namespaces import GRAPH_DESCRIPTION, curie
 
 WORKING = "working"
 CHANGESET_PREFIXES = {"cs": CS}  #: written in a changeset's Turtle beside the project's prefixes
-
-
-@dataclass(frozen=True)
-class Named:
-    """A release's content and what it is called."""
-
-    nquads: bytes
-    identity: Identity
-    digest: str
-    reference: str = ""  #: how it was named (a version, "working", a path)
-
-
-@dataclass
-class Report:
-    old: Named
-    new: Named
-    changes: list[Change]
-    delta: Delta
-    labels: dict[str, str]
-
-    @property
-    def old_iri(self) -> str:
-        return f"{DATASET_IRI}/{self.old.identity.version}"
-
-    @property
-    def new_iri(self) -> str:
-        return f"{DATASET_IRI}/{self.new.identity.version}"
 
 
 def resolve(reference: str, working: Callable[[], bytes]) -> Named:
