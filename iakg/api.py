@@ -1,9 +1,50 @@
 """The Python API: a loaded knowledge graph that answers appropriateness questions with typed objects.
 
-``KnowledgeGraph`` is a facade: it holds an engine (the embedded store or a remote endpoint) and delegates
-every question to the layer that answers it (``domain``, ``catalogue``, ``validate``, ``io``).
-"""
+``KnowledgeGraph`` is a facade: it holds an engine (the embedded store, a remote endpoint, or any
+``iakg.rdf.engine.QueryEngine``) and delegates every question to the layer that answers it (``domain``,
+``catalogue``, ``validate``, ``io``). Every annotation resolves at run time (``typing.get_type_hints``).
 
+```python
+import iakg
+
+graph = iakg.load()                                          # shipped graph, embedded store, no server
+scenario = "pnet-post-resection-surveillance"
+
+answer = graph.recommend(scenario)                          # Recommendation
+print(answer.procedures[0].label, answer.procedures[0].category_text)
+
+result = graph.match("examples/index-patient.json")         # or a dict of facts
+plan = result.plans[0]
+print(plan.first_choice.label, [m.every for m in plan.interval.matches], result.missing)
+
+graph.topics(); graph.scenarios(); graph.procedures(); graph.patient_facts()
+graph.scenarios(limit=50, offset=100)                      # a page (any listing; docs/listings.md)
+graph.next_steps(scenario, result="indeterminate")         # list[Branch] with ordered Steps
+graph.alternatives(scenario)                               # list[AlternativeOption], best first
+graph.surveillance_interval(scenario, grade="G2")          # IntervalAnswer(matches, missing)
+graph.cumulative_dose("ct-abdomen-pelvis-with-iv-contrast", years=5, every_months=12).total_range  # '5-50 mSv'
+graph.compare_radiation(scenario, years=5, every_months="6-12")
+graph.diagnoses(scenario); graph.pitfalls(scenario); graph.faq(scenario)
+graph.related(scenario).of("ancestor topic")               # hierarchy followed transitively
+graph.run("next-steps", scenario="iakgd:" + scenario)      # a catalogue query, parameters checked
+graph.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows()                  # any SPARQL
+graph.validate().conforms                                  # SHACL; validate(changed=[file]) is targeted
+iakg.load(["big.nt"], cache_dir=".iakg-cache")             # prepared on-disk store, reopened in ms
+iakg.load(["my-topic.ttl"], reason=True)                   # merge a file, add the OWL RL closure
+iakg.KnowledgeGraph.remote("http://127.0.0.1:7878/query")  # the same API over a SPARQL endpoint
+
+from iakg.rdf.rdflib_bridge import asserted_graph
+asserted_graph(graph.store())                              # rdflib.Graph of the asserted triples
+```
+
+Answers are frozen dataclasses: ``iakg.domain.model`` (``recommend`` and the parts all answers share),
+``iakg.domain.model_guidance`` and ``iakg.domain.model_statements`` (the other answers), ``iakg.domain.matching``
+(``match``); ``iakg.domain.model.to_dict`` gives the JSON form. Errors are ``iakg.KGError`` subclasses:
+``iakg.UnknownNameError`` (``.matches``), ``iakg.InputError`` (``.path/.line/.column``). Parameters are bound
+as a ``VALUES`` block of RDF terms serialised by pyoxigraph: user input is never formatted into query text.
+``run()`` checks and converts parameters as ``iakg query`` does; for ``query()``, wrap IRIs in ``iakg.IRI`` so
+that they bind as resources.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
