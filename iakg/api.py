@@ -78,7 +78,6 @@ from iakg.domain.model_statements import DoseComparison, DoseEstimate, Escalatio
 from iakg.errors import KGError
 from iakg.io.changes import Report
 from iakg.io.dataset import open_store
-from iakg.io.formats import FORMATS
 from iakg.io.published import Release
 from iakg.rdf.engine import LocalEngine, QueryEngine, RemoteEngine, Result
 from iakg.validate import validate as validate_store
@@ -268,6 +267,8 @@ class KnowledgeGraph:
 
     def export(self, fmt: str = "ttl", inferred: bool = False, endpoint: str | None = None) -> bytes:
         """The published dataset in a registered format (``iakg.io.formats``): byte-identical for equal input."""
+        from iakg.io.formats import FORMATS  # the format registry and, through it, its writers: when used
+
         return FORMATS.get(fmt).write(self.release(inferred, endpoint))
 
     def dump(self, path: Path | str) -> None:

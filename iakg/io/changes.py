@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from iakg.io.releases import Identity
+from iakg.io.published import Identity
 from iakg.rdf.namespaces import DATASET_IRI
 
 

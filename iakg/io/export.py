@@ -18,8 +18,8 @@ from iakg.catalogue import listing
 from iakg.digest import of_chunks
 from iakg.io.description import Stats, described, statement, topic_labels
 from iakg.io.formats import register
-from iakg.io.published import Release, nquad_of, sort_key
-from iakg.io.releases import Identity, identity
+from iakg.io.published import Identity, Release, nquad_of, sort_key
+from iakg.io.releases import identity
 from iakg.rdf.namespaces import (
     GRAPH_DESCRIPTION,
     GRAPH_INFERRED,

@@ -7,12 +7,22 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from iakg.io.description import RELATIVE_BASE, distributions
-from iakg.io.releases import Identity
 from iakg.rdf.namespaces import GRAPH_DESCRIPTION
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What the description says of a content: its version, issue date and the version before it."""
+
+    version: str
+    issued: str | None  #: None for a development version (not issued)
+    prior: str | None  #: the latest recorded version before this one
+    recorded: bool
 
 
 class Release:

@@ -23,6 +23,7 @@ from pathlib import Path
 from iakg import resources
 from iakg.digest import of_bytes
 from iakg.errors import InputError, KGError
+from iakg.io.published import Identity
 
 INDEX = "releases.json"
 _VERSION = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
@@ -48,16 +49,6 @@ class Recorded:
     file: str  #: its content N-Quads, gzip-compressed, beside releases.json
     commit: str = ""  #: the git commit it was built from, when known
     note: str = ""
-
-
-@dataclass(frozen=True)
-class Identity:
-    """What the description says of a content: its version, issue date and the version before it."""
-
-    version: str
-    issued: str | None  #: None for a development version (not issued)
-    prior: str | None  #: the latest recorded version before this one
-    recorded: bool
 
 
 def parse_version(text: str) -> tuple[int, int, int]:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from iakg.digest import PREFIX, of_chunks, of_files
 from iakg.errors import InputError
 
 #: file extensions we read, by the format registry of pyoxigraph
@@ -178,6 +177,7 @@ def _salt(cache_dir: Path) -> bytes:
 
 def _manifest(folder: Path) -> str:
     """A digest of every file of an on-disk store (names, sizes, bytes), written when built, checked on open."""
+    from iakg.digest import of_files
     return of_files((str(path.relative_to(folder)), path) for path in sorted(
         p for p in folder.rglob("*") if p.is_file() and p.name != "READY"))
 
@@ -192,6 +192,8 @@ def prepared_store(inputs: Inputs, cache_dir: Path | str, key: str, finish: Fini
     writes beside the target and renames it into place, so an interrupted build is never used.
     """
     import shutil
+
+    from iakg.digest import PREFIX, of_chunks  # (a prepared store only)
 
     cache = _private_dir(Path(cache_dir))
 
