@@ -29,11 +29,11 @@ from iakg.rdf.terms import IRI
 from iakg.version import __version__
 
 if TYPE_CHECKING:  # what __getattr__ below gives, for type checkers
-    from iakg.api import KnowledgeGraph, load
+    from iakg.api import KnowledgeGraph, load, validate_files
 
 #: Names imported on first use (PEP 562): ``import iakg`` (and so every ``iakg.x`` submodule, the command
 #: line's included) does not pay for the whole API; ``iakg.load`` imports it.
-_LAZY = {"KnowledgeGraph": "iakg.api", "load": "iakg.api"}
+_LAZY = {"KnowledgeGraph": "iakg.api", "load": "iakg.api", "validate_files": "iakg.api"}
 
 
 def __getattr__(name: str) -> object:
@@ -53,4 +53,4 @@ def __dir__() -> list[str]:
 __all__ = ["IRI", "AmbiguousNameError", "BindingError", "CdsRequestError", "DoseError", "InputError", "KGError",
            "KnowledgeGraph", "NetworkAccessError", "ParameterError", "PluginError", "Problem", "QueryError",
            "ReasoningError", "TableError", "UnknownNameError",
-           "ValidationError", "__version__", "load"]
+           "ValidationError", "__version__", "load", "validate_files"]

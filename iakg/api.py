@@ -276,13 +276,15 @@ class KnowledgeGraph:
         self.store().dump(output=str(path), format=ox.RdfFormat.N_QUADS)
 
     # ------------------------------------------------------------------ validation and rdflib
-    def validate(self, changed: Iterable[Path | str] = ()) -> ValidationReport:
+    def validate(self, changed: Iterable[Path | str] = (), compiled: bool = True) -> ValidationReport:
         """Validate the asserted graph (ontology + data + extra files) against the shipped shapes.
 
         With ``changed`` files (already loaded), only the resources they describe are validated, against
         the whole graph: a targeted check of new or changed data that stays fast on a large graph.
+        ``compiled=False`` runs SHACL-Core in pyshacl instead of the compiled queries. Other shapes:
+        :func:`validate_files`.
         """
-        return validate_store(self.store(), [Path(p) for p in changed])
+        return validate_store(self.store(), [Path(p) for p in changed], compiled)
 
     def store(self) -> ox.Store:
         """The embedded pyoxigraph store (e.g. ``iakg.rdf.rdflib_bridge.asserted_graph(graph.store())`` for the
@@ -291,6 +293,18 @@ class KnowledgeGraph:
             where = self.engine.url if isinstance(self.engine, RemoteEngine) else "its engine"
             raise KGError(f"this needs the embedded graph; {where} is not one")
         return self.engine.store
+
+
+def validate_files(files: Iterable[Path | str], shapes: Iterable[Path | str] | None = None,
+                   compiled: bool = True) -> ValidationReport:
+    """Validate RDF ``files``: with ``shapes`` (files), the files alone against those shapes alone, as SHACL
+    states it; without, the shipped graph with the files merged in, against the shipped shapes, with the
+    lint pass (``iakg.load(files).validate()``). ``compiled=False`` runs every shape in pyshacl."""
+    if shapes is None:
+        return load(files).validate(compiled=compiled)
+    from iakg.validate import validate_files as validate_alone
+
+    return validate_alone(files, shapes, compiled)
 
 
 def load(extra_files: Iterable[Path | str] = (), reason: bool = False,

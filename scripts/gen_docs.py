@@ -211,6 +211,11 @@ def python_api_md() -> str:
         return f"\n### {shown.split('(')[0]}\n\n```python\n{call}\n```\n\n{doc}\n"
 
     out.append(signature(api.load, "iakg.load"))
+    functions = sorted((value for name, value in vars(api).items() if inspect.isfunction(value)
+                        and value.__module__ == api.__name__ and not name.startswith("_") and name != "load"),
+                       key=lambda f: inspect.getsourcelines(f)[1])
+    for function in functions:
+        out.append(signature(function, f"iakg.api.{function.__name__}"))
     cls = api.KnowledgeGraph
     members = sorted(((name, value) for name, value in vars(cls).items()
                       if not name.startswith("_") or name == "__init__"),

@@ -53,3 +53,7 @@ def test_python_api_page_lists_every_public_function_and_method():
             else f"graph.{name}("
         assert f"\n{shown}" in page, f"docs/python-api.md does not list {name}"
     assert "\niakg.load(" in page and "\niakg.KnowledgeGraph(engine" in page
+    functions = [name for name, value in vars(api).items() if inspect.isfunction(value) and not name.startswith("_")
+                 and value.__module__ == api.__name__ and name != "load"]
+    for name in functions:
+        assert f"\niakg.api.{name}(" in page, f"docs/python-api.md does not list {name}"

@@ -96,11 +96,11 @@ def test_sparql_constraints_keep_to_what_shacl_allows():
     from rdflib.plugins.sparql import prepareQuery
     from rdflib.plugins.sparql.parserutils import CompValue
 
-    from iakg.validate.shacl import _prefixes
+    from iakg.validate.sparql import prefixes
 
     shapes = shapes_graph()
     for constraint in shapes.subjects(SH.select, None):
-        query = prepareQuery(str(shapes.value(constraint, SH.select)), initNs=_prefixes(shapes, constraint))
+        query = prepareQuery(str(shapes.value(constraint, SH.select)), initNs=prefixes(shapes, constraint))
         names, projections = set(), 0
         todo = [query.algebra]
         while todo:

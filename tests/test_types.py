@@ -61,8 +61,18 @@ ANSWERS = [value for module in (model, model_guidance, model_statements, matchin
            if inspect.isclass(value) and dataclasses.is_dataclass(value) and value.__module__ == module.__name__]
 
 
+#: known exceptions, each with its reason (as rdflib keeps its known failures: visible, so none hides)
+UNRESOLVED = {report.Violation: "its result field holds the exact SHACL result, rdflib terms (validate/results.py): "
+                                "naming that type would import rdflib wherever a report is read, the answering "
+                                "path included"}
+
+
 @pytest.mark.parametrize("cls", ANSWERS, ids=lambda c: f"{c.__module__}.{c.__qualname__}")
 def test_every_answer_and_settings_class_has_hints_that_resolve(cls):
+    if cls in UNRESOLVED:
+        with pytest.raises(NameError):  # still unresolved: when this fails, take the class off the list
+            typing.get_type_hints(cls)
+        return
     hints = typing.get_type_hints(cls)
     assert {f.name for f in dataclasses.fields(cls)} <= set(hints)
 

@@ -11,7 +11,10 @@ from rdflib.term import Node
 from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_INFERRED, GRAPH_LISTING, PREFIXES
 
 
-def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> rdflib.URIRef | rdflib.BNode | rdflib.Literal:
+def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, normalize: bool | None = None
+          ) -> rdflib.URIRef | rdflib.BNode | rdflib.Literal:
+    """The rdflib term; ``normalize=False`` keeps a literal's lexical form (rdflib makes ``"1"^^xsd:boolean``
+    ``"true"`` by default)."""
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -20,7 +23,7 @@ def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> rdflib.
         raise ValueError(f"an RDF 1.2 triple term has no rdflib form here: {term}")
     if term.language:
         return rdflib.Literal(term.value, lang=term.language)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value), normalize=normalize)
 
 
 def to_rdflib(store: ox.Store, exclude_graphs: Iterable[str] = (),
@@ -43,6 +46,17 @@ def asserted_graph(store: ox.Store) -> rdflib.Graph:
     """The asserted ontology and data of a loaded dataset as an rdflib Graph: no inferred triples, no query
     catalogue, no listing index (``asserted_graph(iakg.load().store())``)."""
     return to_rdflib(store, exclude_graphs=(GRAPH_INFERRED, GRAPH_CATALOGUE, GRAPH_LISTING))
+
+
+def quads_to_rdflib(quads: Iterable[ox.Quad]) -> rdflib.Graph:
+    """The triples of ``quads`` (their graphs merged), literals as written (neither a store nor rdflib made
+    them canonical)."""
+    graph = rdflib.Graph()
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns)
+    for quad in quads:
+        graph.add((_term(quad.subject), _term(quad.predicate), _term(quad.object, normalize=False)))
+    return graph
 
 
 def add_to_store(store: ox.Store, triples: Iterable[tuple[Node, Node, Node]], graph: str) -> int:

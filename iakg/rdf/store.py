@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -97,20 +98,42 @@ def load_file(store: ox.Store, path: Path | str, graph: str, bulk: bool = False)
     """
     path = Path(path)
     fmt = rdf_format(path)
+    if fmt.supports_datasets or fmt == ox.RdfFormat.N3:
+        store.extend(parse_file(path, graph))
+        return
+    data = _checked_input(path, fmt)
+    with _located(path):
+        (store.bulk_load if bulk else store.load)(data, format=fmt, base_iri=path.resolve().as_uri(),
+                                                 to_graph=ox.NamedNode(graph))
+
+
+def parse_file(path: Path | str, graph: str) -> list[ox.Quad]:
+    """The quads of one file as written (a store makes typed literals canonical: ``"4.0"^^xsd:decimal``
+    becomes ``"4"``), its default graph put in ``graph``; errors as :func:`load_file` raises them."""
+    path = Path(path)
+    fmt = rdf_format(path)
+    data = _checked_input(path, fmt)
+    with _located(path):
+        quads = list(ox.parse(data, format=fmt, base_iri=path.resolve().as_uri()))
+    _check_graphs(path, quads, graph)
+    target = ox.NamedNode(graph)
+    return [q if not isinstance(q.graph_name, ox.DefaultGraph) else ox.Quad(q.subject, q.predicate, q.object, target)
+            for q in quads]
+
+
+def _checked_input(path: Path, fmt: ox.RdfFormat) -> bytes:
     data = read_input(path)
     if not data.strip():
         raise InputError(str(path), "the file is empty: no RDF to load")
     refuse_dangerous(path, data, fmt)
-    target = None if fmt.supports_datasets else ox.NamedNode(graph)
+    return data
+
+
+@contextlib.contextmanager
+def _located(path: Path) -> Iterator[None]:
+    """Parser errors as InputError: file, line and column, one line."""
     try:
-        base = path.resolve().as_uri()
-        if fmt.supports_datasets or fmt == ox.RdfFormat.N3:
-            quads = list(ox.parse(data, format=fmt, base_iri=base))
-            _check_graphs(path, quads, graph)
-            store.extend([q if not isinstance(q.graph_name, ox.DefaultGraph)
-                          else ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(graph)) for q in quads])
-            return
-        (store.bulk_load if bulk else store.load)(data, format=fmt, base_iri=base, to_graph=target)
+        yield
     except SyntaxError as exc:
         raise InputError(str(path), exc.msg, exc.lineno, exc.offset) from None
     except MemoryError as exc:

@@ -1,246 +1,240 @@
-"""SHACL-Core compiled to SPARQL and run in the store's own engine (Oxigraph).
+"""SHACL-Core compiled to SPARQL and run in the store's own engine (Oxigraph), for the shapes it can compile
+exactly; every other shape goes to pyshacl whole.
 
-Each constraint of a shape becomes one SELECT whose solutions are its validation results: the focus nodes
-come from the shape's targets (``sh:targetClass`` with every subclass the data declares, ``sh:targetNode``),
-the value nodes from its path (a predicate or an inverse predicate), and the constraint is a FILTER or a
-GROUP BY / HAVING the engine evaluates over its indexes. Nothing is copied out of the store, so a graph of
-millions of triples validates in seconds and in the store's memory (pyshacl on rdflib needed the whole
-graph converted, and minutes).
+The unit is a *targeted shape*: a shape with a target (``sh:targetClass``, ``sh:targetNode``,
+``sh:targetSubjectsOf``, ``sh:targetObjectsOf``, or the implicit class target of a shape that is also a
+class). Such a shape is compiled only if everything about it is: its targets, its path (a predicate or the
+inverse of one), each of its constraint parameters, and each of its ``sh:property`` shapes by the same rule
+(one level: a property shape with shapes of its own is not compiled). A shape with anything else
+(``sh:node``, ``sh:and`` / ``or`` / ``not`` / ``xone``, qualified shapes, ``sh:closed``, other paths, a
+parameter given twice where SHACL allows one, a term a query cannot hold, SHACL-SPARQL unless the caller
+runs it, any predicate of the SHACL namespace not listed here, a parameter of a constraint component the
+shapes graph declares) is handed over whole: :func:`compile_shapes` returns the shapes graph without the
+targets of the compiled shapes, for pyshacl to validate the rest, so shapes reached through ``sh:node`` or
+the logical components are validated by pyshacl with the focus nodes it gives them.
 
-The semantics are SHACL's (https://www.w3.org/TR/shacl/#core-components), checked against pyshacl by
-``tests/test_shacl_differential.py`` on the shipped graph and every broken fixture: a value that cannot be
-compared (``sh:minInclusive`` on a string) is a violation; ``sh:datatype`` also requires a well-formed
-lexical form for the XSD types the engine can cast; counts are of distinct values (a triple asserted in
-two graphs counts once).
-
-What is not compiled here (logical constraints, ``sh:node``, qualified shapes, ``sh:closed``, complex
-paths...) is left to pyshacl: :func:`compile_shapes` returns those shapes as a residual graph, so any valid
-shapes graph still validates, only slower. Every IRI and literal put into a query text is serialised by
-pyoxigraph (IRIs checked, literals escaped), never pasted.
+A compiled constraint is one boolean of a SELECT whose solutions are its validation results: the focus
+nodes come from the targets (class instances through ``rdf:type/rdfs:subClassOf*`` in the data graph), the
+value nodes from the path, and the constraint is a FILTER or a GROUP BY / HAVING the engine evaluates over
+its indexes, with SHACL's semantics (https://www.w3.org/TR/shacl/#core-components): value nodes are a set; a
+value that cannot be compared fails ``sh:minInclusive``; ``sh:datatype`` requires a well-formed lexical form
+for the XSD types the engine can cast (and is compiled only for those, ``xsd:string``, ``rdf:langString``,
+``xsd:anyURI`` and datatypes outside the XSD and RDF namespaces). Every IRI and literal put into a query text
+is serialised by pyoxigraph (IRIs checked, literals escaped), never pasted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, SH, XSD
 
 from iakg.rdf.namespaces import curie
+from iakg.validate.components import COMPILED, Flag, queries
+from iakg.validate.results import Path, PathError, Result, normal, read_path
+from iakg.validate.shapes import (
+    TARGETS,
+    ShapesView,
+    Uncompiled,
+    class_kinds,
+    implicit_class_shapes,
+    n3,
+    target_pattern,
+    targeted_shapes,
+    untyped_class_shapes,
+    view,
+)
 
-#: the constraint parameters compiled here; a property or node shape with any other is left to pyshacl
-COMPILED = {SH.minCount, SH.maxCount, SH["class"], SH.datatype, SH.nodeKind, SH.minInclusive, SH.maxInclusive,
-            SH.minExclusive, SH.maxExclusive, SH.minLength, SH.maxLength, SH.pattern, SH.flags, SH.languageIn,
-            SH.uniqueLang, SH["in"], SH.hasValue, SH.lessThan, SH.lessThanOrEquals, SH.equals, SH.disjoint}
+#: parameters SHACL gives one value (pyshacl refuses a second): a shape giving two is handed over
+_SINGLE = {SH.minCount, SH.maxCount, SH.datatype, SH.nodeKind, SH.minInclusive, SH.maxInclusive, SH.minExclusive,
+           SH.maxExclusive, SH.minLength, SH.maxLength, SH.pattern, SH.flags, SH.languageIn, SH.uniqueLang,
+           SH["in"], SH.path, SH.severity, SH.deactivated}
+#: parameters of property shapes only: on a node shape they are handed over (pyshacl says what it makes of them)
+_PROPERTY_ONLY = {SH.minCount, SH.maxCount, SH.uniqueLang, SH.lessThan, SH.lessThanOrEquals}
 #: what a shape may also carry without being a constraint
 _DESCRIPTIVE = {RDF.type, SH.path, SH.message, SH.severity, SH.deactivated, SH.name, SH.description, SH.order,
-                SH.group, SH.defaultValue, SH.targetClass, SH.targetNode, SH.property, SH.sparql,
-                rdflib.RDFS.label, rdflib.RDFS.comment}
-#: XSD types whose lexical form the engine checks by casting (an ill-typed literal fails sh:datatype)
-_CASTABLE = {XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.boolean, XSD.date, XSD.dateTime, XSD.time}
-_NODE_KINDS = {
-    SH.IRI: "isIRI(?v)", SH.BlankNode: "isBlank(?v)", SH.Literal: "isLiteral(?v)",
-    SH.BlankNodeOrIRI: "(isBlank(?v) || isIRI(?v))", SH.BlankNodeOrLiteral: "(isBlank(?v) || isLiteral(?v))",
-    SH.IRIOrLiteral: "(isIRI(?v) || isLiteral(?v))"}
-#: property-pair constraints: (quantifier over the other property's values ?o, failing test, wording)
-_PAIRS = {SH.lessThan: ("EXISTS", "!COALESCE(?v < ?o, false)", "is not less than"),
-          SH.lessThanOrEquals: ("EXISTS", "!COALESCE(?v <= ?o, false)", "is not less than or equal to"),
-          SH.disjoint: ("EXISTS", "sameTerm(?v, ?o)", "is also a value of"),
-          SH.equals: ("NOT EXISTS", "sameTerm(?v, ?o)", "is not a value of")}
-_COMPARE = {SH.minInclusive: ">=", SH.maxInclusive: "<=", SH.minExclusive: ">", SH.maxExclusive: "<"}
+                SH.group, SH.defaultValue, SH.property, *TARGETS}
+_TRUE = rdflib.Literal(True)
 
 
 @dataclass(frozen=True)
 class Check:
-    """One compiled query of a shape: each solution binds ``?this`` (the focus node), ``?v`` (the value node,
-    when results name one) and, for each constraint it checks, a boolean variable true where that
-    constraint fails (the query selects only solutions where one does). ``flags`` maps each such variable
-    to (has value, default message)."""
+    """One compiled query: each solution binds ``?this`` (the focus node), ``?v`` (the value node, when
+    results name one) and each flag's variable."""
 
-    shape: str           # the node shape it belongs to (CURIE)
-    path: str | None     # the result path: an IRI, ``^IRI`` for an inverse path, None on a node shape
-    severity: str        # Violation, Warning, Info
-    message: str         # the shape's sh:message ("" if none: each flag's default is used)
+    shape: str                  # the targeted shape it belongs to (CURIE): for people
+    source: rdflib.term.Node    # the shape whose constraints these are (sh:sourceShape)
+    path: Path | None
+    severity: rdflib.term.Node
+    messages: tuple[rdflib.term.Node, ...]
     query: str
-    flags: tuple[tuple[str, bool, str], ...]
+    flags: tuple[Flag, ...]
 
 
-def _n3(term) -> str:
-    """A shapes-graph term as SPARQL text, serialised by pyoxigraph (an IRI is checked, a literal escaped)."""
-    if isinstance(term, rdflib.URIRef):
-        return str(ox.NamedNode(str(term)))
-    if isinstance(term, rdflib.Literal):
-        if term.language:
-            return str(ox.Literal(str(term), language=term.language))
-        if term.datatype is not None:
-            return str(ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype))))
-        return str(ox.Literal(str(term)))
-    raise ValueError(f"cannot compile the shapes term {term!r}")
+@dataclass
+class Compiled:
+    """What :func:`compile_shapes` made of a shapes graph."""
+
+    checks: list[Check]
+    #: the shapes graph without the targets of the compiled shapes (empty when every targeted shape compiled)
+    residual: rdflib.Graph
+    #: the compiled shapes whose ``sh:sparql`` constraints the caller runs (only with ``sparql=True``)
+    sparql_shapes: list
+    #: the targeted shapes compiled, and those handed to pyshacl
+    compiled: list
+    handed_over: list
 
 
-def _list(shapes: rdflib.Graph, head) -> list:
-    return list(rdflib.collection.Collection(shapes, head)) if head is not None else []
 
+def compile_shapes(shapes: rdflib.Graph | ShapesView, subclasses: dict[str, set[str]], focus: set[str] | None = None,
+                   sparql: bool = False, class_paths: bool = False) -> Compiled:
+    """Compile the targeted shapes of ``shapes``; hand the others to pyshacl (in ``residual``).
 
-def compile_shapes(shapes: rdflib.Graph, subclasses: dict[str, set[str]],
-                   focus: set[str] | None = None) -> tuple[list[Check], rdflib.Graph]:
-    """The compiled checks of ``shapes`` (class targets widened by ``subclasses``, or narrowed to the IRIs
-    in ``focus``), and the residual shapes graph of the node shapes that could not be compiled (empty if
-    all could)."""
-    checks: list[Check] = []
-    residual_shapes = []
-    for shape in sorted(set(shapes.subjects(SH.targetClass, None)) | set(shapes.subjects(SH.targetNode, None)),
-                        key=str):
-        if shapes.value(shape, SH.deactivated) == rdflib.Literal(True):
+    ``subclasses`` maps each class of the data graph to its subclasses (for class targets and sh:class);
+    with ``class_paths`` the queries follow ``rdf:type/rdfs:subClassOf*`` themselves instead (a data graph
+    where a blank node is a subclass, which a query cannot name). ``focus`` narrows the focus nodes to those
+    IRIs. With ``sparql``, a compiled node shape may carry ``sh:sparql`` constraints: the caller runs them.
+    """
+    shapes = view(shapes)
+    custom = {p for c in shapes.subjects(RDF.type, SH.ConstraintComponent)
+              for param in shapes.objects(c, SH.parameter) for p in shapes.objects(param, SH.path)}
+    implicit = implicit_class_shapes(shapes)
+    untyped = untyped_class_shapes(shapes)
+    compiled, handed_over, sparql_shapes, checks = [], [], [], []
+    for shape in targeted_shapes(shapes):
+        try:
+            if shape in untyped:
+                raise Uncompiled("a class with SHACL terms that is not typed a shape")
+            made = _compile_targeted(shapes, shape, shape in implicit, subclasses, focus, sparql, class_paths, custom)
+        except (Uncompiled, PathError, ValueError, TypeError):
+            handed_over.append(shape)
             continue
-        compiled = _compile_node_shape(shapes, shape, subclasses, focus)
-        if compiled is None:
-            residual_shapes.append(shape)
-        else:
-            checks.extend(compiled)
+        compiled.append(shape)
+        checks.extend(made)
+        if sparql and shapes.value(shape, SH.sparql) is not None and not _deactivated(shapes, shape):
+            sparql_shapes.append(shape)
     residual = rdflib.Graph()
-    if residual_shapes:  # pyshacl gets the whole shapes graph (sh:node may refer to any shape), without
-        for triple in shapes:  # the targets of the compiled shapes, nor the SPARQL constraints (run apart)
-            target_of_compiled = triple[0] not in residual_shapes and triple[1] in (SH.targetClass, SH.targetNode)
-            if not target_of_compiled and triple[1] != SH.sparql:
-                residual.add(triple)
-    return checks, residual
+    if handed_over:  # pyshacl gets the whole shapes graph (any shape may be reached through sh:node...),
+        done, kinds = set(compiled), class_kinds(shapes)  # less the targets of the compiled shapes (the
+        for triple in shapes.graph:  # implicit ones too: their class types)
+            subject, predicate, obj = triple
+            if subject in done and (predicate in TARGETS or (predicate == RDF.type and obj in kinds)):
+                continue
+            residual.add(triple)
+    return Compiled(checks, residual, sparql_shapes, compiled, handed_over)
+
+
+def _deactivated(shapes: ShapesView, shape) -> bool:
+    """Whether the shape is deactivated (a value other than true or false is handed over)."""
+    values = list(shapes.objects(shape, SH.deactivated))
+    if not values:
+        return False
+    if len(values) > 1 or values[0] not in (_TRUE, rdflib.Literal(False)):
+        raise Uncompiled("sh:deactivated is true or false")
+    return values[0] == _TRUE
+
+
+def _check_parameters(shapes: ShapesView, node, custom: set, sparql: bool, nested: bool) -> None:
+    """Raise Uncompiled unless every predicate of ``node`` is compiled or descriptive."""
+    predicates = list(shapes.predicates(node))
+    for predicate in set(predicates):
+        if predicate in custom:
+            raise Uncompiled(f"{predicate} is a parameter of a constraint component of the shapes graph")
+        if predicate in _SINGLE and predicates.count(predicate) > 1:
+            raise Uncompiled(f"{predicate} given twice")
+        if predicate == SH.sparql and sparql and not nested:
+            continue
+        if predicate == SH.property and nested:
+            raise Uncompiled("a property shape with property shapes of its own")
+        if str(predicate).startswith(str(SH)) and predicate not in COMPILED and predicate not in _DESCRIPTIVE:
+            raise Uncompiled(f"{predicate} is not compiled")
+    if shapes.value(node, SH.path) is None and any(p in _PROPERTY_ONLY for p in predicates):
+        raise Uncompiled("a property-shape parameter on a node shape")
+    severity = shapes.value(node, SH.severity)
+    if severity is not None and not isinstance(severity, rdflib.URIRef):
+        raise Uncompiled("sh:severity is an IRI")
+    if any(not isinstance(m, rdflib.Literal) for m in shapes.objects(node, SH.message)):
+        raise Uncompiled("sh:message is a literal")
+    if any(t != SH.NodeShape and t != SH.PropertyShape and str(t).startswith(str(SH))
+           for t in shapes.objects(node, RDF.type)):
+        raise Uncompiled("a SHACL type other than sh:NodeShape or sh:PropertyShape")
+
+
+def _step(shapes: ShapesView, node) -> tuple[str, Path | None]:
+    """The pattern binding ``?v`` to the value nodes of ``node`` from ``?this``, and the path."""
+    raw = shapes.value(node, SH.path)
+    if raw is None:
+        if SH.PropertyShape in set(shapes.objects(node, RDF.type)):
+            raise Uncompiled("a property shape without sh:path")
+        return "BIND(?this AS ?v)", None
+    if SH.NodeShape in set(shapes.objects(node, RDF.type)):
+        raise Uncompiled("a node shape with sh:path")
+    path = read_path(shapes.graph, raw)
+    if isinstance(path, rdflib.URIRef):
+        return f"?this {n3(path)} ?v", path
+    if path[0] == "inverse" and isinstance(path[1], rdflib.URIRef):
+        return f"?v {n3(path[1])} ?this", path
+    raise Uncompiled("a path other than a predicate or its inverse")
+
+
+def _compile_targeted(shapes: ShapesView, shape, implicit: bool, subclasses: dict[str, set[str]],
+                      focus: set[str] | None, sparql: bool, class_paths: bool, custom: set) -> list[Check]:
+    """The checks of a targeted shape and its property shapes; Uncompiled if any part is beyond them."""
+    _check_parameters(shapes, shape, custom, sparql, nested=shapes.value(shape, SH.path) is not None)
+    if _deactivated(shapes, shape):
+        return []
+    targets = target_pattern(shapes, shape, implicit, subclasses, focus, class_paths)
+    owner = curie(str(shape))
+    checks = []
+    parts = [shape]
+    for prop in shapes.objects(shape, SH.property):
+        if not isinstance(prop, (rdflib.URIRef, rdflib.BNode)) or shapes.value(prop, SH.path) is None:
+            raise Uncompiled("sh:property names a property shape")
+        _check_parameters(shapes, prop, custom, sparql, nested=True)
+        if not _deactivated(shapes, prop):
+            parts.append(prop)
+    for node in parts:
+        step, path = _step(shapes, node)
+        severity = shapes.value(node, SH.severity) or SH.Violation
+        messages = tuple(sorted(shapes.objects(node, SH.message),
+                                key=lambda m: (getattr(m, "language", None) or "", str(m))))
+        for query, flags in queries(shapes, node, targets, step, subclasses, class_paths):
+            checks.append(Check(owner, node, path, severity, messages, query, flags))
+    return checks
+
 
 
 Node = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
-def run(store: ox.Store, default: list, checks: list[Check]) -> Iterator[tuple[Check, str, Node, Node | None]]:
-    """(check, message, focus node, value node or None) of every validation result of ``checks``."""
+def run(store: ox.Store, default: list, checks: list[Check]) -> Iterator[tuple[Check, Flag, Node, Node | None]]:
+    """(check, failed constraint, focus node, value node or None) of every validation result of ``checks``."""
     true = ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))
     for check in checks:
         solutions = store.query(check.query, default_graph=default)
         assert isinstance(solutions, ox.QuerySolutions)
         for row in solutions:
-            for name, has_value, default_message in check.flags:
-                if row[name] == true:
-                    yield check, check.message or default_message, row["this"], row["v"] if has_value else None
+            for flag in check.flags:
+                if row[flag.var] == true:
+                    yield check, flag, row["this"], row["v"] if flag.has_value else None
 
 
-def target_pattern(shapes: rdflib.Graph, shape, subclasses: dict[str, set[str]], focus: set[str] | None) -> str:
-    """The group pattern binding ``?this`` to the focus nodes of ``shape``."""
-    parts = []
-    classes = set()
-    for cls in shapes.objects(shape, SH.targetClass):
-        classes.add(str(cls))
-        classes.update(subclasses.get(str(cls), set()))
-    if classes:
-        values = " ".join(str(ox.NamedNode(c)) for c in sorted(classes))
-        parts.append(f"{{ VALUES ?target_class_ {{ {values} }} ?this a ?target_class_ }}")
-    nodes = [n for n in shapes.objects(shape, SH.targetNode)]
-    if nodes:
-        parts.append(f"{{ VALUES ?this {{ {' '.join(_n3(n) for n in sorted(nodes, key=str))} }} }}")
-    pattern = " UNION ".join(parts)
-    if focus is not None:
-        chosen = " ".join(str(ox.NamedNode(iri)) for iri in sorted(focus))
-        pattern = f"VALUES ?this {{ {chosen} }} {pattern}"
-    # each focus node once, however many of the target classes it has or graphs assert its type
-    return f"{{ SELECT DISTINCT ?this WHERE {{ {pattern} }} }}"
+def as_rdflib(term: Node) -> Any:
+    """A pyoxigraph term as rdflib has it (a simple literal for xsd:string)."""
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    return normal(rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value)))
 
 
-def _compile_node_shape(shapes: rdflib.Graph, shape, subclasses: dict[str, set[str]],
-                        focus: set[str] | None) -> list[Check] | None:
-    """The checks of a node shape and its property shapes; None if any part is beyond what is compiled."""
-    targets = target_pattern(shapes, shape, subclasses, focus)
-    owner = curie(str(shape))
-    checks = []
-    parts = [(shape, None)] + [(prop, shapes.value(prop, SH.path)) for prop in shapes.objects(shape, SH.property)]
-    for node, path in parts:
-        if node is not shape and shapes.value(node, SH.deactivated) == rdflib.Literal(True):
-            continue
-        if any(p not in COMPILED and p not in _DESCRIPTIVE for p in shapes.predicates(node, None)):
-            return None
-        if node is not shape and not isinstance(path, rdflib.URIRef):
-            inverse = shapes.value(path, SH.inversePath) if path is not None else None
-            if not isinstance(inverse, rdflib.URIRef) or len(set(shapes.predicate_objects(path))) != 1:
-                return None
-            step, shown = f"?v {_n3(inverse)} ?this", f"^{inverse}"
-        elif node is not shape:
-            step, shown = f"?this {_n3(path)} ?v", str(path)
-        else:
-            step, shown = "BIND(?this AS ?v)", None
-        severity = curie(str(shapes.value(node, SH.severity) or SH.Violation)).replace("sh:", "")
-        message = str(shapes.value(node, SH.message) or shapes.value(shape, SH.message) or "")
-        for query, flags in _queries(shapes, node, targets, step, subclasses):
-            checks.append(Check(owner, shown, severity, message, query, flags))
-    return checks
-
-
-def _queries(shapes: rdflib.Graph, node, targets: str, step: str, subclasses: dict[str, set[str]]
-             ) -> Iterator[tuple[str, tuple[tuple[str, bool, str], ...]]]:
-    """The queries of one shape: its value-node conditions in one query, its counts in another, and the
-    few constraints that need a query of their own."""
-    conditions = list(_value_conditions(shapes, node, subclasses))
-    if conditions:
-        flags = tuple((f"f{i}", True, default) for i, (_, default) in enumerate(conditions))
-        binds = " ".join(f"BIND(COALESCE({condition}, false) AS ?f{i})" for i, (condition, _) in enumerate(conditions))
-        test = " || ".join(f"?f{i}" for i in range(len(conditions)))
-        yield f"SELECT DISTINCT ?this ?v {' '.join('?' + f[0] for f in flags)} WHERE {{ {targets} {step} {binds} " \
-              f"FILTER({test}) }}", flags
-    low = [int(str(c)) for c in shapes.objects(node, SH.minCount)]
-    high = [int(str(c)) for c in shapes.objects(node, SH.maxCount)]
-    counts: list[tuple[str, str]] = [(f"COUNT(DISTINCT ?v) < {n}", f"Less than {n} values") for n in low if n > 0]
-    counts += [(f"COUNT(DISTINCT ?v) > {n}", f"More than {n} values") for n in high]
-    if counts:
-        flags = tuple((f"n{i}", False, default) for i, (_, default) in enumerate(counts))
-        selected = " ".join(f"({test} AS ?n{i})" for i, (test, _) in enumerate(counts))
-        values = f"OPTIONAL {{ {step} }}" if any(n > 0 for n in low) else step
-        yield f"SELECT ?this {selected} WHERE {{ {targets} {values} }} GROUP BY ?this " \
-              f"HAVING ({' || '.join(test for test, _ in counts)})", flags
-    if shapes.value(node, SH.uniqueLang) == rdflib.Literal(True):
-        yield f"SELECT ?this (true AS ?u) WHERE {{ {targets} {step} FILTER(lang(?v) != \"\") }} " \
-              "GROUP BY ?this (LCASE(lang(?v))) HAVING (COUNT(DISTINCT ?v) > 1)", \
-              (("u", False, "More than one value shares a language"),)
-    for value in shapes.objects(node, SH.hasValue):
-        yield f"SELECT DISTINCT ?this (true AS ?h) WHERE {{ {targets} FILTER NOT EXISTS {{ {step} " \
-              f"FILTER(sameTerm(?v, {_n3(value)})) }} }}", (("h", False, f"Missing the value {value}"),)
-    for other in shapes.objects(node, SH.equals):  # values of the other property missing from this path
-        yield f"SELECT DISTINCT ?this ?v (true AS ?e) WHERE {{ {targets} ?this {_n3(other)} ?v " \
-              f"FILTER NOT EXISTS {{ {step.replace('?v', '?o')} FILTER(sameTerm(?v, ?o)) }} }}", \
-              (("e", True, f"Missing a value of {curie(str(other))}"),)
-
-
-def _value_conditions(shapes: rdflib.Graph, node, subclasses: dict[str, set[str]]) -> Iterator[tuple[str, str]]:
-    """(condition true where the value node ``?v`` fails, default message) of each value constraint."""
-    for cls in shapes.objects(node, SH["class"]):
-        classes = " ".join(str(ox.NamedNode(c)) for c in sorted({str(cls)} | subclasses.get(str(cls), set())))
-        yield f"NOT EXISTS {{ VALUES ?type {{ {classes} }} ?v a ?type }}", \
-            f"Value is not an instance of {curie(str(cls))}"
-    for datatype in shapes.objects(node, SH.datatype):
-        wrong = f"!isLiteral(?v) || datatype(?v) != {_n3(datatype)}"
-        if datatype in _CASTABLE:  # a well-formed lexical form casts to its own type
-            wrong += f" || !COALESCE(isLiteral({_n3(datatype)}(?v)), false)"
-        yield wrong, f"Value is not of datatype {curie(str(datatype))}"
-    for kind in shapes.objects(node, SH.nodeKind):
-        if kind not in _NODE_KINDS:
-            raise ValueError(f"unknown sh:nodeKind {kind}")
-        yield f"!{_NODE_KINDS[rdflib.URIRef(str(kind))]}", f"Value is not of node kind {curie(str(kind))}"
-    for parameter, operator in _COMPARE.items():
-        for bound in shapes.objects(node, parameter):
-            yield f"!COALESCE(?v {operator} {_n3(bound)}, false)", f"Value is not {operator} {bound}"
-    for length in shapes.objects(node, SH.minLength):
-        yield f"isBlank(?v) || STRLEN(STR(?v)) < {int(str(length))}", f"Value shorter than {length}"
-    for length in shapes.objects(node, SH.maxLength):
-        yield f"isBlank(?v) || STRLEN(STR(?v)) > {int(str(length))}", f"Value longer than {length}"
-    flags = shapes.value(node, SH.flags)
-    for pattern in shapes.objects(node, SH.pattern):
-        regex = f"REGEX(STR(?v), {_n3(rdflib.Literal(str(pattern)))}"
-        regex += f", {_n3(rdflib.Literal(str(flags)))})" if flags is not None else ")"
-        yield f"isBlank(?v) || !COALESCE({regex}, false)", f"Value does not match {pattern}"
-    for head in shapes.objects(node, SH.languageIn):
-        tags = [f"langMatches(lang(?v), {_n3(rdflib.Literal(str(tag)))})" for tag in _list(shapes, head)]
-        yield f"!isLiteral(?v) || !({' || '.join(tags) or 'false'})", "Language not allowed"
-    for head in shapes.objects(node, SH["in"]):
-        members = " ".join(_n3(m) for m in _list(shapes, head))
-        yield f"NOT EXISTS {{ VALUES ?member {{ {members} }} FILTER(sameTerm(?v, ?member)) }}", \
-            "Value is not in the allowed list"
-    for parameter, (quantifier, test, wording) in _PAIRS.items():  # compared with another property's values
-        for other in shapes.objects(node, parameter):
-            yield f"{quantifier} {{ ?this {_n3(other)} ?o . FILTER({test}) }}", f"Value {wording} {curie(str(other))}"
+def result(check: Check, flag: Flag, focus: Node, value: Node | None) -> Result:
+    """The validation result of one solution of a compiled check."""
+    return Result(as_rdflib(focus), check.path, None if value is None else as_rdflib(value), check.source,
+                  flag.component, check.severity, check.messages)
