@@ -34,7 +34,8 @@ def test_topics(graph):
 def test_patient_facts(graph):
     rows = graph.run("patient-facts")
     keys = sorted({r["key"] for r in rows})
-    assert len(keys) == 15 and "tumorGrade" in keys and "lastImagingResult" in keys and "ageGroup" in keys
+    assert len(keys) == 18 and "tumorGrade" in keys and "lastImagingResult" in keys and "ageGroup" in keys
+    assert {"pregnant", "contraindicationToMRI", "pancreaticPrimary"} <= set(keys)
     assert [r["notation"] for r in rows if r["key"] == "ageGroup"] == ["adult", "child"]
     assert [r["notation"] for r in rows if r["key"] == "tumorGrade"] == ["G1", "G2", "G3"]
 
@@ -49,9 +50,20 @@ def test_eligibility(graph):
 
 def test_contraindications(graph):
     rows = graph.run("contraindications")
-    assert {(r["key"], r["procedure"]) for r in rows} == {
-        (key, d(proc)) for key in ("severeIodinatedContrastAllergy", "significantRenalImpairment")
-        for proc in ("ct-abdomen-pelvis-with-iv-contrast", "ct-chest-abdomen-pelvis-with-iv-contrast")}
+    contrast = {(key, d(proc)) for key in ("severeIodinatedContrastAllergy", "significantRenalImpairment")
+                for proc in ("ct-abdomen-pelvis-with-iv-contrast", "ct-chest-abdomen-pelvis-with-iv-contrast")}
+    # a stated contraindication to MRI rules out the MRI studies themselves (no agent)
+    mri = {("contraindicationToMRI", d(proc)) for proc in (
+        "mri-abdomen-pelvis-without-and-with-iv-contrast", "mri-abdomen-pelvis-without-iv-contrast",
+        "multiphasic-liver-mri")}
+    assert {(r["key"], r["procedure"]) for r in rows} == contrast | mri
+
+
+def test_eligibility_population_and_scope(graph):
+    rows = graph.run("eligibility", scenario=PNET)
+    kinds = {(r["kind"], r["key"], r["expected"]) for r in rows if r["kind"] not in ("inclusion", "exclusion")}
+    assert kinds == {("population", "ageGroup", "adult"), ("outside scope", "pancreaticPrimary", False),
+                     ("not addressed", "pregnant", True), ("not addressed", "contraindicationToMRI", True)}
 
 
 def test_faq(graph):
@@ -173,3 +185,18 @@ def test_concept_schemes(graph):
     schemes = {r["scheme"].rsplit("/", 1)[-1] for r in every}
     assert {"relative-radiation-levels", "population-groups", "imaging-modalities", "radiopharmaceuticals"} <= schemes
     assert all(r["concept"] and r["label"] for r in every)
+
+
+def test_order_pitfalls(graph):
+    [row] = graph.run("order-pitfalls", procedure=d("ct-abdomen-pelvis-without-iv-contrast"))
+    assert (row["scenario"], row["critical"], row["instead"]) == (
+        PNET, True, d("ct-abdomen-pelvis-with-iv-contrast"))
+    assert row["quote"] == "ordering a CT of the abdomen and pelvis without IV contrast is a critical error"
+    assert graph.run("order-pitfalls", procedure=d("ct-abdomen-pelvis-with-iv-contrast")) == []
+
+
+def test_exclusive_conditions(graph):
+    rows = graph.run("exclusive-conditions")
+    assert {(r["key"], r["expected"]) for r in rows} == {
+        ("priorCompleteResection", True), ("undergoingInitialStaging", True), ("untreatedTumorUnderObservation", True)}
+    assert len({r["set"] for r in rows}) == 1

@@ -139,8 +139,8 @@ def test_match_json_and_csv():
     assert answer["plans"][0]["interval"]["matches"][0]["every"] == "12 months"
     assert answer["scenarios"][0]["status"] == "applicable"
     rows = kg("match", EXAMPLE, "--format", "csv").stdout.splitlines()
-    # 8 criteria of routine surveillance + 3 of the suspected-recurrence scenario (not applicable)
-    assert rows[0] == "scenario,status,kind,criterion,key,expected,actual,outcome,redirect" and len(rows) == 12
+    # population + 8 criteria of routine surveillance, population + 3 of the suspected-recurrence scenario
+    assert rows[0] == "scenario,status,kind,criterion,key,expected,actual,outcome,redirect" and len(rows) == 14
 
 
 def test_match_unknown_fact_exit_2(tmp_path):

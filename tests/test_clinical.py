@@ -77,7 +77,7 @@ def test_suspicion_of_recurrence_leaves_routine_surveillance(graph, name, eviden
 
 @pytest.mark.parametrize("name, contraindication", [
     ("contrast-allergy", "ci-iodinated-contrast-allergy"),
-    ("renal-impairment", "ci-renal-impairment"),
+    ("renal-indeterminate", "ci-renal-impairment"),
 ])
 def test_contrast_contraindication_conditional_mri_and_no_follow_up_ct(graph, name, contraindication):
     [plan] = _match(graph, name).plans

@@ -68,7 +68,9 @@ def test_indeterminate_finding_gets_its_branch(graph):
     ("poorlyDifferentiatedNEC", "nec-surveillance-and-staging", ["fdg-pet-ct"]),
 ])
 def test_excluded_patients_are_redirected(graph, fact, redirect, uses):
-    result = graph.match(patient(**{fact: True}))
+    # a tumour staged before any treatment has not been resected (the graph declares the two exclusive)
+    before = {"priorCompleteResection": False} if fact == "undergoingInitialStaging" else {}
+    result = graph.match(patient(**{fact: True}, **before))
     assert result.scenarios[0].status == "excluded" and result.plans == ()
     assert all(m.status in ("excluded", "not applicable") for m in result.scenarios)
     [r] = result.redirects
@@ -139,10 +141,79 @@ def test_patient_becomes_rdf_through_the_json_ld_context(graph):
 
 def test_second_topic_patient(graph):
     both = iakg.load([ROOT / "tests" / "fixtures" / "second-topic.ttl"])
-    result = both.match({"priorCompleteResection": True, "untreatedTumorUnderObservation": False,
-                         "tumorGrade": "G1"})
+    result = both.match({"ageGroup": "adult", "priorCompleteResection": True,
+                         "untreatedTumorUnderObservation": False, "tumorGrade": "G1"})
     statuses = {m.scenario.iri.rsplit("/", 1)[-1]: m.status for m in result.scenarios}
     assert statuses == {"exampleoma-follow-up": "applicable", "pnet-post-resection-surveillance": "undetermined",
                         "pnet-suspected-recurrence": "undetermined"}
     [plan] = result.plans
     assert [m.every for m in plan.interval.matches] == ["24 months"]
+
+
+# ---------------------------------------------------------------- population, scope and refusals (issue 23)
+def test_a_key_given_twice_is_refused_at_its_second_place(tmp_path, graph):
+    path = tmp_path / "twice.json"
+    path.write_text('{\n  "ageGroup": "adult",\n  "stageGroup": "early",\n  "tumorGrade": "G2",\n'
+                    '    "stageGroup": "higher"\n}\n', encoding="utf-8")
+    with pytest.raises(iakg.InputError) as caught:
+        graph.match(path)
+    assert str(caught.value) == (f"{path}:5:5: 'stageGroup' is given twice (first on line 3): state each fact once")
+    path.write_text('{"tumorGrade": "G1", "note": {"tumorGrade": "G2"}}', encoding="utf-8")  # nested: not a key
+    with pytest.raises(iakg.InputError, match="note: expected a string"):
+        graph.match(path)
+    path.write_text('{"\\u0074umorGrade": "G1", "tumorGrade": "G2"}', encoding="utf-8")  # the same key, escaped
+    with pytest.raises(iakg.InputError, match="given twice"):
+        graph.match(path)
+
+
+def test_facts_the_graph_declares_exclusive_are_refused_naming_both(tmp_path, graph, capsys):
+    from iakg.cli import main
+
+    path = tmp_path / "both.json"
+    data = patient(untreatedTumorUnderObservation=True)
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "untreatedTumor" in text)
+    assert main(["match", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"iakg: {path}:{line}:3: ") and "\n" not in err
+    assert "priorCompleteResection=true and untreatedTumorUnderObservation=true cannot both hold" in err
+    with pytest.raises(iakg.InputError, match="undergoingInitialStaging=true"):
+        graph.match(patient(undergoingInitialStaging=True))
+    graph.match(patient(untreatedTumorUnderObservation=False))  # one of them is fine
+
+
+@pytest.fixture(scope="module")
+def populations():
+    return iakg.load([ROOT / "tests" / "fixtures" / "populations.ttl"])
+
+
+def _status(result, local: str) -> str:
+    return next(v.status for v in result.scenarios if v.scenario.iri.endswith("/" + local))
+
+
+def test_another_publishers_population_groups_need_no_code(populations):
+    # the groups say which fact makes a member (pregnant = true; a fixture fact olderAdult = true): OR of groups
+    assert _status(populations.match({"priorCompleteResection": True, "pregnant": True}),
+                   "for-pregnant-or-older") == "applicable"
+    assert _status(populations.match({"priorCompleteResection": True, "fixtureOlderAdult": True}),
+                   "for-pregnant-or-older") == "applicable"
+    neither = populations.match({"priorCompleteResection": True, "pregnant": False, "fixtureOlderAdult": False})
+    assert _status(neither, "for-pregnant-or-older") == "not covered"
+    assert neither.not_covered == ("it is for older adults or pregnant patients",)
+    unknown = populations.match({"priorCompleteResection": True})
+    found = next(v for v in unknown.scenarios if v.scenario.iri.endswith("/for-pregnant-or-older"))
+    assert (found.status, found.missing) == ("undetermined", ["fixtureOlderAdult", "pregnant"])
+
+
+def test_a_scenario_whose_source_states_no_population_is_never_applied(populations):
+    for facts in ({"priorCompleteResection": True}, {"priorCompleteResection": True, "ageGroup": "adult",
+                                                     "pregnant": True, "fixtureOlderAdult": True}):
+        found = next(v for v in populations.match(facts).scenarios if v.scenario.iri.endswith("/population-not-stated"))
+        assert found.status == "undetermined" and found.missing == []  # nothing the patient states decides it
+        assert [c.outcome for c in found.checks if c.kind == "population"] == ["not stated by the source"]
+
+
+def test_a_stated_mri_contraindication_rules_mri_out_of_the_plan(graph):
+    [plan] = graph.match(patient(contraindicationToMRI=True, severeIodinatedContrastAllergy=True)).plans
+    assert plan.first_choice is None and plan.alternatives == ()
+    assert {c.procedure.iri for c in plan.contraindicated} >= {d("mri-abdomen-pelvis-without-and-with-iv-contrast")}

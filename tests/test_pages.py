@@ -61,6 +61,29 @@ def test_scenario_page_content(client, graph):
         assert bad.status_code == 200 and 'role="alert"' in bad.text, plan  # said on the page, never a 500
 
 
+def test_scenario_page_says_what_the_cli_says(client):
+    """Interval, protocol phases, the alternatives when contrast is contraindicated, the cumulative-dose
+    caveat, and who the scenario is for, as the CLI prints them (issue 23)."""
+    page = client.get(SCENARIO, headers={"accept": "text/html"}).text
+    for text in ("How often to image", "Every 12 months", "may be imaged annually", "Every 6-12 months",
+                 "Protocol", "late arterial phase", "portal venous phase", "(the source: essential)",
+                 "When contrast is contraindicated", "Severe iodinated contrast allergy",
+                 "often with a gadolinium-based contrast agent, if renal function permits",
+                 "less sensitive for hypervascular lesions", "Radiation: what the source says",
+                 "this cumulative dose is a consideration, but the benefit of early detection often outweighs the risk",
+                 "Population:</strong> <a", "Not addressed by the source:</strong> <a",
+                 "Outside the source&#39;s scope (not covered):</strong>"):
+        assert text in page, text
+
+
+def test_procedure_page_reads_each_level_on_its_own_scale(client):
+    """The paediatric level of CT abdomen/pelvis is ☢☢☢☢ with the paediatric band (3-10 mSv), never the
+    adult band the level's label carries (10-30 mSv)."""
+    page = client.get("/id/ct-abdomen-pelvis-with-iv-contrast", headers={"accept": "text/html"}).text
+    assert "☢☢☢☢ 3-10 mSv (paediatric band)" in page and "☢☢☢ 1-10 mSv (adult band)" in page
+    assert "10-30 mSv" not in page
+
+
 def test_search_finds_labels(client):
     page = client.get("/search", params={"q": "dotatate"}).text
     assert "/id/dotatate-pet-ct" in page or "DOTATATE" in page

@@ -35,9 +35,39 @@ def _sparql_route(graph):
     return Route("/sparql", sparql, methods=["GET", "POST"])
 
 
+#: A same-origin page that loads each page of ``u`` in a frame ``w`` pixels wide and writes, as JSON, how wide
+#: its document scrolls and which elements (outside diagrams, which scroll in their own figure) stick out.
+MEASURE = """<!doctype html><html><body><pre id="out">pending</pre><script>
+const q = new URLSearchParams(location.search), urls = q.get("u").split(","), w = +q.get("w"), found = [];
+function next(i) {
+  if (i >= urls.length) { document.getElementById("out").textContent = JSON.stringify(found); return; }
+  const f = document.createElement("iframe");
+  f.style.width = w + "px"; f.style.height = "900px"; f.style.border = "0";
+  f.onload = () => {
+    const d = f.contentDocument.documentElement, wide = [];
+    f.contentDocument.querySelectorAll("body *").forEach(e => {
+      const out = e.getBoundingClientRect().right > d.clientWidth + 1;
+      if (out && !e.closest("svg")) wide.push(e.tagName + "." + e.className);
+    });
+    found.push({url: urls[i], scroll: d.scrollWidth, client: d.clientWidth, wide: wide.slice(0, 5)});
+    f.remove(); next(i + 1);
+  };
+  f.src = urls[i]; document.body.appendChild(f);
+}
+next(0);
+</script></body></html>"""
+
+
+def _measure_route():
+    async def measure(request: Request) -> Response:
+        return Response(MEASURE, media_type="text/html")
+    return Route("/measure", measure)
+
+
 @pytest.fixture(scope="module")
 def live(graph):
-    app = Starlette(routes=[*ROUTES.get("pages")(ServeContext(graph, "http://127.0.0.1")), _sparql_route(graph)])
+    app = Starlette(routes=[*ROUTES.get("pages")(ServeContext(graph, "http://127.0.0.1")), _sparql_route(graph),
+                            _measure_route()])
     server = LiveServer(app)
     try:  # the server is stopped even when the browser does not start
         browser = Browser()
@@ -65,6 +95,21 @@ def test_scenario_page_screenshot(live, width):
     server, browser = live
     shot = browser.screenshot(server.url + SCENARIO, ARTIFACTS / f"scenario-{width}.png", width, 2400)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_no_page_scrolls_sideways(live, width):
+    """The scenario page (with its interval, protocol, alternatives and dose caveat), a procedure page, a scope
+    limit and the home page fit a 390-px phone and a 1280-px screen without sideways scrolling."""
+    server, browser = live
+    pages = [SCENARIO, "/id/pnet-suspected-recurrence", "/id/ct-abdomen-pelvis-with-iv-contrast",
+             "/id/scope-pnet-pregnancy", "/"]
+    dom = browser.dom(f"{server.url}/measure?w={width}&u=" + ",".join(p + "?format=html" for p in pages),
+                      width, 900, 30000)
+    found = json.loads(re.search(r'<pre id="out">(.*?)</pre>', dom, re.S).group(1))
+    assert [f["url"] for f in found] == [p + "?format=html" for p in pages]
+    for page in found:
+        assert page["scroll"] <= page["client"] and not page["wide"], page
 
 
 def test_editor_runs_a_catalogue_query(live, graph):

@@ -87,3 +87,22 @@ def test_a_missing_article_fails_in_ci_and_is_skipped_locally(monkeypatch, tmp_p
         assert outcome == "skipped" and "cannot run" in str(exc)
     else:
         pytest.fail("a missing file neither failed nor skipped")
+
+
+def test_silence_is_recorded_as_silence(data):
+    """A scope limit the article does not state comes from the project's authoring note, not the article, and
+    the article indeed says nothing of it; a limit the article states quotes it."""
+    _needed(SOURCE, "source article")
+    article = _norm(SOURCE.read_text(encoding="utf-8")).lower()
+    note = rdflib.URIRef("https://w3id.org/iakg/id/note-pnet-surveillance-scope")
+    absent = {"pregnan", "pacemaker", "claustrophob", "implant", "contraindication to mri"}
+    assert not {word for word in absent if word in article}
+    limits = list(data.subjects(RDF.type, IAKG_NS.ScopeLimit))
+    assert len(limits) >= 3
+    for limit in limits:
+        sources = set(data.objects(limit, rdflib.URIRef(PROV + "wasDerivedFrom")))
+        quote = data.value(limit, IAKG_NS.evidenceQuote)
+        if note in sources:
+            assert quote is None, f"{limit}: a statement of the project's note quotes nothing of the article"
+        else:
+            assert quote is not None and _norm(str(quote)).lower() in article

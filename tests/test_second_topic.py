@@ -44,7 +44,7 @@ def test_second_topic_criteria_and_intervals(both):
     scenario = iakg.IRI(FX + "exampleoma-follow-up")
     criteria = both.run("criteria", scenario=scenario)
     assert [(r["kind"], r["redirectsTo"]) for r in criteria] == [
-        ("inclusion", None), ("exclusion", FX + "exampleoma-untreated")]
+        ("population", None), ("inclusion", None), ("exclusion", FX + "exampleoma-untreated")]
     [interval] = both.run("surveillance-intervals", scenario=scenario)
     assert (interval["grade"], interval["minMonths"], interval["maxMonths"]) == ("G1", 24, 24)
 

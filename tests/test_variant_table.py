@@ -12,6 +12,7 @@ from conftest import FIXTURES
 
 import iakg
 from iakg.domain.model import to_dict
+from iakg.rdf.namespaces import IAKGD
 
 VT = "https://example.org/variant-table/"
 OS = "https://example.org/other-scheme/"
@@ -105,7 +106,10 @@ def test_every_column_comes_back_through_sparql(kg):
 def test_age_group_is_a_patient_fact_that_matching_uses(kg):
     result = to_dict(kg.match({"ageGroup": "child"}))
     statuses = {v["scenario"]["iri"]: v["status"] for v in result["scenarios"]}
-    assert (statuses[VT + "variant-1"], statuses[VT + "variant-2"]) == ("not applicable", "applicable")
+    # variant 1 is for adults: a child is outside its population (not covered); variant 2 is for children
+    assert (statuses[VT + "variant-1"], statuses[VT + "variant-2"]) == ("not covered", "applicable")
+    [plan] = kg.match({"ageGroup": "child"}).plans
+    assert plan.pediatric and plan.population.iri == IAKGD + "population-child"
 
 
 def test_another_publishers_scheme_answers_by_its_own_ranks(kg):

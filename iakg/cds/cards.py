@@ -13,9 +13,19 @@ import copy
 import uuid
 from typing import Any
 
-from iakg.cds.decide import MISSING, NO_CRITERIA, RATED, UNMAPPED, UNRATED, Decision, describe_value
+from iakg.cds.decide import (
+    MISSING,
+    NO_CRITERIA,
+    NOT_COVERED_KIND,
+    RATED,
+    UNMAPPED,
+    UNRATED,
+    Decision,
+    describe_value,
+)
 from iakg.cds.fhir import LOINC, URI_SYSTEM
 from iakg.cds.graph import GraphView
+from iakg.cds.notices import about, indicator, warnings
 from iakg.domain.model import Ref
 from iakg.rdf.namespaces import IAKGD
 
@@ -66,6 +76,10 @@ def _cell(value: Any) -> str:
     return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
+def _a(critical: bool) -> str:
+    return "a critical error (see detail)" if critical else "a pitfall (see detail)"
+
+
 def _order_label(order: dict) -> str:
     code: dict[str, Any] = order["code"] if isinstance(order.get("code"), dict) else {}
     text = code.get("text") if isinstance(code.get("text"), str) else None
@@ -93,8 +107,10 @@ class CardMaker:
 
     def card(self, decision: Decision) -> dict[str, Any]:
         maker = {RATED: self._rated, UNRATED: self._unrated, MISSING: self._missing, NO_CRITERIA: self._none,
-                 UNMAPPED: self._unmapped}[decision.kind]
+                 NOT_COVERED_KIND: self._not_covered, UNMAPPED: self._unmapped}[decision.kind]
         card = maker(decision)
+        lowest = decision.rated is not None and self.view.lowest(decision.rated.category)
+        card["indicator"] = indicator(decision, card["indicator"], lowest)
         card["uuid"] = str(uuid.uuid4())
         scenario = decision.plan.scenario if decision.plan is not None else None
         if scenario is not None:  # the drill-down (the spec keeps source.url for the data set)
@@ -113,36 +129,40 @@ class CardMaker:
     def _rated(self, d: Decision) -> dict[str, Any]:
         assert d.plan is not None and d.rated is not None and d.procedure is not None
         scenario = d.plan.scenario
-        worse = d.rated.category.endswith("usually-not-appropriate")
-        indicator = "warning" if worse and d.alternatives else "info"
         head = f"{d.procedure.label}: {d.rated.category_text} for "
-        if d.contraindication:
+        if d.pitfalls:
+            head, scenario_label = f"{d.procedure.label}: {d.rated.category_text}, but the source warns: ", \
+                d.pitfalls[0].pitfall.label
+        elif d.contraindication:
             head = f"{d.procedure.label}: {d.rated.category_text}, but stated {d.contraindication}; see "
             scenario_label = "alternatives"
+        elif d.condition:
+            head, scenario_label = f"{d.procedure.label}: {d.rated.category_text}, but a stated fact bears on ", \
+                "its condition"
+        elif d.not_addressed:
+            head, scenario_label = f"{d.procedure.label}: {d.rated.category_text}, but ", d.not_addressed[0].text
         else:
             scenario_label = scenario.label
-        detail = [self._why(d), self._table(d.plan.recommendation.procedures, d.procedure.iri), self._evidence(d)]
-        if d.contraindication:
-            hedge = f" The source: {d.hedge}." if d.hedge else ""
-            detail.append(f"**Contraindication stated:** {d.contraindication}.{hedge} The alternatives below are "
-                          "what the source prefers in that case.")
+        detail = warnings(d) + [self._why(d), self._table(d.plan.recommendation.procedures, d.procedure.iri,
+                                                                d.plan.pediatric), self._evidence(d)]
+        detail += about(d)
         if d.pama is None:
             detail.append(f"No PAMA rating is attached: the site's rating map has no entry for "
                           f"`{d.rated.category.rsplit('/', 1)[-1]}`.")
         else:
             detail.append(f"Rating attached to the draft order: `{d.pama}` (Argonaut PAMA rating).")
-        return {"summary": summary(head, scenario_label), "indicator": indicator,
-                "source": self.source(scenario.iri), "detail": "\n\n".join(detail),
+        return {"summary": summary(head, scenario_label), "indicator": "info",
+                "source": self.source(scenario.iri), "detail": "\n\n".join(p for p in detail if p),
                 "suggestions": self._suggestions(d)}
 
     def _unrated(self, d: Decision) -> dict[str, Any]:
         assert d.plan is not None and d.procedure is not None
         scenario = d.plan.scenario
         rated = d.plan.recommendation.procedures
-        detail = [self._why(d)]
+        detail = warnings(d) + [self._why(d)]
         if rated:
             detail += [f"The scenario does not rate **{d.procedure.label}**: no criteria apply to this order. "
-                       "What it rates:", self._table(rated, None)]
+                       "What it rates:", self._table(rated, None, d.plan.pediatric)]
         else:
             detail.append(f"The graph holds no appropriateness rating for this scenario, so none for "
                           f"**{d.procedure.label}**: no criteria apply to this order.")
@@ -150,24 +170,61 @@ class CardMaker:
             detail.append("What the source says for this situation (not a rating):\n" + "\n".join(
                 f"- {hit.indication.label}" + (f" (its words: \"{hit.qualifier}\")" if hit.qualifier else "")
                 + f" [{hit.trigger}]" for hit in d.plan.indications))
-        detail.append("Rating attached to the draft order: `no-criteria-apply`.")
-        return {"summary": summary(f"{d.procedure.label}: not rated for ", scenario.label), "indicator": "info",
-                "source": self.source(scenario.iri), "detail": "\n\n".join(detail),
+        detail += about(d)
+        if d.pama is None:
+            why = [f"`{k}`" for k in d.missing] + [f"the population of {s.label} (the source does not state whom "
+                                                    "it is for)" for s in d.unstated_population]
+            detail.append("**No rating attached:** another scenario that rates this order may apply; what would "
+                          "decide it is unknown: " + ", ".join(why) + ".")
+        else:
+            detail.append("Rating attached to the draft order: `no-criteria-apply`.")
+        if d.pitfalls:
+            head, tail = f"{d.procedure.label}: the source warns: ", d.pitfalls[0].pitfall.label
+        elif d.contraindication:
+            head, tail = f"{d.procedure.label}: not rated, and stated {d.contraindication}", ""
+        else:
+            head, tail = f"{d.procedure.label}: not rated for ", scenario.label
+        return {"summary": summary(head, tail), "indicator": "info",
+                "source": self.source(scenario.iri), "detail": "\n\n".join(p for p in detail if p),
                 "suggestions": self._suggestions(d)}
+
+    def _not_covered(self, d: Decision) -> dict[str, Any]:
+        assert d.procedure is not None
+        why = "; ".join(d.not_covered)
+        lines = [f"**Not covered by this source ({why}).** The graph's guidance for this order is not for this "
+                 "patient, so it gives no rating and no dose for them: the order gets `no-criteria-apply`.",
+                 "Scenarios checked:"]
+        lines += [f"- [{v.scenario.label}]({page(v.scenario.iri, self.base_url)}): {v.status}"
+                  + (f" ({v.not_covered})" if v.not_covered else "") for v in d.considered]
+        first = d.considered[0].scenario.iri if d.considered else None
+        return {"summary": summary(f"{d.procedure.label}: not covered by this source (", why, ")"),
+                "indicator": "warning", "source": self.source(first), "detail": "\n\n".join(lines)}
 
     def _missing(self, d: Decision) -> dict[str, Any]:
         assert d.procedure is not None
         names = [f"`{k}` ({self.fact_labels.get(k, k)})" for k in d.missing]
         scenarios = [f"- [{v.scenario.label}]({page(v.scenario.iri, self.base_url)}): {v.status}"
                      for v in d.considered] or ["- no scenario could be checked with the facts stated"]
-        detail = ["**No rating yet.** Facts that would decide which scenario applies are not stated:",
-                  "\n".join(f"- {n}" for n in names), "Scenarios that rate this procedure, as far as the stated "
-                  "facts tell:", "\n".join(scenarios),
-                  "Record these facts (coded as the graph's CodeSystem or the site mapping lists) and re-run. "
-                  "No rating is attached to the draft order."]
+        detail = warnings(d)
+        if names:
+            detail += ["**No rating yet.** Facts that would decide which scenario applies are not stated:",
+                       "\n".join(f"- {n}" for n in names)]
+        if d.unstated_population:
+            detail.append("**No rating.** The source does not state whom these scenarios are for, so the graph "
+                          "never applies them to a patient: " + ", ".join(
+                              f"[{s.label}]({page(s.iri, self.base_url)})" for s in d.unstated_population) + ".")
+        detail += ["Scenarios that rate this procedure, as far as the stated facts tell:", "\n".join(scenarios)]
+        if names:
+            detail.append("Record these facts (coded as the graph's CodeSystem or the site mapping lists) and re-run.")
+        detail.append("No rating is attached to the draft order.")
         first = d.considered[0].scenario.iri if d.considered else None
-        return {"summary": summary(f"{d.procedure.label}: no rating; facts needed: ", ", ".join(d.missing)),
-                "indicator": "info", "source": self.source(first), "detail": "\n\n".join(detail)}
+        if d.pitfalls:
+            text = summary(f"{d.procedure.label}: no rating; the source may call it {_a(d.pitfalls[0].critical)}")
+        elif names:
+            text = summary(f"{d.procedure.label}: no rating; facts needed: ", ", ".join(d.missing))
+        else:
+            text = summary(f"{d.procedure.label}: no rating; the source does not state whom it is for")
+        return {"summary": text, "indicator": "info", "source": self.source(first), "detail": "\n\n".join(detail)}
 
     def _none(self, d: Decision) -> dict[str, Any]:
         assert d.procedure is not None
@@ -207,11 +264,13 @@ class CardMaker:
                 lines.append(f"- {c.kind}: {c.criterion.label} ({verb}) [{c.key}={describe_value(c.actual)}]")
         return "\n".join(lines)
 
-    def _table(self, procedures, ordered: str | None) -> str:
-        rows = ["| Procedure | Appropriateness | Radiation (adult) | Condition |", "|---|---|---|---|"]
+    def _table(self, procedures, ordered: str | None, pediatric: bool = False) -> str:
+        scale = "paediatric" if pediatric else "adult"
+        rows = [f"| Procedure | Appropriateness | Radiation ({scale}) | Condition |", "|---|---|---|---|"]
         for p in procedures:
             name = f"**{_cell(p.label)}** (ordered)" if p.procedure == ordered else _cell(p.label)
-            radiation = f"{p.radiation.symbol} {p.radiation.dose_range}" if p.radiation else "not stated"
+            level = p.pediatric_radiation if pediatric else p.radiation
+            radiation = f"{level.symbol} {level.dose_range}" if level else "not stated"
             rows.append(f"| {name} | {_cell(p.category_text)} | {_cell(radiation)} | {_cell(p.condition or '')} |")
         return "\n".join(rows)
 
@@ -237,21 +296,26 @@ class CardMaker:
             notes.append(f"Facts read from the request: {stated}.")
         for key, values in d.facts.conflicting.items():
             notes.append(f"Conflicting values for `{key}` ({', '.join(map(describe_value, values))}): not used.")
+        for note in d.exclusive:
+            notes.append(f"Mutually exclusive facts: {note}.")
         return ("\n\n" + "\n\n".join(notes)) if notes else ""
 
     def _suggestions(self, d: Decision) -> list[dict[str, Any]]:
         out = []
         for alt in d.alternatives:
-            label = summary(f"Order {alt.procedure.label} instead (", f"{alt.why})")
-            suggestion: dict[str, Any] = {"label": label, "uuid": str(uuid.uuid4())}
+            # the condition first, never cut: "if renal function permits" must reach whoever accepts it
+            said = "; ".join(x for x in (alt.condition, alt.why) if x)
+            suggestion: dict[str, Any] = {"label": f"Order {alt.procedure.label} instead ({said})",
+                                          "uuid": str(uuid.uuid4())}
             if alt.recommended:  # only stated when true: one recommended suggestion per card
                 suggestion["isRecommended"] = True
-            suggestion["actions"] = self._replace(d.order, alt.procedure)
+            suggestion["actions"] = self._replace(d.order, alt.procedure, alt)
             out.append(suggestion)
         return out
 
-    def _replace(self, order: dict, procedure: Ref) -> list[dict[str, Any]]:
-        """Delete the draft order and create one for ``procedure`` with the same patient, status and intent."""
+    def _replace(self, order: dict, procedure: Ref, alt: Any = None) -> list[dict[str, Any]]:
+        """Delete the draft order and create one for ``procedure`` with the same patient, status and intent;
+        the source's condition and reason go with it as the new order's notes."""
         codings = [{"system": LOINC, "code": c} for c in self.view.codes_of(procedure.iri)]
         codings.append({"system": URI_SYSTEM, "code": procedure.iri, "display": procedure.label})
         new: dict[str, Any] = {"resourceType": "ServiceRequest", "id": f"iakg-{uuid.uuid4()}",
@@ -261,6 +325,10 @@ class CardMaker:
         for key in ("reasonCode", "encounter", "requester"):
             if order.get(key):
                 new[key] = copy.deepcopy(order[key])
+        notes = [text for text in (alt and alt.condition and f"Condition the source attaches: {alt.condition}",
+                                   alt and alt.reason and f"The source's reason: {alt.reason}") if text]
+        if notes:
+            new["note"] = [{"text": text} for text in notes]
         actions: list[dict[str, Any]] = []
         if isinstance(order.get("id"), str):
             actions.append({"type": "delete", "description": f"Remove the draft order for {_order_label(order)}",

@@ -1,15 +1,22 @@
 """One draft order against the graph: which procedure it is, which scenario applies, the rating, alternatives.
 
-A decision is one of five kinds:
+A decision is one of six kinds:
 
 * ``rated`` -- a scenario that applies to the patient rates the ordered procedure;
 * ``unrated`` -- a scenario applies, but does not rate this procedure (no criteria apply to the order);
-* ``missing`` -- scenarios rate the procedure, but facts needed to tell whether one applies are not stated
-  (no rating: the card names the facts that would decide);
+* ``missing`` -- scenarios rate the procedure, but facts needed to tell whether one applies are not stated, or
+  the source does not state whom such a scenario is for (no rating: the card says which);
+* ``not-covered`` -- the patient is outside what the source covers (its population, or a situation outside its
+  scope): no rating from it (``no-criteria-apply``);
 * ``no-criteria`` -- nothing in the graph applies to this order for this patient;
 * ``unmapped`` -- the order's code is neither one the graph holds nor one the site mapping lists.
 
-Matching is ``iakg.domain.matching.match``: whatever it says (derived facts, exclusions) the service says.
+Matching is ``iakg.domain.matching.match``: whatever it says (population, derived facts, exclusions, scope) the
+service says. On top of the rating, a decision carries what the source says about the order itself: a pitfall
+it names (critical where the source says so), a stated fact that rules the order out, a caveat of the order
+that a stated fact puts in doubt, the source's reason for the order, situations the source does not address.
+
+Suggestions are :mod:`iakg.cds.suggest`'s: never worse than the order.
 """
 
 from __future__ import annotations
@@ -20,21 +27,48 @@ from typing import Any
 from iakg.cds.fhir import LOINC, URI_SYSTEM, Facts, procedure_codings
 from iakg.cds.graph import GraphView
 from iakg.cds.mapping import Mapping
-from iakg.domain.matching import APPLICABLE, UNDETERMINED, MatchResult, Plan, ScenarioMatch, match
+from iakg.cds.suggest import (
+    Alternative,
+    better,
+    contraindication_alternatives,
+    lower,
+    never_worse,
+    reasons,
+    situation_options,
+    stated_result,
+)
+from iakg.domain.matching import (
+    APPLICABLE,
+    NOT_COVERED,
+    UNDETERMINED,
+    UNSTATED_BY_SOURCE,
+    MatchResult,
+    NotAddressed,
+    Plan,
+    ScenarioMatch,
+    match,
+    verdict,
+)
 from iakg.domain.model import RatedProcedure, Ref
 from iakg.rdf.namespaces import expand
 
 RATED, UNRATED, MISSING, NO_CRITERIA, UNMAPPED = "rated", "unrated", "missing", "no-criteria", "unmapped"
+NOT_COVERED_KIND = "not-covered"
 
 
 @dataclass(frozen=True)
-class Alternative:
-    """A procedure to order instead, and why (better rated, less radiation, or the preferred alternative)."""
+class PitfallHit:
+    """A pitfall the source names about the ordered procedure, in the scenario that applies."""
 
-    procedure: Ref
-    why: str
-    recommended: bool = False
-    category_text: str | None = None
+    pitfall: Ref
+    consequence: str
+    critical: bool
+    quote: str | None
+    section: str | None
+    source: str | None
+    instead: Ref | None
+    instead_ruled_out: str | None = None  #: the stated contraindication that rules the study instead out
+    undetermined: Ref | None = None  #: the pitfall's scenario, when facts to tell whether it applies are missing
 
 
 @dataclass
@@ -48,13 +82,21 @@ class Decision:
     plan: Plan | None = None
     rated: RatedProcedure | None = None
     verdict: ScenarioMatch | None = None
-    contraindication: str | None = None
+    contraindication: str | None = None  #: a stated contraindication that rules the ordered procedure out
     hedge: str | None = None  #: the source's own wording of the contraindication, e.g. "may not be feasible"
     alternatives: list[Alternative] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     considered: list[ScenarioMatch] = field(default_factory=list)
     match: MatchResult | None = None
     facts: Facts = field(default_factory=Facts)
+    pitfalls: list[PitfallHit] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  #: why the source orders this study in this situation
+    condition: str | None = None  #: a caveat of the ordered study that a stated fact puts in doubt
+    role: str | None = None  #: the ordered study as the source's alternative when contrast is ruled out
+    not_addressed: list[NotAddressed] = field(default_factory=list)
+    not_covered: list[str] = field(default_factory=list)  #: why the source does not cover the patient
+    unstated_population: list[Ref] = field(default_factory=list)  #: scenarios whose population is not stated
+    exclusive: list[str] = field(default_factory=list)  #: mutually exclusive facts, not used
 
 
 def identify(order: dict, view: GraphView, mapping: Mapping) -> str | None:
@@ -80,13 +122,21 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
     if iri is None:
         return Decision(order, UNMAPPED, facts=facts)
     procedure = Ref(iri, view.label(iri))
-    if set(facts.values) & view.selecting_keys():
-        result = match(view.engine, dict(facts.values))
+    stated, clashes = _without_exclusive(dict(facts.values), view)
+    if set(stated) & view.selecting_keys():
+        result = match(view.engine, stated)
     else:
         # No stated fact can select a scenario: match would test every scenario of the graph (all undetermined),
         # thousands at catalogue scale. The card needs only the scenarios rating this procedure (below).
-        result = MatchResult(dict(facts.values), (), (), (), ())
-    decision = Decision(order, NO_CRITERIA, procedure, match=result, facts=facts)
+        result = MatchResult(stated, (), (), (), ())
+    decision = Decision(order, NO_CRITERIA, procedure, match=result, facts=facts, exclusive=clashes,
+                        not_addressed=list(result.not_addressed))
+    patient = result.patient
+    barred = view.barred(patient)
+    if iri in barred:
+        decision.contraindication = lower(barred[iri])
+        decision.hedge = next((r["qualifier"] for r in view.contraindications() if r["procedure"] == iri
+                               and patient.get(r["key"]) is True and r["qualifier"]), None)
 
     rating_plans = [(plan, p) for plan in result.plans for p in plan.recommendation.procedures if p.procedure == iri]
     if rating_plans:
@@ -94,76 +144,131 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
         decision.kind, decision.plan, decision.rated = RATED, plan, rated
         decision.verdict = _verdict(result, plan.scenario.iri)
         decision.pama = mapping.rating(rated.category)
-        hit = next((c for c in plan.contraindicated if c.procedure.iri == iri), None)
-        if hit is not None:
-            decision.contraindication = hit.contraindication.label[:1].lower() + hit.contraindication.label[1:]
-            decision.hedge = hit.qualifier
-            decision.alternatives = [Alternative(a.procedure, _preferred(a.contraindication.label, a.caveat),
-                                                 i == 0) for i, a in enumerate(plan.alternatives)]
-        else:
-            decision.alternatives = _better(plan, rated)
+        _about_the_order(decision, plan, view, patient)
+        candidates = contraindication_alternatives(plan, patient) if decision.contraindication else []
+        if not decision.reasons:  # an order the source reserves for this very situation is not second-guessed
+            candidates += better(plan, rated, patient)
+        decision.alternatives = never_worse(candidates, plan, rated, iri, barred, view,
+                                             bool(decision.contraindication), stated_result(view, patient))
         return decision
 
     if result.plans:
         plan = result.plans[0]
         decision.kind, decision.plan, decision.pama = UNRATED, plan, "no-criteria-apply"
         decision.verdict = _verdict(result, plan.scenario.iri)
-        ruled_out = {c.procedure.iri for c in plan.contraindicated}
-        best = [p for p in plan.recommendation.procedures if p.procedure not in ruled_out]
-        decision.alternatives = [Alternative(Ref(p.procedure, p.label), f"rated {p.category_text} for this scenario",
-                                             i == 0, p.category_text) for i, p in enumerate(best[:3])]
+        _about_the_order(decision, plan, view, patient)
+        own = next((a for a in plan.alternatives if a.procedure.iri == iri), None)
+        if decision.pitfalls:
+            candidates = [Alternative(p.instead, "what the source recommends instead", True)
+                          for p in decision.pitfalls if p.instead is not None and p.instead.iri not in barred]
+            candidates = candidates or contraindication_alternatives(plan, patient)
+        elif own is not None:  # the order is itself an alternative of the source: only a preferred one, if safe
+            candidates = [a for a in contraindication_alternatives(plan, patient, before=own.preference)
+                          if a.recommended]
+        else:
+            candidates = situation_options(plan, stated_result(view, patient), view)
+        decision.alternatives = never_worse(candidates, plan, None, iri, barred, view,
+                                             bool(decision.contraindication), stated_result(view, patient))
+        # Another scenario that rates the order may apply (facts missing, or its population not stated): then
+        # "no criteria apply" would be a guess, and no rating is attached.
+        decision.missing = _raters(decision, iri, {v.scenario.iri: v for v in result.scenarios}, stated, view)
+        if decision.missing or decision.unstated_population:
+            decision.pama = None
         return decision
 
     verdicts = {v.scenario.iri: v for v in result.scenarios}
-    missing: list[str] = []
-    for scenario in view.rated_in(iri):
-        verdict = verdicts.get(scenario)
-        if verdict is not None:
-            decision.considered.append(verdict)
-            if verdict.status == UNDETERMINED:
-                missing += verdict.missing
-        else:  # no stated fact is tested by this scenario: every fact it tests would decide
-            keys = [r["key"] for r in view.criteria(scenario) if r["key"] not in facts.values]
-            missing += keys
+    missing = _raters(decision, iri, verdicts, stated, view)
+    # A pitfall of a scenario that may apply (facts missing) is said too, as a warning: the order may be the
+    # mistake the source names, and no rating is given either way.
+    for row in view.pitfalls(iri):
+        found = verdicts.get(row["scenario"])
+        if found is None and (rows := view.criteria(row["scenario"])):
+            found = verdict(rows, stated)
+        if found is None or found.status != UNDETERMINED or not found.missing:
+            continue
+        instead = Ref(row["instead"], row["insteadLabel"]) if row["instead"] else None
+        decision.pitfalls.append(PitfallHit(Ref(row["pitfall"], row["pitfallLabel"]), row["consequence"],
+                                            row["critical"] is True, row["quote"], row["section"],
+                                            row["sourceTitle"] or row["source"], instead, None, found.scenario))
+        missing += found.missing
+        if found not in decision.considered:
+            decision.considered.append(found)
     decision.considered += [v for v in result.scenarios if v not in decision.considered]
-    if missing:
+    covered = list(result.not_covered) or list(dict.fromkeys(
+        v.not_covered for v in decision.considered if v.status == NOT_COVERED and v.not_covered))
+    if missing or decision.unstated_population:
         decision.kind, decision.missing = MISSING, list(dict.fromkeys(missing))
+    elif covered:
+        decision.kind, decision.not_covered, decision.pama = NOT_COVERED_KIND, covered, "no-criteria-apply"
     else:
         decision.pama = "no-criteria-apply"
     return decision
+
+
+def _raters(decision: Decision, iri: str, verdicts: dict[str, ScenarioMatch], stated: dict[str, Any],
+            view: GraphView) -> list[str]:
+    """Check the scenarios that rate ``iri`` (those no stated fact selected, on their own rows): each goes to
+    ``decision.considered``; those whose population the source does not state to ``unstated_population``. The
+    facts that would decide the undetermined ones, once each."""
+    missing: list[str] = []
+    for scenario in view.rated_in(iri):
+        found = verdicts.get(scenario)
+        if found is None:  # no stated fact is tested by this scenario: check it on its own rows
+            rows = view.criteria(scenario)
+            if not rows:
+                continue
+            found = verdict(rows, stated)
+        if found.status == APPLICABLE:
+            continue
+        decision.considered.append(found)
+        if found.status == UNDETERMINED:
+            missing += found.missing
+            if any(c.outcome == UNSTATED_BY_SOURCE for c in found.checks):
+                decision.unstated_population.append(found.scenario)
+    return list(dict.fromkeys(missing))
+
+
+def _without_exclusive(stated: dict[str, Any], view: GraphView) -> tuple[dict[str, Any], list[str]]:
+    """The facts without those the graph declares mutually exclusive with another stated one, and why each went
+    (a patient file stating them is refused; from an EHR they are reported and not used)."""
+    holding: dict[str, list[dict[str, Any]]] = {}
+    for row in view.exclusive():
+        if row["key"] in stated and stated[row["key"]] == row["expected"]:
+            holding.setdefault(row["set"], []).append(row)
+    notes = []
+    for rows in holding.values():
+        if len(rows) > 1:
+            named = " and ".join(f"`{r['key']}`={describe_value(r['expected'])}" for r in rows)
+            notes.append(f"{named} cannot both hold ({rows[0]['setLabel']}): not used")
+            for r in rows:
+                stated.pop(r["key"], None)
+    return stated, notes
 
 
 def _verdict(result: MatchResult, scenario: str) -> ScenarioMatch | None:
     return next((v for v in result.scenarios if v.scenario.iri == scenario and v.status == APPLICABLE), None)
 
 
-def _preferred(contraindication: str, caveat: str | None) -> str:
-    return "the source's preferred alternative" + (f"; {caveat}" if caveat else "")
-
-
-def _radiation(p: RatedProcedure) -> int | None:
-    return p.radiation.rank if p.radiation is not None else None
-
-
-def _better(plan: Plan, ordered: RatedProcedure) -> list[Alternative]:
-    """Better-rated procedures, or same-rated ones with a lower stated radiation level (at most three)."""
-    ruled_out = {c.procedure.iri for c in plan.contraindicated}
-    mine = _radiation(ordered)
-    out: list[Alternative] = []
-    for p in plan.recommendation.procedures:
-        if p.procedure == ordered.procedure or p.procedure in ruled_out:
-            continue
-        theirs = _radiation(p)
-        if p.category_rank < ordered.category_rank:
-            why = f"better rated: {p.category_text}"
-        elif p.category_rank == ordered.category_rank and mine is not None and theirs is not None and theirs < mine:
-            why = f"same rating ({p.category_text}), lower radiation ({p.radiation.symbol if p.radiation else ''})"
-        else:
-            continue
-        if p.condition:
-            why += f"; {p.condition}"
-        out.append(Alternative(Ref(p.procedure, p.label), why, not out, p.category_text))
-    return out[:3]
+def _about_the_order(decision: Decision, plan: Plan, view: GraphView, patient: dict[str, Any]) -> None:
+    """What the source says about the ordered procedure in the plan's scenario: pitfalls, reasons, its role as
+    an alternative, and a caveat of it that a stated fact puts in doubt."""
+    iri = decision.procedure.iri if decision.procedure else ""
+    for row in view.pitfalls(iri):
+        if row["scenario"] == plan.scenario.iri and all(p.pitfall.iri != row["pitfall"] for p in decision.pitfalls):
+            instead = Ref(row["instead"], row["insteadLabel"]) if row["instead"] else None
+            barred = view.barred(patient).get(row["instead"]) if row["instead"] else None
+            decision.pitfalls.append(PitfallHit(Ref(row["pitfall"], row["pitfallLabel"]), row["consequence"],
+                                                row["critical"] is True, row["quote"], row["section"],
+                                                row["sourceTitle"] or row["source"], instead,
+                                                lower(barred) if barred else None))
+    decision.reasons = reasons(plan, iri, stated_result(view, patient))
+    own = next((a for a in plan.alternatives if a.procedure.iri == iri), None)
+    if own is not None:
+        decision.role = (f"the source's {'preferred ' if own.preference == 1 else ''}alternative when "
+                         f"{lower(own.contraindication.label)} rules out {own.agent}"
+                         + (f": {own.caveat}" if own.caveat else ""))
+        if own.caveat and own.caveat_concerns and patient.get(own.caveat_concerns) is True:
+            decision.condition = own.caveat
 
 
 def describe_value(value: Any) -> str:
@@ -171,3 +276,4 @@ def describe_value(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+

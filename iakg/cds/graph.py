@@ -104,6 +104,29 @@ class GraphView:
                             first.get("license"), first.get("rights"))
         return self._cached(("evidence", rating), compute)
 
+    def pitfalls(self, procedure: str) -> list[dict[str, Any]]:
+        """The pitfalls the source names about ordering a procedure (rows of ``order-pitfalls``)."""
+        return self._cached(("pitfalls", procedure), lambda: run(self.engine, "order-pitfalls",
+                                                                 procedure=IRI(procedure)))
+
+    def contraindications(self) -> list[dict[str, Any]]:
+        """Every contraindication with its fact key and the procedures it rules out."""
+        return self._cached(("contraindications",), lambda: run(self.engine, "contraindications"))
+
+    def barred(self, stated: dict[str, Any]) -> dict[str, str]:
+        """The procedures a stated fact rules out -> the contraindication's label."""
+        return {r["procedure"]: r["contraindicationLabel"] for r in self.contraindications()
+                if stated.get(r["key"]) is True}
+
+    def exclusive(self) -> list[dict[str, Any]]:
+        """The conditions the graph declares mutually exclusive (rows of ``exclusive-conditions``)."""
+        return self._cached(("exclusive",), lambda: run(self.engine, "exclusive-conditions"))
+
+    def lowest(self, category: str) -> bool:
+        """Whether a category is the lowest of its scheme (e.g. "Usually not appropriate")."""
+        return self._cached(("lowest", category), lambda: bool(run(self.engine, "lowest-ranked",
+                                                                    concept=IRI(category))))
+
     def label(self, iri: str) -> str:
         """A procedure's label (its IRI when the graph has none)."""
         procedure = self.procedures().get(iri)

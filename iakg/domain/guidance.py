@@ -176,7 +176,8 @@ def alternatives(engine: QueryEngine, name: ScenarioLike, contraindication: str 
     if contraindication is not None:
         params["contraindication"] = _contraindication(engine, contraindication)
     return [AlternativeOption(Ref(r["contraindication"], r["contraindicationLabel"]), r["agentLabel"],
-                              r["preference"], Ref(r["procedure"], r["procedureLabel"]), r["caveat"], r["hedge"])
+                              r["preference"], Ref(r["procedure"], r["procedureLabel"]), r["caveat"], r["hedge"],
+                              r["caveatKey"])
             for r in run(engine, "contrast-alternatives", **params)]
 
 

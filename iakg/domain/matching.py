@@ -1,15 +1,29 @@
 """Patient matching: which scenarios apply to a patient, and the plan the graph gives for each.
 
-Criteria are tested with three-valued logic: a fact the patient file does not state is reported as
-missing, never assumed. A scenario is *excluded* when an exclusion criterion holds (the patient belongs to
-the scenario it redirects to), *not applicable* when an inclusion criterion fails, *undetermined* when a
-fact it tests is not stated, and *applicable* otherwise.
+Every condition is a test of one patient fact against a value the graph states (the ``eligibility`` query),
+with three-valued logic: a fact the patient file does not state is reported as missing, never assumed.
+
+* **population** -- the scenario's population groups (``iakg:population``; each group names the fact and value
+  that make a patient a member): the patient must be in one of them. In none: *not covered* by the source. A
+  scenario that names no group (the source does not say whom it is for) is never applicable: *undetermined*,
+  with the reason, whatever the patient states.
+* **outside scope** -- a situation the source's topic does not cover (``iakg:ScopeLimit``, outside scope): a
+  patient stating it is *not covered*.
+* **exclusion** -- the patient belongs to the scenario it redirects to: *excluded*.
+* **inclusion** -- must hold: *not applicable* when one fails.
+* **not addressed** -- a situation the source is silent on (a scope limit that is not outside its scope): it
+  changes no verdict; the answer says beside the rating that the source does not address it.
+
+The verdict, in this order: *not covered* (no population holds, or an outside-scope situation holds),
+*excluded*, *not applicable*, *undetermined* (a tested fact is not stated, or the source states no
+population), else *applicable*. Scope checks count only when the patient states the situation.
 
 Before the criteria are tested, facts the source derives from others are added (e.g. a rising
 chromogranin A, symptoms concerning for recurrence or a positive study establish a suspicion of
 recurrence); the answer lists each derived fact and the evidence for it. A patient whose stated facts
 select no scenario (``{}``, or only grade and stage) is matched against every scenario with criteria, so
-the answer is *undetermined* with the facts to state, never a silent "nothing applies".
+the answer is *undetermined* with the facts to state, never a silent "nothing applies". A patient file that
+states two conditions the graph declares mutually exclusive is refused, naming both.
 """
 
 from __future__ import annotations
@@ -31,24 +45,32 @@ from iakg.rdf.namespaces import IAKG
 from iakg.rdf.terms import IRI
 
 APPLICABLE, EXCLUDED, NOT_APPLICABLE, UNDETERMINED = "applicable", "excluded", "not applicable", "undetermined"
+NOT_COVERED = "not covered"
+#: kinds of check beyond inclusion and exclusion (the ``kind`` column of the ``eligibility`` query)
+POPULATION, OUTSIDE_SCOPE, NOT_ADDRESSED = "population", "outside scope", "not addressed"
+#: the outcome of the population check of a scenario that names no population group
+UNSTATED_BY_SOURCE = "not stated by the source"
 
 
 @dataclass(frozen=True)
 class CriterionCheck:
-    """One criterion tested against the patient; ``outcome`` is ``holds``, ``fails`` or ``not stated``."""
+    """One condition tested against the patient; ``outcome`` is ``holds``, ``fails``, ``not stated`` (the
+    patient file does not state the fact) or ``not stated by the source`` (a scenario naming no population)."""
 
     criterion: Ref
-    kind: str  # inclusion or exclusion
+    kind: str  #: inclusion, exclusion, population, outside scope or not addressed
     key: str
     expected: Any
     actual: Any
     outcome: str
     redirect: Ref | None = None
+    plural: str | None = None  #: a population group's plural name ("adults")
+    pediatric: bool | None = None  #: a population group read on the paediatric radiation scale
 
 
 @dataclass(frozen=True)
 class ScenarioMatch:
-    """A scenario's verdict for the patient, with every criterion checked."""
+    """A scenario's verdict for the patient, with every condition checked."""
 
     scenario: Ref
     status: str
@@ -56,8 +78,46 @@ class ScenarioMatch:
 
     @property
     def missing(self) -> list[str]:
-        """Fact keys this scenario tests that the patient file does not state."""
-        return list(dict.fromkeys(c.key for c in self.checks if c.outcome == "not stated"))
+        """Fact keys this scenario tests that the patient file does not state (a population group's fact only
+        while the patient is in none of the groups)."""
+        covered = self.population is not None
+        return list(dict.fromkeys(c.key for c in self.checks if c.outcome == "not stated"
+                                  and not (covered and c.kind == POPULATION)))
+
+    @property
+    def population(self) -> CriterionCheck | None:
+        """The population group the patient is in, if any."""
+        return next((c for c in self.checks if c.kind == POPULATION and c.outcome == "holds"), None)
+
+    @property
+    def not_covered(self) -> str | None:
+        """Why the source does not cover the patient ("it is for adults"), for a *not covered* verdict."""
+        if self.status != NOT_COVERED:
+            return None
+        outside = [c.criterion.label for c in self.checks if c.kind == OUTSIDE_SCOPE and c.outcome == "holds"]
+        if outside:
+            return "it does not cover " + "; ".join(_lower(label) for label in outside)
+        groups = [c.plural or c.criterion.label for c in self.checks if c.kind == POPULATION]
+        return "it is for " + " or ".join(dict.fromkeys(groups))
+
+
+@dataclass(frozen=True)
+class NotAddressed:
+    """A situation the patient states that the source does not address: shown beside every rating."""
+
+    limit: Ref
+    key: str
+    value: Any
+
+    @property
+    def text(self) -> str:
+        """``the source does not address pregnancy``."""
+        return f"the source does not address {_lower(self.limit.label)}"
+
+
+def _lower(label: str) -> str:
+    """A label inside a sentence: its first letter lower-cased, unless it starts an acronym (MRI, NEC)."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
 
 
 @dataclass(frozen=True)
@@ -105,6 +165,8 @@ class Plan:
     protocol: tuple[PhaseNeed, ...] = ()  #: the first choice's contrast phases in this scenario
     left_out: tuple[str, ...] = ()  #: steps not offered to this patient, and why
     escalation: tuple[Escalation, ...] = ()
+    population: Ref | None = None  #: the scenario's population group the patient is in
+    pediatric: bool = False  #: that group's radiation is read on the paediatric scale
 
 
 @dataclass(frozen=True)
@@ -117,11 +179,20 @@ class MatchResult:
     plans: tuple[Plan, ...]
     missing: tuple[str, ...]
     derived: tuple[DerivedFact, ...] = ()
+    not_addressed: tuple[NotAddressed, ...] = ()  #: situations the patient states that the source is silent on
 
     @property
     def applicable(self) -> list[Ref]:
         """The scenarios that apply to the patient."""
         return [m.scenario for m in self.scenarios if m.status == APPLICABLE]
+
+    @property
+    def not_covered(self) -> tuple[str, ...]:
+        """When no scenario applies: why the source does not cover this patient ("it is for adults"), once
+        per reason; empty when a scenario applies or none says so."""
+        if self.plans:
+            return ()
+        return tuple(dict.fromkeys(v.not_covered for v in self.scenarios if v.not_covered))
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (see README, "Patient matching")."""
@@ -131,10 +202,11 @@ class MatchResult:
 
 def match(engine: QueryEngine, source: Mapping[str, Any] | str | Path) -> MatchResult:
     """Match a patient (dict or JSON file) against the scenarios whose inclusion criteria test a stated fact."""
-    data, where = patient_file.read(source)
+    data, where, places = patient_file.read_located(source)
     facts = guidance.patient_facts(engine)
     patient_file.check(data, facts, where)
     stated = patient_file.values(patient_file.to_rdf(data, facts), facts)
+    patient_file.check_exclusive(stated, run(engine, "exclusive-conditions"), where, places)
     derived = _derive(engine, stated)
     stated.update({d.key: d.value for d in derived})
 
@@ -143,24 +215,28 @@ def match(engine: QueryEngine, source: Mapping[str, Any] | str | Path) -> MatchR
                          for r in run(engine, "scenarios-testing-fact", fact=IRI(by_key[key].iri))})
     if not candidates:  # nothing stated selects a scenario: every scenario with criteria is undetermined
         candidates = [r["scenario"] for r in run(engine, "criteria-scenarios")]
-    verdicts = tuple(_verdict(run(engine, "eligibility", scenario=IRI(s)), stated) for s in candidates)
+    verdicts = tuple(verdict(run(engine, "eligibility", scenario=IRI(s)), stated) for s in candidates)
 
     redirects: list[Redirect] = []
-    for verdict in verdicts:
-        for check in verdict.checks:
+    for found in verdicts:
+        if found.status != EXCLUDED:  # a patient the source does not cover is sent nowhere within it
+            continue
+        for check in found.checks:
             if check.kind == "exclusion" and check.outcome == "holds" and check.redirect is not None:
-                uses = run(engine, "excluded-populations", scenario=IRI(verdict.scenario.iri),
-                              criterion=IRI(check.criterion.iri))
+                uses = run(engine, "excluded-populations", scenario=IRI(found.scenario.iri),
+                           criterion=IRI(check.criterion.iri))
                 if any(r.scenario == check.redirect and r.because == check.criterion for r in redirects):
                     continue  # the same exclusion of several scenarios sends the patient to one place
                 redirects.append(Redirect(check.redirect, check.criterion, tuple(
                     Ref(r["procedure"], r["procedureLabel"]) for r in uses if r["procedure"] is not None)))
 
-    plans = tuple(_plan(engine, verdict.scenario.iri, stated, facts) for verdict in verdicts
-                  if verdict.status == APPLICABLE)
+    plans = tuple(_plan(engine, v, stated, facts) for v in verdicts if v.status == APPLICABLE)
     missing = [k for v in verdicts if v.status == UNDETERMINED for k in v.missing]
     missing += [k for p in plans for k in p.interval.missing]
-    return MatchResult(stated, verdicts, tuple(redirects), plans, tuple(dict.fromkeys(missing)), tuple(derived))
+    silent = {c.criterion: NotAddressed(c.criterion, c.key, c.actual) for v in verdicts if v.status != NOT_COVERED
+              for c in v.checks if c.kind == NOT_ADDRESSED and c.outcome == "holds"}
+    return MatchResult(stated, verdicts, tuple(redirects), plans, tuple(dict.fromkeys(missing)), tuple(derived),
+                       tuple(silent.values()))
 
 
 def _derive(engine: QueryEngine, stated: dict[str, Any]) -> list[DerivedFact]:
@@ -176,25 +252,37 @@ def _derive(engine: QueryEngine, stated: dict[str, Any]) -> list[DerivedFact]:
     return list(out.values())
 
 
-def _verdict(rows: list[dict[str, Any]], stated: dict[str, Any]) -> ScenarioMatch:
+def verdict(rows: list[dict[str, Any]], stated: Mapping[str, Any]) -> ScenarioMatch:
+    """A scenario's verdict from its rows of the ``eligibility`` query and the patient's facts (see the
+    module's docstring for the order of the rules)."""
     checks = []
     for r in rows:
         expected = _expected(r["expected"])
         actual = stated.get(r["key"])
         outcome = "not stated" if actual is None else ("holds" if actual == expected else "fails")
+        if r["kind"] in (OUTSIDE_SCOPE, NOT_ADDRESSED) and outcome != "holds":
+            continue  # a scope limit speaks only when the patient states the situation
         redirect = Ref(r["redirectsTo"], r["redirectLabel"]) if r["redirectsTo"] else None
         checks.append(CriterionCheck(Ref(r["criterion"], r["criterionLabel"]), r["kind"], r["key"], expected,
-                                     actual, outcome, redirect))
+                                     actual, outcome, redirect, r.get("altLabel"), r.get("pediatric")))
+    scenario = Ref(rows[0]["scenario"], rows[0]["scenarioLabel"])
+    groups = [c for c in checks if c.kind == POPULATION]
+    if not groups:  # the source does not say whom the scenario is for: never a confident answer
+        checks.insert(0, CriterionCheck(Ref(scenario.iri, "Population"), POPULATION, "", None, None,
+                                        UNSTATED_BY_SOURCE))
+    covered = {c.outcome for c in groups}
     outcomes = {(c.kind, c.outcome) for c in checks}
-    if ("exclusion", "holds") in outcomes:
+    if (groups and covered == {"fails"}) or (OUTSIDE_SCOPE, "holds") in outcomes:
+        status = NOT_COVERED
+    elif ("exclusion", "holds") in outcomes:
         status = EXCLUDED
     elif ("inclusion", "fails") in outcomes:
         status = NOT_APPLICABLE
-    elif any(c.outcome == "not stated" for c in checks):
+    elif "holds" not in covered or any(c.outcome == "not stated" for c in checks if c.kind != POPULATION):
         status = UNDETERMINED
     else:
         status = APPLICABLE
-    return ScenarioMatch(Ref(rows[0]["scenario"], rows[0]["scenarioLabel"]), status, tuple(checks))
+    return ScenarioMatch(scenario, status, tuple(checks))
 
 
 def _expected(value: Any) -> Any:
@@ -202,8 +290,8 @@ def _expected(value: Any) -> Any:
     return value.rsplit("/", 1)[-1] if isinstance(value, IRI) else value
 
 
-def _plan(engine: QueryEngine, scenario_iri: str, stated: dict[str, Any], facts: list[PatientFact]) -> Plan:
-    scenario = guidance.scenario(engine, scenario_iri)
+def _plan(engine: QueryEngine, found: ScenarioMatch, stated: dict[str, Any], facts: list[PatientFact]) -> Plan:
+    scenario = guidance.scenario(engine, found.scenario.iri)
     recommendation = guidance.recommend(engine, scenario)
     rated = {p.procedure for p in recommendation.procedures}
 
@@ -217,10 +305,12 @@ def _plan(engine: QueryEngine, scenario_iri: str, stated: dict[str, Any], facts:
                                                      r["agentLabel"], r["qualifier"])
                             for rows in active.values() for r in rows if r["procedure"] in rated)
     ruled_out = {c.procedure.iri for c in contraindicated}
+    # every procedure a stated fact rules out, rated here or not (an alternative may be one)
+    barred = {r["procedure"] for rows in active.values() for r in rows}
     alternatives: list[AlternativeOption] = []
     for option in guidance.alternatives(engine, scenario):
         listed = {a.procedure.iri for a in alternatives}
-        if option.contraindication.iri in active and option.procedure.iri not in listed:
+        if option.contraindication.iri in active and option.procedure.iri not in listed | barred:
             alternatives.append(option)
     alternatives.sort(key=lambda a: a.preference)
 
@@ -248,8 +338,10 @@ def _plan(engine: QueryEngine, scenario_iri: str, stated: dict[str, Any], facts:
                                      _notation(stated, facts, "stages"), facts)
     branches, left_out = _offerable(guidance.next_steps(engine, scenario, result), contraindicated)
     phases = tuple(p for p in recommendation.protocol if first is not None and p.procedure.iri == first.iri)
+    group = found.population
     return Plan(scenario, recommendation, first, contraindicated, tuple(alternatives), tuple(hits), interval,
-                branches, caveat, phases, left_out, tuple(guidance.escalation(engine, scenario)))
+                branches, caveat, phases, left_out, tuple(guidance.escalation(engine, scenario)),
+                group.criterion if group else None, bool(group and group.pediatric))
 
 
 def _offerable(branches: list[Branch], contraindicated: tuple[ContraindicatedProcedure, ...]

@@ -89,6 +89,7 @@ class AlternativeOption:
     procedure: Ref
     caveat: str | None
     contraindication_hedge: str | None = None  #: e.g. "a contrast-enhanced CT may not be feasible"
+    caveat_concerns: str | None = None  #: the fact key the caveat depends on (e.g. significantRenalImpairment)
 
 
 @dataclass(frozen=True)

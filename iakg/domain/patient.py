@@ -9,6 +9,7 @@ used as the property (OWL 2 punning), so a new topic's facts need no code change
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,15 @@ def context(facts: list[PatientFact]) -> dict[str, Any]:
 
 def read(source: Mapping[str, Any] | str | Path) -> tuple[dict[str, Any], str]:
     """A patient as a JSON object and the name to report errors against (a file path, or ``patient``)."""
+    data, where, _ = read_located(source)
+    return data, where
+
+
+def read_located(source: Mapping[str, Any] | str | Path) -> tuple[dict[str, Any], str, dict[str, tuple[int, int]]]:
+    """:func:`read`, and where each key of a file is (line, column; empty for a dict). A key given twice is
+    refused at its second place: JSON parsers keep one of the two silently (12 months would become 6-12)."""
     if isinstance(source, Mapping):
-        return dict(source), "patient"
+        return dict(source), "patient", {}
 
     path = Path(source)
     try:
@@ -59,7 +67,8 @@ def read(source: Mapping[str, Any] | str | Path) -> tuple[dict[str, Any], str]:
     if len(raw) > MAX_FILE_BYTES:
         raise InputError(str(path), f"a patient file of more than {MAX_FILE_BYTES} bytes is refused")
     try:
-        data = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = json.loads(text)
     except UnicodeDecodeError as exc:
         raise InputError(str(path), f"not UTF-8 text: {exc.reason}") from None
     except json.JSONDecodeError as exc:
@@ -70,7 +79,59 @@ def read(source: Mapping[str, Any] | str | Path) -> tuple[dict[str, Any], str]:
         raise InputError(str(path), f"unusable JSON value: {str(exc)[:80]}") from None
     if not isinstance(data, dict):
         raise InputError(str(path), "a patient file holds one JSON object")
-    return data, str(path)
+    places: dict[str, tuple[int, int]] = {}
+    for key, line, column in _keys(text):
+        if key in places:
+            first = places[key][0]
+            raise InputError(str(path), f"{key[:60]!r} is given twice (first on line {first}): state each fact "
+                                        "once", line, column)
+        places[key] = (line, column)
+    return data, str(path), places
+
+
+_TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"\s*:?|[{}\[\]\n]')
+
+
+def _keys(text: str) -> list[tuple[str, int, int]]:
+    """(key, line, column) of every key of the outermost object of a JSON text already known to be valid:
+    strings, brackets and line breaks are its only tokens that matter (a valid string holds no raw break)."""
+    found: list[tuple[str, int, int]] = []
+    depth, line, line_start = 0, 1, 0
+    for token in _TOKENS.finditer(text):
+        kind = token.group()
+        if kind in ("{", "["):
+            depth += 1
+        elif kind in ("}", "]"):
+            depth -= 1
+        elif kind != "\n" and depth == 1 and kind.endswith(":"):
+            found.append((json.loads(kind[:-1].rstrip()), line, token.start() - line_start + 1))
+        breaks = kind.count("\n")  # a line break alone, or in the blanks after a string
+        if breaks:
+            line, line_start = line + breaks, token.start() + kind.rindex("\n") + 1
+    return found
+
+
+def check_exclusive(stated: Mapping[str, Any], rows: list[dict[str, Any]], where: str,
+                    places: Mapping[str, tuple[int, int]] | None = None) -> None:
+    """Refuse a patient stating two conditions the graph declares mutually exclusive (rows of the
+    ``exclusive-conditions`` query), naming both (at the second one's place in a file)."""
+    holding: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["key"] in stated and stated[row["key"]] == row["expected"]:
+            holding.setdefault(row["set"], []).append(row)
+    for found in holding.values():
+        if len(found) > 1:
+            places = places or {}
+            first, second = sorted(found[:2], key=lambda r: places.get(r["key"], (0, 0)))
+            line, column = places.get(second["key"], (None, None))
+            raise InputError(where, f"{first['key']}={_text(first['expected'])} and {second['key']}="
+                                    f"{_text(second['expected'])} cannot both hold ({first['conditionLabel']}; "
+                                    f"{second['conditionLabel']}): the graph declares them mutually exclusive "
+                                    f"({found[0]['setLabel']})", line, column)
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
 def check(data: dict[str, Any], facts: list[PatientFact], where: str) -> None:

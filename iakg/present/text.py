@@ -242,19 +242,27 @@ def match_text(result) -> str:
     for verdict in result.scenarios:
         out.append(f"{verdict.status.upper()}: {verdict.scenario.label}")
         for c in verdict.checks:
+            if c.outcome == "not stated by the source":  # the scenario is never applied: said, not hidden
+                out.append("  ? population: not stated by the source (whom it is for is unknown: never applied)")
+                continue
             mark = {"holds": "+", "fails": "-", "not stated": "?"}[c.outcome]
             goes = f" -> {c.redirect.label}" if c.redirect and c.outcome == "holds" else ""
             out.append(f"  {mark} {c.kind}: {c.criterion.label} [{c.key}={_plain(c.actual) or 'not stated'}]{goes}")
-        if verdict.status == "undetermined":
+        if verdict.status == "undetermined" and verdict.missing:
             out.append("  state: " + ", ".join(verdict.missing))
     for r in result.redirects:
         uses = ", ".join(p.label for p in r.frequently_uses) or "nothing stated"
         out.append(f"\nBelongs instead to: {r.scenario.label} (frequently uses: {uses})")
+    for reason in result.not_covered:
+        out.append(f"\nNot covered by this source ({reason}): no rating, no plan and no doses for this patient.")
+    for silent in result.not_addressed:
+        out.append(f"\nNot addressed: {silent.text} [{silent.key}={_plain(silent.value)}]; the answer below does "
+                   "not take it into account.")
     for plan in result.plans:
         out += _plan_lines(plan)
     if result.missing:
         out.append("\nUndetermined: state these facts to decide: " + ", ".join(result.missing))
-    if not result.plans and not result.redirects and not result.missing:
+    if not result.plans and not result.redirects and not result.missing and not result.not_covered:
         out.append("\nNo scenario in the graph applies to this patient.")
     return "\n".join(out)
 
@@ -263,7 +271,8 @@ def _plan_lines(plan) -> list[str]:
     out = [f"\nPlan for: {plan.scenario.label}"]
     if plan.recommendation.procedures:
         if plan.first_choice is None:
-            out.append("  First choice: none of the rated studies (see the ratings below)")
+            out.append("  First choice: none: stated facts rule out the best-rated studies and the source gives no "
+                       "alternative this patient can have (see the ratings below)")
         elif plan.first_choice_caveat:
             out.append(f"  First choice: {plan.first_choice.label}, {plan.first_choice_caveat}")
         else:
@@ -274,9 +283,12 @@ def _plan_lines(plan) -> list[str]:
     else:
         out.append("  No rated study: the source rates studies for routine surveillance only. What it says for "
                    "this situation:")
+    if plan.pediatric and plan.population is not None:
+        out.append(f"  Radiation: read on the paediatric scale ({plan.population.label}): the peds RRL column")
     for c in plan.contraindicated:
-        out.append(f"  Contrast CT: {c.procedure.label}: {c.qualifier or 'ruled out'} "
-                   f"({c.contraindication.label}: {c.agent})")
+        what = c.agent if c.agent != c.procedure.label else "the procedure itself"
+        out.append(f"  Ruled out: {c.procedure.label}: {c.qualifier or 'by a stated fact'} "
+                   f"({c.contraindication.label}: {what})")
     for a in plan.alternatives:
         out.append(f"  Alternative {a.preference}: {a.procedure.label}" + (f" ({a.caveat})" if a.caveat else ""))
     for h in plan.indications:

@@ -45,6 +45,8 @@ TYPED = {
     "match-rising-cga": ["match", PATIENTS + "rising-cga.json"],
     "match-renal-impairment": ["match", PATIENTS + "renal-impairment.json"],
     "match-empty": ["match", PATIENTS + "empty.json"],
+    "match-child": ["match", PATIENTS + "child.json"],
+    "match-pregnant-allergy": ["match", PATIENTS + "pregnant-allergy.json"],
 }
 
 

@@ -199,6 +199,7 @@ class Pages:
             return None
         types = {IRI(r["o"]) for r in out if r["p"] == RDF + "type"}
         label = next((r["o"] for r in out if r["p"] == RDFS + "label"), None) or curie(iri)
+        out = self._levels_with_their_bands(iri, out)
         values: dict[str, Any] = {"iri": iri, "title": str(label), "types": sorted(types), "out": out,
                                   "into": into[:INCOMING_CAP], "more_into": len(into) > INCOMING_CAP}
         if types & SCENARIO_TYPES:
@@ -212,6 +213,24 @@ class Pages:
             values["more_derived"] = len(derived) > DERIVED_CAP
             values["terms"] = self._rows(internal("page-source-terms"), source=IRI(iri))
         return self._render("resource.html", **values)
+
+    def _levels_with_their_bands(self, iri: str, out: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A procedure's statements with each radiation level shown on its own scale: a level's label carries
+        the adult band (e.g. "☢☢☢☢ (10-30 mSv)"), which is wrong beside the paediatric level (3-10 mSv)."""
+        scales = {IAKG + "radiationLevel": "adult", IAKG + "pediatricRadiationLevel": "pediatric"}
+        if not any(r["p"] in scales for r in out):
+            return out
+        found = self.graph.procedures(iri)
+        if not found:
+            return out
+        shown = []
+        for row in out:
+            level = found[0].level_for(scales[row["p"]]) if row["p"] in scales else None
+            if level is not None:
+                scale = "paediatric" if level.population == "pediatric" else "adult"
+                row = {**row, "ol": f"{level.text} ({scale} band)"}
+            shown.append(row)
+        return shown
 
     # ------------------------------------------------------------------ the variant (scenario) view
     def _variant(self, scenario: Scenario, years: str | None, every: str | None, brief: bool = False
@@ -236,6 +255,11 @@ class Pages:
         if brief:
             return variant
         variant["criteria"] = graph.run("criteria", scenario=IRI(iri))
+        # what the CLI prints with a scenario: how often, the protocol, what instead of contrast, dose caveats
+        variant["intervals"] = graph.interval_rules(scenario)
+        variant["protocol"] = _by_procedure(recommendation.protocol)
+        variant["alternatives"] = _by_contraindication(graph.alternatives(scenario))
+        variant["caveats"] = graph.dose_caveats(scenario)
         branches = graph.next_steps(scenario)
         variant["branches"] = branches
         variant["workflow_svg"] = svg.workflow(branches, link_path) if branches else None
@@ -264,6 +288,27 @@ def _compare(rated: list[Any], years: Decimal, every: Decimal) -> list[Any]:
     found = [estimate(Procedure(r.procedure, r.label, r.radiation), years, every) for r in rated]
     return sorted(found, key=lambda e: (e.radiation is None, e.radiation.rank if e.radiation else 0,
                                         e.procedure.label))
+
+
+def _by_procedure(phases: Any) -> list[dict[str, Any]]:
+    """Protocol phases grouped by procedure, in acquisition order."""
+    groups: dict[str, dict[str, Any]] = {}
+    for need in phases:
+        groups.setdefault(need.procedure.iri, {"procedure": need.procedure, "phases": []})["phases"].append(need)
+    for group in groups.values():
+        group["essential"] = all(n.essential for n in group["phases"])
+    return list(groups.values())
+
+
+def _by_contraindication(options: Any) -> list[dict[str, Any]]:
+    """Alternatives grouped by the contraindication that calls for them, in the source's order of preference."""
+    groups: dict[str, dict[str, Any]] = {}
+    for option in options:
+        group = groups.setdefault(option.contraindication.iri, {"contraindication": option.contraindication,
+                                                                "hedge": option.contraindication_hedge,
+                                                                "agent": option.agent, "options": []})
+        group["options"].append(option)
+    return list(groups.values())
 
 
 def _with_example(query: Any) -> str:

@@ -1,0 +1,152 @@
+"""Suggestions for a draft order, never worse than it, and the source's reasons for a study.
+
+**Suggestions are never worse than the order.** Every suggestion passes :func:`never_worse`: it is not the
+order, no stated fact rules it out, it is not rated in the lowest category of its scheme ("Usually not
+appropriate") for the scenario, and -- unless a stated fact rules the order out, when the source's alternatives
+for that case are the suggestions -- it is not rated lower than the order, nor unrated beside a rated order.
+The source's condition on a suggestion ("if renal function permits") and its reason travel with it.
+
+Candidates come from :func:`contraindication_alternatives` (the source's alternatives when a stated fact rules
+contrast out), :func:`better` (better rated, or same rated with less radiation) and
+:func:`situation_options` (what the source says to do in the patient's situation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from iakg.cds.graph import GraphView
+from iakg.domain.matching import Plan
+from iakg.domain.model import RatedProcedure, Ref
+from iakg.domain.model_guidance import Branch
+from iakg.rdf.namespaces import IAKG
+
+MAX_SUGGESTIONS = 4
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A procedure to order instead, why, and what the source attaches to it."""
+
+    procedure: Ref
+    why: str
+    recommended: bool = False
+    category_text: str | None = None
+    condition: str | None = None  #: the source's condition or caveat, e.g. "if renal function permits"
+    reason: str | None = None  #: the source's reason for it in this situation, with its hedge
+
+
+def lower(label: str) -> str:
+    """A label inside a sentence: first letter lower-cased, unless it starts an acronym (MRI, NEC)."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def reasons(plan: Plan, iri: str, result: str | None) -> list[str]:
+    """Why the source orders ``iri`` in this situation: the indications the facts trigger, and the steps of the
+    branch of the stated study result that name it (each with the source's hedge)."""
+    out = [f"{hit.indication.label}" + (f" (the source: \"{hit.qualifier}\")" if hit.qualifier else "")
+           + f" [{hit.trigger}]" for hit in plan.indications if hit.procedure.iri == iri]
+    for branch in stated_branches(plan, result):
+        for step in branch.steps:
+            if any(p.iri == iri for p in step.procedures):
+                out.append(f"{step.label}" + (f" (the source: \"{step.qualifier}\")" if step.qualifier else "")
+                           + f" [last study: {branch.result}]")
+    return list(dict.fromkeys(out))
+
+
+def stated_branches(plan: Plan, result: str | None) -> list[Branch]:
+    """The plan's branches of the study result the patient states (none when no result is stated)."""
+    return [b for b in plan.next_steps if result is not None and b.result == result]
+
+
+def stated_result(view: GraphView, patient: dict[str, Any]) -> str | None:
+    """The study result the patient states (the fact whose values are study results), if any."""
+    key = next((f.key for f in view.facts() if f.value_class == IAKG + "StudyResult"), None)
+    value = patient.get(key) if key else None
+    return value if isinstance(value, str) else None
+
+
+def contraindication_alternatives(plan: Plan, patient: dict[str, Any], before: int | None = None
+                                   ) -> list[Alternative]:
+    """The source's alternatives for the stated contraindications (those no stated fact rules out), in its order
+    of preference; the first is recommended unless a stated fact puts its caveat in doubt."""
+    out: list[Alternative] = []
+    for a in plan.alternatives:
+        if before is not None and a.preference >= before:
+            continue
+        doubt = bool(a.caveat_concerns and patient.get(a.caveat_concerns) is True)
+        which = "preferred alternative" if a.preference == 1 else "alternative"
+        why = f"the source's {which} when {lower(a.contraindication.label)} rules out {a.agent}"
+        out.append(Alternative(a.procedure, why, not out and not doubt, None, a.caveat))
+    return out
+
+
+def _radiation(p: RatedProcedure) -> int | None:
+    return p.radiation.rank if p.radiation is not None else None
+
+
+def better(plan: Plan, ordered: RatedProcedure, patient: dict[str, Any]) -> list[Alternative]:
+    """Better-rated procedures, or same-rated ones with a lower stated radiation level, with the condition the
+    source attaches to each (its rating's condition, or its caveat as an alternative)."""
+    caveats = {a.procedure.iri: a for a in plan.alternatives}
+    mine = _radiation(ordered)
+    out: list[Alternative] = []
+    for p in plan.recommendation.procedures:
+        theirs = _radiation(p)
+        if p.category_rank < ordered.category_rank:
+            why = f"better rated: {p.category_text}"
+        elif p.category_rank == ordered.category_rank and mine is not None and theirs is not None and theirs < mine:
+            why = f"same rating ({p.category_text}), lower radiation ({p.radiation.symbol if p.radiation else ''})"
+        else:
+            continue
+        alt = caveats.get(p.procedure)
+        condition = p.condition or (alt.caveat if alt else None)
+        doubt = bool(alt and alt.caveat_concerns and patient.get(alt.caveat_concerns) is True)
+        out.append(Alternative(Ref(p.procedure, p.label), why, not doubt, p.category_text, condition))
+    return out
+
+
+def situation_options(plan: Plan, result: str | None, view: GraphView) -> list[Alternative]:
+    """For an order the scenario does not rate: what the source says to do in this situation (the indications
+    the facts trigger, the options of the stated result's branch: all of them, none preferred), else the
+    scenario's best-rated studies."""
+    out: list[Alternative] = []
+    for branch in stated_branches(plan, result):
+        for step in branch.steps:
+            for p in step.procedures:
+                reason = step.label + (f" (the source: \"{step.qualifier}\")" if step.qualifier else "")
+                out.append(Alternative(p, f"what the source says when the last study is {branch.result}",
+                                       reason=reason))
+    for hit in plan.indications:
+        reason = f"{hit.indication.label}" + (f" (the source: \"{hit.qualifier}\")" if hit.qualifier else "")
+        out.append(Alternative(hit.procedure, "what the source says for this situation", reason=reason))
+    if out:
+        return out
+    rated = [p for p in plan.recommendation.procedures if not view.lowest(p.category)]
+    best = min((p.category_rank for p in rated), default=None)
+    return [Alternative(Ref(p.procedure, p.label), f"rated {p.category_text} for this scenario", not i,
+                        p.category_text, p.condition)
+            for i, p in enumerate(p for p in rated if p.category_rank == best)]
+
+
+def never_worse(candidates: list[Alternative], plan: Plan, ordered: RatedProcedure | None, iri: str,
+                 barred: dict[str, str], view: GraphView, order_ruled_out: bool,
+                 result: str | None = None) -> list[Alternative]:
+    """The suggestions that are never worse than the order (see the module's docstring), each once, at most
+    :data:`MAX_SUGGESTIONS`, one recommended at most."""
+    rated = {p.procedure: p for p in plan.recommendation.procedures}
+    out: list[Alternative] = []
+    for a in candidates:
+        target = a.procedure.iri
+        if target == iri or target in barred or any(o.procedure.iri == target for o in out):
+            continue
+        mine = rated.get(target)
+        if mine is not None and view.lowest(mine.category):
+            continue
+        if ordered is not None and not order_ruled_out and (mine is None or mine.category_rank > ordered.category_rank):
+            continue
+        reason = a.reason or next(iter(reasons(plan, target, result)), None)
+        out.append(Alternative(a.procedure, a.why, a.recommended and not any(o.recommended for o in out),
+                               a.category_text or (mine.category_text if mine else None), a.condition, reason))
+    return out[:MAX_SUGGESTIONS]
