@@ -307,7 +307,7 @@ def test_reasoning_is_bounded_in_time(tmp_path, capsys, monkeypatch):
     code, out, err = run(capsys, "scenarios", "--data", str(chain), "--reason", "--reason-timeout", "0.3",
                          "--cache-dir", str(cache))
     assert code == 2 and one_line(err) and "ran past 0.3 s" in err and out == ""
-    assert {p.name for p in cache.iterdir()} <= {".salt"}  # the cache's secret only: no store, not even a part
+    assert {p.name for p in cache.iterdir()} <= {".salt", ".lock"}  # no store, not even a part
     for bad in ("nan", "0", "-1"):
         code, _, err = run(capsys, "scenarios", "--reason", "--reason-timeout", bad)
         assert code == 2 and one_line(err)
@@ -647,3 +647,532 @@ def test_a_remote_engine_error_is_one_line():
         server.shutdown()
         server.server_close()
     assert "\n" not in message and "expected IRI" in message, message
+
+
+# ================================================================ issue 31: hostile input, round three
+# Every break of the review, and the test that holds it (docs/safety.md states each guarantee and its limit):
+#
+# | break                                                                     | test                                   |
+# |---------------------------------------------------------------------------|----------------------------------------|
+# | `# note\rSERVICE` (and 10 more variants) passed the check, the engine     | test_differential.py (5,000 generated  |
+# |   connected: endpoint and KnowledgeGraph.query()                          |   queries), test_service_after_a_cr_...|
+# | NUL and control characters read differently by the two parsers           | test_what_two_parsers_could_read_...   |
+# | relative IRIs resolved against the engine's private URL                   | test_relative_iris_resolve_against_... |
+# | the engine could connect at all (the next parser difference)              | test_the_engine_cannot_connect         |
+# | 1,024 idle connections locked every client out; slowloris; 100 MB header  | test_idle_slow_and_huge_clients_...    |
+# | a slow check (16 kB `<f>(1,1,...)`) held every other client's check       | test_a_slow_check_holds_no_other_check |
+# | a memory-cap query sent again restarted the engine; 21 restarts: exit 3   | test_client_restarts_never_stop_...    |
+# | editor: endpoint and query from the URL; results as HTML; no CSP          | test_web.py::test_editor_*, test_csp_* |
+# | YAML aliases (260 bytes: 69 s, 18.7 GB); /dev/zero or a FIFO as sidecar   | test_sidecar_*                         |
+# | U+2028/2029/0085 in a cell, `>` in Namespace: tracebacks                  | test_odd_cells_and_iris_are_one_line   |
+# | CDS: provisional, differential, another patient's facts counted           | test_cds_counts_only_confirmed_...     |
+# | CDS: disagreeing codings rated by the first; lone surrogate 500           | test_cds_disagreeing_codings_..., ...  |
+# | CDS: feedback unbounded; read-only home 500                               | test_cds_feedback_is_bounded_...       |
+# | cache: two processes at once; a planted store trusted; damaged states     | test_cache_*                           |
+# | publish printed passwords (URL userinfo, .netrc)                          | test_publish_never_prints_credentials  |
+
+
+def _endpoint(on_fatal=None, **options):
+    from iakg.serve.app import Endpoint, ServeOptions
+
+    return Endpoint(_graph(), options=ServeOptions(**options), on_fatal=on_fatal)
+
+
+def _post_query(base: str, query: str, source: str = "127.0.0.1", timeout: float = 30) -> int:
+    import http.client
+
+    host, port = base.split("//")[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout, source_address=(source, 0))
+    try:
+        conn.request("POST", "/sparql", query.encode(), {"Content-Type": "application/sparql-query"})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def test_idle_slow_and_huge_clients_never_lock_out_the_others():
+    """One client (127.0.0.2) opens 60 idle connections, trickles request heads byte by byte (slowloris) and
+    sends a 200 kB header; meanwhile another client (127.0.0.1) is answered every time. The idle and slow
+    connections are closed by the server, the huge head gets 431, the connections past the cap 429."""
+    import time
+
+    from iakg.serve.connections import Limits
+
+    with _endpoint(limits=Limits(head_timeout_s=1.0, body_timeout_s=1.0, per_client=16)) as served:
+        host, port = served.base.split("//")[1].split(":")
+        address = (host, int(port))
+        idle = [socket.create_connection(address, timeout=10, source_address=("127.0.0.2", 0)) for _ in range(60)]
+        slow = [socket.create_connection(address, timeout=10, source_address=("127.0.0.2", 0)) for _ in range(4)]
+        statuses = []
+        for step in range(12):  # about 3 s of trickling, the legitimate client asking meanwhile
+            for s in slow:
+                try:
+                    s.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nX-Slow: 1"[step:step + 1])
+                except OSError:
+                    pass
+            statuses.append(_post_query(served.base, "ASK {}"))
+            time.sleep(0.25)
+        assert statuses == [200] * 12
+        closed = []
+        for s in idle + slow:  # every one of them was closed by the server (EOF), refused or timed out
+            try:
+                data = s.recv(4096)
+                while data and b"\r\n\r\n" not in data:
+                    more = s.recv(4096)
+                    if not more:
+                        break
+                    data += more
+                closed.append(data.split(b"\r\n")[0] if data else b"EOF")
+            except TimeoutError:
+                closed.append(b"still open after 10 s")
+            except OSError:
+                closed.append(b"reset")
+            s.close()
+        assert len(closed) == 64 and all(c in (b"EOF", b"reset") or c.startswith((b"HTTP/1.1 429", b"HTTP/1.1 408"))
+                                         for c in closed), set(closed)
+        assert sum(c.startswith(b"HTTP/1.1 429") for c in closed) >= 60 + 4 - 16
+        huge = socket.create_connection(address, timeout=10, source_address=("127.0.0.2", 0))
+        try:
+            huge.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000)
+        except OSError:
+            pass
+        assert huge.recv(4096).startswith(b"HTTP/1.1 431")
+        huge.close()
+        whole = socket.create_connection(address, timeout=10, source_address=("127.0.0.2", 0))
+        whole.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n")  # complete
+        assert whole.recv(4096).startswith(b"HTTP/1.1 431")
+        whole.close()
+        assert _post_query(served.base, "ASK {}", source="127.0.0.2") == 200  # the client itself, once it stops
+
+
+def _doubling(seed: str, times: int = 19) -> str:
+    """A 1 kB query whose string doubles ``times`` times (half a gigabyte), to pass a memory cap."""
+    binds = " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(times))
+    return f'SELECT (STRLEN(?a{times}) AS ?n) WHERE {{ BIND("{seed * 400}" AS ?a0) {binds} }}'
+
+
+def test_client_restarts_never_stop_the_service_and_a_cap_breaker_is_refused_again():
+    """Two clients repeating string-doubling queries caused 21 memory-cap restarts in 30 s and the server gave
+    up (exit 3). Restarts a client causes never count towards giving up, the query that passed the cap is
+    refused when sent again (403, the engine not touched), and so is a client that keeps doing it."""
+    fatal: list[str] = []
+    with _endpoint(timeout_s=30, max_memory_bytes=200 * 2**20, on_fatal=fatal.append) as served:
+        engine = served.engine
+        engine.max_restarts = 1  # would give up at the second restart if client restarts still counted
+        generation = engine.generation
+        assert _post_query(served.base, _doubling("ab")) == 503  # passed the cap: the engine restarted
+        assert engine.wait_ready(30) and engine.generation > generation
+        generation = engine.generation
+        assert _post_query(served.base, _doubling("ab")) == 403  # sent again: refused, the engine untouched
+        assert engine.generation == generation
+        assert _post_query(served.base, _doubling("cd")) == 503  # another text: a second restart, not fatal
+        assert engine.wait_ready(30) and _post_query(served.base, _doubling("ef")) == 503
+        assert engine.wait_ready(30) and not fatal and len(engine.restarts) >= 3
+        assert _post_query(served.base, _doubling("gh")) == 403  # a client with three strikes is refused
+        assert _post_query(served.base, "ASK {}", source="127.0.0.2") == 200  # the others are answered
+
+
+def test_a_slow_check_holds_no_other_check():
+    """Four 16 kB queries of the form `<f>(1,1,...)` held the (single, in-process) check for 54 s. Now one
+    client's checks run two at a time in worker processes, each stopped at its time limit: another client's
+    new query is answered while they are still being checked, and each slow one is refused (400)."""
+    import concurrent.futures
+
+    from iakg.serve.sparql import MAX_QUERY_BYTES
+
+    def slow(seed: int) -> str:
+        head = f"SELECT * WHERE {{ BIND(<http://example.org/f{seed}>("
+        return head + ",".join(["1"] * ((MAX_QUERY_BYTES - len(head) - 30) // 2)) + ") AS ?x) }"
+
+    with _endpoint() as served:
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            attack = [pool.submit(_post_query, served.base, slow(i), "127.0.0.2", 120) for i in range(4)]
+            answered = _post_query(served.base, "SELECT ?s WHERE { ?s a ?type } LIMIT 1")
+            pending = sum(not f.done() for f in attack)
+            refused = [f.result() for f in attack]
+    assert answered == 200 and pending > 0  # answered while the slow checks were still running
+    assert refused == [400] * 4
+
+
+def _listening():
+    from conftest import Listener
+
+    return Listener()
+
+
+def test_service_after_a_cr_ended_comment_is_refused_everywhere():
+    """rdflib ended a comment at LF only, Oxigraph at CR too: `# note\\rSERVICE` passed the check and the engine
+    posted to the URL (11 of 56 variants: escaped CR, sub-query, FILTER EXISTS, prologue, ASK, CONSTRUCT, NUL)."""
+    listener = _listening()
+    url = f"http://127.0.0.1:{listener.port}/sparql"
+    variants = [f"SELECT * WHERE {{ # note\rSERVICE <{url}> {{ ?s ?p ?o }}\n}}",
+                f"SELECT * WHERE {{ # note\\u000DSERVICE <{url}> {{ ?s ?p ?o }}\n}}",
+                f"SELECT * WHERE {{ {{ SELECT * WHERE {{ # x\rSERVICE <{url}> {{ ?s ?p ?o }}\n}} }} }}",
+                f"SELECT * WHERE {{ FILTER EXISTS {{ # x\rSERVICE <{url}> {{ ?s ?p ?o }}\n}} }}",
+                f"PREFIX ex: <http://e/> # x\rSELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+                f"ASK {{ # x\rSERVICE <{url}> {{ ?s ?p ?o }}\n}}",
+                f"CONSTRUCT WHERE {{ # x\rSERVICE <{url}> {{ ?s ?p ?o }}\n}}",
+                f"SELECT * WHERE {{ # x\x00\rSERVICE <{url}> {{ ?s ?p ?o }}\n}}"]
+    try:
+        with _endpoint() as served:
+            for query in variants:
+                assert _post_query(served.base, query) in (400, 403), repr(query)
+                with pytest.raises(iakg.QueryError):
+                    _graph().query(query)
+        assert listener.connections == 0
+    finally:
+        listener.close()
+
+
+@pytest.mark.parametrize("text", ["SELECT * WHERE { ?s ?p ?o }\x00", "SELECT * WHERE {\x0b?s ?p ?o }",
+                                  "SELECT * WHERE { ?s ?p ?o \x1b}", "SELECT * WHERE {\u2028?s ?p ?o }",
+                                  'SELECT * WHERE { ?s ?p "a\x01b" }', "SELECT * WHERE { ?s ?p ?o } \\",
+                                  "SELECT * WHERE { ?s ?p '''open }"])
+def test_what_two_parsers_could_read_differently_is_refused(text, tmp_path, capsys):
+    """NUL anywhere, control characters and line separators outside strings, a control character with no
+    escape in a string, a stray backslash: refused in one located line, never given to either parser."""
+    with pytest.raises(iakg.QueryError, match=r"line \d+, column \d+"):
+        _graph().query(text)
+    path = tmp_path / "q.rq"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, "query", str(path))
+    assert code == 2 and one_line(err) and out == ""
+
+
+def test_normalised_text_is_read_once():
+    """The prepared text: comments gone (never inside an IRI or string), line ends LF, strings in one form,
+    and preparing it again changes nothing."""
+    from iakg.rdf.sparql_text import normalise
+
+    text = normalise("PREFIX ex: <http://x/#a> # c\r\nSELECT * WHERE { ?s ex:p\\#q '#\\'\"' ; ?p '''a\r\nb''' }#")
+    assert text == 'PREFIX ex: <http://x/#a> \nSELECT * WHERE { ?s ex:p\\#q "#\'\\"" ; ?p """a\\r\nb""" }'
+    assert normalise(text) == text
+
+
+def test_relative_iris_resolve_against_the_dataset_base():
+    """A relative IRI resolved against the engine's private URL (revealing its port); now against the dataset's
+    base, at the endpoint and in process; a query's own BASE still applies."""
+    import urllib.parse
+    import urllib.request
+
+    query = "SELECT ?iri WHERE { BIND(<x> AS ?iri) }"
+    assert _graph().query(query).rows() == [{"iri": "https://w3id.org/iakg/x"}]
+    with _endpoint() as served:
+        data = urllib.parse.urlencode({"query": query}).encode()
+        with urllib.request.urlopen(served.url, data=data, timeout=30) as response:
+            answer = json.loads(response.read())
+        own = urllib.parse.urlencode({"query": "BASE <http://e.org/> SELECT ?iri WHERE { BIND(<x> AS ?iri) }"})
+        with urllib.request.urlopen(served.url, data=own.encode(), timeout=30) as response:
+            based = json.loads(response.read())
+    assert answer["results"]["bindings"] == [{"iri": {"type": "uri", "value": "https://w3id.org/iakg/x"}}]
+    assert based["results"]["bindings"] == [{"iri": {"type": "uri", "value": "http://e.org/x"}}]
+
+
+def test_the_engine_cannot_connect():
+    """Defence in depth: a SERVICE that reached the engine of `iakg serve` (here sent to its private port
+    directly, skipping the check) fails there without connecting: the engine runs under a seccomp filter."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    listener = _listening()
+    try:
+        with _endpoint() as served:
+            query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/sparql> {{ ?s ?p ?o }} }}"
+            data = urllib.parse.urlencode({"query": query}).encode()
+            try:
+                with urllib.request.urlopen(served.engine.url, data=data, timeout=30) as response:
+                    body = response.read()
+            except urllib.error.HTTPError as exc:
+                body = exc.read()
+            assert b"not permitted" in body  # EPERM from the filter, reported by the engine
+            assert _post_query(served.base, "ASK { ?s ?p ?o }") == 200  # its own socket works
+        assert listener.connections == 0
+    finally:
+        listener.close()
+
+
+def test_publish_never_prints_credentials(tmp_path, capsys, monkeypatch):
+    """`publish` echoed the password of a URL's userinfo and of a .netrc line in its errors."""
+    monkeypatch.delenv("IAKG_PUBLISH_USER", raising=False)
+    monkeypatch.delenv("IAKG_PUBLISH_PASSWORD", raising=False)
+    for args in (["--endpoint", "http://alice:s3cret@127.0.0.1:1/store"],
+                 ["--endpoint", "http://127.0.0.1:1/store", "--query-endpoint", "http://bob:s3cret@127.0.0.1:1/q"],
+                 ["--endpoint", "http://alice:s3cret@127.0.0.1:99999/store"]):
+        code, out, err = run(capsys, "publish", *args)
+        assert code == 2 and one_line(err) and "s3cret" not in err + out and "***" in err, err
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login alice password s3cret\ndefault s3cret2 x\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    code, out, err = run(capsys, "publish", "--endpoint", "http://127.0.0.1:1/store")
+    assert code == 2 and one_line(err) and "s3cret" not in err and f"{netrc}:2" in err, err
+    netrc.write_text("machine 127.0.0.1 login alice password s3cret\n")
+    code, out, err = run(capsys, "publish", "--endpoint", "http://127.0.0.1:1/store")  # nothing listens there
+    assert code == 2 and one_line(err) and "s3cret" not in err, err
+
+
+def _scenarios_with_cache(cache: Path) -> tuple[int, str, str]:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "iakg", "scenarios", "--format", "json", "--cache-dir", str(cache)],
+                          capture_output=True, text=True, timeout=300)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_cache_filled_by_two_processes_at_once(tmp_path):
+    """Two processes filling the cache at once failed in 9 of 10 rounds; now they take turns (a lock) and the
+    store is published whole (a rename): every process answers, from one store."""
+    import subprocess
+    import sys
+
+    code = "from iakg.io.dataset import open_store; import sys; print(len(open_store(cache_dir=sys.argv[1])))"
+    for round_ in range(3):
+        cache = tmp_path / f"cache{round_}"
+        running = [subprocess.Popen([sys.executable, "-c", code, str(cache)], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        answers = [p.communicate(timeout=300) for p in running]
+        assert [p.returncode for p in running] == [0, 0, 0], [err[-500:] for _, err in answers]
+        assert len({out for out, _ in answers}) == 1 and all(err == "" for _, err in answers), answers
+        assert len([p for p in cache.iterdir() if p.is_dir()]) == 1  # one store, no part left
+
+
+def test_cache_never_trusts_a_store_that_is_not_ours(tmp_path):
+    """A once world-writable cache folder was silently made private and a store another user planted there
+    was trusted. A folder every user may write into is not used (one line, the answer unchanged, the folder
+    left as it is); a store whose files are another user's, or whose seal was not made with the folder's secret,
+    is rebuilt."""
+    cache = tmp_path / "cache"
+    code, expected, err = _scenarios_with_cache(cache)
+    assert code == 0 and err == ""
+    (store,) = [p for p in cache.iterdir() if p.is_dir()]
+    ready = store / "READY"
+    key = ready.read_text().split("\n")[0]
+    from iakg.rdf.store import _manifest
+
+    forged = _manifest(store)
+    ready.write_text(key + "\n" + forged)  # a seal anyone could compute (no secret): not trusted
+    assert _scenarios_with_cache(cache)[:2] == (0, expected)
+    assert ready.read_text().split("\n")[1] not in (forged, _manifest(store))  # rebuilt and sealed again
+    table = sorted(store.glob("*.sst"))[0]
+    os.chown(table, 4242, 4242)  # a file of another user in the store: not trusted
+    assert _scenarios_with_cache(cache)[:2] == (0, expected)
+    assert all(p.stat().st_uid == os.getuid() for p in store.rglob("*"))
+    cache.chmod(0o777)  # every user may write into the folder: not used, not changed
+    code, out, err = _scenarios_with_cache(cache)
+    assert code == 0 and out == expected and err.count("\n") == 1 and "every user may write" in err
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o777
+
+
+@pytest.mark.parametrize("fault", ["file", "readonly", "full"])
+def test_cache_in_a_damaged_or_unwritable_state_is_one_line(tmp_path, monkeypatch, caplog, fault):
+    """A key path that is a file, a read-only mount and a full disk gave tracebacks: now one line (logger
+    iakg.cache) and the answer, from a store built in memory."""
+    import errno
+    import logging
+
+    from iakg.io.dataset import open_store
+    from iakg.rdf import store as stores
+
+    cache = tmp_path / "cache"
+    if fault == "file":
+        cache.write_text("not a folder")
+    else:
+        number = errno.EROFS if fault == "readonly" else errno.ENOSPC
+
+        def failing(*args, **kwargs):
+            raise OSError(number, os.strerror(number))
+
+        monkeypatch.setattr(stores.ox, "Store", type("Failing", (), {"__new__": failing,
+                                                                     "read_only": staticmethod(failing)}))
+        monkeypatch.setattr(stores, "build_store", lambda inputs, finish=None: "in memory")
+    with caplog.at_level(logging.WARNING, logger="iakg.cache"):
+        answer = open_store(cache_dir=cache)
+    lines = [r.getMessage() for r in caplog.records if r.name == "iakg.cache"]
+    assert len(lines) == 1 and "\n" not in lines[0] and "cannot be used" in lines[0]
+    if fault == "file":
+        assert len(answer) > 0 and cache.read_text() == "not a folder"
+    else:
+        assert answer == "in memory" and not [p for p in cache.iterdir() if p.name.endswith(".part")]
+
+
+def _table_with(tmp_path: Path, sidecar_text: str | None = None, edit=None) -> Path:
+    """A copy of a fixture table (and its sidecar, or ``sidecar_text`` as a YAML one) in ``tmp_path``."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    table = tmp_path / "topic.csv"
+    text = (FIXTURES / "tables" / "pelvic-ache.csv").read_text(encoding="utf-8")
+    table.write_text(edit(text) if edit else text, encoding="utf-8")
+    if sidecar_text is None:
+        shutil.copy(FIXTURES / "tables" / "pelvic-ache.json", tmp_path / "topic.json")
+    else:
+        (tmp_path / "topic.yaml").write_text(sidecar_text, encoding="utf-8")
+    return table
+
+
+def _import(capsys, *args: str) -> tuple[int, list[str]]:
+    code, out, err = run(capsys, "import", "table", *args)
+    return code, err.strip().splitlines()
+
+
+@pytest.mark.parametrize("text, message", [
+    ('a: &a ["x","x"]\nb: &b [*a,*a]\nc: &c [*b,*b]\nd: &d [*c,*c]\ne: &e [*d,*d]\nf: [*e,*e]\n', "aliases"),
+    ("Title: &t Fictional\nSource: *t\n", "aliases"),
+    ("Title: " + "[" * 50 + "]" * 50 + "\n", "nested"),
+    ("Title: x\n" + "# padding\n" * 40_000, "larger than"),
+])
+def test_sidecar_aliases_nesting_and_size_are_refused(tmp_path, capsys, text, message):
+    """A 260-byte YAML sidecar of nested aliases cost 69 s and 18.7 GB: refused before anything is built."""
+    table = _table_with(tmp_path, text)
+    code, lines = _import(capsys, str(table), "--out", str(tmp_path / "out"))
+    assert code == 2 and len(lines) == 2 and message in lines[1] and lines[1].startswith(f"{tmp_path}/topic.yaml:")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "folder"])
+def test_sidecar_that_is_not_a_regular_file_is_one_line(tmp_path, capsys, kind):
+    """`--sidecar /dev/zero` or a FIFO hung (or read without end): refused in one line, never read."""
+    table = _table_with(tmp_path)
+    side = {"fifo": tmp_path / "side.yaml", "dev-zero": Path("/dev/zero"), "folder": tmp_path / "dir.yaml"}[kind]
+    if kind == "fifo":
+        os.mkfifo(side)
+    elif kind == "folder":
+        side.mkdir()
+    code, lines = _import(capsys, str(table), "--sidecar", str(side), "--out", str(tmp_path / "out"))
+    assert code == 2 and len(lines) == 2 and "regular file" in lines[1] and lines[1].startswith(f"{side}:1:1:")
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85", "\x0b", "\x0c"])
+@pytest.mark.parametrize("quoted", [False, True])
+def test_odd_cells_and_iris_are_one_line(tmp_path, capsys, char, quoted):
+    """A Unicode line separator in a cell split its row (misleading problems) or gave a traceback; a '>' in the
+    Namespace gave a traceback. Each is one located line now."""
+    cell = f'"US{char}pelvis"' if quoted else f"US{char}pelvis"
+    table = _table_with(tmp_path, edit=lambda text: text.replace(",US pelvis,", f",{cell},", 1))
+    code, lines = _import(capsys, str(table), "--out", str(tmp_path / "out"))
+    assert code == 2 and len(lines) == 2 and f"U+{ord(char):04X}" in lines[1]
+    assert lines[1].startswith(f"{table}:2:2:")
+
+
+@pytest.mark.parametrize("namespace", ["https://example.org/fix>ture/", "https://example.org/a b/", "<oops"])
+def test_an_odd_namespace_is_one_line(tmp_path, capsys, namespace):
+    table = _table_with(tmp_path)
+    side = tmp_path / "topic.json"
+    data = json.loads(side.read_text())
+    data["Namespace"] = namespace
+    side.write_text(json.dumps(data))
+    code, lines = _import(capsys, str(table), "--out", str(tmp_path / "out"))
+    assert code == 2 and len(lines) == 2 and "not an IRI" in lines[1] and "Traceback" not in "".join(lines)
+
+
+# ---------------------------------------------------------------- CDS Hooks input (issue 31)
+def _cds_client(tmp_path, log: Path | None = None):
+    from conftest import FIXTURES
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from iakg.serve.routes import ROUTES, ServeContext, ServeOptions
+
+    options = ServeOptions(cds=True, cds_mapping=FIXTURES / "cds" / "site-mapping.json", cds_feedback_log=log)
+    return TestClient(Starlette(routes=ROUTES.get("cds")(ServeContext(_graph(), "http://127.0.0.1:1", options))))
+
+
+def _cds_request(name: str) -> dict:
+    from conftest import FIXTURES
+
+    return json.loads((FIXTURES / "cds" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _conditions(request: dict) -> list[dict]:
+    return [e["resource"] for e in request["prefetch"]["conditions"]["entry"]]
+
+
+def _answer(client, request: dict) -> dict:
+    response = client.post(f"/cds-services/iakg-imaging-{request['hook']}", json=request)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize("change", ["provisional", "differential", "unconfirmed", "entered-in-error",
+                                    "no-verification", "resolved", "another-patient", "no-subject"])
+def test_cds_counts_only_confirmed_active_facts_of_the_context_patient(tmp_path, change):
+    """Provisional, differential or unconfirmed diagnoses were read as stated facts, and prefetched resources of
+    another patient were used. The index patient's CT is rated only from a confirmed, active Condition about
+    that patient; otherwise no rating is attached (the fact is not stated) and the card says why."""
+    with _cds_client(tmp_path, tmp_path / "feedback.jsonl") as client:
+        request = _cds_request("index-ct-ap")
+        rated = _answer(client, request)
+        assert rated["cards"][0]["summary"].startswith("CT abdomen and pelvis with IV contrast: Usually appropriate")
+        [condition] = _conditions(request)
+        if change in ("provisional", "differential", "unconfirmed", "entered-in-error"):
+            condition["verificationStatus"]["coding"][0]["code"] = change
+        elif change == "no-verification":
+            del condition["verificationStatus"]
+        elif change == "resolved":
+            condition["clinicalStatus"]["coding"][0]["code"] = "resolved"
+        elif change == "another-patient":
+            condition["subject"] = {"reference": "Patient/someone-else"}
+        else:
+            del condition["subject"]
+        answer = _answer(client, request)
+    [card] = answer["cards"]
+    assert "Usually appropriate" not in card["summary"] and "systemActions" not in answer
+    assert "pNET, completely resected" not in card["detail"] and "completelyResected`=yes" not in card["detail"]
+
+
+def test_cds_disagreeing_codings_are_refused_with_a_card(tmp_path):
+    """An order whose codings disagree was rated by the first and the rating attached to the whole order."""
+    with _cds_client(tmp_path, tmp_path / "feedback.jsonl") as client:
+        request = _cds_request("index-ct-ap")
+        order = request["context"]["draftOrders"]["entry"][0]["resource"]
+        order["code"]["coding"].append({"system": "urn:ietf:rfc:3986", "code": "https://w3id.org/iakg/id/fdg-pet-ct"})
+        answer = _answer(client, request)
+        [card] = answer["cards"]
+        assert card["summary"].startswith("Not evaluated: the order's codes name different procedures")
+        assert card["indicator"] == "warning" and "systemActions" not in answer
+        order["code"]["coding"].append({"system": "http://loinc.org", "code": "36813-4"})  # the same twice: fine
+        order["code"]["coding"].pop(1)
+        assert _answer(client, request)["cards"][0]["summary"].startswith("CT abdomen and pelvis")
+
+
+def test_cds_lone_surrogates_are_a_400(tmp_path):
+    with _cds_client(tmp_path, tmp_path / "feedback.jsonl") as client:
+        body = json.dumps(_cds_request("index-ct-ap")).replace('"Practitioner/example"', '"Practitioner/\\ud800"')
+        response = client.post("/cds-services/iakg-imaging-order-select", content=body.encode(),
+                               headers={"Content-Type": "application/json"})
+        assert response.status_code == 400 and "surrogate" in response.json()["error"]
+        feedback = '{"feedback": [{"card": "\\udc00", "outcome": "overridden", "outcomeTimestamp": "x"}]}'
+        response = client.post("/cds-services/iakg-imaging-order-select/feedback", content=feedback.encode(),
+                               headers={"Content-Type": "application/json"})
+        assert response.status_code == 400
+
+
+def test_cds_feedback_is_bounded_and_its_log_checked_at_start(tmp_path, monkeypatch, caplog):
+    """The feedback log had no size or rate cap (107 MB/s) and was lost with a 500 when the home folder was
+    read-only."""
+    import logging
+
+    item = {"card": "c", "outcome": "overridden", "outcomeTimestamp": "2026-11-26T10:06:00Z"}
+    url = "/cds-services/iakg-imaging-order-sign/feedback"
+    log = tmp_path / "feedback.jsonl"
+    with _cds_client(tmp_path, log) as client:
+        assert client.post(url, json={"feedback": [item] * 101}).status_code == 413
+        big = {**item, "overrideReason": {"userComment": "x" * 20_000}}
+        assert client.post(url, json={"feedback": [big]}).status_code == 413
+        statuses = [client.post(url, json={"feedback": [item] * 100}).status_code for _ in range(3)]
+        assert statuses[:2] == [200, 200] and statuses[2] == 429  # 200 at once, then 20 a second
+        assert len(log.read_text().splitlines()) == 200
+    blocked = tmp_path / "state-is-a-file"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_STATE_HOME", str(blocked / "nested"))  # as unwritable as a read-only home
+    with caplog.at_level(logging.WARNING, logger="iakg.serve"):
+        with _cds_client(tmp_path) as client:
+            response = client.post(url, json={"feedback": [item]})
+    warned = [r.getMessage() for r in caplog.records if r.name == "iakg.serve"]
+    assert len(warned) == 1 and "\n" not in warned[0] and "feedback will not be recorded" in warned[0]
+    assert response.status_code == 503 and "not recorded" in response.json()["error"]

@@ -23,7 +23,7 @@ import iakg
 from iakg import catalogue
 from iakg.io.export import digest as export_digest
 from iakg.io.formats import FORMATS
-from iakg.rdf.safety import RefusedQuery, check_query
+from iakg.rdf.safety import RefusedQuery, check_query, prepare
 from iakg.serve.app import Endpoint, free_port, oxigraph_executable
 
 BROKEN = FIXTURES / "broken" / "AppropriatenessRatingShape.ttl"
@@ -221,10 +221,12 @@ def test_unknown_resource_is_404(endpoint):
 
 
 def test_query_check_parses_rather_than_scans():
-    assert check_query('PREFIX ex: <http://x/> SELECT * WHERE { ?s ?p "SERVICE" . ?load <http://x/drop> ex:insert }'
-                       ' # DROP') == "select"
+    assert check_query(prepare('PREFIX ex: <http://x/> SELECT * WHERE { ?s ?p "SERVICE" . ?load <http://x/drop> '
+                               'ex:insert } # DROP')) == "select"
     with pytest.raises(RefusedQuery):
         check_query("select * where { service <http://x> { ?s ?p ?o } }")
+    with pytest.raises(iakg.QueryError, match="prepared"):  # a text with a comment is not what the engine runs
+        check_query("SELECT * WHERE { ?s ?p ?o } # DROP")
 
 
 def test_publish_into_another_store_and_count_back(tmp_path, graph):

@@ -22,8 +22,14 @@ FACTS_SYSTEM = "https://w3id.org/iakg/fhir/CodeSystem/patient-facts"
 URI_SYSTEM = "urn:ietf:rfc:3986"
 LOINC = "http://loinc.org"
 
-_INACTIVE = {"inactive", "resolved", "remission"}
-_NO_VALUE = {"entered-in-error", "cancelled", "registered"}
+#: a Condition or AllergyIntolerance states a fact only while active (clinicalStatus) ...
+_ACTIVE = {"active", "recurrence", "relapse"}
+#: ... and confirmed (verificationStatus); "refuted" states its absence; unconfirmed, provisional,
+#: differential and entered-in-error state nothing
+_CONFIRMED, _REFUTED = "confirmed", "refuted"
+#: an Observation states a value only when final (or corrected, amended); preliminary, registered, cancelled,
+#: entered-in-error and unknown ones do not
+_FINAL = {"final", "amended", "corrected"}
 
 
 @dataclass
@@ -100,12 +106,20 @@ class FactReader:
             return [(code, None, {})]
         return [(r.fact, r.value, r.values) for r in self.mapping.facts.get((system, code), ())]
 
-    def read(self, prefetch: Any, reasons: Iterable[Any] = ()) -> Facts:
-        """The facts stated by the prefetched resources and the order's ``reasonCode`` concepts."""
+    def read(self, prefetch: Any, reasons: Iterable[Any] = (), patient: str | None = None) -> Facts:
+        """The facts stated by the prefetched resources and the order's ``reasonCode`` concepts. With
+        ``patient`` (the hook's ``context.patientId``), a resource counts only if it is about that patient
+        (``subject`` or, for an AllergyIntolerance, ``patient`` refers to ``Patient/<patient>``); only
+        confirmed, active Conditions and AllergyIntolerances and final Observations state anything. What is
+        not used is listed in ``ignored``, with why."""
         out = Facts()
         if isinstance(prefetch, dict):
             for value in prefetch.values():
                 for resource in resources(value):
+                    if resource.get("resourceType") in ("Condition", "AllergyIntolerance", "Observation") \
+                            and patient is not None and not about(resource, patient):
+                        out.ignored.append(f"{_label(resource)}: not about the patient of the request")
+                        continue
                     self._resource(resource, out)
         for concept in reasons:
             self._presence(concept, out, "ServiceRequest.reasonCode", negated=False)
@@ -114,14 +128,20 @@ class FactReader:
     def _resource(self, resource: dict, out: Facts) -> None:
         kind = resource.get("resourceType")
         if kind in ("Condition", "AllergyIntolerance"):
-            if "entered-in-error" in _status(resource, "verificationStatus"):
+            verification = _status(resource, "verificationStatus")
+            if _REFUTED in verification and len(verification) == 1:  # confirmed absent: stated false
+                self._presence(resource.get("code"), out, _label(resource), negated=True)
                 return
-            if _status(resource, "clinicalStatus") & _INACTIVE:
+            clinical = _status(resource, "clinicalStatus")
+            if verification != {_CONFIRMED} or not clinical or not clinical <= _ACTIVE:
+                said = ", ".join(sorted(verification | clinical)) or "no status"
+                out.ignored.append(f"{_label(resource)}: not a confirmed, active statement ({said}): not used")
                 return
-            refuted = "refuted" in _status(resource, "verificationStatus")
-            self._presence(resource.get("code"), out, _label(resource), negated=refuted)
+            self._presence(resource.get("code"), out, _label(resource), negated=False)
         elif kind == "Observation":
-            if resource.get("status") in _NO_VALUE:
+            if resource.get("status") not in _FINAL:
+                out.ignored.append(f"{_label(resource)}: status {str(resource.get('status'))[:20]!r}, not final: "
+                                   "not used")
                 return
             for system, code, _ in codings(resource.get("code")):
                 for key, fixed, values in self.rules(system, code):
@@ -163,6 +183,18 @@ class FactReader:
             out.ignored.append(f"{source}: {str(value)[:40]!r} is not a value of {key}")
             return
         out.state(key, value, source)
+
+
+def about(resource: dict, patient: str) -> bool:
+    """True if ``resource`` refers to ``Patient/<patient>`` as its subject (``patient`` for an
+    AllergyIntolerance): relative (``Patient/x``) or absolute (``https://fhir.example/Patient/x``)."""
+    field_name = "patient" if resource.get("resourceType") == "AllergyIntolerance" else "subject"
+    reference = resource.get(field_name)
+    target = reference.get("reference") if isinstance(reference, dict) else None
+    if not isinstance(target, str):
+        return False
+    target = target.split("/_history/", 1)[0]
+    return target == f"Patient/{patient}" or target.endswith(f"/Patient/{patient}")
 
 
 def procedure_codings(service_request: dict) -> list[tuple[str, str, str | None]]:

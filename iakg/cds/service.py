@@ -16,13 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from iakg.cds.cards import RESEARCH, CardMaker
-from iakg.cds.decide import decide
-from iakg.cds.fhir import FactReader
+from iakg.cds.decide import decide, identify
+from iakg.cds.fhir import FactReader, about, procedure_codings
 from iakg.cds.graph import GraphView
 from iakg.cds.mapping import Mapping
 from iakg.cds.mapping import load as load_mapping
 from iakg.errors import CdsRequestError, UnknownNameError
 from iakg.rdf.engine import QueryEngine
+
+#: feedback bounds: entries a request, bytes an entry, bytes of the log, entries a second (and at once)
+MAX_FEEDBACK_ITEMS = 100
+MAX_FEEDBACK_LINE = 16_384
+MAX_FEEDBACK_LOG_BYTES = 100 * 2**20
+FEEDBACK_PER_S, FEEDBACK_BURST = 20.0, 200
 
 #: service id -> hook; the same decision logic answers both
 SERVICES = {"iakg-imaging-order-select": "order-select", "iakg-imaging-order-sign": "order-sign"}
@@ -55,6 +61,9 @@ class CdsService:
         self.release = release
         self.feedback_log = Path(feedback_log) if feedback_log else default_feedback_log()
         self._write_lock = threading.Lock()
+        self._rate = _Bucket(FEEDBACK_PER_S, FEEDBACK_BURST)
+        #: why feedback cannot be recorded (checked at start: the server says so in one line), or None
+        self.feedback_problem = _writable(self.feedback_log)
 
     # ---------------------------------------------------------------- discovery
     def discovery(self) -> dict[str, Any]:
@@ -82,6 +91,7 @@ class CdsService:
             raise CdsRequestError(404, f"no CDS service {service_id[:80]!r}; GET /cds-services lists them")
         if not isinstance(request, dict):
             raise CdsRequestError(400, "a CDS Hooks request is one JSON object")
+        _refuse_surrogates(request)
         for name, kind in (("hook", str), ("hookInstance", str), ("context", dict)):
             if not isinstance(request.get(name), kind):
                 raise CdsRequestError(400, f"{name}: required ({'an object' if kind is dict else 'a string'})")
@@ -114,13 +124,20 @@ class CdsService:
             chosen = set(selections or [])
             orders = [o for o in orders if isinstance(o.get("id"), str)
                       and (f"ServiceRequest/{o['id']}" in chosen or o["id"] in chosen)]
-        patient_facts = self.reader.read(prefetch)
+        patient = context["patientId"]
+        patient_facts = self.reader.read(prefetch, patient=patient)
         cards, actions = [], []
         for order in orders:
+            named = self._procedures_named(order)
+            if len(named) > 1:  # the order's codings name different procedures: no rating for either
+                cards.append(self._disagreeing(order, named))
+                continue
             reasons = order.get("reasonCode") if isinstance(order.get("reasonCode"), list) else []
+            if reasons and not _for_patient(order, patient):
+                reasons = []  # an order of another patient: its reasons are not this patient's facts
             facts = patient_facts.copy()
             if reasons:
-                facts = self.reader.read(prefetch, reasons)
+                facts = self.reader.read(prefetch, reasons, patient=patient)
             decision = decide(order, facts, self.view, self.mapping)
             cards.append(self.cards.card(decision))
             action = self.cards.system_action(decision)
@@ -131,6 +148,30 @@ class CdsService:
             response["systemActions"] = actions
         return response
 
+    def _procedures_named(self, order: dict) -> list[str]:
+        """The graph's procedures the order's codings name, each coding read alone (in their order)."""
+        named: list[str] = []
+        for system, code, _ in procedure_codings(order):
+            iri = identify({"code": {"coding": [{"system": system, "code": code}]}}, self.view, self.mapping)
+            if iri is not None and iri not in named:
+                named.append(iri)
+        return named
+
+    def _disagreeing(self, order: dict, named: list[str]) -> dict[str, Any]:
+        """The card for an order whose codings name different procedures: refused, never rated by one of them."""
+        import uuid
+
+        from iakg.cds.cards import summary
+
+        labels = [self.view.label(iri) for iri in named]
+        listed = "; ".join(f"**{label}**" for label in labels)
+        return {"uuid": str(uuid.uuid4()), "indicator": "warning", "source": self.cards.source(None),
+                "summary": summary("Not evaluated: the order's codes name different procedures (",
+                                   " / ".join(labels) + ")"),
+                "detail": f"*{RESEARCH}*\n\nThe codings of this order name {len(named)} different procedures of "
+                          f"the graph: {listed}. A rating of one of them would be attached to an order that may be "
+                          "for another, so none is given: correct the order's codes."}
+
     # ---------------------------------------------------------------- feedback
     def feedback(self, service_id: str, body: Any) -> dict[str, Any]:
         """Check a feedback request and append each entry to the JSONL log (never to the graph)."""
@@ -138,17 +179,78 @@ class CdsService:
             raise CdsRequestError(404, f"no CDS service {service_id[:80]!r}; GET /cds-services lists them")
         if not isinstance(body, dict) or not isinstance(body.get("feedback"), list):
             raise CdsRequestError(400, "feedback: required (a list)")
+        _refuse_surrogates(body)
+        if len(body["feedback"]) > MAX_FEEDBACK_ITEMS:
+            raise CdsRequestError(413, f"feedback: at most {MAX_FEEDBACK_ITEMS} entries a request")
         lines = []
         received = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         for i, item in enumerate(body["feedback"]):
             _check_feedback(item, f"feedback[{i}]")
-            lines.append(json.dumps({**item, "received": received, "service": service_id}, ensure_ascii=False,
-                                    sort_keys=True))
+            line = json.dumps({**item, "received": received, "service": service_id}, ensure_ascii=False,
+                              sort_keys=True)
+            if len(line.encode("utf-8")) > MAX_FEEDBACK_LINE:
+                raise CdsRequestError(413, f"feedback[{i}]: larger than {MAX_FEEDBACK_LINE} bytes")
+            lines.append(line)
+        if self.feedback_problem is not None:
+            raise CdsRequestError(503, f"feedback is not recorded: {self.feedback_problem}")
+        data = "".join(line + "\n" for line in lines).encode("utf-8")
         with self._write_lock:
-            self.feedback_log.parent.mkdir(parents=True, exist_ok=True)
-            with self.feedback_log.open("a", encoding="utf-8") as log:
-                log.write("".join(line + "\n" for line in lines))
+            if not self._rate.take(len(lines)):
+                raise CdsRequestError(429, "too much feedback at once; send it again in a few seconds")
+            try:
+                size = self.feedback_log.stat().st_size if self.feedback_log.exists() else 0
+                if size + len(data) > MAX_FEEDBACK_LOG_BYTES:
+                    raise CdsRequestError(507, f"the feedback log is full ({MAX_FEEDBACK_LOG_BYTES // 2**20} MB); "
+                                               "its keeper should move it aside")
+                with self.feedback_log.open("ab") as log:
+                    log.write(data)
+            except OSError as exc:
+                raise CdsRequestError(503, f"feedback is not recorded: {self.feedback_log}: "
+                                           f"{exc.strerror or type(exc).__name__}") from None
         return {"received": len(lines)}
+
+
+def _refuse_surrogates(value: Any) -> None:
+    """A 400 for a string holding a lone surrogate (JSON's "\\ud800" is no text: it cannot be written out)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise CdsRequestError(400, "a string holds a lone surrogate (e.g. \\ud800 without its pair): not text") \
+            from None
+
+
+class _Bucket:
+    """A token bucket: ``rate`` entries a second, at most ``burst`` at once."""
+
+    def __init__(self, rate: float, burst: int):
+        self.rate, self.burst, self.tokens, self.at = rate, burst, float(burst), 0.0
+
+    def take(self, count: int) -> bool:
+        import time
+
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate) if self.at else self.tokens
+        self.at = now
+        if count > self.tokens:
+            return False
+        self.tokens -= count
+        return True
+
+
+def _writable(log: Path) -> str | None:
+    """None if feedback can be appended to ``log`` (its folder created if needed), else why not (one line)."""
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("ab"):
+            pass
+    except OSError as exc:
+        return f"{log}: {exc.strerror or type(exc).__name__} (give a writable --cds-feedback FILE)"
+    return None
+
+
+def _for_patient(order: dict, patient: str) -> bool:
+    """True unless the order names another patient as its subject (an order without one is the request's)."""
+    return not isinstance(order.get("subject"), dict) or about(order, patient)
 
 
 def _check_feedback(item: Any, at: str) -> None:

@@ -7,6 +7,7 @@ serialised by pyoxigraph (see ``binding``), the same way for every backend.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ import pyoxigraph as ox
 
 from iakg.errors import QueryError
 from iakg.rdf.binding import bind_values
-from iakg.rdf.safety import check_query, dataset_of, offline, unescape
+from iakg.rdf.safety import BASE_IRI, check_query, dataset_of, offline, prepare
 from iakg.rdf.terms import to_python
 
 Term = dict[str, str]  # a SPARQL 1.1 Query Results JSON term
@@ -91,7 +92,7 @@ class LocalEngine:
             yield row
 
     def execute(self, query: str, bindings: Mapping[str, Any] | None = None) -> Result:
-        query = unescape(query)  # the one text both the check and the engine read (see unescape)
+        query = prepare(query)  # the one text both the check and the engine read (see iakg.rdf.sparql_text)
         check_query(query)  # parsed, not scanned: SERVICE (the embedded engine would fetch it) and updates refused
         defaults, named = dataset_of(query)
         answer = None
@@ -99,10 +100,11 @@ class LocalEngine:
             with offline():  # results are computed lazily, while they are serialised
                 text = bind_values(query, bindings)
                 if defaults or named:  # FROM / FROM NAMED choose the dataset, as at the endpoint
-                    answer = self.store.query(text, default_graph=[ox.NamedNode(g) for g in defaults],
+                    answer = self.store.query(text, base_iri=BASE_IRI,
+                                              default_graph=[ox.NamedNode(g) for g in defaults],
                                               named_graphs=[ox.NamedNode(g) for g in named])
                 else:  # the default graph is the union of the named graphs
-                    answer = self.store.query(text, use_default_graph_as_union=True)
+                    answer = self.store.query(text, base_iri=BASE_IRI, use_default_graph_as_union=True)
                 if isinstance(answer, ox.QueryBoolean):
                     return Result("ask", boolean=bool(answer))
                 if isinstance(answer, ox.QuerySolutions):
@@ -120,15 +122,25 @@ class LocalEngine:
             answer = None
 
 
+def redact(text: str) -> str:
+    """``text`` with the user and password of every URL in it shown as ``***`` (messages never print them)."""
+    return re.sub(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]*@", r"\1***@", text)
+
+
 def check_url(url: str, what: str = "--endpoint") -> str:
-    """``url`` if it is an absolute http(s) URL with a host, else a one-line error."""
+    """``url`` if it is an absolute http(s) URL with a host and no credentials in it, else a one-line error
+    (that never repeats a password)."""
+    shown = redact(url)
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises ValueError on a bad port)
     except ValueError as exc:
-        raise QueryError(f"{what} {url!r}: not a URL ({exc})") from None
+        raise QueryError(f"{what} {shown!r}: not a URL ({redact(str(exc))})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise QueryError(f"{what} {url!r}: give an absolute http:// or https:// URL")
+        raise QueryError(f"{what} {shown!r}: give an absolute http:// or https:// URL")
+    if "@" in parts.netloc:
+        raise QueryError(f"{what} {shown!r}: credentials are never taken from a URL (it is shown in process lists "
+                         "and logs); use IAKG_PUBLISH_USER/IAKG_PUBLISH_PASSWORD or a netrc entry")
     return url
 
 

@@ -14,7 +14,6 @@ or a remote JSON-LD ``@context``). Two scopes share one hook:
 from __future__ import annotations
 
 import contextvars
-import re
 import sys
 import threading
 import urllib.parse
@@ -39,7 +38,7 @@ def _allow(url: str | None) -> None:
         if host:
             _allowed.add(host.lower())
             try:  # connections are made to addresses: allow the ones this name resolves to
-                import socket  # (only when a host is named)
+                import socket
 
                 _allowed.update(str(info[4][0]).lower() for info in socket.getaddrinfo(host, None))
             except OSError:
@@ -120,6 +119,11 @@ _MAX_VERDICTS = 4096
 
 
 _DATASETS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_TRUSTED: dict[str, str] = {}  # a shipped query's text (as written) -> its form
+_PREPARED: dict[str, str] = {}  # a query's text as given -> the text checked and run (see prepare)
+
+#: relative IRIs in a query resolve against the dataset's base, never against an engine's own URL
+BASE_IRI = "https://w3id.org/iakg/"
 
 
 def dataset_of(query: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -130,8 +134,37 @@ def dataset_of(query: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def trust(query: str, form: str) -> None:
     """Record ``query`` as checked with ``form``, without parsing it: for the shipped catalogue only, whose
     every query the test suite checks with :func:`_check` (tests/test_cold_start.py). The answering path
-    then needs no SPARQL parser (rdflib) at all; a query without FROM/FROM NAMED only."""
-    _VERDICTS.setdefault(query, form)
+    then needs no SPARQL parser (rdflib) at all; a query without FROM/FROM NAMED only. The verdict holds for
+    the prepared text (:func:`prepare`), which is what runs."""
+    _TRUSTED.setdefault(query, form)
+    prepared = _PREPARED.get(query)
+    if prepared is not None:
+        _VERDICTS.setdefault(prepared, form)
+
+
+def prepare(query: str) -> str:
+    """The one text that is checked and run for ``query``: :func:`iakg.rdf.sparql_text.normalise` of it
+    (escapes processed, comments removed, line ends and strings written one way; QueryError for what two
+    parsers could read differently). Remembered by text; a shipped query's verdict follows it."""
+    prepared = _PREPARED.get(query)
+    if prepared is None:
+        from iakg.rdf.sparql_text import normalise
+
+        prepared = normalise(query)
+        if len(_PREPARED) >= _MAX_VERDICTS:
+            _PREPARED.clear()
+        _PREPARED[query] = prepared
+        form = _TRUSTED.get(query)
+        if form is not None:
+            _VERDICTS.setdefault(prepared, form)
+    return prepared
+
+
+def unescape(query: str) -> str:
+    """``query`` with its codepoint escapes processed once (:func:`prepare` does this and more)."""
+    from iakg.rdf.sparql_text import unescape as processed
+
+    return processed(query)
 
 
 def cached_verdict(query: str) -> str | None:
@@ -142,68 +175,62 @@ def cached_verdict(query: str) -> str | None:
     return verdict
 
 
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-
-
-def unescape(query: str) -> str:
-    """``query`` with its codepoint escapes (``\\uXXXX``, ``\\UXXXXXXXX``) replaced by the characters they
-    stand for, once, as SPARQL 1.1 (section 19.2) says is done before parsing.
-
-    This is the text both the check and the engine must be given. rdflib's parser, which the check uses,
-    expands the escapes of the whole text first, as the spec says; Oxigraph reads an escape inside a string
-    token as a character of the string. Given the raw text they could see two different queries (a quote
-    written ``\\u0022`` hid a SERVICE from the check). With the escapes processed here, neither parser has
-    any left to read differently. A code point that is no character (a surrogate, NUL, past U+10FFFF) is
-    refused, and so is an escape that writes another escape (``\\u005Cu0022``). This is lexical
-    normalisation before parsing; what may run is still decided on the parse tree (:func:`_check`)."""
-    if "\\u" not in query and "\\U" not in query:
-        return query
-    def character(match: re.Match[str]) -> str:
-        code = int(match.group(1) or match.group(2), 16)
-        if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
-            raise QueryError(f"invalid SPARQL: {match.group(0)} is not a character")
-        return chr(code)
-
-    text = _ESCAPE.sub(character, query)
-    if re.search(r"\\[uU][0-9A-Fa-f]{4}", text):
-        raise QueryError("invalid SPARQL: a codepoint escape that writes another escape is refused")
-    return text
-
-
 def check_query(query: str) -> str:
     """See :func:`_check`; verdicts are remembered by query text (a bounded table). ``query`` must be the
-    text the engine will run, escapes processed (:func:`unescape`): a text that still holds a codepoint
-    escape is refused, so that no caller can check one text and run another."""
+    text the engine will run, as :func:`prepare` returns it: any other text is refused, so that no caller
+    can check one text and run another."""
     verdict = _VERDICTS.get(query)
     if verdict is None:
-        try:
-            if unescape(query) != query:
-                raise QueryError("invalid SPARQL: codepoint escapes must be processed (safety.unescape) "
-                                 "before the check")
-            with _PARSING:  # pyparsing's grammar objects are shared state: one parse at a time
-                verdict = _check(query)
-        except QueryError as exc:
-            verdict = exc
-        if len(_VERDICTS) >= _MAX_VERDICTS:
-            _VERDICTS.clear()
-            _DATASETS.clear()
-        _VERDICTS[query] = verdict
+        remember(query, verdict_of(query))
+        verdict = _VERDICTS[query]
     if isinstance(verdict, QueryError):
         raise verdict
     return verdict
 
 
-def warm_up(query: str) -> None:
-    """Parse ``query`` now (no verdict kept): the parser's grammar is built on its first use, which a server
-    does while it starts rather than on its first client's query."""
-    with _PARSING:
-        _check(query)
+#: ("ok", form, FROM IRIs, FROM NAMED IRIs), ("refused", message) or ("invalid", message, position or None)
+Verdict = tuple[Any, ...]
 
 
-def _check(query: str) -> str:
+def verdict_of(query: str) -> Verdict:
+    """The check's verdict on ``query`` in plain values (picklable: the server computes it in a worker process,
+    ``iakg.serve.checks``); :func:`remember` records it."""
+    try:
+        from iakg.rdf.sparql_text import normalise
+
+        if normalise(query) != query:
+            raise QueryError("invalid SPARQL: the text must be prepared (safety.prepare) before the check")
+        with _PARSING:  # pyparsing's grammar objects are shared state: one parse at a time
+            form, defaults, named = _check(query)
+    except RefusedQuery as exc:
+        return ("refused", str(exc))
+    except QueryError as exc:
+        return ("invalid", str(exc), getattr(exc, "position", None))
+    return ("ok", form, defaults, named)
+
+
+def remember(query: str, verdict: Verdict) -> None:
+    """Record a verdict of :func:`verdict_of` for ``query`` (a bounded table)."""
+    if len(_VERDICTS) >= _MAX_VERDICTS:
+        _VERDICTS.clear()
+        _DATASETS.clear()
+    if verdict[0] == "ok":
+        _VERDICTS[query] = verdict[1]
+        _DATASETS[query] = (tuple(verdict[2]), tuple(verdict[3]))
+    elif verdict[0] == "refused":
+        _VERDICTS[query] = RefusedQuery(verdict[1])
+    else:
+        error = QueryError(verdict[1])
+        if verdict[2] is not None:
+            error.position = tuple(verdict[2])
+        _VERDICTS[query] = error
+
+
+def _check(query: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """Parse ``query`` with a real SPARQL grammar (rdflib's parser) and refuse what must not run.
 
-    Returns the query form (``select``, ``ask``, ``construct`` or ``describe``). Raises :class:`RefusedQuery`
+    Returns the query form (``select``, ``ask``, ``construct`` or ``describe``) and the IRIs of its FROM and
+    FROM NAMED clauses. Raises :class:`RefusedQuery`
     for SPARQL Update and for any SERVICE pattern, wherever it sits (sub-query, OPTIONAL, MINUS, EXISTS...),
     however it is written (case, escapes, comments): the parse tree is walked, the text is never scanned.
     Raises :class:`QueryError` when the text does not parse.
@@ -247,6 +274,6 @@ def _check(query: str) -> str:
             named.append(str(dict.get(clause, "named")))
         elif dict.get(clause, "default") is not None:
             defaults.append(str(dict.get(clause, "default")))
-    _DATASETS[query] = (tuple(defaults), tuple(named))
-    return {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "construct",
+    form = {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "construct",
             "DescribeQuery": "describe"}.get(getattr(body, "name", ""), "select")
+    return form, tuple(defaults), tuple(named)

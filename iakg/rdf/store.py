@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import re
-import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -36,6 +33,9 @@ MAX_JSON_DEPTH = 100
 
 def read_input(path: Path | str) -> bytes:
     """The bytes of an input file: a regular file only (never a FIFO, device or folder), read whole."""
+    import os
+    import stat
+
     path = Path(path)
     try:
         info = os.stat(path)
@@ -59,6 +59,8 @@ def read_input(path: Path | str) -> bytes:
 def refuse_dangerous(path: Path, data: bytes, fmt: ox.RdfFormat) -> None:
     """Refuse, before parsing, what would make a parser expand or recurse without bound: XML entity
     declarations (a kilobyte can expand to gigabytes) and JSON nested more than :data:`MAX_JSON_DEPTH`."""
+    import re
+
     if fmt == ox.RdfFormat.RDF_XML:
         found = re.search(rb"<!(ENTITY|DOCTYPE)", data)
         if found:
@@ -172,37 +174,93 @@ def build_store(inputs: Inputs, finish: Finish | None = None) -> ox.Store:
     return store
 
 
+class _Unusable(Exception):
+    """The cache cannot be used as it is (its reason is the message): work without it."""
+
+
 def _private_dir(cache_dir: Path) -> Path:
-    """The cache folder, created 0700; refused if another user owns it or others may write to it."""
-    cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    info = cache_dir.stat()
+    """The cache folder, created 0700. One that is not a folder, belongs to another user or that every user may
+    write into is not used, nor changed (and in any folder, a store is trusted only if every file is this
+    user's and its seal was made with the folder's secret)."""
+    import os
+    import stat
+
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = os.lstat(cache_dir)
+    except OSError as exc:
+        raise _Unusable(exc.strerror or str(exc)) from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise _Unusable("it is not a folder")
     if info.st_uid != os.getuid():
-        raise InputError(str(cache_dir), "the cache folder belongs to another user; iakg will not trust it")
-    if stat.S_IMODE(info.st_mode) & 0o077:
-        os.chmod(cache_dir, 0o700)
+        raise _Unusable("it belongs to another user")
+    if stat.S_IMODE(info.st_mode) & 0o002:  # group-writable is a umask of 002: ownership and seals still hold
+        raise _Unusable("every user may write into it (make it private: chmod 700, and empty it)")
     return cache_dir
 
 
-def _salt(cache_dir: Path) -> bytes:
-    """A random secret of this cache folder (0600), mixed into every key: a key cannot be computed outside."""
+def _own_file(fd: int, what: str) -> None:
+    import os
+    import stat
+
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
+        raise _Unusable(f"{what} is not a private file of this user")
+
+
+def _salt(cache_dir: Path, create: bool) -> bytes | None:
+    """A random secret of this cache folder (0600, ours), mixed into every key and into the seal of every store:
+    a key cannot be computed, nor a store sealed, outside. None if it does not exist and ``create`` is false
+    (it is created only under the folder's exclusive lock)."""
+    import os
     import secrets
 
     path = cache_dir / ".salt"
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except FileNotFoundError:
-        pass
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(secrets.token_bytes(32))
-    return path.read_bytes()
+        if not create:
+            return None
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        os.write(fd, secrets.token_bytes(32))
+        os.fsync(fd)
+        os.lseek(fd, 0, os.SEEK_SET)
+    with os.fdopen(fd, "rb") as handle:
+        _own_file(handle.fileno(), ".salt")
+        salt = handle.read(64)
+    if len(salt) != 32:
+        raise _Unusable(".salt is damaged")
+    return salt
 
 
 def _manifest(folder: Path) -> str:
-    """A digest of every file of an on-disk store (names, sizes, bytes), written when built, checked on open."""
-    from iakg.digest import of_files
-    return of_files((str(path.relative_to(folder)), path) for path in sorted(
-        p for p in folder.rglob("*") if p.is_file() and p.name != "READY"))
+    """A digest of every file of an on-disk store (names, sizes, bytes), written when built, checked on open.
+    Every entry must be a regular file or folder of this user (never a link)."""
+    import hashlib
+    import os
+    import stat
+
+    digest = hashlib.sha256()
+    uid = os.getuid()
+    for path in sorted(folder.rglob("*")):
+        info = os.lstat(path)
+        if info.st_uid != uid or not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+            raise ValueError(f"{path} is not this user's file")
+        if not stat.S_ISREG(info.st_mode) or path.name == "READY":
+            continue
+        digest.update(f"{path.relative_to(folder)}\0{info.st_size}\0".encode())
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _seal(salt: bytes, key: str, manifest: str) -> str:
+    """What READY holds: the key, and the manifest signed with the folder's secret (HMAC-SHA256)."""
+    import hashlib
+    import hmac
+
+    return key.replace("\n", " ") + "\n" + hmac.new(salt, manifest.encode(), hashlib.sha256).hexdigest()
 
 
 def prepared_store(inputs: Inputs, cache_dir: Path | str, key: str, finish: Finish | None = None) -> ox.Store:
@@ -210,45 +268,113 @@ def prepared_store(inputs: Inputs, cache_dir: Path | str, key: str, finish: Fini
 
     The store lives in ``cache_dir/<digest>`` (the folder private to the user, 0700), where the digest hashes
     the folder's random secret, ``key`` (the caller's version and options) and the name and bytes of every
-    input file, so a changed file builds a new store. A digest of the store's own files is written when it
-    is built and checked on every open: an edited or damaged store is rebuilt, never answered from. Building
-    writes beside the target and renames it into place, so an interrupted build is never used.
+    input file, so a changed file builds a new store. A digest of the store's files, signed with the folder's
+    secret, is written when it is built and checked on every open: an edited, damaged or planted store is
+    rebuilt, never answered from. Processes share the folder under a lock (``.lock``): one builds, the others
+    wait and open what it built. Building writes beside the target and renames it into place, so an
+    interrupted build is never used.
+
+    A cache that cannot be used (the folder is a file or another user's, every user may write into it, a
+    read-only or full disk...) is reported in one line (logger ``iakg.cache``) and the store is built in
+    memory instead: the answer is the same, only slower.
     """
+    cache = Path(cache_dir)
+    for path, _ in inputs:
+        rdf_format(path)
+    try:  # a bad input file (InputError) is the user's error, never a reason to drop the cache
+        return _prepared(inputs, cache, key, finish)
+    except _Unusable as exc:
+        reason = str(exc)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    import logging
+
+    logging.getLogger("iakg.cache").warning("iakg: warning: the cache folder %s cannot be used (%s); working "
+                                            "without it", cache, reason)
+    return build_store(inputs, finish)
+
+
+def _prepared(inputs: Inputs, cache_dir: Path, key: str, finish: Finish | None) -> ox.Store:
+    import fcntl
+    import os
+
+    cache = _private_dir(cache_dir)
+    import hashlib
+
+    contents = [(path.name, hashlib.sha256(read_input(path)).digest()) for path, _ in inputs]  # one file at a time
+    lock = os.open(cache / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        _own_file(lock, ".lock")
+        fcntl.flock(lock, fcntl.LOCK_SH)  # processes check at once; one builds (exclusive), the others wait
+        salt = _salt(cache, create=False)
+        if salt is not None:
+            found = _open_sealed(_target(cache, salt, key, contents), salt, key)
+            if found is not None:
+                return found
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        salt = _salt(cache, create=True)
+        assert salt is not None
+        target = _target(cache, salt, key, contents)
+        found = _open_sealed(target, salt, key)  # another process may have built it while this one waited
+        if found is not None:
+            return found
+        if target.is_symlink() or target.exists():
+            _remove(target)  # edited, damaged or not ours: rebuilt below
+        import shutil  # building only: opening a cached store (a cold answer) needs none of it
+
+        building = target.with_name(f".{target.name}.{os.getpid()}.part")
+        shutil.rmtree(building, ignore_errors=True)
+        try:
+            store = ox.Store(str(building))
+            for path, graph in inputs:
+                load_file(store, path, graph, bulk=True)
+            if finish is not None:
+                finish(store)
+            store.flush()
+            del store
+            (building / "READY").write_text(_seal(salt, key, _manifest(building)))
+            os.replace(building, target)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+        return ox.Store.read_only(str(target))
+    finally:
+        os.close(lock)  # releases the lock
+
+
+def _target(cache: Path, salt: bytes, key: str, contents: list[tuple[str, bytes]]) -> Path:
+    """Where the store of these inputs lives: a digest of the folder's secret, the key and every input file's
+    name and digest."""
+    import hashlib
+
+    digest = hashlib.sha256(salt + key.encode())
+    for name, data in contents:
+        digest.update(f"\0{name}\0".encode() + data)
+    return cache / digest.hexdigest()[:24]
+
+
+def _open_sealed(target: Path, salt: bytes, key: str) -> ox.Store | None:
+    """The store at ``target`` opened read-only if it is whole, this user's and sealed with the secret, else None."""
+    ready = target / "READY"
+    if target.is_symlink() or ready.is_symlink() or not ready.is_file():
+        return None
+    try:
+        if ready.read_text() == _seal(salt, key, _manifest(target)):
+            return ox.Store.read_only(str(target))
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def _remove(path: Path) -> None:
+    """Remove a store folder (or whatever stands at its name), moved aside first so that a half-removed one is
+    never under the store's name."""
+    import os
     import shutil
 
-    from iakg.digest import PREFIX, of_chunks  # (a prepared store only)
-
-    cache = _private_dir(Path(cache_dir))
-
-    def chunks() -> Iterator[bytes]:
-        yield _salt(cache) + key.encode()
-        for path, _ in inputs:
-            rdf_format(path)
-            yield f"\0{path.name}\0".encode() + read_input(path)
-    target = cache / of_chunks(chunks()).removeprefix(PREFIX)[:24]
-    ready = target / "READY"
-    if ready.exists():
-        try:
-            if ready.read_text().split("\n")[-1] == _manifest(target):
-                return ox.Store.read_only(str(target))
-        except (OSError, ValueError):
-            pass
-        shutil.rmtree(target, ignore_errors=True)  # edited or damaged: rebuilt below
-    building = target.with_name(f".{target.name}.{os.getpid()}.part")
-    shutil.rmtree(building, ignore_errors=True)
-    store = ox.Store(str(building))
-    try:
-        for path, graph in inputs:
-            load_file(store, path, graph, bulk=True)
-        if finish is not None:
-            finish(store)
-        store.flush()
-        del store
-        (building / "READY").write_text(key.replace("\n", " ") + "\n" + _manifest(building))
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(building, target)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
-    return ox.Store.read_only(str(target))
+    if path.is_symlink() or not path.is_dir():
+        path.unlink()
+        return
+    aside = path.with_name(f".{path.name}.{os.getpid()}.old")
+    os.replace(path, aside)
+    shutil.rmtree(aside, ignore_errors=True)

@@ -32,9 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from iakg.api import KnowledgeGraph
-from iakg.catalogue import internal
 from iakg.rdf.engine import LocalEngine
-from iakg.rdf.safety import warm_up
 from iakg.serve.engine import Engine, free_port, load_store, oxigraph_executable
 from iakg.serve.proxy import Proxy
 from iakg.serve.routes import ServeContext, ServeOptions, mounted, route_group
@@ -44,6 +42,8 @@ __all__ = ["Endpoint", "ServeOptions", "build_app", "free_port", "oxigraph_execu
 
 access_log = logging.getLogger("iakg.serve.access")
 MAX_REQUEST_BYTES = 1_000_000
+CHECK_WORKERS = 4  #: worker processes of the query check (iakg.serve.checks)
+CHECK_TIMEOUT_S = 5.0  #: a query whose check takes longer is refused (400)
 _WORKDIR_PREFIX = "iakg-serve-"
 
 
@@ -92,6 +92,28 @@ async def _plain(send, status: int, message: str) -> None:
         (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
         (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
+
+
+class SecurityHeaders:
+    """Every response carries the pages' Content-Security-Policy (no inline script, connections to this site
+    and the editor's endpoint only, no framing) and ``X-Content-Type-Options: nosniff``."""
+
+    def __init__(self, app, policy: str):
+        self.app = app
+        self.headers = [(b"content-security-policy", policy.encode()), (b"x-content-type-options", b"nosniff")]
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def secured(message):
+            if message["type"] == "http.response.start":
+                names = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []),
+                                      *((k, v) for k, v in self.headers if k not in names)]
+            await send(message)
+
+        await self.app(scope, receive, secured)
 
 
 class AccessLog:
@@ -154,7 +176,11 @@ def build_app(ctx: ServeContext) -> Starlette:
         if proxy is not None:
             await proxy.close()
 
-    middleware = [Middleware(AccessLog), Middleware(RequestLimit, limit=ctx.options.max_request_bytes),
+    from iakg.present.html.pages import content_security_policy
+
+    policy = content_security_policy(ctx.options.sparql_path)
+    middleware = [Middleware(AccessLog), Middleware(SecurityHeaders, policy=policy),
+                  Middleware(RequestLimit, limit=ctx.options.max_request_bytes),
                   Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                              allow_headers=["Accept", "Content-Type", "Authorization"], max_age=86400)]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
@@ -174,9 +200,14 @@ class Endpoint:
                  on_fatal: Callable[[str], None] | None = None, progress: Callable[[str], None] | None = None):
         options = options or ServeOptions()
         say = progress or (lambda message: None)
-        # the query check's parser and the engine's client are loaded while the engine starts (else the first
-        # query would pay for them)
-        warm = threading.Thread(target=_warm_query_check, name="iakg-warm-check", daemon=True)
+        from iakg.serve.checks import CheckPool
+
+        # the query check runs in worker processes, each check bounded in time (iakg.serve.checks)
+        self.checks = CheckPool(CHECK_WORKERS, CHECK_TIMEOUT_S)
+        self.limits = options.limits
+        # the check's workers and the engine's client are loaded while the engine starts (else the first query
+        # would pay for them)
+        warm = threading.Thread(target=_warm_query_check, args=(self.checks,), name="iakg-warm-check", daemon=True)
         warm.start()
         _sweep_stale_workdirs()
         self.workdir = Path(tempfile.mkdtemp(prefix=_WORKDIR_PREFIX))
@@ -209,7 +240,7 @@ class Endpoint:
             if graph is None:
                 graph = _read_only_graph(location)
             proxy = Proxy(self.engine, options.timeout_s, options.max_result_bytes)
-            self.context = ServeContext(graph, self.base, options, self.engine, proxy)
+            self.context = ServeContext(graph, self.base, options, self.engine, proxy, self.checks)
             self.app = build_app(self.context)
             self.engine.started()
             self._start_http()
@@ -221,9 +252,12 @@ class Endpoint:
     def _start_http(self) -> None:
         import uvicorn
 
+        from iakg.serve.connections import protocol
+
+        # idle and slow connections closed in seconds, request heads bounded, a cap per client (connections.py)
         config = uvicorn.Config(self.app, log_config=None, access_log=False, lifespan="on", backlog=2048,
-                                timeout_keep_alive=30, server_header=False, limit_concurrency=1024,
-                                h11_max_incomplete_event_size=64 * 1024)
+                                timeout_keep_alive=5, server_header=False, limit_concurrency=4096,
+                                http=protocol(self.limits))
         self.server = uvicorn.Server(config)
         self.sock.listen(2048)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
@@ -245,6 +279,7 @@ class Endpoint:
     def _cleanup(self) -> None:
         if self.engine is not None:
             self.engine.stop()
+        self.checks.close()
         self.sock.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -255,8 +290,10 @@ class Endpoint:
         self.stop()
 
 
-def _warm_query_check() -> None:
-    warm_up(internal("parser-warm-up"))
+def _warm_query_check(checks) -> None:
+    import aiohttp  # noqa: F401 - the engine's client, imported on first use otherwise
+
+    checks.warm()
 
 
 def _prepared_store(release: Path) -> Path | None:

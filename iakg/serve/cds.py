@@ -36,7 +36,13 @@ def service(ctx: ServeContext) -> CdsService:
     from iakg.cds import CdsService, load_mapping  # imported when the group is mounted (`iakg serve --cds`)
 
     mapping = load_mapping(ctx.options.cds_mapping)
-    return CdsService(ctx.graph.engine, ctx.base_url, _release(), mapping, ctx.options.cds_feedback_log)
+    cds = CdsService(ctx.graph.engine, ctx.base_url, _release(), mapping, ctx.options.cds_feedback_log)
+    if cds.feedback_problem is not None:  # checked at start: said once, and feedback gets 503 (never a 500)
+        import logging
+
+        logging.getLogger("iakg.serve").warning("iakg: warning: CDS feedback will not be recorded: %s",
+                                                cds.feedback_problem)
+    return cds
 
 
 @route_group("cds")

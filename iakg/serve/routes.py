@@ -17,6 +17,8 @@ from starlette.routing import BaseRoute
 
 from iakg.api import KnowledgeGraph
 from iakg.registry import Registry
+from iakg.serve.checks import CheckPool
+from iakg.serve.connections import Limits
 from iakg.serve.engine import Engine
 from iakg.serve.proxy import Proxy
 
@@ -39,6 +41,7 @@ class ServeOptions:
     cds_feedback_log: Path | None = None  #: JSONL log of card feedback (None: under $XDG_STATE_HOME/iakg)
     cds_max_body_bytes: int = 2_000_000  #: a CDS Hooks request body's size cap
     resource_html: ResourceHtml | None = None  #: answers a resource's HTML before the RDF fallback does
+    limits: Limits = Limits()  #: connection limits: idle and slow requests, head size, connections per client
 
 
 @dataclass
@@ -51,6 +54,7 @@ class ServeContext:
     options: ServeOptions = field(default_factory=ServeOptions)
     engine: Engine | None = None  #: the supervised Oxigraph process (a running endpoint only)
     proxy: Proxy | None = None  #: sends checked queries to ``engine`` (a running endpoint only)
+    checks: CheckPool | None = None  #: the query check in worker processes (a running endpoint; else in process)
 
 
 RouteGroup = Callable[[ServeContext], Sequence[BaseRoute]]

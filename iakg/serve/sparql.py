@@ -28,7 +28,7 @@ from iakg.catalogue import internal
 from iakg.errors import BindingError, QueryError
 from iakg.rdf.binding import bind_values
 from iakg.rdf.namespaces import BASE, DATASET_IRI
-from iakg.rdf.safety import RefusedQuery, cached_verdict, check_query, dataset_of, unescape
+from iakg.rdf.safety import RefusedQuery, cached_verdict, check_query, dataset_of, prepare
 from iakg.rdf.terms import IRI
 from iakg.serve.routes import ServeContext, route_group
 
@@ -117,9 +117,12 @@ def sparql_routes(ctx: ServeContext) -> list[Route]:
         if len(query.encode("utf-8")) > MAX_QUERY_BYTES:
             return error(413, f"query larger than {MAX_QUERY_BYTES} bytes (the limit that keeps its check "
                               "quick): split or simplify it")
+        checks = ctx.checks
+        client = request.client.host if request.client else ""
         try:
-            query = unescape(query)  # the one text both the check and the engine read (see safety.unescape)
-            form = cached_verdict(query) or await run_in_threadpool(check_query, query)
+            query = prepare(query)  # the one text both the check and the engine read (iakg.rdf.sparql_text)
+            form = cached_verdict(query) or (await checks.check(query, client) if checks is not None
+                                             else await run_in_threadpool(check_query, query))
         except RefusedQuery as exc:
             return error(403, str(exc))
         except QueryError as exc:
@@ -131,7 +134,7 @@ def sparql_routes(ctx: ServeContext) -> list[Route]:
         accept = request.headers.get("accept") or ""
         offered = RDF_TYPES if form in ("construct", "describe") else RESULT_TYPES
         wanted = negotiate(accept, offered) or offered[0]
-        status, answer, kind = await proxy.run([("query", query), *dataset], wanted)
+        status, answer, kind = await proxy.run([("query", query), *dataset], wanted, client)
         return Response(answer, status, media_type=kind, headers={"Vary": "Accept"})
 
     def description(request: Request) -> Response:
@@ -191,7 +194,7 @@ def resource_routes(ctx: ServeContext) -> list[Route]:
             text = bind_values(internal(query), {bound: IRI(iri)})
         except BindingError:
             return error(404, "no such resource")
-        status, body, kind = await proxy.run([("query", text)], wanted)
+        status, body, kind = await proxy.run([("query", text)], wanted, request.client.host if request.client else "")
         if status == 200 and not body.strip(b" \n[]{}"):
             return error(404, f"nothing is known about <{iri}>")
         return Response(body, status, media_type=kind, headers={"Vary": "Accept"})

@@ -46,6 +46,13 @@ class Builder:
         text = {k: c.text for k, c in meta.items()}
         ns = expand((text.get("namespace") or IAKGD).strip().strip("<>"))  # a CURIE or an IRI, <> or not
         schemes = {k: expand((text.get(k) or v).strip().strip("<>")) for k, v in DEFAULT_SCHEMES.items()}
+        for key, iri in (("namespace", ns), *schemes.items()):
+            try:
+                N(iri + "x")  # an IRI the engine reads (a '>' or a space in it would end the file's IRI)
+            except ValueError as exc:
+                self._err(section, meta.get(key), f"not an IRI ({exc}): give a full http(s) IRI or a CURIE")
+        if len(self.problems) > before:
+            return None
         fixture = fold(text.get("test_fixture", "")) in ("true", "yes", "1")
         topic_slug = slug(text.get("id") or text.get("title", ""))
         topic = Topic(topic_slug, text.get("title", ""))

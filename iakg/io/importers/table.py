@@ -11,7 +11,7 @@ cells their meaning.
 from __future__ import annotations
 
 import csv
-import json
+import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -112,6 +112,9 @@ class Section:
 
 WORKBOOK_EXTENSIONS = (".xlsx", ".ods")
 
+#: characters that break a line for Python (str.splitlines) but not for csv: never inside a cell
+_LINE_BREAKS = re.compile("[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
 
 def dialect_for(path: Path) -> str:
     """The delimiter of a table file by its extension."""
@@ -138,8 +141,8 @@ def read(path: Path, sidecar: Path | None = None) -> tuple[list[Section], list[P
     if sidecar is not None and sections:
         if len(sections) > 1:
             problems.append(Problem(str(sidecar), 1, 1, "", "a sidecar describes a file of one topic only"))
-        else:
-            _merge_sidecar(sections[0], sidecar, problems)
+        elif not _merge_sidecar(sections[0], sidecar, problems):
+            return sections, problems  # the keys it would give are not missing: the sidecar is the problem
     for s in sections:
         for key in REQUIRED_META:
             if key not in s.meta or not s.meta[key].text:
@@ -189,7 +192,8 @@ def _sheets(path: Path) -> Iterator[tuple[str, Records]]:
 
 def _csv_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """(line where the record starts, its cells) of CSV or TSV text (the csv module reads it)."""
-    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
+    # records end at CR or LF only (csv's own rule): a Unicode line separator is a character of its cell
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
     try:
         for record in reader:
@@ -211,6 +215,13 @@ def _sections(label: str, records: Records) -> tuple[list[Section], list[Problem
             cells = [unguard(c.strip()) for c in record]  # '=... is an exported text cell, not a formula
             if not any(cells):
                 continue
+            for i, c in enumerate(cells):
+                odd = _LINE_BREAKS.search(c)
+                if odd:  # one located problem; the row is read on (as with a space) so that nothing else trips
+                    problems.append(Problem(label, line, i + 1, c, f"a line separator (U+{ord(odd.group()):04X}) "
+                                                                   "in a cell: write a space, or keep the text on one "
+                                                                   "line"))
+                    cells[i] = _LINE_BREAKS.sub(" ", c)
             first = norm(cells[0])
             if first in _META_NAMES and not (columns and first in _COLUMN_NAMES):
                 if current.rows:  # a new header block after rows: the next topic
@@ -273,24 +284,19 @@ def _sidecar_of(path: Path) -> Path | None:
     return None
 
 
-def _merge_sidecar(section: Section, sidecar: Path, problems: list[Problem]) -> None:
-    """Add the sidecar's keys (YAML via PyYAML, or JSON) to the section's header; a key given twice is an error."""
-    try:
-        text = sidecar.read_text(encoding="utf-8")
-        if sidecar.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            import yaml  # PyYAML: a well-kept YAML reader (safe_load builds plain values only)
+def _merge_sidecar(section: Section, sidecar: Path, problems: list[Problem]) -> bool:
+    """Add the sidecar's keys (YAML via PyYAML, or JSON; read bounded by ``sidecar.read``) to the section's
+    header; a key given twice is an error."""
+    from iakg.io.importers import sidecar as sidecars
 
-            data = yaml.safe_load(text)
-    except Exception as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = (mark.line + 1) if mark is not None else getattr(exc, "lineno", 1)
-        problems.append(Problem(str(sidecar), row, 1, "", f"cannot read the sidecar: {exc}"))
-        return
+    try:
+        data, text = sidecars.read(sidecar)
+    except sidecars.SidecarError as exc:
+        problems.append(Problem(str(sidecar), exc.line, 1, "", f"cannot read the sidecar: {exc}"))
+        return False
     if not isinstance(data, dict):
         problems.append(Problem(str(sidecar), 1, 1, "", "a sidecar is a mapping of header keys to values"))
-        return
+        return False
     lines = text.splitlines()
     for name, value in data.items():
         row = next((i for i, ln in enumerate(lines, 1) if str(name) in ln), 1)
@@ -308,3 +314,4 @@ def _merge_sidecar(section: Section, sidecar: Path, problems: list[Problem]) -> 
             if isinstance(value, list):  # a list (of procedure terms) is read as "a; b; c"
                 value = "; ".join("" if v is None else str(v).strip() for v in value)
             section.meta[key] = Cell("" if value is None else str(value).strip(), row, 1, str(sidecar))
+    return True

@@ -77,6 +77,21 @@ def link_path(iri: str) -> str | None:
     return None
 
 
+def content_security_policy(endpoint: str = "/sparql", frames: bool = True) -> str:
+    """The Content-Security-Policy of every page: scripts, styles and images from this site only (no inline
+    script), connections to this site and to the editor's ``endpoint`` when it is elsewhere, no plugins, no
+    ``<base>``, forms to this site; ``frames`` adds ``frame-ancestors 'none'`` (a header only: a ``<meta>``
+    policy cannot carry it)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(endpoint)
+    elsewhere = f" {parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+    policy = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+              f"font-src 'self' data:; connect-src 'self'{elsewhere}; object-src 'none'; base-uri 'none'; "
+              "form-action 'self'")
+    return policy + ("; frame-ancestors 'none'" if frames else "")
+
+
 class Pages:
     """Renders the pages of one graph. ``static`` drops what needs a server (search, the dose form)."""
 
@@ -92,7 +107,8 @@ class Pages:
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                                trim_blocks=True, lstrip_blocks=True)
         self.env.globals.update(href=link_path, curie=curie, term=term, static=static, endpoint=endpoint,
-                                is_iri=lambda v: isinstance(v, IRI))
+                                is_iri=lambda v: isinstance(v, IRI),
+                                csp=content_security_policy(endpoint, frames=False))
 
     # ------------------------------------------------------------------ reads
     def _rows(self, query: str, **bindings: Any) -> list[dict[str, Any]]:
@@ -176,7 +192,7 @@ class Pages:
         examples = [{"name": q.name, "title": q.title, "text": _with_example(q)}
                     for q in catalogue.catalogue().values()]
         return self._render("editor.html", title="SPARQL query editor", examples=examples,
-                            examples_json=json.dumps(examples).replace("</", "<\\/"))
+                            examples_json=json.dumps(examples).replace("<", "\\u003c"))  # no tag in a script
 
     @cached_property
     def _ontology(self) -> str:
