@@ -50,7 +50,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -82,6 +82,11 @@ from iakg.io.published import Release
 from iakg.rdf.engine import LocalEngine, QueryEngine, RemoteEngine, Result
 from iakg.validate import validate as validate_store
 from iakg.validate.report import ValidationReport
+
+if TYPE_CHECKING:  # known exceptions (tests/test_types.py): their modules import rapidfuzz and the CDS stack,
+    # which the answering path must not; these two answer types are to move to light modules
+    from iakg.cds.coverage import CoverageReport
+    from iakg.domain.resolve import Resolution
 
 
 class KnowledgeGraph:
@@ -162,6 +167,21 @@ class KnowledgeGraph:
     def match(self, patient: Mapping[str, Any] | str | Path) -> MatchResult:
         """Match a patient (a dict or a JSON file, see docs/patient-files.md) against every scenario."""
         return match_patient(self.engine, patient)
+
+    def resolve(self, text: str) -> Resolution:
+        """Rank the scenarios for a free-text reason for exam, or abstain and say why (docs/resolve.md)."""
+        from iakg.domain.resolve import resolve
+
+        return resolve(self.engine, text)
+
+    def coverage(self, orders: Path | str, mapping: Path | str | None = None, top: int = 10,
+                 progress: Any = None) -> CoverageReport:
+        """How many orders of a site's log (CSV: order, reason, fact columns) the graph scores, and the most
+        frequent reasons it cannot score yet (``iakg.cds.coverage``); ``mapping`` is a site mapping file."""
+        from iakg.cds.coverage import coverage
+        from iakg.cds.mapping import load as load_mapping
+
+        return coverage(self.engine, orders, load_mapping(mapping) if mapping else None, top, progress)
 
     def next_steps(self, scenario: ScenarioLike, result: str | None = None) -> list[Branch]:
         """The workflow branches after a study (one per result, or only ``result``), steps in order."""

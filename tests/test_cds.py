@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 
 from iakg.cds import codesystem
 from iakg.cds.cards import PAMA_RATING, PAMA_SYSTEM
+from iakg.cds.fhir import FACTS_SYSTEM
 from iakg.serve.routes import ROUTES, ServeContext, ServeOptions
 
 CDS = FIXTURES / "cds"
@@ -337,3 +338,60 @@ def test_iakg_serve_cds_serves_the_group(tmp_path):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_a_free_text_reason_is_read_and_the_card_asks_to_confirm_it(client):
+    """Issue 26: a draft order carrying only free text gets a card naming the scenario resolved from the text,
+    the facts read from it and what still needs confirming; no rating is attached on unconfirmed words."""
+    body = post(client, "free-text-reason")
+    [card] = body["cards"]
+    assert "systemActions" not in body and rating(body) == []
+    assert card["summary"].startswith("Read from the order's text (confirm)")
+    detail = card["detail"]
+    assert "s/p distal panc for G1 pNET 2y ago, NED" in detail
+    assert ("Scenario resolved from the text: [Routine surveillance after complete resection of a pancreatic "
+            f"neuroendocrine tumor]({BASE}/id/pnet-post-resection-surveillance)") in detail
+    read = detail.split("Facts read from the text: ", 1)[1].split("\n", 1)[0]
+    assert read == "`priorCompleteResection`=yes, `tumorGrade`=G1, `knownOrSuspectedRecurrence`=no"
+    assert '"NED" = known or suspected recurrence' in detail
+    confirm = detail.split("**Still needs confirming:** ", 1)[1]
+    for key in ("priorCompleteResection", "symptomsConcerningForRecurrence", "knownResidualDisease",
+                "poorlyDifferentiatedNEC", "undergoingInitialStaging"):
+        assert f"`{key}`" in confirm
+
+
+def test_free_text_is_read_only_when_no_coded_fact_decides_and_only_about_a_covered_condition(client):
+    request = fixture("free-text-reason")
+    order = request["context"]["draftOrders"]["entry"][0]["resource"]
+    order["reasonCode"].append({"coding": [{"system": FACTS_SYSTEM, "code": "knownOrSuspectedRecurrence"}]})
+    body = client.post(SELECT, json=request).json()  # a coded suspicion decides: the text is not read
+    check_response(body)
+    assert "no criteria in this graph apply" in body["cards"][0]["summary"]
+    assert "free text" not in body["cards"][0]["detail"]
+    order["reasonCode"] = [{"text": "PDAC s/p Whipple, surveillance"}]
+    body = client.post(SELECT, json=request).json()
+    check_response(body)
+    detail = body["cards"][0]["detail"]
+    assert "Scenario: none resolved (nothing in the graph fits" in detail and "Facts read from the text" not in detail
+
+
+def test_the_text_of_a_provisional_or_another_patients_condition_is_not_read(client):
+    request = fixture("free-text-reason")
+    order = request["context"]["draftOrders"]["entry"][0]["resource"]
+    del order["reasonCode"]
+    status = lambda system, code: {"coding": [{"system": system, "code": code}]}
+    clinical = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+    verification = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+    condition = {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/pnet-index"},
+                 "clinicalStatus": status(clinical, "active"), "verificationStatus": status(verification, "confirmed"),
+                 "code": {"text": "pNET s/p distal pancreatectomy, NED"}}
+    request["prefetch"]["conditions"]["entry"] = [{"resource": condition}]
+    body = client.post(SELECT, json=request).json()
+    check_response(body)
+    assert "Facts read from the text: `priorCompleteResection`=yes" in body["cards"][0]["detail"]
+    for change in ({"verificationStatus": status(verification, "provisional")},
+                   {"subject": {"reference": "Patient/someone-else"}}):
+        request["prefetch"]["conditions"]["entry"] = [{"resource": {**condition, **change}}]
+        body = client.post(SELECT, json=request).json()
+        check_response(body)
+        assert "free text" not in body["cards"][0]["detail"]

@@ -19,7 +19,7 @@ from iakg.rdf import safety
 from iakg.rdf.namespaces import IAKG, QUERY, RDF, RDFS, SCHEMA, SH
 
 HEAVY = ("rdflib", "pyshacl", "starlette", "uvicorn", "jinja2", "owlrl", "httpx", "pyparsing", "SPARQLWrapper",
-         "aiohttp", "importlib.metadata")
+         "aiohttp", "importlib.metadata", "rapidfuzz", "iakg.domain.reading", "iakg.domain.resolve")
 #: the other commands' modules: the command registry imports the module of the command asked for
 OTHER_COMMANDS = ("iakg.cli.publishing", "iakg.cli.sparql", "iakg.cli.authoring")
 

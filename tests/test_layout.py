@@ -22,7 +22,8 @@ def test_catalogue_query_header_and_prefixes(query, graph):
 
 def test_shipped_files_are_found():
     assert resources.ONTOLOGY_FILE.is_file() and resources.SHAPES_FILE.is_file()
-    assert [p.name for p in resources.data_files()] == ["pnet-surveillance.ttl", "reference.ttl"]
+    assert [p.name for p in resources.data_files()] == ["lexicon.ttl", "pnet-surveillance-lexicon.ttl",
+                                                        "pnet-surveillance.ttl", "reference.ttl"]
     assert len(resources.query_files()) >= 16
 
 

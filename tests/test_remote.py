@@ -122,3 +122,12 @@ def test_embedded_only_methods_refuse_a_remote_graph(tmp_path):
     remote = iakg.KnowledgeGraph.remote("http://127.0.0.1:9/query")
     with pytest.raises(iakg.KGError, match="needs the embedded graph"):
         remote.dump(tmp_path / "x.nq")
+
+
+def test_a_comment_naming_an_update_keyword_is_still_a_query(endpoint, merged):
+    """SPARQLWrapper finds a query's form with a regular expression that reads comments too: the engine sends
+    the prepared text (comments removed by the grammar's rules), so '# load ...' above a SELECT is a SELECT."""
+    text = ("# scope: what the source has not addressed\n# load the release first\n"
+            "PREFIX iakg: <https://w3id.org/iakg/ontology#>\n"
+            "SELECT ?s WHERE { ?s a iakg:ClinicalScenario } ORDER BY ?s")
+    assert iakg.KnowledgeGraph.remote(endpoint).query(text).rows() == merged.query(text).rows() != []

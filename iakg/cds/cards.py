@@ -117,6 +117,9 @@ class CardMaker:
             card["links"] = [{"label": f"Scenario: {scenario.label}"[:120], "url": page(scenario.iri, self.base_url),
                               "type": "absolute"}]
         card["detail"] = f"*{RESEARCH}*\n\n" + card.get("detail", "") + self._facts_note(decision)
+        if decision.reading is not None:
+            card["summary"] = summary("Read from the order's text (confirm): ", card["summary"])
+            card["detail"] += self._text_note(decision)
         if card.get("suggestions"):
             card["selectionBehavior"] = "at-most-one"
         else:
@@ -300,6 +303,32 @@ class CardMaker:
             notes.append(f"Mutually exclusive facts: {note}.")
         return ("\n\n" + "\n\n".join(notes)) if notes else ""
 
+    def _text_note(self, d: Decision) -> str:
+        """What the order's free text said, what was read from it, and what still needs confirming."""
+        reading = d.reading
+        r = reading.resolution
+        lines = [f"**Read from the order's free text** (not coded; confirm before relying on it): "
+                 f"\"{_cell(reading.text[:300])}\""]
+        if r.abstained:
+            lines.append(f"- Scenario: none resolved ({_cell(r.why[:300])})")
+        else:
+            link = page(r.scenario.iri, self.base_url)
+            lines.append(f"- Scenario resolved from the text: [{r.scenario.label}]({link})")
+        if reading.added:
+            lines.append("- Facts read from the text: " + ", ".join(
+                f"`{k}`={describe_value(v)}" for k, v in reading.added.items()))
+        said = [f"\"{_cell(m.words)}\" = {_cell(m.concept.label)}" for m in r.mentions]
+        if said:
+            lines.append("- Words matched: " + "; ".join(said))
+        if r.negated:
+            lines.append("- Read as negated: " + ", ".join(f"\"{_cell(w)}\"" for w in r.negated))
+        confirm = list(reading.added) + [k for k in d.missing if k not in reading.added]
+        if confirm:
+            lines.append("- **Still needs confirming:** " + ", ".join(
+                f"`{k}` ({self.fact_labels.get(k, k)})" for k in confirm))
+        lines.append("No rating is attached on the strength of free text: record the facts coded and re-run.")
+        return "\n\n" + "\n".join(lines)
+
     def _suggestions(self, d: Decision) -> list[dict[str, Any]]:
         out = []
         for alt in d.alternatives:
@@ -338,8 +367,8 @@ class CardMaker:
 
     def system_action(self, d: Decision) -> dict[str, Any] | None:
         """The update attaching the PAMA rating to the draft order (None when no rating can be given)."""
-        if d.pama is None or not isinstance(d.order.get("id"), str):
-            return None
+        if d.pama is None or not isinstance(d.order.get("id"), str) or d.reading is not None:
+            return None  # no rating without one, without an order id, or on unconfirmed words from free text
         resource = copy.deepcopy(d.order)
         present = resource.get("extension")
         kept = [e for e in (present if isinstance(present, list) else [])

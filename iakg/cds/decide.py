@@ -97,6 +97,7 @@ class Decision:
     not_covered: list[str] = field(default_factory=list)  #: why the source does not cover the patient
     unstated_population: list[Ref] = field(default_factory=list)  #: scenarios whose population is not stated
     exclusive: list[str] = field(default_factory=list)  #: mutually exclusive facts, not used
+    reading: Any = None  #: an iakg.cds.text.TextReading when facts were read from the order's free text
 
 
 def identify(order: dict, view: GraphView, mapping: Mapping) -> str | None:

@@ -185,6 +185,13 @@ class FactReader:
         out.state(key, value, source)
 
 
+def confirmed_active(resource: dict) -> bool:
+    """True for a Condition or AllergyIntolerance that is confirmed and active: the only kind that states a fact
+    (its coded facts, and the free text :mod:`iakg.cds.text` reads)."""
+    clinical = _status(resource, "clinicalStatus")
+    return _status(resource, "verificationStatus") == {_CONFIRMED} and bool(clinical) and clinical <= _ACTIVE
+
+
 def about(resource: dict, patient: str) -> bool:
     """True if ``resource`` refers to ``Patient/<patient>`` as its subject (``patient`` for an
     AllergyIntolerance): relative (``Patient/x``) or absolute (``https://fhir.example/Patient/x``)."""

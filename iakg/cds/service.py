@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from iakg.cds.cards import RESEARCH, CardMaker
-from iakg.cds.decide import decide, identify
+from iakg.cds.decide import MISSING, Decision, decide, identify
 from iakg.cds.fhir import FactReader, about, procedure_codings
 from iakg.cds.graph import GraphView
 from iakg.cds.mapping import Mapping
@@ -139,6 +139,8 @@ class CdsService:
             if reasons:
                 facts = self.reader.read(prefetch, reasons, patient=patient)
             decision = decide(order, facts, self.view, self.mapping)
+            if decision.kind == MISSING and _for_patient(order, patient):  # no coded fact decides: its free text
+                decision = self._from_text(order, prefetch, facts, patient) or decision
             cards.append(self.cards.card(decision))
             action = self.cards.system_action(decision)
             if action is not None:
@@ -171,6 +173,18 @@ class CdsService:
                 "detail": f"*{RESEARCH}*\n\nThe codings of this order name {len(named)} different procedures of "
                           f"the graph: {listed}. A rating of one of them would be attached to an order that may be "
                           "for another, so none is given: correct the order's codes."}
+
+    def _from_text(self, order: dict, prefetch: Any, facts: Any, patient: str) -> Decision | None:
+        """The decision with the facts the order's free text states added (None when there is no text)."""
+        from iakg.cds import text
+
+        words = text.free_text(order, prefetch, patient)
+        if not words.strip():
+            return None
+        merged, reading = text.read(words, facts, self.view.engine)
+        decision = decide(order, merged, self.view, self.mapping)
+        decision.reading = reading
+        return decision
 
     # ---------------------------------------------------------------- feedback
     def feedback(self, service_id: str, body: Any) -> dict[str, Any]:

@@ -225,3 +225,15 @@ def _related(g: Any, args: argparse.Namespace) -> Answer:
     return result, ("relation", "target", "label", "via"), [
         (link.relation, link.target.iri, link.target.label, link.via.label if link.via else None)
         for link in result.links], None
+
+
+def _reason(p: argparse.ArgumentParser) -> None:
+    p.add_argument("text", help="the reason for exam as written, in quotes (e.g. \"s/p Whipple for pNET, NED\")")
+
+
+@answer("resolve", "which scenario a free-text reason for exam is about, or why none", configure=_reason)
+def _resolve(g: Any, args: argparse.Namespace) -> Answer:
+    from iakg.present.resolution import RESOLVE_HEADERS, resolve_rows, resolve_text
+
+    result = g.resolve(args.text)
+    return result, RESOLVE_HEADERS, resolve_rows(result), resolve_text(result)

@@ -1,5 +1,7 @@
 """``iakg import``: author content as tables. ``import table FILE...`` writes validated Turtle per topic;
-``import template`` prints an empty table with its header block, column headers and a one-row example."""
+``import template`` prints an empty table with its header block, column headers and a one-row example.
+``iakg coverage ORDERS.csv`` tells what share of a site's orders the graph scores, and prefills such a table
+for each frequent reason it cannot score yet."""
 
 from __future__ import annotations
 
@@ -11,6 +13,10 @@ from iakg.cli.progress import stage
 from iakg.cli.registry import command
 from iakg.errors import KGError, ValidationError
 from iakg.io.importers import IMPORTERS, convert, import_files
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 TEMPLATE_ROWS = [
     ["Title", "Fictional example topic: imaging (replace me)"],
@@ -101,4 +107,97 @@ def template(delimiter: str = ",") -> str:
     writer.writerows(TEMPLATE_ROWS)
     writer.writerow(HEADER)
     writer.writerow(TEMPLATE_EXAMPLE)
+    return out.getvalue()
+
+
+def _coverage_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("orders", type=Path, metavar="ORDERS.csv",
+                   help="the order log: a header row, an 'order' column (LOINC code, procedure IRI or CURIE, "
+                        "local system|code of the site mapping, or a procedure's label), an optional 'reason' "
+                        "column and optional columns named after patient facts")
+    p.add_argument("--cds-mapping", type=Path, metavar="FILE", help="the site mapping (default: the shipped one)")
+    p.add_argument("--top", type=int, default=10, metavar="N", help="how many unmatched reasons to list (default: 10)")
+    p.add_argument("--templates", type=Path, metavar="DIR",
+                   help="write a prefilled authoring table (docs/authoring.md) per unmatched reason into DIR")
+    p.add_argument("--data", action="append", default=[], type=Path, metavar="FILE",
+                   help="extra RDF file merged with the shipped graph (repeatable)")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+
+
+@command("coverage", "how many orders of a site's log the graph scores, and the reasons it cannot yet",
+         _coverage_options)
+def _coverage(args: argparse.Namespace) -> int:
+    import json
+
+    from iakg.api import load
+    from iakg.cds.coverage import OUTCOMES
+    from iakg.cli.progress import stage
+    from iakg.errors import KGError
+
+    if args.top < 0:
+        raise KGError("--top: give a whole number >= 0")
+    stage("loading the graph")
+    graph = load(args.data)
+
+    def progress(rows: int, reasons: int) -> None:
+        print(f"iakg: coverage: {rows:,} orders read, {reasons:,} distinct reasons", file=sys.stderr, flush=True)
+
+    stage("reading the orders")
+    report = graph.coverage(args.orders, args.cds_mapping, args.top, progress)
+    templates = [coverage_template(u) for u in report.unmatched]
+    if args.templates is not None:
+        from iakg.io.atomic import write_bytes
+
+        args.templates.mkdir(parents=True, exist_ok=True)
+        for i, text in enumerate(templates, 1):
+            write_bytes(args.templates / f"unmatched-{i:02d}.csv", text.encode("utf-8"))
+    if args.format == "json":
+        out = report.to_dict()
+        for item, text in zip(out["unmatched"], templates):
+            item["template"] = text
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{report.orders:,} orders, {report.distinct_reasons:,} distinct reasons ({report.source})")
+    for outcome in OUTCOMES:
+        print(f"  {outcome:<15} {report.counts[outcome]:>9,}  {report.share(outcome):6.1%}")
+    if report.scored_from_text:
+        print(f"  of the scored, {report.scored_from_text:,} only with facts read from the reason text (to confirm)")
+    if report.missing:
+        print("\nFacts most often missing (need-more-info orders): " + ", ".join(
+            f"{key} ({n:,})" for key, n in report.missing.most_common(8)))
+    if report.unmatched:
+        print("\nMost frequent reasons not scored:")
+    for i, u in enumerate(report.unmatched, 1):
+        procedures = ", ".join(f"{p} ({n})" for p, n in u.procedures.most_common(3))
+        print(f"{i:>3}. {u.count:,} orders: \"{u.reason}\"\n     {u.why}\n     ordered: {procedures}")
+    if report.unmatched and args.templates is None:
+        print("\n--templates DIR writes a prefilled authoring table for each (docs/authoring.md).")
+    return 0
+
+
+def coverage_template(unmatched: Any) -> str:
+    """An authoring table (docs/authoring.md) prefilled from an unmatched reason: what the resolver read, the
+    procedures ordered for it, and empty rating cells for an author to fill from a source (nothing invented)."""
+    import csv
+    import io
+
+    from iakg.io.importers.export_table import HEADER
+
+    disease = unmatched.disease or "<the condition the reason is about>"
+    population = unmatched.population or "<Adult|Child|Adult or child>"
+    phase = unmatched.phase or "<phase of care, e.g. Surveillance>"
+    rows = [["Title", f"<topic title> (drafted from {unmatched.count} orders: {unmatched.reason[:80]})"],
+            ["Id", "<topic-id>"],
+            ["Description", f"Drafted by iakg coverage from the reason \"{unmatched.reason[:200]}\"; "
+                            f"the resolver said: {unmatched.why[:300]}"],
+            ["Source", "<the document the ratings are read from>"], ["Source URL", "<https://...>"],
+            ["Source date", "<YYYY-MM-DD>"], ["Publisher", "<guidance body>"], ["Disease", disease],
+            ["Disease definition", "<needed only when the disease is not in the graph yet>"]]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerows(rows)
+    writer.writerow(HEADER)
+    for i, (procedure, _) in enumerate(unmatched.procedures.most_common()):
+        variant = f"Variant 1: {population}. {unmatched.reason[:200]}. {phase}." if i == 0 else ""
+        writer.writerow([variant, procedure] + [""] * (len(HEADER) - 2))
     return out.getvalue()

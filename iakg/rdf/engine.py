@@ -160,10 +160,14 @@ class RemoteEngine:
         from SPARQLWrapper import JSON, N3, POST, SPARQLWrapper
         from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
+        from iakg.rdf.safety import prepare
+
         client = SPARQLWrapper(self.url)
         client.setTimeout(int(self.timeout))
         client.setMethod(POST)
-        client.setQuery(bind_values(query, bindings))
+        # the prepared text (comments removed by the grammar's rules): SPARQLWrapper finds the query's form with a
+        # regular expression that reads a comment's words too ("# load ..." made a SELECT an update it refused)
+        client.setQuery(bind_values(prepare(query), bindings))
         graph_form = client.queryType in ("CONSTRUCT", "DESCRIBE")
         client.setReturnFormat(N3 if graph_form else JSON)
         if graph_form:

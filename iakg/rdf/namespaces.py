@@ -20,6 +20,7 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 OWL = "http://www.w3.org/2002/07/owl#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+SKOSXL = "http://www.w3.org/2008/05/skos-xl#"
 DCTERMS = "http://purl.org/dc/terms/"
 PROV = "http://www.w3.org/ns/prov#"
 SH = "http://www.w3.org/ns/shacl#"
@@ -37,6 +38,7 @@ PREFIXES: dict[str, str] = {
     "owl": OWL,
     "xsd": XSD,
     "skos": SKOS,
+    "skosxl": SKOSXL,  # the lexicon's labels (data/lexicon.ttl)
     "dcterms": DCTERMS,
     "prov": PROV,
     "sh": SH,
