@@ -6,8 +6,7 @@
 'CT abdomen and pelvis with IV contrast'
 """
 
-__version__ = "0.3.0"  #: the package's version, written once (pyproject reads it). The dataset's own version
-#: (what a release of the content is called) is in releases/releases.json: see iakg.io.releases
+from typing import TYPE_CHECKING
 
 from iakg.errors import (
                          AmbiguousNameError,
@@ -27,9 +26,9 @@ from iakg.errors import (
                          ValidationError,
 )
 from iakg.rdf.terms import IRI
+from iakg.version import __version__
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # what __getattr__ below gives, for type checkers
     from iakg.api import KnowledgeGraph, load, validate_files
 
 #: Names imported on first use (PEP 562): ``import iakg`` (and so every ``iakg.x`` submodule, the command

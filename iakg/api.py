@@ -1,56 +1,99 @@
 """The Python API: a loaded knowledge graph that answers appropriateness questions with typed objects.
 
-``KnowledgeGraph`` is a facade: it holds an engine (the embedded store or a remote endpoint) and delegates
-every question to the layer that answers it (``domain``, ``catalogue``, ``validate``, ``io``).
-"""
+``KnowledgeGraph`` is a facade: it holds an engine (the embedded store, a remote endpoint, or any
+``iakg.rdf.engine.QueryEngine``) and delegates every question to the layer that answers it (``domain``,
+``catalogue``, ``validate``, ``io``). Every annotation resolves at run time (``typing.get_type_hints``).
 
+```python
+import iakg
+
+graph = iakg.load()                                          # shipped graph, embedded store, no server
+scenario = "pnet-post-resection-surveillance"
+
+answer = graph.recommend(scenario)                          # Recommendation
+print(answer.procedures[0].label, answer.procedures[0].category_text)
+
+result = graph.match("examples/index-patient.json")         # or a dict of facts
+plan = result.plans[0]
+print(plan.first_choice.label, [m.every for m in plan.interval.matches], result.missing)
+
+graph.topics(); graph.scenarios(); graph.procedures(); graph.patient_facts()
+graph.scenarios(limit=50, offset=100)                      # a page (any listing; docs/listings.md)
+graph.next_steps(scenario, result="indeterminate")         # list[Branch] with ordered Steps
+graph.alternatives(scenario)                               # list[AlternativeOption], best first
+graph.surveillance_interval(scenario, grade="G2")          # IntervalAnswer(matches, missing)
+graph.cumulative_dose("ct-abdomen-pelvis-with-iv-contrast", years=5, every_months=12).total_range  # '5-50 mSv'
+graph.compare_radiation(scenario, years=5, every_months="6-12")
+graph.diagnoses(scenario); graph.pitfalls(scenario); graph.faq(scenario)
+graph.related(scenario).of("ancestor topic")               # hierarchy followed transitively
+graph.run("next-steps", scenario="iakgd:" + scenario)      # a catalogue query, parameters checked
+graph.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows()                  # any SPARQL
+graph.validate().conforms                                  # SHACL; validate(changed=[file]) is targeted
+iakg.load(["big.nt"], cache_dir=".iakg-cache")             # prepared on-disk store, reopened in ms
+iakg.load(["my-topic.ttl"], reason=True)                   # merge a file, add the OWL RL closure
+iakg.KnowledgeGraph.remote("http://127.0.0.1:7878/query")  # the same API over a SPARQL endpoint
+
+from iakg.rdf.rdflib_bridge import asserted_graph
+asserted_graph(graph.store())                              # rdflib.Graph of the asserted triples
+```
+
+Answers are frozen dataclasses: ``iakg.domain.model`` (``recommend`` and the parts all answers share),
+``iakg.domain.model_guidance`` and ``iakg.domain.model_statements`` (the other answers), ``iakg.domain.matching``
+(``match``); ``iakg.domain.model.to_dict`` gives the JSON form. Errors are ``iakg.KGError`` subclasses:
+``iakg.UnknownNameError`` (``.matches``), ``iakg.InputError`` (``.path/.line/.column``). Parameters are bound
+as a ``VALUES`` block of RDF terms serialised by pyoxigraph: user input is never formatted into query text.
+``run()`` checks and converts parameters as ``iakg query`` does; for ``query()``, wrap IRIs in ``iakg.IRI`` so
+that they bind as resources.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
 
 from iakg import catalogue
-from iakg.domain import guidance
+from iakg.domain import dose, guidance, intervals
+from iakg.domain.guidance import ScenarioLike
+from iakg.domain.matching import MatchResult
+from iakg.domain.matching import match as match_patient
+from iakg.domain.model import Recommendation, Scenario
+from iakg.domain.model_guidance import (
+    FAQ,
+    AlternativeOption,
+    Branch,
+    ConceptScheme,
+    Diagnosis,
+    IntervalAnswer,
+    IntervalRule,
+    PatientFact,
+    Pitfall,
+    Procedure,
+    Related,
+    Topic,
+)
+from iakg.domain.model_statements import DoseComparison, DoseEstimate, Escalation, FeatureOf, Hedged
 from iakg.errors import KGError
-from iakg.rdf.engine import LocalEngine, RemoteEngine, Result
+from iakg.io.changes import Report
+from iakg.io.dataset import open_store
+from iakg.io.published import Release
+from iakg.rdf.engine import LocalEngine, QueryEngine, RemoteEngine, Result
+from iakg.validate import validate as validate_store
+from iakg.validate.report import ValidationReport
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # imported where used: answering one question loads only what that answer needs
-    from decimal import Decimal
-    from typing import Any
-
-    import pyoxigraph as ox
-    import rdflib
-
+if TYPE_CHECKING:  # known exceptions (tests/test_types.py): their modules import rapidfuzz and the CDS stack,
+    # which the answering path must not; these two answer types are to move to light modules
     from iakg.cds.coverage import CoverageReport
-    from iakg.domain.guidance import ScenarioLike
-    from iakg.domain.matching import MatchResult
-    from iakg.domain.model import Recommendation, Scenario
-    from iakg.domain.model_guidance import (
-        FAQ,
-        AlternativeOption,
-        Branch,
-        ConceptScheme,
-        Diagnosis,
-        IntervalAnswer,
-        IntervalRule,
-        PatientFact,
-        Pitfall,
-        Procedure,
-        Related,
-        Topic,
-    )
-    from iakg.domain.model_statements import DoseComparison, DoseEstimate, Escalation, FeatureOf, Hedged
     from iakg.domain.resolve import Resolution
-    from iakg.io.export import Release
-    from iakg.io.notes import Report
-    from iakg.validate.shacl import ValidationReport
 
 
 class KnowledgeGraph:
     """The imaging-appropriateness graph, queried through one engine (embedded store or endpoint)."""
 
-    def __init__(self, engine: LocalEngine | RemoteEngine, files: tuple[Path, ...] = ()):
+    def __init__(self, engine: QueryEngine, files: tuple[Path, ...] = ()) -> None:
+        """A graph answering through ``engine`` (usually made by :meth:`load` or :meth:`remote`)."""
         self.engine = engine
         self.extra_files = files
 
@@ -63,8 +106,6 @@ class KnowledgeGraph:
         ``cache_dir`` the store is prepared on disk once (keyed by the input files' hash) and reopened
         read-only in milliseconds after; use it for large extra files.
         """
-        from iakg.io.dataset import open_store
-
         files = tuple(Path(f) for f in extra_files)
         return cls(LocalEngine(open_store(files, reason, cache_dir)), files)
 
@@ -130,9 +171,7 @@ class KnowledgeGraph:
 
     def match(self, patient: Mapping[str, Any] | str | Path) -> MatchResult:
         """Match a patient (a dict or a JSON file, see docs/patient-files.md) against every scenario."""
-        from iakg.domain.matching import match
-
-        return match(self.engine, patient)
+        return match_patient(self.engine, patient)
 
     def resolve(self, text: str) -> Resolution:
         """Rank the scenarios for a free-text reason for exam, or abstain and say why (docs/resolve.md)."""
@@ -160,14 +199,10 @@ class KnowledgeGraph:
     def surveillance_interval(self, scenario: ScenarioLike, grade: str | None = None,
                               stage: str | None = None) -> IntervalAnswer:
         """The surveillance interval(s) for a tumour grade and stage group (notations, e.g. ``G1``, ``early``)."""
-        from iakg.domain import intervals
-
         return intervals.surveillance_interval(self.engine, scenario, grade, stage)
 
     def interval_rules(self, scenario: ScenarioLike) -> list[IntervalRule]:
         """Every surveillance interval rule of a scenario, longest interval first."""
-        from iakg.domain import intervals
-
         return intervals.rules(self.engine, scenario)
 
     def procedures(self, iri: str | None = None, limit: int = 0, offset: int = 0) -> list[Procedure]:
@@ -182,23 +217,17 @@ class KnowledgeGraph:
     def cumulative_dose(self, procedure: str | Procedure, years: float | Decimal, every_months: Any,
                         population: str = "adult") -> DoseEstimate:
         """Cumulative effective dose of a procedure repeated every N months (or a (min, max) range) for years."""
-        from iakg.domain import dose
-
         return dose.cumulative_dose(self.engine, procedure, years, every_months, population)
 
     def compare_radiation(self, scenario: ScenarioLike, years: float | Decimal, every_months: Any,
                           population: str = "adult") -> list[DoseEstimate]:
         """The cumulative dose of each rated option of a scenario, least radiation first (unstated last)."""
-        from iakg.domain import dose
-
         return dose.compare_radiation(self.engine, scenario, years, every_months, population)
 
     def scenario_doses(self, scenario: ScenarioLike, years: float | Decimal, every_months: Any,
                        population: str = "adult", include_all: bool = False) -> DoseComparison:
         """The cumulative dose of a scenario's rated options with their appropriateness, what the numbers are
         and the source's caveats; the lowest-rated options are left out unless ``include_all``."""
-        from iakg.domain import dose
-
         return dose.scenario_doses(self.engine, scenario, years, every_months, population, include_all)
 
     def escalation(self, scenario: ScenarioLike) -> list[Escalation]:
@@ -241,37 +270,35 @@ class KnowledgeGraph:
     def release(self, inferred: bool = False, endpoint: str | None = None) -> Release:
         """The dataset as published (``iakg.io.export.Release``): content with shapes (and the inferred closure
         if asked) plus its VoID/DCAT description, canonical and sorted."""
-        from iakg.io.export import release
+        from iakg.io.export import release  # the export machinery (canonical sorting, description): when used
 
-        return release(self._store(), inferred, endpoint)
+        return release(self.store(), inferred, endpoint)
 
     def diff(self, old: str, new: str = "working") -> Report:
         """What changed from release ``old`` to release ``new`` (``iakg.io.notes``): each is a recorded version
         (``"0.2.0"``), ``"working"`` (this graph), a release folder or an N-Quads file. The report has the
         clinical changes (``.changes``) and every statement removed and added (``.delta``); render it with
         ``iakg.io.notes.markdown``, ``as_json`` or ``changeset``."""
-        from iakg.io import notes
+        from iakg.io import notes  # the diff machinery (the kinds of clinical facts, changesets): when used
 
         def working() -> bytes:
             return self.release().content()
 
         return notes.compare(notes.resolve(old, working), notes.resolve(new, working))
 
-    def release_quads(self, inferred: bool = False, endpoint: str | None = None) -> list:
+    def release_quads(self, inferred: bool = False, endpoint: str | None = None) -> list[ox.Quad]:
         """The release's quads as a list (pyoxigraph ``Quad`` objects)."""
         return list(self.release(inferred, endpoint).quads())
 
     def export(self, fmt: str = "ttl", inferred: bool = False, endpoint: str | None = None) -> bytes:
         """The published dataset in a registered format (``iakg.io.formats``): byte-identical for equal input."""
-        from iakg.io.formats import FORMATS
+        from iakg.io.formats import FORMATS  # the format registry and, through it, its writers: when used
 
         return FORMATS.get(fmt).write(self.release(inferred, endpoint))
 
     def dump(self, path: Path | str) -> None:
         """Write the whole dataset (named graphs kept) as N-Quads, e.g. to load into a server."""
-        import pyoxigraph as ox
-
-        self._store().dump(output=str(path), format=ox.RdfFormat.N_QUADS)
+        self.store().dump(output=str(path), format=ox.RdfFormat.N_QUADS)
 
     # ------------------------------------------------------------------ validation and rdflib
     def validate(self, changed: Iterable[Path | str] = (), compiled: bool = True) -> ValidationReport:
@@ -282,21 +309,14 @@ class KnowledgeGraph:
         ``compiled=False`` runs SHACL-Core in pyshacl instead of the compiled queries. Other shapes:
         :func:`validate_files`.
         """
-        from iakg.validate import validate
+        return validate_store(self.store(), [Path(p) for p in changed], compiled)
 
-        return validate(self._store(), [Path(p) for p in changed], compiled)
-
-    def asserted_graph(self) -> rdflib.Graph:
-        """The asserted ontology and data (no inferred triples, no query catalogue) as an rdflib Graph."""
-        from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_INFERRED, GRAPH_LISTING
-        from iakg.rdf.rdflib_bridge import to_rdflib
-
-        return to_rdflib(self._store(), exclude_graphs=(GRAPH_INFERRED, GRAPH_CATALOGUE, GRAPH_LISTING))
-
-    def _store(self) -> ox.Store:
-        """The embedded store; a remote graph has none to dump, convert or validate."""
+    def store(self) -> ox.Store:
+        """The embedded pyoxigraph store (e.g. ``iakg.rdf.rdflib_bridge.asserted_graph(graph.store())`` for the
+        asserted triples as an rdflib Graph); a remote graph has none to dump, convert or validate (KGError)."""
         if not isinstance(self.engine, LocalEngine):
-            raise KGError(f"this needs the embedded graph; {self.engine.url} is a remote endpoint")
+            where = self.engine.url if isinstance(self.engine, RemoteEngine) else "its engine"
+            raise KGError(f"this needs the embedded graph; {where} is not one")
         return self.engine.store
 
 

@@ -1,9 +1,11 @@
 """Generate the reference pages of docs/ from their one source: queries from the .rq headers, the ontology
-from ontology/iakg.ttl, the command reference from the command registry; and the examples of the guides
+from ontology/iakg.ttl, the command reference from the command registry, the Python API from its docstrings
+(iakg/api.py); and the examples of the guides
 (docs/cli.md, docs/authoring.md): each block after a ``<!-- example: iakg ARGS -->`` line is the real output
 of that command (``| head N`` keeps its first N lines), so an example cannot drift from what iakg prints.
 
-    python scripts/gen_docs.py           write docs/queries.md, docs/ontology.md, docs/cli-reference.md
+    python scripts/gen_docs.py           write docs/queries.md, docs/ontology.md, docs/cli-reference.md,
+                                         docs/python-api.md, ...
     python scripts/gen_docs.py --check   exit 1 if any of them is stale (CI runs this through the tests)
 """
 
@@ -168,9 +170,69 @@ def rights_md() -> str:
     return "".join(out)
 
 
+_ROLE = re.compile(r":(?:meth|class|func|mod|attr):`~?([^`]+)`")
+
+
+def _markdown(doc: str | None) -> str:
+    """A docstring as Markdown: reST roles (:meth:`x`, :class:`~a.B`) become code spans of the name."""
+    import inspect
+
+    text = inspect.cleandoc(doc or "")
+    return _ROLE.sub(lambda m: f"`{m.group(1).rsplit('.', 1)[-1] if m.group(0).count('~') else m.group(1)}`", text)
+
+
+def python_api_md() -> str:
+    """docs/python-api.md: the API module's docstring (the tour), then every public function and method of
+    ``iakg.api`` in source order, each with its signature (annotations as written) and its docstring."""
+    import inspect
+
+    from iakg import api
+
+    out = [HEADER.format(source="the docstrings of iakg/api.py"), "# Python API\n\n", _markdown(api.__doc__),
+           "\n\n## Reference\n\n`import iakg` gives `iakg.load` and `iakg.KnowledgeGraph` (and the errors); "
+           "`graph` below is a `KnowledgeGraph`.\n"]
+
+    def signature(function: object, shown: str, returns: bool = True, before: str = "") -> str:
+        """A heading, the call as written in the source (annotations are text there), the docstring."""
+        parts = []
+        for p in inspect.signature(function).parameters.values():  # type: ignore[arg-type]
+            if p.name in ("self", "cls"):
+                continue
+            text = ("**" if p.kind is p.VAR_KEYWORD else "*" if p.kind is p.VAR_POSITIONAL else "") + p.name
+            if p.annotation is not p.empty:
+                text += f": {p.annotation}"
+            if p.default is not p.empty:
+                text += f" = {p.default!r}" if p.annotation is not p.empty else f"={p.default!r}"
+            parts.append(text)
+        result = inspect.signature(function).return_annotation  # type: ignore[arg-type]
+        arrow = f" -> {result}" if returns and result is not inspect.Signature.empty else ""
+        call = f"{shown}({', '.join(parts)}){arrow}"
+        doc = before + _markdown(function.__doc__)  # type: ignore[attr-defined]
+        return f"\n### {shown.split('(')[0]}\n\n```python\n{call}\n```\n\n{doc}\n"
+
+    out.append(signature(api.load, "iakg.load"))
+    functions = sorted((value for name, value in vars(api).items() if inspect.isfunction(value)
+                        and value.__module__ == api.__name__ and not name.startswith("_") and name != "load"),
+                       key=lambda f: inspect.getsourcelines(f)[1])
+    for function in functions:
+        out.append(signature(function, f"iakg.api.{function.__name__}"))
+    cls = api.KnowledgeGraph
+    members = sorted(((name, value) for name, value in vars(cls).items()
+                      if not name.startswith("_") or name == "__init__"),
+                     key=lambda item: inspect.getsourcelines(getattr(item[1], "__func__", item[1]))[1])
+    for name, member in members:
+        if isinstance(member, classmethod):
+            out.append(signature(member.__func__, f"iakg.KnowledgeGraph.{name}"))
+        elif name == "__init__":
+            out.append(signature(member, "iakg.KnowledgeGraph", returns=False, before=_markdown(cls.__doc__) + " "))
+        elif inspect.isfunction(member):
+            out.append(signature(member, f"graph.{name}"))
+    return "".join(out)
+
+
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 PAGES = {"queries.md": queries_md, "ontology.md": ontology_md, "cli-reference.md": cli_reference_md,
-         "rights.md": rights_md, "cli.md": lambda: with_examples("cli.md"),
+         "python-api.md": python_api_md, "rights.md": rights_md, "cli.md": lambda: with_examples("cli.md"),
          "authoring.md": lambda: with_examples("authoring.md")}
 
 

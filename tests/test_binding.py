@@ -60,3 +60,19 @@ def test_a_list_binds_each_value_and_an_empty_list_none(graph):
     one_by_one = [r for p in sorted(procedures) for r in graph.run("phases", procedure=p, scenario=PNET)]
     assert together == one_by_one and together
     assert graph.run("phases", procedure=[curie(p) for p in procedures], scenario=PNET) == together
+
+
+def test_curies_are_expanded_in_one_place():
+    """The command line, the API's name resolution, catalogue parameters, the table importer and CDS Hooks all
+    read a CURIE through iakg.rdf.namespaces.expand."""
+    from iakg.catalogue import expand_iri
+    from iakg.domain.names import candidate_iris
+    from iakg.rdf.namespaces import IAKG, IAKGD, expand, is_curie
+
+    assert expand("iakgd:pnet") == IAKGD + "pnet" and expand("iakg:Topic") == IAKG + "Topic"
+    for unchanged in ("https://example.org/x", "nope:thing", "pnet", "iakgd://host/x"):
+        assert expand(unchanged) == unchanged
+    assert is_curie("nope:thing") and not is_curie("https://example.org/x") and not is_curie("pnet")
+    assert expand_iri("iakgd:pnet") == IAKGD + "pnet"
+    assert candidate_iris("iakgd:pnet") == [IAKGD + "pnet"] and candidate_iris("pnet") == [IAKGD + "pnet"]
+    assert candidate_iris("nope:thing") == [] and candidate_iris("https://example.org/x") == ["https://example.org/x"]

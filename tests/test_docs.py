@@ -35,3 +35,25 @@ def test_docs_links_resolve():
     for page in (ROOT / "docs").glob("*.md"):
         for target in re.findall(r"\]\(((?!https?:|#)[^)#]+)", page.read_text(encoding="utf-8")):
             assert (page.parent / target).exists(), f"{page.name} links to a missing file: {target}"
+
+
+def test_python_api_page_lists_every_public_function_and_method():
+    """docs/python-api.md is generated from iakg/api.py (test_generated_page_is_current keeps it current):
+    every public method has its section, with its signature."""
+    import inspect
+
+    from iakg import api
+
+    page = (ROOT / "docs" / "python-api.md").read_text(encoding="utf-8")
+    methods = [name for name, value in vars(api.KnowledgeGraph).items()
+               if not name.startswith("_") and (inspect.isfunction(value) or isinstance(value, classmethod))]
+    assert len(methods) >= 38
+    for name in methods:
+        shown = f"iakg.KnowledgeGraph.{name}(" if isinstance(vars(api.KnowledgeGraph)[name], classmethod) \
+            else f"graph.{name}("
+        assert f"\n{shown}" in page, f"docs/python-api.md does not list {name}"
+    assert "\niakg.load(" in page and "\niakg.KnowledgeGraph(engine" in page
+    functions = [name for name, value in vars(api).items() if inspect.isfunction(value) and not name.startswith("_")
+                 and value.__module__ == api.__name__ and name != "load"]
+    for name in functions:
+        assert f"\niakg.api.{name}(" in page, f"docs/python-api.md does not list {name}"

@@ -34,7 +34,7 @@ def test_version_is_written_once():
     pyproject = resources.ROOT / "pyproject.toml"
     if pyproject.exists():
         text = pyproject.read_text()
-        assert 'dynamic = ["version"]' in text and 'path = "iakg/__init__.py"' in text
+        assert 'dynamic = ["version"]' in text and 'path = "iakg/version.py"' in text
         assert not re.search(r"^version\s*=", text, re.M)
     assert version("imaging-appropriateness-kg") == iakg.__version__
 

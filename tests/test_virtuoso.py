@@ -48,7 +48,7 @@ def _wait(port: int, seconds: float = 60) -> None:
 def virtuoso(tmp_path_factory):
     folder = tmp_path_factory.mktemp("virtuoso")
     sql, http = _free_port(), _free_port()
-    (folder / "data.nt").write_bytes(_graph().release().serialize("nt"))
+    (folder / "data.nt").write_bytes(_graph().release().triples())
     (folder / "virtuoso.ini").write_text(f"""[Database]
 DatabaseFile = {folder}/v.db
 ErrorLogFile = {folder}/v.log

@@ -24,11 +24,12 @@ whenever the dataset is assembled (a load, a prepared store, a release with its 
 
 from __future__ import annotations
 
-from iakg.rdf.namespaces import GRAPH_LISTING, IAKG, QUERY, XSD
+import pyoxigraph as ox
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
-    from typing import Any
+from iakg.catalogue.queries import CatalogueQuery, catalogue, internal
+from iakg.rdf.engine import QueryEngine, Result
+from iakg.rdf.namespaces import GRAPH_LISTING, IAKG, QUERY, XSD
+from iakg.rdf.terms import IRI
 
 #: a page of more rows than this is read with the full query (it costs about as much as the whole listing)
 MAX_INDEXED_PAGE = 1000
@@ -42,13 +43,9 @@ def row(name: str, position: int) -> str:
     return f"{QUERY}{name}#row-{position}"
 
 
-def build(store: Any) -> int:
+def build(store: ox.Store) -> int:
     """(Re)build the listing index of a pyoxigraph ``store`` from its current content; how many listings it
     indexes (a listing whose rows are not one per index value, or whose values are not IRIs, is left out)."""
-    import pyoxigraph as ox
-
-    from iakg.catalogue import catalogue
-
     graph = ox.NamedNode(GRAPH_LISTING)
     store.clear_graph(graph)
     integer = ox.NamedNode(XSD + "integer")
@@ -59,6 +56,8 @@ def build(store: Any) -> int:
         if not query.index:
             continue
         answer = store.query(query.text, use_default_graph_as_union=True)
+        if not isinstance(answer, ox.QuerySolutions):  # an indexed listing is a SELECT (tests/test_listings.py)
+            continue
         items = [solution[query.index] for solution in answer]
         if len(set(items)) != len(items) or not all(isinstance(i, ox.NamedNode) for i in items):
             continue
@@ -74,24 +73,18 @@ def build(store: Any) -> int:
     return built
 
 
-def rows(engine: Any, query: Any) -> int | None:
+def rows(engine: QueryEngine, query: CatalogueQuery) -> int | None:
     """How many rows listing ``query`` has, read from ``engine``'s listing index (None: no index of it)."""
-    from iakg.catalogue import internal
-    from iakg.rdf.terms import IRI
-
     if not query.index:
         return None
     found = engine.execute(internal("listing-rows"), {"listing": IRI(f"{QUERY}{query.name}#listing")}).bindings
     return int(found[0]["rows"]["value"]) if found else None
 
 
-def page(engine: Any, query: Any, limit: int, offset: int) -> Any:
+def page(engine: QueryEngine, query: CatalogueQuery, limit: int, offset: int) -> Result | None:
     """The page ``[offset, offset + limit)`` of listing ``query`` (no parameter bound) read through the listing
     index of ``engine``'s dataset, as a Result; None if the dataset has no index of it, the page is large, or
     the index does not match the rows (the caller then runs the full query)."""
-    from iakg.catalogue import internal
-    from iakg.rdf.terms import IRI
-
     if not query.index or limit <= 0 or limit > MAX_INDEXED_PAGE:
         return None
     entries = [IRI(row(query.name, n)) for n in range(offset, offset + limit)]

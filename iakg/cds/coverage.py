@@ -29,6 +29,7 @@ from iakg.cds.fhir import URI_SYSTEM, Facts
 from iakg.cds.graph import GraphView
 from iakg.cds.mapping import Mapping
 from iakg.errors import InputError
+from iakg.rdf.engine import QueryEngine
 from iakg.rdf.namespaces import PREFIXES
 
 SCORED, NEED_MORE_INFO, NO_CRITERIA_APPLY, NOT_RECOGNISED = "scored", "need-more-info", "no-criteria", "not-recognised"
@@ -84,7 +85,7 @@ class CoverageReport:
 class _Orders:
     """Decisions for an order log, cached by (procedure, facts) and reasons by their text."""
 
-    def __init__(self, engine: Any, mapping: Mapping):
+    def __init__(self, engine: QueryEngine, mapping: Mapping):
         from iakg.domain.resolve import resolver
 
         self.view = GraphView(engine)
@@ -137,7 +138,7 @@ def _column(header: list[str], names: tuple[str, ...]) -> int | None:
     return next((lowered.index(n) for n in names if n in lowered), None)
 
 
-def coverage(engine: Any, path: Path | str, mapping: Mapping | None = None, top: int = 10,
+def coverage(engine: QueryEngine, path: Path | str, mapping: Mapping | None = None, top: int = 10,
              progress: Callable[[int, int], None] | None = None) -> CoverageReport:
     """The coverage report of an order log (see the module's docstring); ``progress(rows, distinct reasons)`` is
     called every 10,000 rows."""

@@ -50,7 +50,7 @@ from iakg.domain.matching import (
     verdict,
 )
 from iakg.domain.model import RatedProcedure, Ref
-from iakg.rdf.namespaces import PREFIXES
+from iakg.rdf.namespaces import expand
 
 RATED, UNRATED, MISSING, NO_CRITERIA, UNMAPPED = "rated", "unrated", "missing", "no-criteria", "unmapped"
 NOT_COVERED_KIND = "not-covered"
@@ -111,15 +111,10 @@ def identify(order: dict, view: GraphView, mapping: Mapping) -> str | None:
             return code
         target = mapping.orders.get((system, code))
         if target is not None:
-            target = _expand(target)
+            target = expand(target)
             if target in known:
                 return target
     return None
-
-
-def _expand(name: str) -> str:
-    prefix, _, local = name.partition(":")
-    return PREFIXES[prefix] + local if prefix in PREFIXES and not local.startswith("//") else name
 
 
 def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Decision:

@@ -16,6 +16,7 @@ from iakg.domain import guidance
 from iakg.domain.model import Recommendation
 from iakg.domain.model_guidance import PatientFact, Procedure
 from iakg.errors import KGError
+from iakg.rdf.engine import QueryEngine
 from iakg.rdf.terms import IRI
 
 
@@ -34,7 +35,7 @@ class Evidence:
 class GraphView:
     """Cached lookups over one engine (embedded store or endpoint)."""
 
-    def __init__(self, engine: Any):
+    def __init__(self, engine: QueryEngine):
         self.engine = engine
         self._lock = threading.Lock()
         self._cache: dict[tuple, Any] = {}

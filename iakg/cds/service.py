@@ -9,6 +9,7 @@ HTTP status to send (400 malformed, 404 unknown service, 412 no prefetch). The H
 from __future__ import annotations
 
 import json
+import os
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +22,7 @@ from iakg.cds.graph import GraphView
 from iakg.cds.mapping import Mapping
 from iakg.cds.mapping import load as load_mapping
 from iakg.errors import CdsRequestError, UnknownNameError
+from iakg.rdf.engine import QueryEngine
 
 #: feedback bounds: entries a request, bytes an entry, bytes of the log, entries a second (and at once)
 MAX_FEEDBACK_ITEMS = 100
@@ -42,7 +44,7 @@ PREFETCH = {
 class CdsService:
     """Order-time decision support from one read-only graph."""
 
-    def __init__(self, engine: Any, base_url: str, release: str, mapping: Mapping | None = None,
+    def __init__(self, engine: QueryEngine, base_url: str, release: str, mapping: Mapping | None = None,
                  feedback_log: Path | str | None = None):
         self.view = GraphView(engine)
         self.mapping = mapping or load_mapping()
@@ -288,7 +290,5 @@ def _check_feedback(item: Any, at: str) -> None:
 
 def default_feedback_log() -> Path:
     """Where feedback goes unless configured: ``$XDG_STATE_HOME/iakg/cds-feedback.jsonl``."""
-    import os
-
     state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(state) / "iakg" / "cds-feedback.jsonl"

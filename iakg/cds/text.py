@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iakg.cds.fhir import Facts, about, confirmed_active, resources
+from iakg.rdf.engine import QueryEngine
 
 #: at most this many characters of free text are read per order
 MAX_TEXT = 2_000
@@ -46,7 +47,7 @@ def free_text(order: dict, prefetch: Any, patient: str) -> str:
     return text[:MAX_TEXT]
 
 
-def read(text: str, facts: Facts, engine: Any) -> tuple[Facts, TextReading]:
+def read(text: str, facts: Facts, engine: QueryEngine) -> tuple[Facts, TextReading]:
     """The coded facts completed by what the text states (coded facts win; none from a text that names no
     condition of the graph), and the reading for the card."""
     from iakg.domain.resolve import resolver

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
-from iakg.cli.registry import answer
+from iakg.cli.registry import Answer, answer
+from iakg.domain.dose import POPULATIONS
+from iakg.domain.model_statements import DOSE_BANDS_NOTE
+from iakg.domain.patient import context
 from iakg.errors import KGError
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
-    from typing import Any
-
-    from iakg.cli.registry import Answer
+from iakg.present.text import (
+    DOSE_HEADERS,
+    MATCH_HEADERS,
+    RECOMMENDATION_HEADERS,
+    dose_rows,
+    dose_text,
+    hedged,
+    match_rows,
+    match_text,
+    recommendation_rows,
+    recommendation_text,
+    table,
+)
+from iakg.rdf.namespaces import expand
 
 
 def _patient(p: argparse.ArgumentParser) -> None:
@@ -21,16 +33,12 @@ def _patient(p: argparse.ArgumentParser) -> None:
 
 @answer("recommend", "rated procedures for a scenario, most appropriate first", scenario=True)
 def _recommend(g: Any, args: argparse.Namespace) -> Answer:
-    from iakg.present.text import RECOMMENDATION_HEADERS, recommendation_rows, recommendation_text
-
     result = g.recommend(args.scenario)
     return result, RECOMMENDATION_HEADERS, recommendation_rows(result), recommendation_text(result)
 
 
 @answer("match", "which scenario applies to a patient, and the plan for it", configure=_patient)
 def _match(g: Any, args: argparse.Namespace) -> Answer:
-    from iakg.present.text import MATCH_HEADERS, match_rows, match_text
-
     result = g.match(args.patient)
     return result, MATCH_HEADERS, match_rows(result), match_text(result)
 
@@ -55,9 +63,7 @@ def _schemes_options(p: argparse.ArgumentParser) -> None:
 @answer("schemes", "list the concept schemes a table's cells may name, with their concepts' notations",
         configure=_schemes_options)
 def _schemes(g: Any, args: argparse.Namespace) -> Answer:
-    from iakg.io.importers.nodes import expand
-
-    items = g.concept_schemes(expand(args.scheme) if args.scheme else None)
+    items = g.concept_schemes(expand(args.scheme.strip().strip("<>")) if args.scheme else None)
     return items, ("scheme", "label", "concepts"), [
         (s.iri, s.label, " | ".join(n or label or iri for iri, label, n in s.concepts)) for s in items], None
 
@@ -69,8 +75,6 @@ def _facts_options(p: argparse.ArgumentParser) -> None:
 @answer("facts", "list the facts a patient file can state", configure=_facts_options,
         listing=lambda g: len(g.patient_facts()))
 def _facts(g: Any, args: argparse.Namespace) -> Answer:
-    from iakg.domain.patient import context
-
     if args.context:  # the JSON-LD context is whole: a patient file may use any fact
         items = g.patient_facts()
         return context(items), ("key", "iri"), [(f.key, f.iri) for f in items], None
@@ -97,8 +101,6 @@ def _result_option(p: argparse.ArgumentParser) -> None:
 
 @answer("next-steps", "what to do after a study, per result", scenario=True, configure=_result_option)
 def _next_steps(g: Any, args: argparse.Namespace) -> Answer:
-    from iakg.present.text import hedged
-
     items = g.next_steps(args.scenario, args.result)
     return items, ("result", "order", "step", "procedures", "interval_months", "alternatives", "hedge"), [
         (b.result, s.order, s.label, " | ".join(p.label for p in s.procedures), s.interval_months, b.alternatives,
@@ -149,8 +151,6 @@ def _features(g: Any, args: argparse.Namespace) -> Answer:
 
 @answer("markers", "the biochemical markers a scenario monitors, and their roles", scenario=True)
 def _markers(g: Any, args: argparse.Namespace) -> Answer:
-    from iakg.present.text import hedged
-
     items = g.markers(args.scenario)
     text = "\n".join(f"{m.label}: {hedged(m.text, m.qualifier)}" for m in items)
     return items, ("marker", "label", "role", "hedge"), [(m.iri, m.label, m.text, m.qualifier) for m in items], \
@@ -166,7 +166,6 @@ def _interval_options(p: argparse.ArgumentParser) -> None:
         configure=_interval_options)
 def _interval(g: Any, args: argparse.Namespace) -> Answer:
     result = g.surveillance_interval(args.scenario, args.grade, args.stage)
-    from iakg.present.text import hedged
 
     # a row a matching interval; none matching: one row saying which facts would decide (CSV and TSV too)
     rows: list[tuple[Any, ...]] = [(m.every, m.label, " ".join(m.grades), " ".join(m.stages), m.qualifier, None)
@@ -180,8 +179,6 @@ def _interval(g: Any, args: argparse.Namespace) -> Answer:
 
 
 def _dose_options(p: argparse.ArgumentParser) -> None:
-    from iakg.domain.dose import POPULATIONS
-
     p.add_argument("procedure", nargs="?", help="procedure IRI, local name or unique part of its label")
     p.add_argument("--scenario", help="compare every rated option of this scenario instead")
     p.add_argument("--years", required=True, help="length of the plan in years")
@@ -195,8 +192,6 @@ def _dose_options(p: argparse.ArgumentParser) -> None:
 def _dose(g: Any, args: argparse.Namespace) -> Answer:
     if bool(args.procedure) == bool(args.scenario):
         raise KGError("give a procedure, or --scenario to compare a scenario's rated options")
-    from iakg.domain.model_statements import DOSE_BANDS_NOTE
-    from iakg.present.text import DOSE_HEADERS, dose_rows, dose_text, table
 
     if args.scenario:
         result = g.scenario_doses(args.scenario, args.years, args.every, args.population, include_all=args.all)

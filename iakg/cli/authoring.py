@@ -9,7 +9,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from iakg.cli.progress import stage
 from iakg.cli.registry import command
+from iakg.errors import KGError, ValidationError
+from iakg.io.importers import IMPORTERS, convert, import_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,8 +38,6 @@ TEMPLATE_EXAMPLE = ["Variant 1: Adult. Fictional example disease suspected. Init
 
 
 def _import_options(p: argparse.ArgumentParser) -> None:
-    from iakg.io.importers import IMPORTERS
-
     sub = p.add_subparsers(dest="importer", required=True, metavar="IMPORTER")
     for name, importer in IMPORTERS.items():
         q = sub.add_parser(name, help=importer.help, description=f"Import {importer.help}: one validated Turtle "
@@ -64,8 +65,6 @@ def _import(args: argparse.Namespace) -> int:
     if args.importer == "template":
         print(template("\t" if args.tsv else ","), end="")
         return 0
-    from iakg.errors import ValidationError
-    from iakg.io.importers import convert, import_files
 
     try:
         return _run(args, convert, import_files)
@@ -78,10 +77,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, convert, import_files) -> int:
     if args.sidecar and len(args.files) != 1:
-        from iakg.errors import KGError
-
         raise KGError("--sidecar describes one table file; give one FILE")
-    from iakg.cli.progress import stage
 
     stage(f"reading {len(args.files)} table file(s), matching and validating them")
     if args.check:

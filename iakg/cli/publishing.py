@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from iakg.cli.progress import stage
-from iakg.cli.registry import command, data_option
+from iakg.cli.registry import command, data_option, reason_timeout
 from iakg.errors import KGError, ValidationError
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
-    from typing import Any
+from iakg.io.atomic import check_target, write_bytes
+from iakg.io.dataset import inputs
+from iakg.io.formats import FORMATS
+from iakg.rdf.engine import check_url
+from iakg.validate import record
 
 
 def _validate_options(p: argparse.ArgumentParser) -> None:
@@ -69,8 +73,6 @@ def _validate(args: argparse.Namespace) -> int:
 def checked(args: argparse.Namespace) -> Any:
     """The embedded graph, refused (exit 1 with the listing) if it breaks the shapes, unless --force."""
     from iakg.api import load
-    from iakg.io.dataset import inputs
-    from iakg.validate import record
 
     stage("loading the graph")
     graph = load(args.data)
@@ -95,8 +97,6 @@ def _force_option(p: argparse.ArgumentParser, what: str) -> None:
 
 
 def _export_options(p: argparse.ArgumentParser) -> None:
-    from iakg.io.formats import FORMATS
-
     p.add_argument("--format", choices=FORMATS, default="ttl", metavar="FORMAT",
                    help="output format: %(choices)s (default: ttl)")
     p.add_argument("--out", help="output file (written atomically); default: standard output")
@@ -108,18 +108,13 @@ def _export_options(p: argparse.ArgumentParser) -> None:
 
 @command("export", "write the dataset (validated) in one of the registered formats", _export_options)
 def _export(args: argparse.Namespace) -> int:
-    from iakg.io.atomic import check_target
-
     if args.out is not None:
         check_target(args.out)  # before the work: a folder, special file or "" is refused at once
         if Path(args.out).suffix.lower() in (".xlsx", ".xlsm", ".xls"):  # no format writes a workbook
-            from iakg.io.formats import FORMATS
 
             raise KGError(f"--format {args.format} writes {FORMATS.get(args.format).extension.upper()}, not a "
                           f"workbook: name --out {args.out!r} with .{FORMATS.get(args.format).extension}")
     if args.inferred:
-        from iakg.cli.registry import reason_timeout
-
         reason_timeout(args.reason_timeout)
     graph = checked(args)
     stage(f"writing the {args.format} export")
@@ -128,8 +123,6 @@ def _export(args: argparse.Namespace) -> int:
 
 def emit(out: Path | str | None, data: bytes) -> int:
     """Write ``data`` to ``out`` atomically (saying so on stderr), or to standard output; exit code 0."""
-    from iakg.io.atomic import write_bytes
-
     if out:
         write_bytes(out, data)
         print(f"wrote {out} ({len(data)} bytes)", file=sys.stderr)
@@ -163,8 +156,6 @@ def _build(args: argparse.Namespace) -> int:
         raise KGError("--out is empty: give the release folder")
     out = Path(args.out)
     if args.base_url is not None:
-        from urllib.parse import urlsplit
-
         parts = urlsplit(args.base_url)
         if parts.scheme not in ("http", "https", "file") or not (parts.netloc or parts.scheme == "file") \
                 or any(c in args.base_url for c in ' <>"{}|\\^`'):
@@ -211,7 +202,6 @@ def _serve_options(p: argparse.ArgumentParser) -> None:
 
 @command("serve", "serve the validated graph read-only over the SPARQL 1.1 Protocol", _serve_options)
 def _serve(args: argparse.Namespace) -> int:
-    import math
     import socket
 
 
@@ -280,7 +270,6 @@ def _publish_options(p: argparse.ArgumentParser) -> None:
 @command("publish", "load the release into a SPARQL 1.1 Graph Store Protocol endpoint", _publish_options)
 def _publish(args: argparse.Namespace) -> int:
     from iakg.io.publish import publish
-    from iakg.rdf.engine import check_url
 
     check_url(args.endpoint, "--endpoint")
     if args.query_endpoint:

@@ -8,11 +8,19 @@ the parser, its choices and its help are built from the registry. Third parties 
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from iakg.catalogue import internal
+from iakg.cli.progress import stage
+from iakg.errors import KGError, ValidationError
+from iakg.present.text import RENDERERS, render
+from iakg.rdf import reasoning
 from iakg.registry import Registry
 
 Configure = Callable[[argparse.ArgumentParser], None]
@@ -43,12 +51,8 @@ def command(name: str, help: str, configure: Configure | None = None, graph_opti
     return add
 
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
-    from typing import Any
-
-    #: What a typed answering command returns: the answer object, table headers, rows and optional prose.
-    Answer = tuple[Any, Sequence[str], Sequence[Sequence[Any]], str | None]
+#: What a typed answering command returns: the answer object, table headers, rows and optional prose.
+Answer = tuple[Any, Sequence[str], Sequence[Sequence[Any]], str | None]
 
 
 #: rows of a listing page when --limit is not given
@@ -111,9 +115,6 @@ def answer(name: str, help: str, scenario: bool = False, configure: Configure | 
 
     def add(fn: Callable[[Any, argparse.Namespace], Answer]) -> Callable[[Any, argparse.Namespace], Answer]:
         def run(args: argparse.Namespace) -> int:
-            from iakg.errors import KGError
-            from iakg.present.text import render
-
             source = graph(args)
             if listing is not None:
                 args.limit = page_limit(args)
@@ -141,10 +142,7 @@ def answer(name: str, help: str, scenario: bool = False, configure: Configure | 
 
 def graph_options() -> argparse.ArgumentParser:
     """The options every answering command shares: where the graph comes from and the output format."""
-    from iakg.cli.terminal import HelpFormatter
-    from iakg.present.text import RENDERERS
-
-    common = argparse.ArgumentParser(add_help=False, formatter_class=HelpFormatter)
+    common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data", action="append", default=[], metavar="FILE",
                         help="extra RDF file merged with the shipped graph (repeatable)")
     common.add_argument("--reason", action="store_true",
@@ -172,13 +170,11 @@ def data_option(parser: argparse.ArgumentParser) -> None:
 def graph(args: argparse.Namespace) -> Any:
     """The graph a command answers from: an endpoint, or the embedded store."""
     from iakg.api import KnowledgeGraph, load
-    from iakg.errors import KGError
 
     if args.endpoint:
         if args.data or args.reason:
             raise KGError("--data and --reason apply to the embedded graph, not to --endpoint")
         return KnowledgeGraph.remote(args.endpoint)
-    from iakg.cli.progress import stage
 
     if args.reason:
         reason_timeout(args.reason_timeout)
@@ -197,11 +193,6 @@ def endpoint_hint(source: Any, args: argparse.Namespace) -> None:
     """After an empty answer (or a name not found) from ``--endpoint``: one line on stderr if that endpoint
     holds no ``iakg:ClinicalScenario`` in its default graph (the one the catalogue queries), saying whether
     its named graphs hold some (a store whose default graph is not their union) or none (the wrong endpoint)."""
-    import sys
-
-    from iakg.catalogue import internal
-    from iakg.errors import KGError
-
     url = getattr(args, "endpoint", None)
     if not url:
         return
@@ -222,11 +213,6 @@ def endpoint_hint(source: Any, args: argparse.Namespace) -> None:
 
 def reason_timeout(seconds: float) -> None:
     """Bound the OWL RL closure of this run to ``seconds`` (checked: a positive finite number)."""
-    import math
-
-    from iakg.errors import KGError
-    from iakg.rdf import reasoning
-
     if not (math.isfinite(seconds) and seconds > 0):
         raise KGError(f"--reason-timeout {seconds}: give a positive number of seconds")
     reasoning.TIMEOUT_S = seconds
@@ -235,10 +221,6 @@ def reason_timeout(seconds: float) -> None:
 def _refuse_inconsistent(graph: Any, files: Sequence[str | Path]) -> None:
     """Validate what ``--data`` adds (targeted: only the resources those files describe, against the whole
     graph) and refuse to answer from a graph that breaks the shapes: a silent wrong answer is worse than none."""
-    import sys
-
-    from iakg.errors import ValidationError
-
     report = graph.validate(changed=files)
     if not report.conforms:
         for violation in report.violations:

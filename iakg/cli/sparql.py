@@ -6,13 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from iakg.cli.registry import command, endpoint_hint, graph
+from iakg import catalogue
+from iakg.cli.registry import command, endpoint_hint, graph, page_options
 from iakg.errors import KGError, QueryError
+from iakg.present.results import RESULT_FORMATS
+from iakg.present.text import table
 
 
 def _query_options(p: argparse.ArgumentParser) -> None:
-    from iakg.cli.registry import page_options
-
     p.add_argument("query", help="path to a .rq file, or the name of a catalogue query (see 'iakg queries')")
     page_options(p)  # a page of a catalogue SELECT query (a .rq file runs as written)
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
@@ -21,9 +22,6 @@ def _query_options(p: argparse.ArgumentParser) -> None:
 
 @command("query", "run a SPARQL file or a catalogue query", _query_options, graph_options=True)
 def _query(args: argparse.Namespace) -> int:
-    from iakg import catalogue
-    from iakg.present.results import RESULT_FORMATS
-
     values = {}
     for item in args.param:
         name, sep, value = item.partition("=")
@@ -86,9 +84,6 @@ def _queries_options(p: argparse.ArgumentParser) -> None:
 
 @command("queries", "list the query catalogue", _queries_options)
 def _queries(args: argparse.Namespace) -> int:
-    from iakg import catalogue
-    from iakg.present.text import table
-
     queries = catalogue.catalogue().values()
     if args.format == "json":
         import json

@@ -14,6 +14,7 @@ from iakg.domain.model import RatedProcedure, Recommendation, Ref
 from iakg.domain.model_guidance import Procedure
 from iakg.domain.model_statements import DOSE_BANDS_NOTE, DoseComparison, DoseEstimate, DoseOption
 from iakg.errors import DoseError
+from iakg.rdf.engine import QueryEngine
 from iakg.rdf.terms import IRI
 
 POPULATIONS = ("adult", "pediatric")
@@ -90,13 +91,13 @@ def _positive(value: Any, what: str) -> Decimal:
     return number
 
 
-def cumulative_dose(engine: Any, procedure: str | Procedure, years: Any, every_months: Any,
+def cumulative_dose(engine: QueryEngine, procedure: str | Procedure, years: Any, every_months: Any,
                     population: str = "adult") -> DoseEstimate:
     """Cumulative effective dose of a procedure repeated every N months (or a (min, max) range) for years."""
     return estimate(find_procedure(engine, procedure), years, every_months, population)
 
 
-def compare_radiation(engine: Any, scenario: Any, years: Any, every_months: Any,
+def compare_radiation(engine: QueryEngine, scenario: Any, years: Any, every_months: Any,
                       population: str = "adult") -> list[DoseEstimate]:
     """The cumulative dose of each rated option of a scenario, least radiation first (unstated last)."""
     answer = recommend(engine, scenario)
@@ -115,7 +116,7 @@ def _option_estimate(answer: Recommendation, p: RatedProcedure, years: Any, ever
     return estimate(procedure, years, every_months, population, note)
 
 
-def scenario_doses(engine: Any, scenario: Any, years: Any, every_months: Any, population: str = "adult",
+def scenario_doses(engine: QueryEngine, scenario: Any, years: Any, every_months: Any, population: str = "adult",
                    include_all: bool = False) -> DoseComparison:
     """The cumulative dose of a scenario's rated options, most appropriate first, then least radiation.
 
@@ -147,6 +148,6 @@ def compare_options(engine: Any, answer: Recommendation, years: Any, every_month
     return tuple(options), tuple(left_out)
 
 
-def _lowest_in_scheme(engine: Any, category: str) -> bool:
+def _lowest_in_scheme(engine: QueryEngine, category: str) -> bool:
     """Whether no category of the category's scheme ranks after it (catalogue query ``lowest-ranked``)."""
     return bool(run(engine, "lowest-ranked", concept=IRI(category)))

@@ -6,6 +6,8 @@ objects of :mod:`iakg.domain.model`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from iakg import catalogue
 from iakg.catalogue import run
 from iakg.domain.model import (
@@ -17,32 +19,31 @@ from iakg.domain.model import (
     Scenario,
     ScenarioProfile,
 )
+from iakg.domain.model_guidance import (
+    FAQ,
+    AlternativeOption,
+    Branch,
+    ConceptScheme,
+    Diagnosis,
+    Link,
+    PatientFact,
+    Pitfall,
+    Procedure,
+    Related,
+    Step,
+    Topic,
+)
+from iakg.domain.model_statements import Escalation, FeatureOf, Hedged
 from iakg.domain.names import find
 from iakg.errors import ParameterError
+from iakg.rdf.engine import QueryEngine
 from iakg.rdf.terms import IRI
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # the other answers' classes are imported where they are made: see iakg.domain.model
-    from typing import Any
-
-    from iakg.domain.model_guidance import (
-        FAQ,
-        AlternativeOption,
-        Branch,
-        Diagnosis,
-        PatientFact,
-        Pitfall,
-        Procedure,
-        Related,
-        Topic,
-    )
-    from iakg.domain.model_statements import Escalation, FeatureOf, Hedged
 
 ScenarioLike = str | Scenario
 RESULT_ORDER = {"negative": 0, "positive": 1, "indeterminate": 2}
 
 
-def scenarios(engine: Any, iri: str | None = None, limit: int = 0, offset: int = 0) -> list[Scenario]:
+def scenarios(engine: QueryEngine, iri: str | None = None, limit: int = 0, offset: int = 0) -> list[Scenario]:
     """Every clinical scenario (or the one with ``iri``), rated ones first; a page of at most ``limit`` (0:
     every one) after ``offset`` (read through the listing index where the dataset has one)."""
     params = {} if iri is None else {"scenario": IRI(iri)}
@@ -50,26 +51,22 @@ def scenarios(engine: Any, iri: str | None = None, limit: int = 0, offset: int =
             for r in run(engine, "scenarios", limit, offset, **params)]
 
 
-def scenario(engine: Any, name: ScenarioLike) -> Scenario:
+def scenario(engine: QueryEngine, name: ScenarioLike) -> Scenario:
     """A scenario by IRI, CURIE, local name or a unique (case-insensitive) label match."""
     if isinstance(name, Scenario):
         return name
     return find("scenario", name, lambda iri: scenarios(engine, iri))
 
 
-def topics(engine: Any, limit: int = 0, offset: int = 0) -> list[Topic]:
+def topics(engine: QueryEngine, limit: int = 0, offset: int = 0) -> list[Topic]:
     """Every topic hub, topic and protocol guide, with its parent; a page of at most ``limit`` (0: every one)
     after ``offset``."""
-    from iakg.domain.model_guidance import Topic
-
     return [Topic(r["topic"], r["label"], r["kind"], r["parent"], r["scenarios"])
             for r in run(engine, "topics", limit, offset)]
 
 
-def concept_schemes(engine: Any, iri: str | None = None) -> list[Any]:
+def concept_schemes(engine: QueryEngine, iri: str | None = None) -> list[Any]:
     """Every concept scheme (or the one with ``iri``) with its concepts and their notations."""
-    from iakg.domain.model_guidance import ConceptScheme
-
     params: dict[str, Any] = {} if iri is None else {"scheme": IRI(iri)}
     found: dict[str, tuple[str | None, list[tuple[str, str | None, str | None]]]] = {}
     for r in run(engine, "concept-schemes", 0, 0, **params):
@@ -79,7 +76,7 @@ def concept_schemes(engine: Any, iri: str | None = None) -> list[Any]:
     return [ConceptScheme(s, label, tuple(cs)) for s, (label, cs) in found.items()]
 
 
-def recommend(engine: Any, name: ScenarioLike) -> Recommendation:
+def recommend(engine: QueryEngine, name: ScenarioLike) -> Recommendation:
     """Rated procedures for a scenario, from most to least appropriate, then by radiation, then in the
     source's row order; with the scenario's profile (variant, phase, population...)."""
     target = scenario(engine, name)
@@ -88,7 +85,7 @@ def recommend(engine: Any, name: ScenarioLike) -> Recommendation:
     return Recommendation(target, rated, _phases(engine, rated, target), scenario_profile(engine, target))
 
 
-def _phases(engine: Any, rated: list[RatedProcedure], target: Scenario) -> tuple[PhaseNeed, ...]:
+def _phases(engine: QueryEngine, rated: list[RatedProcedure], target: Scenario) -> tuple[PhaseNeed, ...]:
     """The phases of every rated procedure in the scenario, in the rated order: one ``phases`` query with
     the procedures bound together (rather than one query a procedure)."""
     if not rated:
@@ -103,7 +100,7 @@ def _phases(engine: Any, rated: list[RatedProcedure], target: Scenario) -> tuple
     return tuple(need for p in labels for need in found.get(p, []))
 
 
-def recommend_many(engine: Any, targets: list[Scenario]) -> dict[str, Recommendation]:
+def recommend_many(engine: QueryEngine, targets: list[Scenario]) -> dict[str, Recommendation]:
     """:func:`recommend` for many scenarios at once, by IRI: the same answers from a few whole-graph reads
     (the catalogue's ``recommendation`` and ``scenario-profile`` queries with no scenario bound) instead of
     several queries a scenario. For the static site, which shows every scenario of a large catalogue."""
@@ -126,7 +123,7 @@ def recommend_many(engine: Any, targets: list[Scenario]) -> dict[str, Recommenda
     return found
 
 
-def scenario_profile(engine: Any, name: ScenarioLike) -> ScenarioProfile:
+def scenario_profile(engine: QueryEngine, name: ScenarioLike) -> ScenarioProfile:
     """What the variant heading and the topic say of a scenario (empty fields where the source is silent)."""
     return _profile(run(engine, "scenario-profile", scenario=IRI(scenario(engine, name).iri)))
 
@@ -140,10 +137,8 @@ def _profile(rows: list[dict[str, Any]]) -> ScenarioProfile:
                            first["panel"], first["sourceUrl"], first["reviewed"], bool(first["populationNotStated"]))
 
 
-def patient_facts(engine: Any) -> list[PatientFact]:
+def patient_facts(engine: QueryEngine) -> list[PatientFact]:
     """The facts a patient file can state, by key (what ``match`` reads)."""
-    from iakg.domain.model_guidance import PatientFact
-
     facts: dict[str, PatientFact] = {}
     for r in run(engine, "patient-facts"):
         fact = facts.setdefault(r["key"], PatientFact(r["key"], r["fact"], r["label"], r["datatype"], {},
@@ -153,17 +148,15 @@ def patient_facts(engine: Any) -> list[PatientFact]:
     return list(facts.values())
 
 
-def next_steps(engine: Any, name: ScenarioLike, result: str | None = None) -> list[Branch]:
+def next_steps(engine: QueryEngine, name: ScenarioLike, result: str | None = None) -> list[Branch]:
     """The workflow branches after a study (one per result, or only ``result``), steps in order."""
-    from iakg.domain.model_guidance import Branch, Step
-
     params: dict[str, Any] = {"scenario": IRI(scenario(engine, name).iri)}
     if result is not None:
         allowed = study_results(engine)
         if result not in allowed:
             raise ParameterError(f"result {str(result)[:40]!r} is not one of: " + ", ".join(allowed))
         params["result"] = result
-    branches: dict[str, dict] = {}
+    branches: dict[str, dict[str, Any]] = {}
     for r in run(engine, "next-steps", **params):
         branch = branches.setdefault(r["result"], {"alternatives": r["alternatives"], "steps": {}})
         step = branch["steps"].setdefault(r["order"], {"row": r, "procedures": []})
@@ -176,10 +169,9 @@ def next_steps(engine: Any, name: ScenarioLike, result: str | None = None) -> li
             for result_name, b in sorted(branches.items(), key=lambda kv: (RESULT_ORDER.get(kv[0], 9), kv[0]))]
 
 
-def alternatives(engine: Any, name: ScenarioLike, contraindication: str | None = None) -> list[AlternativeOption]:
+def alternatives(engine: QueryEngine, name: ScenarioLike, contraindication: str | None = None
+                 ) -> list[AlternativeOption]:
     """What to order instead when a contraindication rules out a contrast agent, best first."""
-    from iakg.domain.model_guidance import AlternativeOption
-
     params: dict[str, Any] = {"scenario": IRI(scenario(engine, name).iri)}
     if contraindication is not None:
         params["contraindication"] = _contraindication(engine, contraindication)
@@ -189,30 +181,24 @@ def alternatives(engine: Any, name: ScenarioLike, contraindication: str | None =
             for r in run(engine, "contrast-alternatives", **params)]
 
 
-def procedures(engine: Any, iri: str | None = None, limit: int = 0, offset: int = 0) -> list[Procedure]:
+def procedures(engine: QueryEngine, iri: str | None = None, limit: int = 0, offset: int = 0) -> list[Procedure]:
     """Every imaging procedure (or the one with ``iri``) with its radiation level, if a source states one; a
     page of at most ``limit`` (0: every one) after ``offset``."""
-    from iakg.domain.model_guidance import Procedure
-
     params = {} if iri is None else {"procedure": IRI(iri)}
     return [Procedure(r["procedure"], r["label"], _radiation(r), _pediatric_radiation(r))
             for r in run(engine, "procedures", limit, offset, **params)]
 
 
-def procedure(engine: Any, name: str | Procedure) -> Procedure:
+def procedure(engine: QueryEngine, name: str | Procedure) -> Procedure:
     """A procedure by IRI, CURIE, local name or a unique (case-insensitive) label match."""
-    from iakg.domain.model_guidance import Procedure
-
     if isinstance(name, Procedure):
         return name
     return find("procedure", name, lambda iri: procedures(engine, iri))
 
 
-def diagnoses(engine: Any, name: ScenarioLike) -> list[Diagnosis]:
+def diagnoses(engine: QueryEngine, name: ScenarioLike) -> list[Diagnosis]:
     """The diagnoses a scenario's imaging works up, the most common first."""
-    from iakg.domain.model_guidance import Diagnosis
-
-    found: dict[str, dict] = {}
+    found: dict[str, dict[str, Any]] = {}
     for r in run(engine, "diagnoses", scenario=IRI(scenario(engine, name).iri)):
         d = found.setdefault(r["diagnosis"], {"row": r, "sites": []})
         d["sites"].append(Ref(r["site"], r["siteLabel"]))
@@ -220,26 +206,20 @@ def diagnoses(engine: Any, name: ScenarioLike) -> list[Diagnosis]:
             for iri, d in found.items()]
 
 
-def pitfalls(engine: Any, name: ScenarioLike) -> list[Pitfall]:
+def pitfalls(engine: QueryEngine, name: ScenarioLike) -> list[Pitfall]:
     """The pitfalls of a scenario in the source's order."""
-    from iakg.domain.model_guidance import Pitfall
-
     return [Pitfall(r["pitfall"], r["pitfallLabel"], r["order"], r["consequence"])
             for r in run(engine, "pitfalls", scenario=IRI(scenario(engine, name).iri))]
 
 
-def faq(engine: Any, name: ScenarioLike) -> list[FAQ]:
+def faq(engine: QueryEngine, name: ScenarioLike) -> list[FAQ]:
     """The questions and answers the source gives for a scenario or its topic."""
-    from iakg.domain.model_guidance import FAQ
-
     return [FAQ(r["entry"], r["order"], r["question"], r["answer"])
             for r in run(engine, "faq", scenario=IRI(scenario(engine, name).iri))]
 
 
-def related(engine: Any, name: ScenarioLike) -> Related:
+def related(engine: QueryEngine, name: ScenarioLike) -> Related:
     """Topic, ancestor topics (transitively), related topics, protocol guides, and linked scenarios."""
-    from iakg.domain.model_guidance import Link, Related
-
     target = scenario(engine, name)
     links = [Link(r["relation"], Ref(r["target"], r["targetLabel"]))
              for r in run(engine, "related", scenario=IRI(target.iri))]
@@ -275,12 +255,12 @@ def _rated(row: dict[str, Any]) -> RatedProcedure:
 
 
 # ---------------------------------------------------------------- clinical statements (issue 13)
-def study_results(engine: Any) -> list[str]:
+def study_results(engine: QueryEngine) -> list[str]:
     """The notations a study result can take (``negative``, ``positive``, ...)."""
     return [r["notation"] for r in run(engine, "study-results")]
 
 
-def _contraindication(engine: Any, name: str) -> IRI:
+def _contraindication(engine: QueryEngine, name: str) -> IRI:
     """A contraindication by IRI, CURIE or local name; ParameterError listing the known ones otherwise."""
     known = {r["contraindication"]: r["contraindicationLabel"] for r in run(engine, "contraindications")}
     iri: IRI | None
@@ -297,40 +277,32 @@ def _contraindication(engine: Any, name: str) -> IRI:
     return iri
 
 
-def escalation(engine: Any, name: ScenarioLike) -> list[Escalation]:
+def escalation(engine: QueryEngine, name: ScenarioLike) -> list[Escalation]:
     """When the source says to escalate in a scenario, and to what, with its hedge."""
-    from iakg.domain.model_statements import Escalation
-
     return [Escalation(r["advice"], r["label"], r["trigger"], Ref(r["action"], r["actionLabel"]), r["qualifier"])
             for r in run(engine, "escalation", scenario=IRI(scenario(engine, name).iri))]
 
 
-def imaging_features(engine: Any, name: ScenarioLike) -> list[FeatureOf]:
+def imaging_features(engine: QueryEngine, name: ScenarioLike) -> list[FeatureOf]:
     """The imaging features the source describes for each diagnosis of a scenario, most common diagnosis first."""
-    from iakg.domain.model_statements import FeatureOf
-
     return [FeatureOf(Ref(r["diagnosis"], r["diagnosisLabel"]), Ref(r["feature"], r["featureLabel"]),
                       r["definition"])
             for r in run(engine, "imaging-features", scenario=IRI(scenario(engine, name).iri))]
 
 
-def markers(engine: Any, name: ScenarioLike) -> list[Hedged]:
+def markers(engine: QueryEngine, name: ScenarioLike) -> list[Hedged]:
     """The biochemical markers a scenario monitors and what the source says each is for."""
-    from iakg.domain.model_statements import Hedged
-
     return [Hedged(r["marker"], r["label"], r["role"], r["qualifier"], r["quote"])
             for r in run(engine, "markers", scenario=IRI(scenario(engine, name).iri))]
 
 
-def dose_caveats(engine: Any, name: ScenarioLike) -> list[Hedged]:
+def dose_caveats(engine: QueryEngine, name: ScenarioLike) -> list[Hedged]:
     """The source's caveats on a scenario's radiation dose, and inconsistencies flagged in its dose statements."""
-    from iakg.domain.model_statements import Hedged
-
     return [Hedged(r["subject"], f'{r["kind"]}: {r["subjectLabel"]}', r["text"], r["qualifier"], r["quote"])
             for r in run(engine, "dose-caveats", scenario=IRI(scenario(engine, name).iri))]
 
 
-def protocol(engine: Any, procedure: str, name: ScenarioLike | None = None,
+def protocol(engine: QueryEngine, procedure: str, name: ScenarioLike | None = None,
              label: str | None = None) -> list[PhaseNeed]:
     """The contrast phases a procedure's protocol includes (in a scenario), in acquisition order."""
     params: dict[str, Any] = {"procedure": IRI(procedure)}
@@ -342,6 +314,6 @@ def protocol(engine: Any, procedure: str, name: ScenarioLike | None = None,
                       r["purpose"]) for r in run(engine, "phases", **params)]
 
 
-def source_inconsistencies(engine: Any, resource: str) -> list[str]:
+def source_inconsistencies(engine: QueryEngine, resource: str) -> list[str]:
     """The flags the graph puts on a resource where the source contradicts itself."""
     return [r["text"] for r in run(engine, "source-inconsistencies", resource=IRI(resource))]

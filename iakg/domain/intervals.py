@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from iakg.catalogue import run
 from iakg.domain.guidance import ScenarioLike, patient_facts, scenario
 from iakg.domain.model_guidance import IntervalAnswer, IntervalRule, PatientFact
 from iakg.errors import UnknownNameError
+from iakg.rdf.engine import QueryEngine
 from iakg.rdf.terms import IRI
 
 
-def rules(engine: Any, name: ScenarioLike) -> list[IntervalRule]:
+def rules(engine: QueryEngine, name: ScenarioLike) -> list[IntervalRule]:
     """Every surveillance interval rule of a scenario, longest interval first."""
-    found: dict[str, dict] = {}
+    found: dict[str, dict[str, Any]] = {}
     for r in run(engine, "surveillance-intervals", scenario=IRI(scenario(engine, name).iri)):
         rule = found.setdefault(r["interval"], {"row": r, "grades": [], "stages": []})
         for key, column in (("grades", "grade"), ("stages", "stage")):
@@ -25,7 +25,7 @@ def rules(engine: Any, name: ScenarioLike) -> list[IntervalRule]:
                          x["row"]["qualifier"]) for iri, x in found.items()]
 
 
-def surveillance_interval(engine: Any, name: ScenarioLike, grade: str | None = None, stage: str | None = None,
+def surveillance_interval(engine: QueryEngine, name: ScenarioLike, grade: str | None = None, stage: str | None = None,
                           facts: list[PatientFact] | None = None) -> IntervalAnswer:
     """The surveillance interval(s) for a tumour grade and stage group (notations, e.g. ``G1``, ``early``).
 
@@ -61,6 +61,8 @@ def _fact_holding(facts: list[PatientFact], notations: list[str], given: str | N
     for fact in facts:
         if notations and set(notations) <= set(fact.values):
             if given is not None and given not in fact.values:
+                import difflib  # only for the message of a value not found
+
                 raise UnknownNameError(what, given, difflib.get_close_matches(given, list(fact.values), 5, 0.0)[:5])
             return fact.key
     return what

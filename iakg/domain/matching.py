@@ -37,9 +37,10 @@ from iakg.catalogue import run
 from iakg.domain import guidance
 from iakg.domain import patient as patient_file
 from iakg.domain.intervals import surveillance_interval
-from iakg.domain.model import Recommendation, Ref, Scenario, to_dict
-from iakg.domain.model_guidance import AlternativeOption, Branch, IntervalAnswer, Step
-from iakg.domain.model_statements import DerivedFact, Escalation, PhaseNeed
+from iakg.domain.model import PhaseNeed, Recommendation, Ref, Scenario, to_dict
+from iakg.domain.model_guidance import AlternativeOption, Branch, IntervalAnswer, PatientFact, Step
+from iakg.domain.model_statements import DerivedFact, Escalation
+from iakg.rdf.engine import QueryEngine
 from iakg.rdf.namespaces import IAKG
 from iakg.rdf.terms import IRI
 
@@ -195,10 +196,11 @@ class MatchResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (see README, "Patient matching")."""
-        return to_dict(self)
+        form: dict[str, Any] = to_dict(self)
+        return form
 
 
-def match(engine: Any, source: Mapping[str, Any] | str | Path) -> MatchResult:
+def match(engine: QueryEngine, source: Mapping[str, Any] | str | Path) -> MatchResult:
     """Match a patient (dict or JSON file) against the scenarios whose inclusion criteria test a stated fact."""
     data, where, places = patient_file.read_located(source)
     facts = guidance.patient_facts(engine)
@@ -237,7 +239,7 @@ def match(engine: Any, source: Mapping[str, Any] | str | Path) -> MatchResult:
                        tuple(silent.values()))
 
 
-def _derive(engine: Any, stated: dict[str, Any]) -> list[DerivedFact]:
+def _derive(engine: QueryEngine, stated: dict[str, Any]) -> list[DerivedFact]:
     """The facts the source's evidence rules establish from the stated ones (one entry per fact)."""
     out: dict[str, DerivedFact] = {}
     for r in run(engine, "fact-evidence"):
@@ -250,7 +252,7 @@ def _derive(engine: Any, stated: dict[str, Any]) -> list[DerivedFact]:
     return list(out.values())
 
 
-def verdict(rows: list[dict], stated: Mapping[str, Any]) -> ScenarioMatch:
+def verdict(rows: list[dict[str, Any]], stated: Mapping[str, Any]) -> ScenarioMatch:
     """A scenario's verdict from its rows of the ``eligibility`` query and the patient's facts (see the
     module's docstring for the order of the rules)."""
     checks = []
@@ -288,7 +290,7 @@ def _expected(value: Any) -> Any:
     return value.rsplit("/", 1)[-1] if isinstance(value, IRI) else value
 
 
-def _plan(engine: Any, found: ScenarioMatch, stated: dict[str, Any], facts) -> Plan:
+def _plan(engine: QueryEngine, found: ScenarioMatch, stated: dict[str, Any], facts: list[PatientFact]) -> Plan:
     scenario = guidance.scenario(engine, found.scenario.iri)
     recommendation = guidance.recommend(engine, scenario)
     rated = {p.procedure for p in recommendation.procedures}
@@ -362,7 +364,7 @@ def _offerable(branches: list[Branch], contraindicated: tuple[ContraindicatedPro
     return tuple(kept), tuple(gone)
 
 
-def _notation(stated: dict[str, Any], facts, kind: str) -> str | None:
+def _notation(stated: dict[str, Any], facts: list[PatientFact], kind: str) -> str | None:
     """The stated grade (``kind="grades"``) or stage group, found by the class of the fact's values."""
     wanted = IAKG + ("TumorGrade" if kind == "grades" else "TumorStageGroup")
     for fact in facts:

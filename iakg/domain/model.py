@@ -1,35 +1,15 @@
 """Typed answers of the Python API: frozen dataclasses; ``to_dict`` gives their stable JSON form.
 
 This module defines the answer of ``recommend`` and the parts every answer shares; the other answers live in
-:mod:`iakg.domain.model_guidance` and :mod:`iakg.domain.model_statements` and are importable from here too.
-Creating a dataclass costs about a millisecond (Python compiles its methods), so a cold ``iakg recommend``
-creates only the classes of its own answer (tests/test_cold_start.py)."""
+:mod:`iakg.domain.model_guidance` (topics, procedures, workflow, diagnoses, pitfalls, FAQ, links, intervals)
+and :mod:`iakg.domain.model_statements` (radiation accounting, hedged statements), which build on this one."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # what __getattr__ below provides, for type checkers (typing itself: only for them)
-    from typing import Any
-
-    from iakg.domain.model_guidance import (  # noqa: F401
-        FAQ,
-        AlternativeOption,
-        Branch,
-        Diagnosis,
-        IntervalAnswer,
-        IntervalRule,
-        Link,
-        PatientFact,
-        Pitfall,
-        Procedure,
-        Related,
-        Step,
-        Topic,
-    )
+from typing import Any, ClassVar
 
 
 def to_dict(value: Any) -> Any:
@@ -52,9 +32,9 @@ def _num(value: Decimal | int | float) -> str:
     return format(Decimal(str(value)).normalize(), "f")
 
 
-def _range(lo, hi, unit: str) -> str:
-    lo, hi = _num(lo), _num(hi)
-    return f"{lo} {unit}" if lo == hi else f"{lo}-{hi} {unit}"
+def _range(lo: Decimal | int | float, hi: Decimal | int | float, unit: str) -> str:
+    low, high = _num(lo), _num(hi)
+    return f"{low} {unit}" if low == high else f"{low}-{high} {unit}"
 
 
 @dataclass(frozen=True)
@@ -90,7 +70,7 @@ class RadiationLevel:
     population: str = "adult"
     varies: bool = False
     unconfirmed: bool = False
-    _json_extra = ("dose_range",)  #: derived properties in the JSON form (no annotation: not a field)
+    _json_extra: ClassVar[tuple[str, ...]] = ("dose_range",)  #: derived properties in the JSON form
 
     @property
     def dose_range(self) -> str:
@@ -127,7 +107,7 @@ class RatedProcedure:
     median: int | None = None
     votes: tuple[int, ...] | None = None
     row_order: int | None = None
-    _json_extra = ("category_text",)  #: derived properties in the JSON form (no annotation: not a field)
+    _json_extra: ClassVar[tuple[str, ...]] = ("category_text",)  #: derived properties in the JSON form
 
     @property
     def category_text(self) -> str:
@@ -167,7 +147,8 @@ class Recommendation:
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (see README, "JSON output")."""
-        return to_dict(self)
+        form: dict[str, Any] = to_dict(self)
+        return form
 
 
 @dataclass(frozen=True)
@@ -179,17 +160,3 @@ class PhaseNeed:
     phase: Ref
     essential: bool
     purpose: str
-
-
-#: The answers defined in model_guidance, importable from here as before (PEP 562: loaded on first use).
-_ELSEWHERE = frozenset({
-    "PatientFact", "Topic", "ConceptScheme", "Procedure", "Step",
-    "Branch", "AlternativeOption", "Diagnosis", "Pitfall", "FAQ", "Link", "Related", "IntervalRule", "IntervalAnswer"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _ELSEWHERE:
-        from iakg.domain import model_guidance
-
-        return getattr(model_guidance, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

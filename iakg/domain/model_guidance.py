@@ -155,7 +155,7 @@ class IntervalRule:
     min_months: Decimal
     max_months: Decimal
     qualifier: str | None
-    _json_extra: ClassVar = ("every",)
+    _json_extra: ClassVar[tuple[str, ...]] = ("every",)
 
     @property
     def every(self) -> str:

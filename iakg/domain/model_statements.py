@@ -24,7 +24,7 @@ class DoseEstimate:
     total_min_msv: Decimal | None
     total_max_msv: Decimal | None
     note: str | None = None
-    _json_extra: ClassVar = ("total_range", "studies")
+    _json_extra: ClassVar[tuple[str, ...]] = ("total_range", "studies")
 
     @property
     def studies(self) -> str:
@@ -37,7 +37,7 @@ class DoseEstimate:
         """The cumulative range, e.g. ``5-50 mSv``, or ``not stated`` when the source gives no level."""
         if self.radiation is not None and self.radiation.varies:
             return "varies"
-        if self.total_min_msv is None:
+        if self.total_min_msv is None or self.total_max_msv is None:
             return "not stated"
         return _range(self.total_min_msv, self.total_max_msv, "mSv")
 

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from iakg.errors import AmbiguousNameError, UnknownNameError
-from iakg.rdf.namespaces import IAKGD, PREFIXES
+from iakg.rdf.namespaces import IAKGD, expand, is_curie
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
-    from typing import Any, TypeVar
-
-    T = TypeVar("T")
+T = TypeVar("T")
 
 
 def find(kind: str, name: str, listing: Callable[[str | None], Sequence[T]]) -> T:
@@ -28,16 +25,16 @@ def candidate_iris(name: str) -> list[str]:
     text = name.strip()
     if not text or any(c in text for c in " <>\"{}|^`\\") or len(text) > 2048:
         return []
-    prefix, sep, local = text.partition(":")
-    if sep and not local.startswith("//"):
-        return [PREFIXES[prefix] + local] if prefix in PREFIXES else []
-    return [text] if sep else [IAKGD + text]
+    if ":" not in text:
+        return [IAKGD + text]
+    iri = expand(text)
+    return [iri] if iri != text or not is_curie(text) else []  # an unknown prefix names nothing
 
 
 def resolve(kind: str, name: str, items: Sequence[T], iri_of: Callable[[T], str], label_of: Callable[[T], str]) -> T:
     """Resolve ``name`` among ``items``: exact IRI/CURIE/local name, then unique label match."""
     text = name.strip()
-    expanded = IAKGD + text[len("iakgd:"):] if text.startswith("iakgd:") else text
+    expanded = expand(text)
     for item in items:
         iri = iri_of(item)
         if expanded == iri or text == iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]:

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 from iakg.domain.model_guidance import PatientFact
 from iakg.errors import InputError, KGError, UnknownNameError
 from iakg.rdf.namespaces import IAKG, PATIENT_CONTEXT_IRI, RDFS, XSD
+from iakg.rdf.store import read_input
 
 _INFORMATIVE = {"label": RDFS + "label", "note": RDFS + "comment"}
 _KEYWORDS = {"@id", "@context", "@type"}
@@ -54,7 +55,6 @@ def read_located(source: Mapping[str, Any] | str | Path) -> tuple[dict[str, Any]
     refused at its second place: JSON parsers keep one of the two silently (12 months would become 6-12)."""
     if isinstance(source, Mapping):
         return dict(source), "patient", {}
-    from iakg.rdf.store import read_input
 
     path = Path(source)
     try:

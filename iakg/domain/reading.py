@@ -32,6 +32,7 @@ from typing import Any
 
 from iakg.catalogue import internal
 from iakg.domain.model import Ref
+from iakg.rdf.engine import QueryEngine
 
 #: the longest text read (a reason for exam is a line or two; a note is cut here)
 MAX_TEXT = 2_000
@@ -117,7 +118,7 @@ class _Trigger:
 class Reader:
     """Reads reasons for exam against one graph's lexicon and triggers (read once, then cached)."""
 
-    def __init__(self, engine: Any):
+    def __init__(self, engine: QueryEngine):
         from rapidfuzz import fuzz, process
 
         self.engine = engine
@@ -300,7 +301,7 @@ class Reader:
                 conflicting.append(key)
         return mentions, facts, list(dict.fromkeys(negated)), conflicting
 
-    def _age(self, years: int, match: re.Match, values: dict[str, list[tuple[Any, Mention]]]) -> list[Mention]:
+    def _age(self, years: int, match: re.Match[str], values: dict[str, list[tuple[Any, Mention]]]) -> list[Mention]:
         """A stated age as the population group whose reading range (iakg:readsAgeFrom/To) holds it."""
         out = []
         for c in self.concepts.values():

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -27,6 +27,7 @@ from typing import Any
 from iakg.catalogue import internal
 from iakg.domain.model import Ref, to_dict
 from iakg.domain.reading import Mention, Reader
+from iakg.rdf.engine import QueryEngine
 
 #: ConText categories that hedge a mention
 _HEDGED = {"POSSIBLE_EXISTENCE", "HYPOTHETICAL"}
@@ -71,7 +72,7 @@ class Resolution:
     def to_dict(self) -> dict[str, Any]:
         """``{"text", "abstained", "candidates": [{"scenario": {"iri", "label"}, "score", "evidence"}], "facts",
         "negated", ...}``, best candidate first."""
-        out = to_dict(self)
+        out: dict[str, Any] = to_dict(self)
         out["candidates"] = [{"scenario": to_dict(c.scenario), "score": c.score, "status": c.status,
                               "evidence": list(c.evidence), "ruled_out": list(c.ruled_out)} for c in self.candidates]
         out["mentions"] = [{"words": m.words, "start": m.start, "end": m.end, "concept": to_dict(m.concept),
@@ -94,7 +95,7 @@ class _Scenario:
 class Resolver:
     """Resolves reasons for exam against one graph: its lexicon and scenarios are read once, then cached."""
 
-    def __init__(self, engine: Any):
+    def __init__(self, engine: QueryEngine):
         self.engine = engine
         self.reader = Reader(engine)
         self.concepts = self.reader.concepts
@@ -110,7 +111,7 @@ class Resolver:
         for s in self.scenarios.values():
             for source in s.sources:
                 self._source_populations.setdefault(source, set()).update(s.populations)
-        self._matches: dict[frozenset, Any] = {}
+        self._matches: dict[frozenset[Any], Any] = {}
 
         self._lock = threading.Lock()
 
@@ -140,9 +141,12 @@ class Resolver:
         belongs = tuple(dict.fromkeys(r.scenario for r in result.redirects)) if result is not None else ()
         candidates = self._candidates(mentions, named, facts, verdicts, belongs)
         viable = [c for c in candidates if c.status == "candidate"]
-        missing_of = lambda iri: tuple(verdicts[iri].missing) if iri in verdicts else ()
-        answer = partial(Resolution, text, True, tuple(candidates), facts, tuple(negated), mentions=tuple(mentions),
-                         conflicting=tuple(conflicting), belongs_to=belongs)
+        def missing_of(iri: str) -> tuple[str, ...]:
+            return tuple(verdicts[iri].missing) if iri in verdicts else ()
+
+        answer: Callable[..., Resolution] = partial(
+            Resolution, text, True, tuple(candidates), facts, tuple(negated), mentions=tuple(mentions),
+            conflicting=tuple(conflicting), belongs_to=belongs)
         if not named:
             return answer("nothing in the graph fits: the text names no condition of its scenarios")
         if not viable:
@@ -173,8 +177,9 @@ class Resolver:
     def _candidates(self, mentions: list[Mention], named: dict[str, Mention], facts: dict[str, Any],
                     verdicts: dict[str, Any], belongs: tuple[Ref, ...]) -> list[Candidate]:
         """Every scenario whose disease the text names, scored, with what rules it out; best first."""
-        stated = lambda role: {m.concept.iri for m in mentions
-                               if m.role == role and "NEGATED_EXISTENCE" not in m.context}
+        def stated(role: str) -> set[str]:
+            return {m.concept.iri for m in mentions if m.role == role and "NEGATED_EXISTENCE" not in m.context}
+
         statuses, phases = stated("status"), stated("phase")
         suspected = {c.iri for c in self.concepts.values() if c.role == "status" and "suspect" in c.label.lower()}
         if any(set(m.context) & _HEDGED for m in named.values()):
@@ -183,7 +188,8 @@ class Resolver:
         age = facts.get(age_key) if age_key else None
         group = {c.notation: c.iri for c in self.concepts.values() if c.role == "population"}
         targets = {r.iri for r in belongs}
-        label = lambda iris: ", ".join(sorted(self.concepts[x].label for x in iris if x in self.concepts))
+        def label(iris: Iterable[str]) -> str:
+            return ", ".join(sorted(self.concepts[x].label for x in iris if x in self.concepts))
         out: list[Candidate] = []
         for s in self.scenarios.values():
             # a hedged mention ("?X", "r/o X", "screening for X") names X only for a scenario of suspected X
@@ -259,7 +265,7 @@ _RESOLVERS: weakref.WeakKeyDictionary[Any, Resolver] = weakref.WeakKeyDictionary
 _RESOLVERS_LOCK = threading.Lock()
 
 
-def resolver(engine: Any) -> Resolver:
+def resolver(engine: QueryEngine) -> Resolver:
     """The resolver of an engine, built on first use (it reads the lexicon once)."""
     with _RESOLVERS_LOCK:
         found = _RESOLVERS.get(engine)
@@ -268,7 +274,7 @@ def resolver(engine: Any) -> Resolver:
         return found
 
 
-def resolve(engine: Any, text: str) -> Resolution:
+def resolve(engine: QueryEngine, text: str) -> Resolution:
     """Rank the scenarios for a free-text reason for exam, or abstain (see the module's docstring)."""
     from iakg.errors import KGError
 

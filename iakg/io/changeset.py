@@ -18,37 +18,15 @@ docs/releases.md compares it with RDF Patch, PatchR/GUO and PROV.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from iakg.errors import KGError
+from iakg.io.changes import Delta, Unit
 from iakg.rdf.namespaces import DCTERMS, IAKG, PROV, RDF, RDFS
 
 CS = "http://purl.org/vocab/changeset/schema#"
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
-
-
-@dataclass
-class Unit:
-    """The statements removed and added about one resource (a named one, or a blank node standing alone)."""
-
-    subject: ox.NamedNode | ox.BlankNode
-    removed: list[ox.Quad] = field(default_factory=list)
-    added: list[ox.Quad] = field(default_factory=list)
-
-
-@dataclass
-class Delta:
-    units: list[Unit]
-
-    @property
-    def removed(self) -> list[ox.Quad]:
-        return [q for unit in self.units for q in unit.removed]
-
-    @property
-    def added(self) -> list[ox.Quad]:
-        return [q for unit in self.units for q in unit.added]
 
 
 def _quads(nquads: bytes, prefix: str) -> list[ox.Quad]:

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from iakg import __version__, resources
+from iakg import resources
 from iakg.catalogue import description, listing
 from iakg.rdf.namespaces import GRAPH_CATALOGUE, GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
+from iakg.rdf.reasoning import materialise
 from iakg.rdf.safety import offline
 from iakg.rdf.store import Inputs, build_store, drop_duplicates, prepared_store
+from iakg.version import __version__
 
 
 def inputs(extra_files: Iterable[Path | str] = ()) -> Inputs:
@@ -35,8 +37,6 @@ def open_store(extra_files: Iterable[Path | str] = (), reason: bool = False,
         drop_duplicates(store, [GRAPH_ONTOLOGY, GRAPH_DATA])  # a triple in two graphs would answer twice
         add_catalogue(store)
         if reason:
-            from iakg.rdf.reasoning import materialise
-
             materialise(store)
         if indexed:
             listing.build(store)  # last: the listings as every query sees them (closure included)

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import bisect
 import functools
+import os
+import sys
 from collections.abc import Iterable
 
 import pyoxigraph as ox
 
+from iakg.catalogue import internal
+from iakg.io import rights
+from iakg.rdf.binding import bind_values
 from iakg.rdf.namespaces import (
     DATASET_IRI,
     DCAT,
@@ -26,11 +31,11 @@ from iakg.rdf.namespaces import (
     OWL,
     PREFIXES,
     RDF,
-    RDFS,
     SCHEMA,
     VOID,
     XSD,
 )
+from iakg.rdf.terms import IRI
 
 
 def statement(quad: ox.Quad | ox.Triple) -> bytes:
@@ -68,15 +73,13 @@ def topic_labels(store: ox.Store, skip: set[str]) -> list[ox.Literal]:
     Two queries: the classes first (a path from its bound end), then their instances' labels; one query
     joining both evaluated the path once per typed resource (minutes on a catalogue-scale graph).
     """
-    classes = store.query(f"SELECT DISTINCT ?class WHERE {{ ?class <{RDFS}subClassOf>* <{IAKG}Topic> }}",
-                          use_default_graph_as_union=True)
+    classes = store.query(internal("export-topic-classes"), use_default_graph_as_union=True)
     assert isinstance(classes, ox.QuerySolutions)
-    values = " ".join(str(solution["class"]) for solution in classes if isinstance(solution["class"], ox.NamedNode))
-    solutions = store.query(f"""SELECT DISTINCT ?label WHERE {{
-        VALUES ?class {{ {values} }}
-        GRAPH ?g {{ ?topic a ?class ; <{RDFS}label> ?label }}
-        FILTER(?g NOT IN ({", ".join(f"<{g}>" for g in sorted(skip))}))
-    }}""")
+    topic_classes = [IRI(solution["class"].value) for solution in classes
+                     if isinstance(solution["class"], ox.NamedNode)]
+    released = [g for g in store.named_graphs() if not (isinstance(g, ox.NamedNode) and g.value in skip)]
+    solutions = store.query(bind_values(internal("export-topic-labels"), {"class": topic_classes}),
+                            named_graphs=released)
     assert isinstance(solutions, ox.QuerySolutions)
     labels = {solution["label"] for solution in solutions}
     return sorted((label for label in labels if isinstance(label, ox.Literal)), key=str)
@@ -113,7 +116,6 @@ class Stats:
         stats.classes = {r["class"].value for r in stats._select("export-classes")}
         stats.sources = {r["source"].value for r in stats._select("export-sources")}
         stats.rated = {r["scenario"].value for r in stats._select("export-rated")}  # the first three: all it shows
-        from iakg.io import rights
 
         stats.rights = rights.parts(store, graphs, len(statements))
         prefix = f"<{IAKGD}".encode()  # statements about the uriSpace's resources: one run of each sorted graph
@@ -124,8 +126,6 @@ class Stats:
 
     def _select(self, name: str) -> ox.QuerySolutions:
         """The solutions of ``queries/internal/NAME.rq`` over the released graphs (merged as the default graph)."""
-        from iakg.catalogue import internal
-
         solutions = self._store.query(internal(name), default_graph=self._graphs)
         assert isinstance(solutions, ox.QuerySolutions)
         return solutions
@@ -230,8 +230,6 @@ def description(stats: Stats, content_digest: str, version: str, issued: str | N
         add(DCTERMS + "issued", ox.Literal(issued, datatype=ox.NamedNode(XSD + "date")))
         add(DCTERMS + "modified", ox.Literal(issued, datatype=ox.NamedNode(XSD + "date")))
     if stats.rights:
-        from iakg.io import rights
-
         out.extend(rights.quads(stats.rights))
     add(DCTERMS + "conformsTo", ox.NamedNode(ONTOLOGY_IRI))
     add(IAKG + "contentDigest", ox.Literal(content_digest))
@@ -307,9 +305,6 @@ def _metadata_headers() -> list[tuple[str, list[str]]] | None:
     """The Author and Project-URL headers of the installed package's METADATA file (core metadata: e-mail
     style headers), found as ``importlib.metadata`` finds it (the first ``*.dist-info`` on ``sys.path``);
     None when there is no such file to read."""
-    import os
-    import sys
-
     prefix = _DISTRIBUTION.replace("-", "_") + "-"
     for entry in sys.path:
         try:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from iakg.io.changes import Change
 from iakg.rdf.namespaces import IAKG, PROV, SKOS, curie
 from iakg.registry import Registry
 
@@ -131,19 +132,6 @@ for _entry in (
          holders=("statement",)),
 ):
     kind(_entry)
-
-
-@dataclass(frozen=True)
-class Change:
-    """One clinical change: a fact added, removed or changed."""
-
-    kind: str
-    action: str  #: "added", "removed" or "changed"
-    item: str  #: what the fact is about, for people
-    old: str | None  #: its value in the old release (None when added)
-    new: str | None  #: its value in the new release (None when removed)
-    key: tuple[str, ...]  #: what identifies it in both releases
-    subjects: tuple[str, ...] = ()  #: the named resources that hold it (in either release)
 
 
 @dataclass

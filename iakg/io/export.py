@@ -7,17 +7,19 @@ sorted before they are serialised. Losslessness: every triple is written; re-imp
 from __future__ import annotations
 
 import bisect
-import hashlib
 import itertools
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 
 import pyoxigraph as ox
 
 from iakg import resources
-from iakg.io.description import RELATIVE_BASE, Stats, described, distributions, statement, topic_labels
-from iakg.io.formats import FORMATS, register
-from iakg.io.releases import Identity
+from iakg.catalogue import listing
+from iakg.digest import of_chunks
+from iakg.io.description import Stats, described, statement, topic_labels
+from iakg.io.formats import register
+from iakg.io.published import Identity, Release, nquad_of, sort_key
+from iakg.io.releases import identity
 from iakg.rdf.namespaces import (
     GRAPH_DESCRIPTION,
     GRAPH_INFERRED,
@@ -25,77 +27,12 @@ from iakg.rdf.namespaces import (
     GRAPH_SHAPES,
     PREFIXES,
 )
+from iakg.rdf.reasoning import materialise
 
 
 def context() -> dict:
     """The JSON-LD context of the exports: the project's prefixes (published as ``context.jsonld``)."""
     return {"@context": dict(PREFIXES)}
-
-
-class Release:
-    """The published dataset as sorted canonical N-Quads (graph-major), and its serialisations."""
-
-    def __init__(self, nquads: bytes, identity: Identity | None = None):
-        self.identity = identity  #: version, issue date and prior version (None: a release read back from text)
-        self._nquads: bytes | None = nquads
-        self._graphs: list[tuple[str, list[bytes]]] = []  # (graph, its sorted statements), in graph order
-        self._statements: list[bytes] | None = None  # every graph's distinct statements, sorted
-
-    @classmethod
-    def _of(cls, graphs: list[tuple[str, list[bytes]]], statements: list[bytes], identity: Identity) -> Release:
-        """A release from its graphs' sorted statements (N-Triples lines without their " .\n") and all of
-        them merged: its N-Quads are written when first asked for (an N-Triples export needs none)."""
-        release = cls(b"", identity)
-        release._nquads, release._graphs, release._statements = None, graphs, statements
-        return release
-
-    @property
-    def nquads(self) -> bytes:
-        """The N-Quads text: graph by graph, each graph's statements sorted."""
-        if self._nquads is None:
-            self._nquads = b"".join(_block(statements, graph) for graph, statements in self._graphs)
-        return self._nquads
-
-    def description(self, dumps: Iterable[tuple[str, str, int]] = (), base: str | None = None) -> Release:
-        """The release's VoID/DCAT description graph alone (its N-Quads lines).
-
-        ``dumps``: (file name, media type, size in bytes) of each dump written (``iakg build``): each becomes a
-        ``dcat:distribution`` and a ``void:dataDump``, at ``base`` + name (``base`` defaults to
-        ``RELATIVE_BASE``, which ``turtle(..., relative_to=RELATIVE_BASE)`` writes as relative references:
-        resolved against where the description file is read from). The dumps themselves cannot carry these
-        triples (a file cannot state its own size), so the description embedded in them has none.
-        """
-        graph = f"<{GRAPH_DESCRIPTION}>"
-        if self._graphs:
-            lines = [line + f" {graph} .\n".encode() for g, statements in self._graphs if g == graph
-                     for line in statements]
-        else:
-            lines = [line + b"\n" for line in self.nquads.splitlines() if line.endswith(f"{graph} .".encode())]
-        lines += [_nquad(_entry(q)).encode("utf-8") for q in distributions(dumps, base or RELATIVE_BASE)]
-        return Release(b"".join(sorted(lines)))
-
-    def content(self) -> bytes:
-        """The N-Quads of the content (every graph but the description): the bytes ``iakg:contentDigest`` hashes,
-        kept by a recorded release (``iakg.io.releases``)."""
-        description = f"<{GRAPH_DESCRIPTION}>"
-        if self._graphs:
-            return b"".join(_block(statements, graph) for graph, statements in self._graphs if graph != description)
-        end = f" {description} .".encode()
-        return b"".join(line + b"\n" for line in self.nquads.splitlines() if not line.endswith(end))
-
-    def quads(self):
-        """The quads, in order (an iterator)."""
-        return ox.parse(self.nquads, format=ox.RdfFormat.N_QUADS)
-
-    def serialize(self, fmt: str) -> bytes:
-        """The dataset in a registered format (see ``iakg.io.formats``)."""
-        return FORMATS.get(fmt).write(self)
-
-    def triples(self) -> bytes:
-        """The graphs merged into sorted N-Triples (duplicates across graphs removed)."""
-        if self._statements is not None:
-            return _joined(self._statements, b" .\n")
-        return "".join(sorted({f"{q.subject} {q.predicate} {q.object} .\n" for q in self.quads()})).encode("utf-8")
 
 
 @register("ttl", "ttl", "text/turtle")
@@ -127,15 +64,19 @@ def _nquads(release: Release) -> bytes:
     return release.nquads
 
 
+# table-shaped topics back to their CSV layout: a view of the dataset, not written by `iakg build` (registered
+# after the RDF formats, so the order of the choices does not depend on what was imported first)
+@register("table", "csv", "text/csv", in_release=False, rdf=False)
+def _table(release: Release) -> bytes:
+    from iakg.io.importers.export_table import write_release  # the table machinery: only to write one
+
+    return write_release(release)
+
+
 def release(store: ox.Store, inferred: bool = False, endpoint: str | None = None) -> Release:
     """The release of a dataset store (adding the OWL RL closure first if ``inferred`` and not there yet), its
     version, issue date and prior version those of the recorded release of its content (``iakg.io.releases``)."""
-    from iakg.io.releases import identity  # (the records are read when a release is made)
-
     if inferred and not any(True for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_INFERRED))):
-        from iakg.catalogue import listing
-        from iakg.rdf.reasoning import materialise
-
         materialise(store)
         listing.build(store)  # the closure may add rows to a listing
     return build(store, "", None, inferred, endpoint, identify=identity)
@@ -187,11 +128,11 @@ def build(store: ox.Store, version: str, issued: str | None, inferred: bool = Fa
     for graph_lines in lines.values():
         graph_lines.sort()
     order = sorted(lines)
-    content_digest = "sha256:" + _sha256([(g, lines[g]) for g in order])
+    content_digest = _sha256([(g, lines[g]) for g in order])
     if identify is not None:
         inferred_graph = f"<{GRAPH_INFERRED}>"
         named = identify(content_digest if inferred_graph not in lines else
-                         "sha256:" + _sha256([(g, lines[g]) for g in order if g != inferred_graph]))
+                         _sha256([(g, lines[g]) for g in order if g != inferred_graph]))
         version, issued, prior, recorded = named.version, named.issued, named.prior, named.recorded
     else:
         recorded = False
@@ -227,27 +168,16 @@ def _take_blank(lines: list[bytes], graph: ox.NamedNode, blank: list[ox.Quad]) -
     return [line for i, line in enumerate(lines) if i not in drop] if drop else lines
 
 
-def _block(statements: list[bytes], graph: str) -> bytes:
-    """The N-Quads lines of one graph's statements."""
-    end = f" {graph} .\n".encode()
-    return _joined(statements, end)
-
-
-def _joined(lines: list[bytes], end: bytes) -> bytes:
-    """``lines`` each followed by ``end``, in one copy (``end.join(lines) + end`` would copy the text twice)."""
-    return end.join(itertools.chain(lines, (b"",))) if lines else b""
-
-
 def _sha256(graphs: list[tuple[str, list[bytes]]]) -> str:
-    """The SHA-256 of the N-Quads of ``graphs`` (graph, its sorted statements), hashed a few thousand lines at
-    a time: the text is never held whole (and the pieces stay in the processor's cache)."""
-    hasher = hashlib.sha256()
-    for graph, statements in graphs:
-        end = f" {graph} .\n".encode()
-        for start in range(0, len(statements), 4096):
-            hasher.update(end.join(statements[start:start + 4096]))
-            hasher.update(end)
-    return hasher.hexdigest()
+    """``sha256:HEX`` of the N-Quads of ``graphs`` (graph, its sorted statements), hashed a few thousand lines
+    at a time: the text is never held whole (and the pieces stay in the processor's cache)."""
+    def chunks() -> Iterator[bytes]:
+        for graph, statements in graphs:
+            end = f" {graph} .\n".encode()
+            for start in range(0, len(statements), 4096):
+                yield end.join(statements[start:start + 4096])
+                yield end
+    return of_chunks(chunks())
 
 
 def _merged(runs: list[list[bytes]]) -> list[bytes]:
@@ -261,22 +191,4 @@ def _merged(runs: list[list[bytes]]) -> list[bytes]:
 
 def digest(quads) -> str:
     """``sha256:HEX`` of quads (already canonical), as the description's ``iakg:contentDigest`` computes it."""
-    return "sha256:" + _digest_lines(sorted(map(_entry, quads)))
-
-
-def _entry(quad: ox.Quad) -> str:
-    """A quad as a sort key: graph first (graph-major order), then its N-Triples statement."""
-    return f"{quad.graph_name}\t{quad.subject} {quad.predicate} {quad.object}"
-
-
-def _nquad(entry: str) -> str:
-    """The N-Quads line of a sort key made by ``_entry``."""
-    graph, spo = entry.split("\t", 1)
-    return f"{spo} {graph} .\n"
-
-
-def _digest_lines(entries: list[str]) -> str:
-    hasher = hashlib.sha256()
-    for entry in entries:
-        hasher.update(_nquad(entry).encode("utf-8"))
-    return hasher.hexdigest()
+    return of_chunks(nquad_of(entry).encode("utf-8") for entry in sorted(map(sort_key, quads)))

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from iakg.io.published import Release
 from iakg.registry import Registry
-
-if TYPE_CHECKING:
-    from iakg.io.export import Release
 
 
 @dataclass(frozen=True)
@@ -28,27 +25,20 @@ class Format:
     rdf: bool = True  #: a full RDF serialisation of the dataset (parsing it back is isomorphic); False for views
 
 
-def _builtins() -> None:
-    import iakg.io.export  # noqa: F401  (registers ttl, nt, jsonld, trig, nq)
-
-    # table: table-shaped topics back to their CSV layout (registered after the RDF formats, so the order of
-    # the choices does not depend on what was imported first; its module is imported only to write one)
-    FORMATS.register("table", Format("table", "csv", "text/csv", _table, in_release=False, rdf=False))
+#: the built-in formats register themselves when their module is imported (ttl, nt, jsonld, trig, nq, table)
+FORMATS: Registry[Format] = Registry("format", ("iakg.io.export",))
 
 
-def _table(release: Release) -> bytes:
-    from iakg.io.importers.export_table import write_release
-
-    return write_release(release)
-
-
-FORMATS: Registry[Format] = Registry("format", _builtins)
-
-
-def register(name: str, extension: str, media_type: str, in_release: bool = True
+def register(name: str, extension: str, media_type: str, in_release: bool = True, rdf: bool = True
              ) -> Callable[[Callable[[Release], bytes]], Callable[[Release], bytes]]:
-    """Decorator: register ``write`` as format ``name``."""
+    """Decorator: register ``write`` as format ``name`` (``in_release``: ``iakg build`` writes it; ``rdf``: a full
+    RDF serialisation of the dataset, not a view of it)."""
     def add(write: Callable[[Release], bytes]) -> Callable[[Release], bytes]:
-        FORMATS.register(name, Format(name, extension, media_type, write, in_release))
+        FORMATS.register(name, Format(name, extension, media_type, write, in_release, rdf))
         return write
     return add
+
+
+def serialize(release: Release, fmt: str) -> bytes:
+    """``release`` written in the registered format ``fmt``."""
+    return FORMATS.get(fmt).write(release)

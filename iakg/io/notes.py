@@ -8,46 +8,19 @@ release folder written by ``iakg build``, or an N-Quads file (``.nq`` or ``.nq.g
 from __future__ import annotations
 
 import gzip
-import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
+from iakg.digest import of_bytes
 from iakg.errors import InputError, KGError
-from iakg.io.changeset import CS, Delta, delta, rdf
-from iakg.io.diff import KINDS, Change, Side, clinical
-from iakg.io.releases import Identity, content, identity, index
-from iakg.rdf.namespaces import DATASET_IRI, GRAPH_DESCRIPTION, curie
+from iakg.io.changes import Named, Report
+from iakg.io.changeset import CS, delta, rdf
+from iakg.io.diff import KINDS, Side, clinical
+from iakg.io.releases import content, identity, index
+from iakg.rdf.namespaces import GRAPH_DESCRIPTION, curie
 
 WORKING = "working"
 CHANGESET_PREFIXES = {"cs": CS}  #: written in a changeset's Turtle beside the project's prefixes
-
-
-@dataclass(frozen=True)
-class Named:
-    """A release's content and what it is called."""
-
-    nquads: bytes
-    identity: Identity
-    digest: str
-    reference: str = ""  #: how it was named (a version, "working", a path)
-
-
-@dataclass
-class Report:
-    old: Named
-    new: Named
-    changes: list[Change]
-    delta: Delta
-    labels: dict[str, str]
-
-    @property
-    def old_iri(self) -> str:
-        return f"{DATASET_IRI}/{self.old.identity.version}"
-
-    @property
-    def new_iri(self) -> str:
-        return f"{DATASET_IRI}/{self.new.identity.version}"
 
 
 def resolve(reference: str, working: Callable[[], bytes]) -> Named:
@@ -61,8 +34,8 @@ def resolve(reference: str, working: Callable[[], bytes]) -> Named:
             data = content(reference)
         else:
             data = _read(Path(reference))
-    digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    return Named(data, identity(digest), digest, reference)
+    found = of_bytes(data)
+    return Named(data, identity(found), found, reference)
 
 
 def _read(path: Path) -> bytes:

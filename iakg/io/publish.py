@@ -23,7 +23,7 @@ def publish(graph, store_url: str, graph_iri: str, query_url: str | None = None,
     if query_url:
         check_url(query_url, "--query-endpoint")
     target = catalogue.expand_iri(graph_iri, "--graph")
-    body = graph.release().serialize("nt")
+    body = graph.release().triples()
     sent = body.count(b"\n")
     url = store_url + ("&" if "?" in store_url else "?") + urllib.parse.urlencode({"graph": target})
     headers = {"Content-Type": "application/n-triples"}

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
 
-from iakg import __version__, resources
+import pyoxigraph as ox
+
+from iakg import resources
+from iakg.catalogue import listing
+from iakg.digest import PREFIX, of_bytes, of_files
+from iakg.domain.patient import context as patient_context
+from iakg.errors import InputError
+from iakg.io import notes
 from iakg.io.atomic import umask, write_file, write_folder
 from iakg.io.export import context
 from iakg.io.formats import FORMATS
 from iakg.rdf.writers import turtle
+from iakg.version import __version__
 
 MANIFEST = "manifest.json"
 #: where a release's dumps are downloaded from when ``iakg build --base-url`` does not say: the project's own
@@ -36,8 +43,6 @@ def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, f
     under it (default :data:`DEFAULT_BASE`: ``https://w3id.org/iakg/release/<dataset version>/``, so that the
     description reads the same wherever it is read from, a parser given no base IRI included).
     """
-    from iakg.domain.patient import context as patient_context
-
     release = graph.release()
     dumps = [fmt for _, fmt in FORMATS.items() if fmt.in_release]
     files: dict[str, bytes] = {f"iakg.{fmt.extension}": fmt.write(release) for fmt in dumps}
@@ -53,13 +58,13 @@ def build(graph, out: Path, also: Callable[[Path, bytes], None] | None = None, f
     files["shapes.ttl"] = resources.SHAPES_FILE.read_bytes()
     for path in resources.query_files():
         files[f"queries/{path.name}"] = path.read_bytes()
-    sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items()))
+    sums = "".join(f"{of_bytes(data).removeprefix(PREFIX)}  {name}\n"
+                   for name, data in sorted(files.items()))
     files["SHA256SUMS"] = sums.encode()
-
     named = release.identity
     manifest = {"version": __version__, "dataset_version": named.version if named else None,
                 "prior_version": named.prior if named else None,
-                "digest": "sha256:" + hashlib.sha256(files["iakg.nq"]).hexdigest(),
+                "digest": of_bytes(files["iakg.nq"]),
                 "validated": validated, "conforms": validated, "store": "iakg.nq"}
 
     def fill(folder: Path) -> None:
@@ -89,7 +94,6 @@ NOTES = ("RELEASE-NOTES.md", "changes.json", "changes.ttl")  #: the release note
 def release_notes(release) -> dict[str, bytes]:
     """The release notes of ``release`` against the version released before it (``iakg.io.notes``): Markdown,
     JSON and the RDF changeset; a first release says so."""
-    from iakg.io import notes
     from iakg.rdf.writers import turtle
 
     named = release.identity
@@ -105,10 +109,6 @@ def write_store(nquads: bytes, location: Path) -> None:
     """The prepared on-disk Oxigraph store of ``nquads`` at ``location``: bulk-loaded, with its listing index
     (``iakg.catalogue.listing``: derived, not in the N-Quads), flushed and compacted, so that the server opens
     it read-only as it is (no write-ahead log to replay, nothing to load)."""
-    import pyoxigraph as ox
-
-    from iakg.catalogue import listing
-
     store = ox.Store(str(location))
     try:
         store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
@@ -124,13 +124,8 @@ def write_store(nquads: bytes, location: Path) -> None:
 
 def store_digest(location: Path) -> str:
     """``sha256:`` digest of a store folder's files (names and contents), RocksDB's lock and log left out."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in Path(location).iterdir() if p.is_file() and not p.name.startswith(_NOT_CONTENT)):
-        digest.update(f"{path.name}\0{path.stat().st_size}\0".encode())
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return "sha256:" + digest.hexdigest()
+    return of_files((path.name, path) for path in sorted(
+        p for p in Path(location).iterdir() if p.is_file() and not p.name.startswith(_NOT_CONTENT)))
 
 
 def engine_store(folder: Path, manifest: dict) -> Path | None:
@@ -155,8 +150,6 @@ def verified(folder: Path, served: bool = False) -> dict:
     ``served``: check what ``iakg serve`` opens, the prepared store (when the release has one in this
     engine's format) rather than the N-Quads file it was made from.
     """
-    from iakg.errors import InputError
-
     path = Path(folder) / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
@@ -165,11 +158,7 @@ def verified(folder: Path, served: bool = False) -> dict:
             checked, expected, actual = prepared, manifest["engine_store"].get("digest"), store_digest(prepared)
         else:
             checked, expected = Path(folder) / manifest["store"], manifest.get("digest")
-            digest = hashlib.sha256()
-            with open(checked, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            actual = "sha256:" + digest.hexdigest()
+            actual = of_files([(None, checked)])
     except OSError as exc:
         raise InputError(str(path), f"not a release folder written by 'iakg build': {exc.strerror or exc}") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -15,14 +15,15 @@ says what to do (``check``). ``python scripts/release.py record`` records a rele
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from iakg import resources
+from iakg.digest import of_bytes
 from iakg.errors import InputError, KGError
+from iakg.io.published import Identity
 
 INDEX = "releases.json"
 _VERSION = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
@@ -48,16 +49,6 @@ class Recorded:
     file: str  #: its content N-Quads, gzip-compressed, beside releases.json
     commit: str = ""  #: the git commit it was built from, when known
     note: str = ""
-
-
-@dataclass(frozen=True)
-class Identity:
-    """What the description says of a content: its version, issue date and the version before it."""
-
-    version: str
-    issued: str | None  #: None for a development version (not issued)
-    prior: str | None  #: the latest recorded version before this one
-    recorded: bool
 
 
 def parse_version(text: str) -> tuple[int, int, int]:
@@ -134,7 +125,7 @@ def content(version: str, where: Path | None = None) -> bytes:
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(str(path), f"cannot read the release's N-Quads: {getattr(exc, 'strerror', None) or exc}"
                          ) from None
-    if "sha256:" + hashlib.sha256(data).hexdigest() != record.digest:
+    if of_bytes(data) != record.digest:
         raise InputError(str(path), f"does not hold release {version} (its digest differs from {INDEX})")
     return data
 
@@ -145,7 +136,7 @@ def record(nquads: bytes, digest: str, issued: str, package: str, commit: str = 
     whether it is new (recording the same content again changes nothing). Refused, with what to do, when the
     declared version is released with other content, or when the ontology changed and kept its version."""
     base = where or folder()
-    if "sha256:" + hashlib.sha256(nquads).hexdigest() != digest:
+    if of_bytes(nquads) != digest:
         raise KGError("the N-Quads given do not match their digest")
     if not _DATE.match(issued):
         raise KGError(f"--date {issued!r}: write the date YYYY-MM-DD")

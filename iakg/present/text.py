@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from itertools import zip_longest
+from typing import Any
 
 from iakg.domain.model import Recommendation, to_dict
+from iakg.rdf.namespaces import curie
 from iakg.rdf.terms import IRI
 from iakg.registry import Registry
 
@@ -36,8 +39,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | No
     between words; a word (an IRI, a number) is never split, so what is shown can be copied. When the words
     themselves cannot fit side by side, each row is shown as a record instead: one ``name  value`` line per
     column, wrapped to the width (as psql's expanded display)."""
-    from itertools import zip_longest
-
     cells = [[printable(_cell(v)) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     limit = width if width is not None else WIDTH
@@ -92,8 +93,6 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, IRI):
-        from iakg.rdf.namespaces import curie
-
         return curie(value)
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
@@ -111,11 +110,8 @@ def _plain(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
-    from typing import Any
-
-    Renderer = Callable[[Any, Sequence[str], Sequence[Sequence[Any]], "str | None"], str]
+#: renders (answer, headers, rows, prose) as text
+Renderer = Callable[[Any, Sequence[str], Sequence[Sequence[Any]], str | None], str]
 
 #: output formats of the typed commands: name -> renderer(answer, headers, rows, prose)
 RENDERERS: Registry[Renderer] = Registry("output format")

@@ -6,18 +6,20 @@ serialised by pyoxigraph (see ``binding``), the same way for every backend.
 
 from __future__ import annotations
 
+import math
+import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
 from iakg.errors import QueryError
 from iakg.rdf.binding import bind_values
+from iakg.rdf.safety import BASE_IRI, check_query, dataset_of, offline, prepare
 from iakg.rdf.terms import to_python
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
-    from typing import Any
 
 Term = dict[str, str]  # a SPARQL 1.1 Query Results JSON term
 
@@ -37,6 +39,16 @@ class Result:
     def rows(self) -> list[dict[str, Any]]:
         """SELECT rows as dicts of plain Python values (unbound variables are None)."""
         return [{v: to_python(b.get(v)) for v in self.variables} for b in self.bindings]
+
+
+class QueryEngine(Protocol):
+    """What answers SPARQL for the rest of the package: :class:`LocalEngine` (the embedded store),
+    :class:`RemoteEngine` (an endpoint), or any object with this method. ``bindings`` maps variable names to
+    values bound as a VALUES block (``iakg.rdf.binding``), never formatted into the text."""
+
+    def execute(self, query: str, bindings: Mapping[str, Any] | None = None) -> Result:
+        """Run ``query`` with ``bindings``; raise :class:`~iakg.errors.QueryError` if it cannot be answered."""
+        ...
 
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -69,8 +81,6 @@ class LocalEngine:
 
     def _rows(self, answer: Any) -> Any:
         """Yield the solutions (or triples) of ``answer``, stopping with a clear error past the bounds."""
-        import time
-
         deadline = time.monotonic() + self.timeout_s
         for count, row in enumerate(answer, 1):
             if count > self.max_rows:
@@ -82,8 +92,6 @@ class LocalEngine:
             yield row
 
     def execute(self, query: str, bindings: Mapping[str, Any] | None = None) -> Result:
-        from iakg.rdf.safety import BASE_IRI, check_query, dataset_of, offline, prepare
-
         query = prepare(query)  # the one text both the check and the engine read (see iakg.rdf.sparql_text)
         check_query(query)  # parsed, not scanned: SERVICE (the embedded engine would fetch it) and updates refused
         defaults, named = dataset_of(query)
@@ -116,16 +124,12 @@ class LocalEngine:
 
 def redact(text: str) -> str:
     """``text`` with the user and password of every URL in it shown as ``***`` (messages never print them)."""
-    import re
-
     return re.sub(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]*@", r"\1***@", text)
 
 
 def check_url(url: str, what: str = "--endpoint") -> str:
     """``url`` if it is an absolute http(s) URL with a host and no credentials in it, else a one-line error
     (that never repeats a password)."""
-    from urllib.parse import urlsplit
-
     shown = redact(url)
     try:
         parts = urlsplit(url)
@@ -147,8 +151,6 @@ class RemoteEngine:
     """
 
     def __init__(self, url: str, timeout: float = 30.0):
-        import math
-
         self.url = check_url(url)
         if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
             raise QueryError(f"timeout {timeout!r}: give a positive number of seconds")

@@ -61,6 +61,22 @@ GRAPH_SHAPES = GRAPH + "shapes"
 GRAPH_DESCRIPTION = GRAPH + "description"
 
 
+def expand(name: str) -> str:
+    """The IRI a CURIE of the project's prefixes stands for (``iakgd:x`` -> ``https://w3id.org/iakg/id/x``); any
+    other text (a full IRI, an unknown prefix, a bare name) comes back unchanged. The one place CURIEs are
+    expanded: the command line, the Python API, the table importer and CDS Hooks all read names this way."""
+    prefix, colon, local = name.partition(":")
+    if colon and prefix in PREFIXES and not local.startswith("//"):
+        return PREFIXES[prefix] + local
+    return name
+
+
+def is_curie(name: str) -> bool:
+    """Whether ``name`` is written as ``prefix:local`` (a known prefix or not), not as a full ``scheme://`` IRI."""
+    prefix, colon, local = name.partition(":")
+    return bool(colon) and not local.startswith("//")
+
+
 def curie(iri: str) -> str:
     """Shorten an IRI with the project's prefixes (``iakg:category``); unknown IRIs come back whole."""
     for prefix, ns in PREFIXES.items():

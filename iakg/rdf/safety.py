@@ -13,12 +13,13 @@ or a remote JSON-LD ``@context``). Two scopes share one hook:
 
 from __future__ import annotations
 
-import _thread
 import contextvars
 import sys
+import threading
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from iakg.errors import NetworkAccessError, QueryError
 
@@ -82,7 +83,7 @@ def _install() -> None:
         _installed = True
 
 
-def _hook(event: str, args: tuple) -> None:
+def _hook(event: str, args: tuple[Any, ...]) -> None:
     if not (_everywhere or _offline.get()):
         return
     if event == "urllib.Request":
@@ -113,7 +114,7 @@ _FEDERATION = {"ServiceGraphPattern"}
 
 
 _VERDICTS: dict[str, str | QueryError] = {}
-_PARSING = _thread.allocate_lock()  # threading.Lock itself, without importing threading (cold start)
+_PARSING = threading.Lock()
 _MAX_VERDICTS = 4096
 
 
@@ -188,7 +189,7 @@ def check_query(query: str) -> str:
 
 
 #: ("ok", form, FROM IRIs, FROM NAMED IRIs), ("refused", message) or ("invalid", message, position or None)
-Verdict = tuple
+Verdict = tuple[Any, ...]
 
 
 def verdict_of(query: str) -> Verdict:
@@ -253,7 +254,7 @@ def _check(query: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     except Exception as exc:
         raise QueryError(f"invalid SPARQL: {exc}") from None
 
-    stack: list = [tree]
+    stack: list[Any] = [tree]
     while stack:
         node = stack.pop()
         if isinstance(node, CompValue):

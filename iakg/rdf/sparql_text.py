@@ -56,7 +56,7 @@ def unescape(query: str) -> str:
     if "\\u" not in query and "\\U" not in query:
         return query
 
-    def character(match: re.Match) -> str:
+    def character(match: re.Match[str]) -> str:
         code = int(match.group(1) or match.group(2), 16)
         if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
             raise QueryError(f"invalid SPARQL: {match.group(0)} is not a character")
@@ -85,7 +85,7 @@ def _string(token: str, long: bool, text: str, at: int) -> str:
     quote = 3 if long else 1
     body = token[quote:-quote]
     if "\\" in body:
-        def echar(match: re.Match) -> str:
+        def echar(match: re.Match[str]) -> str:
             value = _ECHAR.get(match.group(1))
             if value is None:
                 raise _refuse(text, at + quote + match.start(), f"\\{match.group(1)} is not an escape of a "

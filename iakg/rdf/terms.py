@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from iakg.rdf.namespaces import XSD
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # typing is for type checkers: a cold command does not import it
-    from typing import Any
 
 
 class IRI(str):

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
+from typing import Any
 
 import pyoxigraph as ox
 
 from iakg.rdf.namespaces import PREFIXES, RDF, XSD
 
+Subject = ox.NamedNode | ox.BlankNode
+Object = ox.NamedNode | ox.BlankNode | ox.Literal
+Arcs = list[tuple[ox.NamedNode, Object]]
 
-def turtle(triples, relative_to: str | None = None, prefixes: dict[str, str] | None = None) -> bytes:
+
+def turtle(triples: Iterable[ox.Triple], relative_to: str | None = None,
+           prefixes: dict[str, str] | None = None) -> bytes:
     """Readable Turtle: the project's prefixes, one block per subject, blank nodes used once nested as
     ``[ ... ]`` and well-formed RDF lists written ``( ... )``; byte-identical for equal sorted input.
 
@@ -29,7 +36,7 @@ def turtle(triples, relative_to: str | None = None, prefixes: dict[str, str] | N
     prefixes = dict(PREFIXES, **(prefixes or {}))
     by_subject, used = _group(triples)
     nil, first, rest = RDF + "nil", RDF + "first", RDF + "rest"
-    done: set = set()
+    done: set[Object] = set()
 
     names: dict[str, str] = {}
 
@@ -47,17 +54,19 @@ def turtle(triples, relative_to: str | None = None, prefixes: dict[str, str] | N
         names[iri] = text
         return text
 
-    def literal(term) -> str:
+    def literal(term: ox.Literal) -> str:
         if term.language or term.datatype.value == XSD + "string":
             return str(term)
         short = _SHORT.get(term.datatype.value)
         if short is not None and short.fullmatch(term.value):
-            return term.value
+            return str(term.value)
         return f"{ox.Literal(term.value)}^^{name(term.datatype.value)}"
 
-    def members(term) -> list | None:
+    def members(term: Object) -> list[Object] | None:
         """The members of the well-formed list at ``term`` (nodes used once, only rdf:first and rdf:rest)."""
-        out, node, seen = [], term, set()
+        out: list[Object] = []
+        node: Object = term
+        seen: set[Object] = set()
         while not (isinstance(node, ox.NamedNode) and node.value == nil):
             if not (isinstance(node, ox.BlankNode) and used.get(node) == 1) or node in done or node in seen:
                 return None
@@ -70,7 +79,7 @@ def turtle(triples, relative_to: str | None = None, prefixes: dict[str, str] | N
         done.update(seen)
         return out
 
-    def obj(term, indent: str) -> str:
+    def obj(term: Object, indent: str) -> str:
         if isinstance(term, ox.NamedNode):
             return "()" if term.value == nil else name(term.value)
         if isinstance(term, ox.Literal):
@@ -86,7 +95,7 @@ def turtle(triples, relative_to: str | None = None, prefixes: dict[str, str] | N
             return "[ " + body(arcs, indent + "    ") + " ]"
         return f"_:{term.value}"
 
-    def body(arcs, indent: str) -> str:
+    def body(arcs: Arcs, indent: str) -> str:
         parts: list[str] = []
         last = None
         for predicate, o in arcs:
@@ -111,11 +120,13 @@ def turtle(triples, relative_to: str | None = None, prefixes: dict[str, str] | N
     return "".join(out).encode("utf-8")
 
 
-def _group(triples) -> tuple[dict, dict]:
+def _group(triples: Iterable[ox.Triple]) -> tuple[dict[Subject, Arcs], dict[Object, int]]:
     """Triples by subject (in input order) and how many times each blank node is an object."""
-    by_subject: dict = {}
-    used: dict = {}
+    by_subject: dict[Subject, Arcs] = {}
+    used: dict[Object, int] = {}
     for triple in triples:
+        if isinstance(triple.subject, ox.Triple) or isinstance(triple.object, ox.Triple):
+            raise ValueError("a quoted triple (RDF-star) is not written by these writers")
         by_subject.setdefault(triple.subject, []).append((triple.predicate, triple.object))
         if isinstance(triple.object, ox.BlankNode):
             used[triple.object] = used.get(triple.object, 0) + 1
@@ -129,7 +140,7 @@ _SHORT = {XSD + "integer": re.compile(r"[+-]?[0-9]+"), XSD + "decimal": re.compi
           XSD + "boolean": re.compile(r"true|false")}
 
 
-def jsonld(triples) -> bytes:
+def jsonld(triples: Iterable[ox.Triple]) -> bytes:
     """Compacted JSON-LD: the project's prefixes as ``@context``, one node object per subject (sorted),
     single values unwrapped, plain strings, integers and booleans as JSON values, ``rdf:type`` as ``@type``,
     blank nodes used once embedded where they are used, well-formed RDF lists as ``@list``.
@@ -137,12 +148,7 @@ def jsonld(triples) -> bytes:
     Every literal is written so that JSON-LD's toRdf gives back the same term (a JSON number only for an
     ``xsd:integer`` in canonical form), so the document is isomorphic to the N-Quads.
     """
-    by_subject: dict = {}
-    used: dict = {}  # blank node -> how many times it is an object
-    for triple in triples:
-        by_subject.setdefault(triple.subject, []).append((triple.predicate, triple.object))
-        if isinstance(triple.object, ox.BlankNode):
-            used[triple.object] = used.get(triple.object, 0) + 1
+    by_subject, used = _group(triples)  # used: blank node -> how many times it is an object
     first, rest, nil = RDF + "first", RDF + "rest", RDF + "nil"
 
     def iri(value: str) -> str:
@@ -151,17 +157,19 @@ def jsonld(triples) -> bytes:
                 return f"{prefix}:{value[len(ns):]}"
         return value
 
-    def ref(term) -> str:
+    def ref(term: Subject) -> str:
         return f"_:{term.value}" if isinstance(term, ox.BlankNode) else iri(term.value)
 
-    def embeddable(term) -> bool:
+    def embeddable(term: Object) -> bool:
         return isinstance(term, ox.BlankNode) and used.get(term) == 1 and term not in done
 
-    def as_list(term) -> list | None:
+    def as_list(term: Object) -> list[Object] | None:
         """The members of the well-formed list starting at ``term`` (each node used once, only first/rest)."""
-        members, node, seen = [], term, set()
+        members: list[Object] = []
+        node: Object = term
+        seen: set[Object] = set()
         while not (isinstance(node, ox.NamedNode) and node.value == nil):
-            if not embeddable(node) or node in seen:
+            if not isinstance(node, ox.BlankNode) or not embeddable(node) or node in seen:
                 return None
             arcs = by_subject.get(node, [])
             heads = [o for p, o in arcs if p.value == first]
@@ -174,7 +182,7 @@ def jsonld(triples) -> bytes:
         done.update(seen)
         return members
 
-    def value(term):
+    def value(term: Object) -> Any:
         if isinstance(term, ox.BlankNode):
             members = as_list(term) if used.get(term) == 1 else None
             if members is not None:
@@ -195,9 +203,9 @@ def jsonld(triples) -> bytes:
             return term.value == "true"
         return {"@value": term.value, "@type": iri(datatype)}
 
-    def node_object(subject, embedded: bool = False) -> dict:
+    def node_object(subject: Subject, embedded: bool = False) -> dict[str, Any]:
         done.add(subject)
-        node: dict = {} if embedded else {"@id": ref(subject)}
+        node: dict[str, Any] = {} if embedded else {"@id": ref(subject)}
         for predicate, obj in by_subject.get(subject, []):
             if predicate.value == RDF + "type" and isinstance(obj, ox.NamedNode):
                 node.setdefault("@type", []).append(iri(obj.value))
@@ -206,8 +214,8 @@ def jsonld(triples) -> bytes:
         return {key: values[0] if len(values) == 1 and not (isinstance(values[0], dict) and "@list" in values[0])
                 else values for key, values in node.items()}
 
-    done: set = set()
-    nodes = []
+    done: set[Object] = set()
+    nodes: list[dict[str, Any]] = []
     for subject in by_subject:  # named subjects and shared blank nodes first, in order; then what is left
         if not (isinstance(subject, ox.BlankNode) and used.get(subject) == 1):
             nodes.append(node_object(subject))

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -32,10 +33,12 @@ from starlette.routing import BaseRoute, Route
 
 from iakg.api import KnowledgeGraph
 from iakg.io.release import write_store
+from iakg.rdf.engine import LocalEngine
 from iakg.serve.engine import Engine, free_port, oxigraph_executable
 from iakg.serve.layers import AccessLog, Front, RequestLimit, SecurityHeaders
 from iakg.serve.proxy import Proxy
 from iakg.serve.routes import ServeContext, ServeOptions, mounted, route_group
+from iakg.version import __version__
 
 __all__ = ["Endpoint", "ServeOptions", "build_app", "free_port", "oxigraph_executable", "serve"]
 
@@ -52,8 +55,6 @@ def health_routes(ctx: ServeContext) -> list[Route]:
         return []
 
     async def health(request: Request) -> Response:
-        from iakg import __version__
-
         ready = engine.wait_ready(0)
         return JSONResponse({"status": "ok" if ready else "restarting", "version": __version__,
                              "engine": {"generation": engine.generation, "restarts": len(engine.restarts),
@@ -134,7 +135,7 @@ class Endpoint:
                 say(f"loading the release {release} into the engine")
                 write_store((Path(release) / "iakg.nq").read_bytes(), location)
             elif graph is not None:
-                write_store(graph.release(endpoint=self.url).serialize("nq"), location)
+                write_store(graph.release(endpoint=self.url).nquads, location)
             else:
                 raise ValueError("Endpoint: give a graph or a release folder")
             # the engine starts in its own process while this one builds the app and starts the HTTP server
@@ -213,10 +214,6 @@ def _prepared_store(release: Path) -> Path | None:
 
 def _read_only_graph(location: Path) -> KnowledgeGraph:
     """A KnowledgeGraph over the engine's store, opened read-only in process (for the typed answers)."""
-    import pyoxigraph as ox
-
-    from iakg.rdf.engine import LocalEngine
-
     return KnowledgeGraph(LocalEngine(ox.Store.read_only(str(location))))
 
 

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from iakg.errors import CdsRequestError, KGError
 from iakg.serve.routes import ServeContext, route_group
+from iakg.version import __version__
 
 if TYPE_CHECKING:
     from iakg.cds import CdsService
@@ -27,8 +28,6 @@ _CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "Co
 
 
 def _release() -> str:
-    from iakg import __version__
-
     return f"iakg graph release {__version__}"
 
 

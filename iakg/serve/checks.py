@@ -19,6 +19,7 @@ import concurrent.futures
 import multiprocessing
 from typing import Any
 
+from iakg.catalogue import internal
 from iakg.errors import QueryError
 from iakg.rdf import safety
 
@@ -30,7 +31,7 @@ PRELOAD = ["iakg.rdf.safety", "iakg.rdf.sparql_text", "rdflib.plugins.sparql.par
 
 def _warm() -> None:
     """In a new worker: the grammar is built (it was imported by the forkserver)."""
-    safety.verdict_of("ASK {}")
+    safety.verdict_of(internal("parser-warm-up"))
 
 
 class CheckPool:
@@ -49,7 +50,7 @@ class CheckPool:
 
     def warm(self) -> None:
         """Start the workers now (the first query should not pay for them)."""
-        self.pool.schedule(safety.verdict_of, args=("ASK {}",)).result(timeout=120)
+        self.pool.schedule(safety.verdict_of, args=(internal("parser-warm-up"),)).result(timeout=120)
 
     async def check(self, query: str, client: str = "") -> str:
         form = safety.cached_verdict(query)  # raises a remembered refusal

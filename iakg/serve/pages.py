@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -24,6 +25,7 @@ from iakg import resources
 from iakg.domain.patient import context as patient_context
 from iakg.errors import BindingError
 from iakg.io.export import context
+from iakg.io.formats import serialize
 from iakg.present.html import RDF_FILES, STATIC_DIR, Pages, description_rows
 from iakg.rdf.binding import to_term
 from iakg.rdf.namespaces import BASE, DATASET_IRI, GRAPH, GRAPH_ONTOLOGY
@@ -105,7 +107,7 @@ def pages(ctx: ServeContext) -> list[BaseRoute]:
     def dataset_rdf(extension: str) -> bytes:
         """The VoID/DCAT description (computed with the release, once) as the RDF file ``extension``."""
         if extension not in description:
-            description[extension] = document(dataset_description().serialize("nt"), RDF_FILES[extension][0])
+            description[extension] = document(serialize(dataset_description(), "nt"), RDF_FILES[extension][0])
         return description[extension]
 
     async def resource(request: Request) -> Response:
@@ -150,8 +152,6 @@ def pages(ctx: ServeContext) -> list[BaseRoute]:
         data = path.read_bytes()
         if extension == "ttl":
             return data
-        import pyoxigraph as ox
-
         triples = ox.serialize(ox.parse(data, format=ox.RdfFormat.TURTLE), format=ox.RdfFormat.N_TRIPLES) or b""
         return document(triples, RDF_FILES[extension][0])
 

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import urllib.parse
 
+import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from iakg.catalogue import internal
 from iakg.errors import BindingError, QueryError
 from iakg.rdf.binding import bind_values
 from iakg.rdf.namespaces import BASE, DATASET_IRI
@@ -184,8 +186,6 @@ def sparql_routes(ctx: ServeContext) -> list[Route]:
 
 def service_description(endpoint_url: str, media_type: str) -> bytes:
     """The SPARQL 1.1 Service Description of this endpoint."""
-    import pyoxigraph as ox
-
     sd = "http://www.w3.org/ns/sparql-service-description#"
     fmt = "http://www.w3.org/ns/formats/"
     me = ox.NamedNode(endpoint_url)
@@ -211,8 +211,6 @@ def service_description(endpoint_url: str, media_type: str) -> bytes:
 
 
 # ---------------------------------------------------------------------- resources
-_DESCRIBE = "DESCRIBE ?resource WHERE { }"
-_DESCRIBE_VERSIONED = "DESCRIBE ?thing WHERE { ?thing <http://www.w3.org/2002/07/owl#versionIRI> ?version }"
 
 
 @route_group("resources", fallback=True)
@@ -221,7 +219,8 @@ def resource_routes(ctx: ServeContext) -> list[Route]:
     if proxy is None:
         return []
 
-    async def describe(request: Request, iri: str, query: str = _DESCRIBE, bound: str = "resource") -> Response:
+    async def describe(request: Request, iri: str, query: str = "describe-resource", bound: str = "resource"
+                       ) -> Response:
         html = ctx.options.resource_html
         wanted = negotiate(request.headers.get("accept"), (*RDF_TYPES, "text/html")) or "text/turtle"
         if wanted == "text/html":
@@ -231,7 +230,7 @@ def resource_routes(ctx: ServeContext) -> list[Route]:
                     return answer
             wanted = "text/turtle"
         try:  # the IRI reaches the query as a bound value (checked by the engine's own IRI parser)
-            text = bind_values(query, {bound: IRI(iri)})
+            text = bind_values(internal(query), {bound: IRI(iri)})
         except BindingError:
             return error(404, "no such resource")
         status, body, kind = await proxy.run([("query", text)], wanted, request.client.host if request.client else "")
@@ -245,7 +244,7 @@ def resource_routes(ctx: ServeContext) -> list[Route]:
     async def versioned(request: Request) -> Response:
         """A version IRI: the ontology or dataset whose ``owl:versionIRI`` it is."""
         iri = BASE + urllib.parse.unquote(request.url.path.lstrip("/"))
-        return await describe(request, iri, _DESCRIBE_VERSIONED, "version")
+        return await describe(request, iri, "describe-version", "version")
 
     async def home(request: Request) -> Response:
         return await describe(request, DATASET_IRI)

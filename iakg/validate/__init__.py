@@ -6,12 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pyoxigraph as ox
+import pyoxigraph as ox
 
-    from iakg.validate.shacl import ValidationReport
+from iakg.errors import InputError
+from iakg.rdf.namespaces import (
+    GRAPH_CATALOGUE,
+    GRAPH_DATA,
+    GRAPH_DESCRIPTION,
+    GRAPH_EXTRA,
+    GRAPH_INFERRED,
+    GRAPH_LISTING,
+    GRAPH_ONTOLOGY,
+)
+from iakg.rdf.safety import offline
+from iakg.rdf.store import load_file, parse_file
+from iakg.validate.report import ValidationReport, as_written
 
 
 def validate(store: ox.Store, changed: list[Path] | None = None, compiled: bool = True) -> ValidationReport:
@@ -20,19 +30,6 @@ def validate(store: ox.Store, changed: list[Path] | None = None, compiled: bool 
     With ``changed`` files (already loaded), only the resources they describe are validated, against the
     whole graph: a targeted check of new or changed data that stays fast on a large graph.
     """
-    import pyoxigraph as ox
-
-    from iakg.rdf.namespaces import (
-        GRAPH_CATALOGUE,
-        GRAPH_DATA,
-        GRAPH_DESCRIPTION,
-        GRAPH_EXTRA,
-        GRAPH_INFERRED,
-        GRAPH_LISTING,
-        GRAPH_ONTOLOGY,
-    )
-    from iakg.rdf.safety import offline
-    from iakg.rdf.store import load_file
     from iakg.validate.shacl import validate_store
 
     focus = None
@@ -62,14 +59,7 @@ def validate_files(files: Iterable[Path | str], shapes: Iterable[Path | str], co
     canonical form: ``"4.0"^^xsd:decimal`` is reported as written, not as ``"4"``). A file that cannot be
     read or parsed raises InputError (with line and column); shapes pyshacl cannot run raise ShapesError.
     """
-    import pyoxigraph as ox
-
-    from iakg.errors import InputError
-    from iakg.rdf.namespaces import GRAPH_EXTRA
     from iakg.rdf.rdflib_bridge import quads_to_rdflib
-    from iakg.rdf.safety import offline
-    from iakg.rdf.store import parse_file
-    from iakg.validate.report import as_written
     from iakg.validate.shacl import validate_store
 
     files, shapes = [Path(p) for p in files], [Path(p) for p in shapes]

@@ -15,7 +15,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+import pyoxigraph as ox
+
+from iakg.catalogue import internal
+from iakg.rdf.binding import bind_values
 from iakg.rdf.namespaces import GRAPH_ONTOLOGY, IAKG, IAKGD, RDF, RDFS, curie
+from iakg.rdf.terms import IRI
 from iakg.validate.report import Violation, store_label
 
 #: kinds whose members are found by label (iakg.domain.names): a label must name one of them only
@@ -42,8 +47,6 @@ def lint(store, graphs: list, shape_targets: set[str], subclasses: dict[str, set
 
 def _declared(store) -> set[str]:
     """The IRIs the ontology graph declares (classes, properties, datatypes)."""
-    import pyoxigraph as ox
-
     kinds = [ox.NamedNode("http://www.w3.org/2002/07/owl#" + k) for k in _DECLARATIONS]
     kinds.append(ox.NamedNode(RDFS + "Datatype"))
     rdf_type = ox.NamedNode(RDF + "type")
@@ -61,15 +64,8 @@ def _rows(store, graphs: list, query: str) -> Iterable:
 
 def _undeclared_terms(store, graphs: list, declared: set[str]) -> list[Violation]:
     names = sorted(t[len(IAKG):] for t in declared if t.startswith(IAKG))
-    query = f"""
-        SELECT DISTINCT ?term ?role WHERE {{
-            {{ ?s ?term ?o . BIND("property" AS ?role) }}
-            UNION {{ ?s a ?term . BIND("class" AS ?role) }}
-            UNION {{ ?s ?p ?term . FILTER(isIRI(?term) && ?p != <{RDF}type>) BIND("value" AS ?role) }}
-            FILTER(STRSTARTS(STR(?term), "{IAKG}"))
-        }}"""
     found = []
-    for row in _rows(store, graphs, query):
+    for row in _rows(store, graphs, internal("lint-used-terms")):
         term, role = row["term"].value, row["role"].value
         if term in declared or (role == "value" and _is_described(store, graphs, row["term"])):
             continue
@@ -84,16 +80,10 @@ def _is_described(store, graphs: list, node) -> bool:
 
 def _undescribed_resources(store, graphs: list) -> list[Violation]:
     """Data-namespace IRIs used as values that no triple describes: a typo in a value's name."""
-    query = f"""
-        SELECT DISTINCT ?value WHERE {{
-            ?s ?p ?value . FILTER(isIRI(?value) && STRSTARTS(STR(?value), "{IAKGD}"))
-            FILTER NOT EXISTS {{ ?value ?q ?x }}
-        }}"""
-    missing = [row["value"] for row in _rows(store, graphs, query)]
+    missing = [row["value"] for row in _rows(store, graphs, internal("lint-undescribed-values"))]
     if not missing:
         return []
-    known = sorted({row["s"].value[len(IAKGD):] for row in _rows(store, graphs, f"""
-        SELECT DISTINCT ?s WHERE {{ ?s a ?type . FILTER(STRSTARTS(STR(?s), "{IAKGD}")) }}""")})
+    known = sorted({row["s"].value[len(IAKGD):] for row in _rows(store, graphs, internal("lint-typed-resources"))})
     found = []
     for node in missing:
         message = (f"{curie(node.value)} is used as a value but nothing describes it"
@@ -108,7 +98,7 @@ def _classes_without_shape(store, graphs: list, declared: set[str], targets: set
     for cls in targets:
         covered |= subclasses.get(cls, set())
     found = []
-    for row in _rows(store, graphs, "SELECT DISTINCT ?class WHERE { ?s a ?class . FILTER(isIRI(?class)) }"):
+    for row in _rows(store, graphs, internal("lint-used-classes")):
         cls = row["class"].value
         if cls in declared and cls.startswith(IAKG) and cls not in covered:
             found += _report(store, graphs, row["class"], "class",
@@ -118,19 +108,11 @@ def _classes_without_shape(store, graphs: list, declared: set[str], targets: set
 
 
 def _duplicate_labels(store, graphs: list, subclasses: dict[str, set[str]]) -> list[Violation]:
-    import pyoxigraph as ox
-
     found = []
     kinds = [(k, {IAKG + k} | subclasses.get(IAKG + k, set())) for k in NAMED_KINDS]
     kinds.append(("ontology term", {"http://www.w3.org/2002/07/owl#" + k for k in _DECLARATIONS[:3]}))
     for kind, classes in kinds:
-        values = " ".join(f"<{c}>" for c in sorted(classes))
-        query = f"""
-            SELECT ?key (GROUP_CONCAT(DISTINCT STR(?s); separator=" ") AS ?members) WHERE {{
-                VALUES ?class {{ {values} }}
-                ?s a ?class ; <{RDFS}label> ?label . FILTER(isIRI(?s))
-                BIND(LCASE(STR(?label)) AS ?key)
-            }} GROUP BY ?key HAVING (COUNT(DISTINCT ?s) > 1)"""
+        query = bind_values(internal("lint-duplicate-labels"), {"class": [IRI(c) for c in sorted(classes)]})
         for row in _rows(store, graphs, query):
             members = sorted(row["members"].value.split())
             for member in members:
@@ -145,8 +127,6 @@ def _duplicate_labels(store, graphs: list, subclasses: dict[str, set[str]]) -> l
 
 def _report(store, graphs: list, term, role: str, message: str, check: str) -> list[Violation]:
     """One violation per resource that uses ``term`` (as a property, a class or a value)."""
-    import pyoxigraph as ox
-
     rdf_type = ox.NamedNode(RDF + "type")
     uses: set[tuple[str, str | None]] = set()
     for graph in graphs:

@@ -10,10 +10,13 @@ Only a conforming graph is recorded; a record that cannot be read or written onl
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
+
+from iakg import resources
+from iakg.digest import PREFIX, of_files
+from iakg.version import __version__
 
 
 def folder() -> Path:
@@ -27,19 +30,13 @@ def folder() -> Path:
 def digest(files: Iterable[Path | str]) -> str | None:
     """The content digest of a dataset made of ``files`` checked against the shipped shapes (None if a file
     cannot be read: then nothing is skipped)."""
-    from iakg import __version__, resources
-
-    h = hashlib.sha256(f"iakg {__version__}\0".encode())
     validator = sorted(Path(__file__).parent.glob("*.py"))  # a changed validator is a new digest too
     try:
-        for path in [*validator, resources.SHAPES_FILE, *map(Path, files)]:
-            h.update(f"\0{path.name}\0{path.stat().st_size}\0".encode())
-            with open(path, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    h.update(block)
+        found = of_files(((p.name, p) for p in [*validator, resources.SHAPES_FILE, *map(Path, files)]),
+                         f"iakg {__version__}\0".encode())
     except OSError:
         return None
-    return h.hexdigest()
+    return found.removeprefix(PREFIX)  # a file name
 
 
 def validated(key: str | None) -> bool:

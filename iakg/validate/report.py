@@ -4,14 +4,15 @@ is one), the report, and the error for shapes that cannot be run."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import rdflib
-from rdflib.namespace import SH, XSD
+import pyoxigraph as ox
 
 from iakg.errors import KGError
-from iakg.rdf.namespaces import curie
-from iakg.validate.results import Result, path_text, result_json, simple_path
+from iakg.rdf.namespaces import SH, XSD, curie
+
+if TYPE_CHECKING:  # (rdflib: the report of a validation is read without it; see Violation.result)
+    from iakg.validate.results import Result
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class Violation:
     def __str__(self) -> str:
         who = f"{self.focus_label} <{self.focus}>" if self.focus_label else f"<{self.focus}>"
         if self.result is not None and self.result.path is not None:
+            from iakg.validate.results import path_text
+
             where = " " + path_text(self.result.path, short=True)
         else:
             inverse = "^" if self.path and self.path.startswith("^") else ""
@@ -46,13 +49,15 @@ class Violation:
     def as_json(self) -> dict[str, Any]:
         """The finding as ``iakg validate --format json`` gives it (SHACL's names for a result's fields)."""
         if self.result is not None:
+            from iakg.validate.results import result_json
+
             return result_json(self.result, self.message)
         return {"focusNode": {"type": "uri", "value": self.focus},
                 "resultPath": None if self.path is None else (
                     f"^<{self.path[1:]}>" if self.path.startswith("^") else f"<{self.path}>"),
                 "value": None if self.value is None else {"type": "literal", "value": self.value},
                 "sourceShape": None, "sourceConstraintComponent": None,
-                "resultSeverity": str(SH[self.severity]), "resultMessage": self.message, "shapeMessages": [],
+                "resultSeverity": SH + self.severity, "resultMessage": self.message, "shapeMessages": [],
                 "lint": True}
 
 
@@ -83,12 +88,10 @@ def as_written(report: ValidationReport, quads: list) -> ValidationReport:
     write it (``"4.0"``), where one written form stands behind it."""
     import dataclasses
 
-    import pyoxigraph as ox
-
     from iakg.validate.core import as_rdflib
 
     typed = sorted({q.object for q in quads if isinstance(q.object, ox.Literal) and not q.object.language
-                    and q.object.datatype.value != str(XSD.string)}, key=str)
+                    and q.object.datatype.value != XSD + "string"}, key=str)
     if not typed:
         return report
     scratch, predicate = ox.Store(), ox.NamedNode("urn:iakg:literal")
@@ -116,7 +119,9 @@ class ShapesError(KGError):
     """The shapes graph is not SHACL a validator can run (pyshacl's words)."""
 
 
-def name(term) -> str:
+def name(term: object) -> str:
+    import rdflib
+
     return f"_:{term}" if isinstance(term, rdflib.BNode) else str(term)
 
 
@@ -130,6 +135,8 @@ def shown_message(messages: tuple) -> str | None:
 
 
 def violation(found: Result, owner: str | None, message: str, label: str | None) -> Violation:
+    from iakg.validate.results import simple_path
+
     source = found.source_shape
     return Violation(
         focus=str(found.focus), focus_label=label, path=simple_path(found.path), message=message,
@@ -139,8 +146,6 @@ def violation(found: Result, owner: str | None, message: str, label: str | None)
 
 
 def store_label(store, default, node) -> str | None:
-    import pyoxigraph as ox
-
     from iakg.rdf.namespaces import RDFS as RDFS_NS
 
     if isinstance(node, ox.Literal):

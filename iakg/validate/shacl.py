@@ -8,10 +8,13 @@ import functools
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import SH
 
 from iakg import resources
+from iakg.catalogue import internal
+from iakg.validate import core as compiler
 from iakg.validate import reference
 from iakg.validate.core import Compiled
 from iakg.validate.report import ShapesError, ValidationReport, Violation, name, shown_message, store_label, violation
@@ -128,10 +131,6 @@ def _drop(record: object) -> bool:
 
 def _validate_store(store, graphs: list[str], focus: set[str] | None, chunk: int | None, lint: bool,
                     compiled: bool, shapes: rdflib.Graph | None) -> ValidationReport:
-    import pyoxigraph as ox
-
-    from iakg.validate import core as compiler
-
     shipped = shapes is None
     stamp = _stamp(resources.SHAPES_FILE)
     if shapes is None:
@@ -183,13 +182,8 @@ def _subclasses(store, default) -> tuple[dict[str, set[str]], bool]:
     """Each class with a subclass: the IRIs of its subclasses, direct or not (rdfs:subClassOf+); and whether
     some node is typed with a blank node that is a subclass (then class membership is followed by the
     queries themselves: a query cannot name a blank node)."""
-    import pyoxigraph as ox
-
-    query = "SELECT ?sub ?super WHERE { ?sub <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ ?super }"
     found: dict[str, set[str]] = {}
-    for row in store.query(query, default_graph=default):
+    for row in store.query(internal("shacl-subclasses"), default_graph=default):
         if isinstance(row["sub"], ox.NamedNode) and isinstance(row["super"], ox.NamedNode):
             found.setdefault(row["super"].value, set()).add(row["sub"].value)
-    blank = "ASK { ?class <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?super . FILTER(isBlank(?class)) " \
-            "?node a ?class }"
-    return found, bool(store.query(blank, default_graph=default))
+    return found, bool(store.query(internal("shacl-blank-subclass-typed"), default_graph=default))

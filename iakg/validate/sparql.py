@@ -5,9 +5,11 @@ each shipped one. Other shapes' SHACL-SPARQL goes to pyshacl with its shape."""
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import SH, XSD
 
+from iakg.rdf.binding import join_group
 from iakg.rdf.namespaces import curie
 from iakg.validate.report import Violation, store_label, violation
 from iakg.validate.results import Result
@@ -19,9 +21,6 @@ def sparql_violations(store, default: list, subclasses: dict[str, set[str]], sha
     """SHACL-SPARQL constraints of the ``chosen`` node shapes, each run once in the engine with the focus
     nodes of its shape (its targets, or those in ``focus``) joined in as a group pattern binding ``$this``:
     the engine plans the join."""
-    import pyoxigraph as ox
-
-    from iakg.rdf.binding import join_group
     from iakg.validate.core import as_rdflib, implicit_class_shapes, target_pattern
 
     failure = ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))

@@ -9,14 +9,18 @@ whole graph and only then writes the files (nothing is written on any error).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
-from iakg.errors import TableError, ValidationError
-from iakg.rdf.namespaces import PREFIXES
+from iakg.errors import KGError, Problem, TableError, ValidationError
+from iakg.io.atomic import check_target, write_files
+from iakg.io.dataset import open_store
+from iakg.rdf.engine import LocalEngine
+from iakg.rdf.namespaces import GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY, PREFIXES
+from iakg.rdf.safety import offline
 from iakg.registry import Registry
 
 
@@ -30,11 +34,8 @@ class Importer:
     help: str = ""
 
 
-def _builtins() -> None:
-    from iakg.io.importers import tables  # noqa: F401  (registers "table")
-
-
-IMPORTERS: Registry[Importer] = Registry("importer", _builtins)
+#: the built-in importers register themselves when their module is imported (``table``: CSV, TSV, XLSX, ODS)
+IMPORTERS: Registry[Importer] = Registry("importer", ("iakg.io.importers.tables",))
 
 
 def register(name: str, extensions: tuple[str, ...], help: str = ""
@@ -103,9 +104,6 @@ def import_files(name: str, paths: Iterable[Path], out_dir: Path, data: Iterable
     A file already in ``out_dir`` is replaced only if ``iakg import`` wrote it (its header says so); any
     other is refused (``KGError``, exit 2, before anything is written) unless ``force``: then it is moved
     aside to ``NAME.moved-aside-<time>-<pid>``, never deleted, and (old, new) is appended to ``moved``."""
-    from iakg.errors import KGError
-    from iakg.io.atomic import check_target, write_files
-
     outputs, _ = convert(name, list(paths), data, sidecar, validate, store)
     targets = [(out_dir / file_name, text) for file_name, text in outputs]
     foreign = set()
@@ -130,10 +128,6 @@ def import_files(name: str, paths: Iterable[Path], out_dir: Path, data: Iterable
 def convert(name: str, paths: list[Path], data: Iterable[Path] = (), sidecar: Path | None = None,
             validate: bool = True, store: ox.Store | None = None) -> tuple[list[tuple[str, bytes]], ox.Store]:
     """The Turtle files (name, bytes) of the topics in ``paths``, checked; and the store holding them."""
-    from iakg.io.dataset import open_store
-    from iakg.rdf.engine import LocalEngine
-    from iakg.rdf.namespaces import GRAPH_DATA, GRAPH_EXTRA, GRAPH_ONTOLOGY
-
     importer = IMPORTERS.get(name)
     if store is None:
         store = open_store(list(data))
@@ -144,8 +138,6 @@ def convert(name: str, paths: list[Path], data: Iterable[Path] = (), sidecar: Pa
     seen: dict[str, str] = {}
     for topic, origin, fixture in topics:
         if topic.slug in seen:
-            from iakg.errors import Problem
-
             raise TableError([Problem(origin, 1, 1, topic.title, f"topic id {topic.slug!r} is also used by "
                                                                  f"{seen[topic.slug]}")])
         seen[topic.slug] = origin
@@ -155,14 +147,12 @@ def convert(name: str, paths: list[Path], data: Iterable[Path] = (), sidecar: Pa
         # the file just written is what is validated (and the engine parses it faster than Python builds quads)
         store.load(text, format=ox.RdfFormat.TURTLE, to_graph=extra)
     if validate:
-        from iakg.rdf.safety import offline
         from iakg.validate.shacl import validate_store
 
         with offline():
             report = validate_store(store, [GRAPH_ONTOLOGY, GRAPH_DATA, GRAPH_EXTRA], focus)
         if not report.conforms:
             where = {iri: place for topic, _, _ in topics for iri, place in topic.where.items()}
-            from dataclasses import replace
 
             report.violations = [replace(v, message=f"{where[v.focus]}: {v.message}") if v.focus in where else v
                                  for v in report.violations]  # located at the cell the resource came from

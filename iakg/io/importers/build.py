@@ -14,13 +14,13 @@ import pyoxigraph as ox
 from iakg.errors import Problem
 from iakg.io.importers import cells
 from iakg.io.importers.cells import CellError
-from iakg.io.importers.nodes import N, Topic, en, expand, slug, typed
+from iakg.io.importers.nodes import N, Topic, en, slug, typed
 from iakg.io.importers.procedures import resolve
 from iakg.io.importers.sources import source_document
 from iakg.io.importers.table import Cell, Section
 from iakg.io.importers.terms import add_terms, new_procedure
 from iakg.io.importers.vocabulary import KnownProcedure, Vocabulary, fold
-from iakg.rdf.namespaces import IAKG, IAKGD, PROV, RDF, RDFS, SKOS
+from iakg.rdf.namespaces import IAKG, IAKGD, PROV, RDF, RDFS, SKOS, expand
 
 DEFAULT_SCHEMES = {
     "category_scheme": IAKGD + "appropriateness-categories",
@@ -30,10 +30,6 @@ DEFAULT_SCHEMES = {
     "phase_scheme": IAKGD + "phases-of-care",
     "status_scheme": IAKGD + "condition-statuses",
 }
-#: sidecar/header keys that add words to the procedure vocabulary -> the kind of term they add
-VOCABULARY_KEYS = {"modality_terms": "ImagingModality", "technique_terms": "ImagingTechnique",
-                   "region_terms": "BodyRegion", "contrast_terms": "ContrastUse",
-                   "radiopharmaceutical_terms": "Radiopharmaceutical"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -48,8 +44,8 @@ class Builder:
         before = len(self.problems)
         meta = section.meta
         text = {k: c.text for k, c in meta.items()}
-        ns = expand(text.get("namespace") or IAKGD)
-        schemes = {k: expand(text.get(k) or v) for k, v in DEFAULT_SCHEMES.items()}
+        ns = expand((text.get("namespace") or IAKGD).strip().strip("<>"))  # a CURIE or an IRI, <> or not
+        schemes = {k: expand((text.get(k) or v).strip().strip("<>")) for k, v in DEFAULT_SCHEMES.items()}
         for key, iri in (("namespace", ns), *schemes.items()):
             try:
                 N(iri + "x")  # an IRI the engine reads (a '>' or a space in it would end the file's IRI)

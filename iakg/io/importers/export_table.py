@@ -12,21 +12,26 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
+
+import pyoxigraph as ox
 
 from iakg.catalogue import internal
 from iakg.errors import KGError
-from iakg.io.importers.build import DEFAULT_SCHEMES, VOCABULARY_KEYS
+from iakg.io.importers.build import DEFAULT_SCHEMES
 from iakg.io.importers.cells import guard, level_text
 from iakg.io.importers.sources import NOT_STATED_RIGHTS
 from iakg.io.importers.table import COLUMNS, META_KEYS
+from iakg.io.importers.terms import VOCABULARY_KEYS
 from iakg.io.importers.vocabulary import Concept, Vocabulary, fold
+from iakg.rdf.engine import LocalEngine, QueryEngine
 from iakg.rdf.namespaces import IAKGD
 
 HEADER = [names[0] for names in COLUMNS.values()]
 
 
-def export_tables(engine: Any, topics: list[str] | None = None, delimiter: str = ",") -> str:
+def export_tables(engine: QueryEngine, topics: list[str] | None = None, delimiter: str = ",") -> str:
     """The table (CSV, or TSV with ``delimiter="\\t"``) of every topic that rates a scenario, or of ``topics``."""
     vocab = Vocabulary(engine)
     concepts: dict[str, tuple[str, Concept]] = {iri: (scheme, c) for scheme, cs in vocab.schemes.items()
@@ -89,8 +94,6 @@ def heading(number: int, s: dict[str, Any], vocab: Vocabulary) -> str:
 
 
 def _split_population(text: str) -> list[str]:
-    import re
-
     return [p for p in re.split(r"\s*(?:,|\bor\b|\band\b|/)\s*", text, flags=re.I) if p]
 
 
@@ -173,10 +176,6 @@ def _num(value: Any) -> str:
 
 def write_release(release) -> bytes:
     """The ``table`` format (registered by ``iakg.io.formats``): the release's rated topics as CSV."""
-    import pyoxigraph as ox
-
-    from iakg.rdf.engine import LocalEngine
-
     store = ox.Store()
     store.bulk_load(release.nquads, format=ox.RdfFormat.N_QUADS)
     text = export_tables(LocalEngine(store))

@@ -8,21 +8,12 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from iakg.rdf.namespaces import PREFIXES, XSD
+from iakg.rdf.namespaces import XSD
 
 
 def slug(text: str) -> str:
     """The IRI segment minted from a name: lower-case letters and digits, words joined by hyphens."""
     return re.sub(r"[^a-z0-9]+", "-", text.casefold().replace("/", " ")).strip("-")
-
-
-def expand(text: str) -> str:
-    """An IRI from a CURIE of the project's prefixes (``iakgd:x``) or a full IRI."""
-    text = text.strip().strip("<>")
-    prefix, _, local = text.partition(":")
-    if prefix in PREFIXES and not local.startswith("//"):
-        return PREFIXES[prefix] + local
-    return text
 
 
 @functools.lru_cache(maxsize=65536)  # a table names the same few hundred predicates and concepts again and again

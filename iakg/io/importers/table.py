@@ -19,6 +19,7 @@ from pathlib import Path
 
 from iakg.errors import InputError, Problem
 from iakg.io.importers.cells import unguard
+from iakg.io.importers.workbook import sheets
 from iakg.rdf.store import read_input
 
 #: canonical column key -> how the published tables name it (the first name is the one written back)
@@ -168,8 +169,6 @@ Records = Iterable[tuple[int, list[str]]]
 def _sheets(path: Path) -> Iterator[tuple[str, Records]]:
     """(label, records) of each table in the file: one for CSV/TSV, one per sheet of a workbook."""
     if path.suffix.lower() in WORKBOOK_EXTENSIONS:
-        from iakg.io.importers.workbook import sheets  # openpyxl, imported only for a workbook
-
         try:
             data = read_input(path)
         except InputError as exc:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from iakg.errors import Problem, TableError
 from iakg.io.importers import register
 from iakg.io.importers.build import Builder, Topic
 from iakg.io.importers.table import read
 from iakg.io.importers.vocabulary import Vocabulary, fold
+from iakg.rdf.engine import QueryEngine
 
 
 @register("table", (".csv", ".tsv", ".tab", ".xlsx", ".ods"),
           "a guideline's variant tables (CSV, TSV, or an XLSX or ODS workbook)")
-def read_tables(paths: list[Path], engine: Any, sidecar: Path | None = None) -> list[tuple[Topic, str, bool]]:
+def read_tables(paths: list[Path], engine: QueryEngine, sidecar: Path | None = None) -> list[tuple[Topic, str, bool]]:
     """The topics of table files, built against the graph ``engine`` answers from; ``TableError`` lists
     every located problem of every file."""
     problems: list[Problem] = []

@@ -6,19 +6,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from iakg.io.importers.nodes import N, en, slug
 from iakg.io.importers.table import Section
 from iakg.io.importers.vocabulary import KnownProcedure, fold
 from iakg.rdf.namespaces import IAKG, PROV, RDF, RDFS, SKOS
 
+#: sidecar/header keys that add words to the procedure vocabulary -> the kind of term they add
+VOCABULARY_KEYS = {"modality_terms": "ImagingModality", "technique_terms": "ImagingTechnique",
+                   "region_terms": "BodyRegion", "contrast_terms": "ContrastUse",
+                   "radiopharmaceutical_terms": "Radiopharmaceutical"}
 
 def add_terms(self: Any, topic: Any, section: Section, ns: str, fx) -> None:
     """The procedure words a table adds (``Technique terms: upper GI series = fluoroscopy; ...``): a bare
     term is a new concept of its kind (a technique may name the modality it implies after ``=``); ``X = Y``
     otherwise makes X another label of the known term Y. New concepts are written into the topic's file,
     in a scheme of their own, so later commands need no extra file. (``self`` is the table's Builder.)"""
-    from iakg.io.importers.build import VOCABULARY_KEYS
-    from iakg.io.importers.nodes import N, en, slug
-
     scheme = f"{ns}procedure-terms-{topic.slug}"
     for key, kind in VOCABULARY_KEYS.items():
         cell = section.meta.get(key)
@@ -61,8 +63,6 @@ def add_terms(self: Any, topic: Any, section: Section, ns: str, fx) -> None:
 
 def new_procedure(self: Any, topic: Any, name: str, parsed, ns: str, src: str, fx) -> str:
     """A procedure made from a name's parts, described in the topic; later rows and topics match it."""
-    from iakg.io.importers.nodes import N, en, slug
-
     label = " ".join(name.split())
     iri = ns + slug(label)
     topic.add(iri, RDF + "type", N(parsed.procedure_class))

@@ -7,11 +7,13 @@ Resources created by an earlier topic of the same import are added to it, so a s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from iakg.catalogue import internal
+from iakg.rdf.engine import QueryEngine
 from iakg.rdf.namespaces import IAKG
 
 #: the kinds of word a procedure name is made of (the classes of the concepts ``import-vocabulary-terms`` reads)
@@ -62,7 +64,7 @@ class KnownProcedure:
 class Vocabulary:
     """The graph's concepts (by scheme), procedures and named resources, for matching a table's text."""
 
-    def __init__(self, engine: Any):
+    def __init__(self, engine: QueryEngine):
         self.schemes: dict[str, dict[str, Concept]] = {}
         for r in engine.execute(internal("import-vocabulary-concepts")).rows():
             c = self.schemes.setdefault(r["scheme"], {}).setdefault(r["c"], Concept(r["c"]))
@@ -158,8 +160,6 @@ class Vocabulary:
     def term_pattern(self) -> Any:
         """One regular expression matching any term as whole words, the longest term first at each place."""
         if self._term_pattern is None:
-            import re
-
             words = sorted(self.terms, key=len, reverse=True)
             self._term_pattern = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, words)) + r")(?![\w])")
         return self._term_pattern

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from iakg import __version__, catalogue
+from iakg import catalogue
 from iakg.catalogue import internal
 from iakg.domain.dose import compare_options
 from iakg.domain.model import Scenario
@@ -25,8 +26,11 @@ from iakg.errors import DoseError
 from iakg.present.html import apart, svg
 from iakg.present.html.policy import content_security_policy
 from iakg.present.html.variant import _by_contraindication, _by_procedure, _plan, _rated_row, variant_table
+from iakg.rdf.binding import bind_values
+from iakg.rdf.engine import LocalEngine
 from iakg.rdf.namespaces import BASE, DATASET_IRI, IAKG, IAKGD, ONTOLOGY_IRI, PREFIXES, QUERY, RDF, RDFS, curie
 from iakg.rdf.terms import IRI
+from iakg.version import __version__
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = TEMPLATES.parent / "static"  #: CSS and the vendored YASGUI build
@@ -130,7 +134,7 @@ class Pages:
         empty bytes when the graph says nothing about it."""
         from iakg.rdf.writers import document
 
-        text = self.graph.query(internal("page-describe"), {"resource": IRI(iri)}).ntriples
+        text = self.graph.query(internal("describe-resource"), {"resource": IRI(iri)}).ntriples
         return document(text, RDF_FILES[extension][0]) if text.strip() else b""
 
     def graph_rdf(self, graph: str, extension: str) -> bytes:
@@ -369,10 +373,6 @@ def description_triples(nquads: bytes) -> bytes:
 
 def description_rows(nquads: bytes) -> list[dict[str, Any]]:
     """The dataset's description as (p, o) rows, from a release's N-Quads (its description graph)."""
-    import pyoxigraph as ox
-
-    from iakg.rdf.engine import LocalEngine
-
     lines = b"".join(line + b"\n" for line in nquads.splitlines() if line.endswith(b"/description> ."))
     store = ox.Store()
     store.load(lines, format=ox.RdfFormat.N_QUADS)
@@ -386,8 +386,6 @@ def _script_json(value: Any) -> str:
 
 def _with_example(query: Any) -> str:
     """The query text with its example bindings as a VALUES block, so it runs as it is in the editor."""
-    from iakg.rdf.binding import bind_values
-
     try:
         return bind_values(query.text, query.example_bindings()) if query.example else query.text
     except Exception:  # a query whose example does not bind still shows, unbound
