@@ -34,12 +34,30 @@ def _builtins() -> None:
     # table: table-shaped topics back to their CSV layout (registered after the RDF formats, so the order of
     # the choices does not depend on what was imported first; its module is imported only to write one)
     FORMATS.register("table", Format("table", "csv", "text/csv", _table, in_release=False, rdf=False))
+    # fhir-cpg: the guidance as FHIR clinical practice guidelines (a view: one JSON Bundle, docs/fhir-cpg.md)
+    FORMATS.register("fhir-cpg", Format("fhir-cpg", "json", "application/fhir+json", _fhir_cpg, in_release=False,
+                                        rdf=False))
 
 
 def _table(release: Release) -> bytes:
     from iakg.io.importers.export_table import write_release
 
     return write_release(release)
+
+
+def _fhir_cpg(release: Release) -> bytes:
+    import json
+
+    import pyoxigraph as ox
+
+    from iakg import RELEASE_DATE, __version__
+    from iakg.fhir.cpg import bundle
+    from iakg.rdf.engine import LocalEngine
+
+    store = ox.Store()
+    store.bulk_load(release.nquads, format=ox.RdfFormat.N_QUADS)
+    resource = bundle(LocalEngine(store), __version__, RELEASE_DATE)
+    return (json.dumps(resource, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 FORMATS: Registry[Format] = Registry("format", _builtins)
