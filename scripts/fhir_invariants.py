@@ -52,9 +52,16 @@ def main(argv: list[str]) -> int:
         definitions[name] = {"kind": sd["kind"], "elements": elements}
     document = {"source": "hl7.fhir.r4b.core 4.3.0 (FHIR R4B, CC0): StructureDefinition snapshots",
                 "types": dict(sorted(definitions.items()))}
-    OUT.write_text(json.dumps(document, indent=0, sort_keys=False) + "\n", encoding="utf-8")
+    OUT.write_text(_lines(document), encoding="utf-8")
     print(f"wrote {OUT} ({len(definitions)} types)")
     return 0
+
+
+def _lines(document: dict) -> str:
+    """The document with one type a line (a diff shows which type changed)."""
+    types = [f"  {json.dumps(name)}: {json.dumps(body, separators=(',', ':'), ensure_ascii=False)}"
+             for name, body in document["types"].items()]
+    return f'{{"source": {json.dumps(document["source"])},\n "types": {{\n' + ",\n".join(types) + "\n }}\n"
 
 
 if __name__ == "__main__":

@@ -8,9 +8,8 @@ that element, with %resource and %rootResource the resource, and must give true.
 same rule (a resource of the export meets them all).
 
 fhirpathpy lacks ``hasValue()``; it is given here as the specification defines it (a single primitive value).
-It lacks ``htmlChecks()`` too (txt-1, txt-2, on Narrative.div): those two are checked in Python instead, for
-the narratives the export writes (XHTML ``div`` and ``p`` elements with no attributes but the namespace, and
-some text), and counted apart (``Report.python``).
+It lacks ``htmlChecks()`` too (txt-1, txt-2, on Narrative.div): those two are checked in Python instead (basic
+XHTML formatting elements only, no event attributes; some content), and counted apart (``Report.python``).
 """
 
 from __future__ import annotations
@@ -95,7 +94,7 @@ def _constraints(node: Any, path: str, element: dict[str, Any], root: dict[str, 
     for key, severity, expression, human in element.get("constraints", []):
         if expression == "htmlChecks()":
             report.python.add(key)
-            ok = _html_checks(node)
+            ok = _html_checks(key, node)
         else:
             report.evaluated += 1
             report.keys.add(key)
@@ -104,16 +103,28 @@ def _constraints(node: Any, path: str, element: dict[str, Any], root: dict[str, 
             report.failures.append(f"{where}: {key} ({severity}) {human}")
 
 
-def _html_checks(div: str) -> bool:
-    """txt-1 and txt-2 for the export's narratives: a well-formed XHTML div of p elements, no attributes, text."""
+#: the elements a narrative may use (FHIR's narrative rules: basic HTML formatting, tables, lists, links, images)
+_ELEMENTS = frozenset("a abbr acronym b big blockquote br caption cite code col colgroup dd dfn div dl dt em h1 h2 h3 "
+                      "h4 h5 h6 hr i img li ol p pre q samp small span strong sub sup table tbody td tfoot th thead "
+                      "tr tt ul var".split())
+
+
+def _html_checks(key: str, div: str) -> bool:
+    """txt-1: a well-formed XHTML div of basic formatting elements, no scripts, forms, frames or event
+    attributes; txt-2: some non-whitespace content."""
     from defusedxml.ElementTree import fromstring
 
     root = fromstring(div)
-    if root.tag != f"{XHTML}div" or root.attrib:
+    if key == "txt-2":
+        return bool("".join(root.itertext()).strip()) or any(e.tag == f"{XHTML}img" for e in root.iter())
+    if root.tag != f"{XHTML}div":
         return False
-    if any(e.tag != f"{XHTML}p" or e.attrib for e in root.iter() if e is not root):
-        return False
-    return bool("".join(root.itertext()).strip())
+    for element in root.iter():
+        if not element.tag.startswith(XHTML) or element.tag[len(XHTML):] not in _ELEMENTS:
+            return False
+        if any(name.lower().startswith("on") for name in element.attrib):
+            return False
+    return True
 
 
 def _child(elements: dict[str, Any], path: str, name: str) -> tuple[str | None, list[str]]:

@@ -183,19 +183,20 @@ def library(topic: str, label: str, resource_id: str, facts: list[PatientFact], 
             text += f" Also true when {rule.key} is {_stated(rule.expected)}: {rule.label}."
         parameters.append({"name": fact.key, "use": "in", "min": 0, "max": "1", "documentation": text,
                            "type": parameter_type(fact)})
-    return {"resourceType": "Library", "id": resource_id, "url": f"{BASE}/Library/{resource_id}",
-            "identifier": identifier(topic), "name": name(resource_id), "title": f"Patient facts: {label}",
-            **common(version, date),
-            "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/library-type",
-                                 "code": "logic-library"}]},
-            "description": ("The patient facts the conditions of this topic's PlanDefinitions read. Each parameter "
-                            "is the FHIRPath environment variable of its name (%name): a boolean, or a Coding of "
-                            "the patient-facts CodeSystem; a fact that is not known is the empty collection, "
-                            "never false. A condition that is empty is not met; the 'undetermined' action asks "
-                            "for the facts that are not known. " + RESEARCH),
-            "relatedArtifact": [{"type": "depends-on", "display": "The graph's patient facts",
-                                 "resource": FACTS_SYSTEM}],
-            "parameter": parameters}
+    resource: dict[str, Any] = {
+        "resourceType": "Library", "id": resource_id, "url": f"{BASE}/Library/{resource_id}",
+        "identifier": identifier(topic), "name": name(resource_id), "title": f"Patient facts: {label}",
+        **common(version, date),
+        "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/library-type", "code": "logic-library"}]},
+        "description": ("The patient facts the conditions of this topic's PlanDefinitions read. Each parameter is "
+                        "the FHIRPath environment variable of its name (%name): a boolean, or a Coding of the "
+                        "patient-facts CodeSystem; a fact that is not known is the empty collection, never false. "
+                        "A condition that is empty is not met; the 'undetermined' action asks for the facts that "
+                        "are not known. " + RESEARCH),
+        "relatedArtifact": [{"type": "depends-on", "display": "The graph's patient facts", "resource": FACTS_SYSTEM}]}
+    if parameters:  # FHIR JSON has no empty arrays
+        resource["parameter"] = parameters
+    return resource
 
 
 def _stated(value: Any) -> str:
