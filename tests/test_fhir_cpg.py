@@ -11,7 +11,7 @@ import json
 import fhirpathpy
 import pytest
 from cds_checks import check_fhir
-from conftest import FIXTURES, PNET, ROOT, cli_in_process, d
+from conftest import FIXTURES, PNET, ROOT, d
 from cpg_logic import Conditions, category, kind, outcome, rating
 from fhir_invariants import check
 
@@ -271,7 +271,9 @@ def test_another_topic_exports_with_no_code_change(tmp_path):
 
 
 def test_iakg_export_writes_the_bundle(tmp_path, capsys):
+    from iakg.cli import main
+
     out = tmp_path / "cpg.json"
-    assert cli_in_process(["export", "--format", "fhir-cpg", "--out", str(out)]) == 0
+    assert main(["export", "--format", "fhir-cpg", "--out", str(out)]) == 0
     assert json.loads(out.read_bytes())["resourceType"] == "Bundle"
     assert out.read_bytes() == iakg.load().export("fhir-cpg")
