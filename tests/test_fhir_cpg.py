@@ -270,6 +270,24 @@ def test_another_topic_exports_with_no_code_change(tmp_path):
     assert any("strengthOfEvidence" in rating(a) and "score" in rating(a) for a in rated)
 
 
+def test_shared_scenarios_and_clashing_names_give_one_resource_each(tmp_path):
+    # a second (fictional) topic lists the routine scenario too, and another namespace reuses its local name
+    extra = tmp_path / "clash.ttl"
+    extra.write_text("""
+        @prefix iakg: <https://w3id.org/iakg/ontology#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        <https://example.org/x/topic> a iakg:Topic ; rdfs:label "Fixture topic (not guidance)"@en ;
+            iakg:isTestFixture true ; iakg:hasScenario <https://w3id.org/iakg/id/pnet-post-resection-surveillance> .
+        <https://example.org/x/pnet-post-resection-surveillance> a iakg:ClinicalScenario ;
+            rdfs:label "Fixture scenario with a clashing name (not guidance)"@en ; iakg:isTestFixture true .
+        """, encoding="utf-8")
+    bundle = json.loads(iakg.load([extra]).export("fhir-cpg"))
+    urls = [e["fullUrl"] for e in bundle["entry"]]
+    assert len(urls) == len(set(urls)) and check(bundle).failures == []
+    ids = {r["identifier"][0]["value"]: r["id"] for r in resources(bundle, "PlanDefinition")}
+    assert ids[PNET] != ids["https://example.org/x/pnet-post-resection-surveillance"]
+    assert len(plan(bundle, PNET)["library"]) == 2  # the Library of each topic it is in
+
+
 def test_iakg_export_writes_the_bundle(tmp_path, capsys):
     from iakg.cli import main
 

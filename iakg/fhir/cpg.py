@@ -63,15 +63,13 @@ def bundle(engine: Any, version: str, date: str) -> dict[str, Any]:
     entries = [codesystem(facts, version, date), action_kinds(version, date), rating_extension(version, date)]
     by_key = {f.key: f for f in facts}
     for topic, topic_label in sorted(topics.items(), key=lambda t: (t[1], t[0])):
-        members = sorted(iri for iri, (_, owners) in scenarios.items() if topic in owners)
-        used = [rules[s] for s in members if s in rules]
+        used = [rules[s] for s, (_, owners) in sorted(scenarios.items()) if topic in owners and s in rules]
         keys = sorted({k for e in used for k in e.deciding})
-        library_id = topic_ids[topic]
-        entries.append(library(topic, topic_label, library_id, [by_key[k] for k in keys if k in by_key],
+        entries.append(library(topic, topic_label, topic_ids[topic], [by_key[k] for k in keys if k in by_key],
                                [d for e in used for d in e.derivations], version, date))
-        for iri in members:
-            entries.append(context.plan(iri, scenarios[iri][0], rules.get(iri), recommendations[iri],
-                                        f"{BASE}/Library/{library_id}", version, date))
+    for iri, (label, owners) in sorted(scenarios.items()):  # once each, with the Library of every topic it is in
+        libraries = [f"{BASE}/Library/{topic_ids[t]}" for t in sorted(owners)]
+        entries.append(context.plan(iri, label, rules.get(iri), recommendations[iri], libraries, version, date))
     rated = sorted({p.procedure for r in recommendations.values() for p in r.procedures})
     entries += [activity(procedures[p], procedure_ids[p], version, date) for p in rated]
     return {"resourceType": "Bundle", "id": "iakg-cpg", "type": "collection",
@@ -136,7 +134,7 @@ class _Context:
         self.procedures, self.provenance, self.strengths = procedures, provenance, strengths
 
     def plan(self, iri: str, label: str, rules: Eligibility | None, recommendation: Recommendation,
-             library_url: str, version: str, date: str) -> dict[str, Any]:
+             libraries: list[str], version: str, date: str) -> dict[str, Any]:
         resource_id = self.scenario_ids[iri]
         found = self.provenance.get(iri, {})
         resource: dict[str, Any] = {
@@ -149,7 +147,7 @@ class _Context:
             "usage": RESEARCH,
             "relatedArtifact": [{"type": "documentation", "display": "The scenario in the graph", "url": iri}]
             + _citations(found),
-            "library": [library_url],
+            "library": libraries,
         }
         if rules is not None and rules.matched:
             resource["action"] = self.actions(rules, recommendation)
