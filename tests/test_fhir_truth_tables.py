@@ -16,8 +16,8 @@ conditions (fhirpathpy, tests/cpg_logic.py), and the two must agree:
 
 A patient whose stated facts point only at other scenarios is not matched against this one (``match`` lists
 the scenarios a stated fact selects): there the PlanDefinition must not rate, and asks or excludes. Nothing is
-sampled: a scenario with more than 10 deciding facts, or a fact whose values cannot be listed, fails the
-test here, naming it, until the table is extended.
+sampled: a scenario with more than 10 deciding facts fails the test, naming it, unless TOO_LARGE names it with
+the reason; a fact whose values cannot be listed fails it too.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ from iakg.domain.matching import match
 from iakg.rdf.engine import Result
 
 LIMIT = 10
+#: scenarios of the graph with more than LIMIT deciding facts, each with the reason it is left out (none now):
+#: a scenario over the limit that is not named here fails the test, so none is ever left out silently
+TOO_LARGE: dict[str, str] = {}
 _VARIABLE = re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -93,7 +96,11 @@ def tables(graph: iakg.KnowledgeGraph, only: set[str] | None = None) -> dict[str
         if only is not None and scenario not in only:
             continue
         keys = deciding(graph.engine, scenario, plans[scenario])
-        assert len(keys) <= LIMIT, f"{scenario}: {len(keys)} deciding facts ({keys}); the table covers <= {LIMIT}"
+        if scenario in TOO_LARGE:
+            assert len(keys) > LIMIT, f"{scenario} has {len(keys)} deciding facts now: take it out of TOO_LARGE"
+            continue
+        assert len(keys) <= LIMIT, (f"{scenario}: {len(keys)} deciding facts ({keys}); the table covers <= {LIMIT}: "
+                                    "extend it, or name the scenario in TOO_LARGE with the reason")
         domains = []
         for key in keys:
             fact = facts[key]
