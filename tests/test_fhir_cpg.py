@@ -288,6 +288,29 @@ def test_shared_scenarios_and_clashing_names_give_one_resource_each(tmp_path):
     assert len(plan(bundle, PNET)["library"]) == 2  # the Library of each topic it is in
 
 
+def test_a_text_fact_with_quotes_and_backslashes_is_one_fhirpath_literal(tmp_path):
+    extra = tmp_path / "text-fact.ttl"
+    extra.write_text(r"""
+        @prefix iakg: <https://w3id.org/iakg/ontology#> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> . @prefix x: <https://example.org/x/> .
+        x:fact a iakg:PatientFact ; rdfs:label "Fixture text fact"@en ; iakg:factKey "fixtureText" ;
+            iakg:factDatatype xsd:string ; iakg:isTestFixture true .
+        x:scenario a iakg:ClinicalScenario ; rdfs:label "Fixture scenario (not guidance)"@en ;
+            iakg:isTestFixture true ; iakg:inclusionCriterion x:criterion .
+        x:criterion a iakg:InclusionCriterion ; rdfs:label "Fixture criterion"@en ; iakg:onFact x:fact ;
+            iakg:expectedValue "it's a \\ and a ' %x" .
+        """, encoding="utf-8")
+    other = iakg.load([extra])
+    bundle = json.loads(other.export("fhir-cpg"))
+    fixture = plan(bundle, "https://example.org/x/scenario")
+    for value, expected in (("it's a \\ and a ' %x", "applicable"), ("it's", "not applicable"), (None, "undetermined")):
+        patient = {} if value is None else {"fixtureText": value}
+        assert outcome(fixture, patient, Conditions(set()), {}).status == expected
+        if value is not None:
+            assert next(m.status for m in other.match(patient).scenarios if m.scenario.iri.endswith("/x/scenario")
+                        ) == expected
+
+
 def test_iakg_export_writes_the_bundle(tmp_path, capsys):
     from iakg.cli import main
 
