@@ -110,6 +110,16 @@ def test_the_invariant_check_passes_the_specifications_examples(name):
     assert report.evaluated > 20 and report.python == {"txt-1", "txt-2"}
 
 
+def test_the_patient_facts_codesystem_is_the_order_time_one_named_by_the_dataset_version(graph, bundle):
+    from iakg.cds import codesystem
+
+    named = graph.release().identity
+    [facts] = [r for r in resources(bundle, "CodeSystem") if r["url"] == FACTS_SYSTEM]
+    assert {k: v for k, v in facts.items() if k != "text"} == codesystem(graph.patient_facts(), named.version,
+                                                                          named.issued)
+    assert {r["version"] for r in resources(bundle)} == {named.version}
+
+
 def test_the_rating_extension_is_defined_in_the_bundle(bundle):
     [definition] = resources(bundle, "StructureDefinition")
     assert definition["url"] == RATING_EXTENSION and definition["type"] == "Extension"

@@ -42,7 +42,7 @@ FHIRPATH = "text/fhirpath"
 NO_TOPIC = "https://w3id.org/iakg/fhir/no-topic"  #: the group of scenarios no topic lists or shares a source with
 
 
-def bundle(engine: Any, version: str, date: str) -> dict[str, Any]:
+def bundle(engine: Any, version: str, date: str | None) -> dict[str, Any]:
     """The Bundle of the whole graph (JSON as a dict, every list in a fixed order)."""
     facts = guidance.patient_facts(engine)
     rules = eligibility(engine)
@@ -134,7 +134,7 @@ class _Context:
         self.procedures, self.provenance, self.strengths = procedures, provenance, strengths
 
     def plan(self, iri: str, label: str, rules: Eligibility | None, recommendation: Recommendation,
-             libraries: list[str], version: str, date: str) -> dict[str, Any]:
+             libraries: list[str], version: str, date: str | None) -> dict[str, Any]:
         resource_id = self.scenario_ids[iri]
         found = self.provenance.get(iri, {})
         resource: dict[str, Any] = {

@@ -50,9 +50,11 @@ RATING_PARTS = [
 ]
 
 
-def common(version: str, date: str) -> dict[str, Any]:
-    """The metadata every canonical resource of the export carries."""
-    return {"version": version, "status": "active", "experimental": True, "date": date, "publisher": PUBLISHER}
+def common(version: str, date: str | None) -> dict[str, Any]:
+    """The metadata every canonical resource of the export carries (``date``: the content's issue date, if it
+    has been issued)."""
+    dated = {"date": date} if date else {}
+    return {"version": version, "status": "active", "experimental": True, **dated, "publisher": PUBLISHER}
 
 
 def with_narrative(resource: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +109,7 @@ def name(resource_id: str) -> str:
     return text if text[:1].isalpha() else "X" + text
 
 
-def action_kinds(version: str, date: str) -> dict[str, Any]:
+def action_kinds(version: str, date: str | None) -> dict[str, Any]:
     """The CodeSystem of the kinds of action in a scenario's PlanDefinition."""
     return {"resourceType": "CodeSystem", "id": "iakg-cpg-action-kind", "url": ACTION_KIND_SYSTEM,
             "name": "IakgCpgActionKind", "title": "Kinds of action in the graph's PlanDefinitions",
@@ -120,7 +122,7 @@ def action_kinds(version: str, date: str) -> dict[str, Any]:
                         for code, text in ACTION_KINDS.items()]}
 
 
-def rating_extension(version: str, date: str) -> dict[str, Any]:
+def rating_extension(version: str, date: str | None) -> dict[str, Any]:
     """The StructureDefinition of the rating extension (a complex extension on a PlanDefinition action)."""
     elements: list[dict[str, Any]] = [
         {"id": "Extension", "path": "Extension", "short": "A rating of the procedure for the scenario",
@@ -152,7 +154,7 @@ def rating_extension(version: str, date: str) -> dict[str, Any]:
             "derivation": "constraint", "differential": {"element": elements}}
 
 
-def activity(procedure: dict[str, Any], resource_id: str, version: str, date: str) -> dict[str, Any]:
+def activity(procedure: dict[str, Any], resource_id: str, version: str, date: str | None) -> dict[str, Any]:
     """The ActivityDefinition of a procedure: an order for it (a ServiceRequest) coded with the graph's codes."""
     codings = [{"system": LOINC, "code": code} for code in procedure["loinc"]]
     codings.append({"system": URI_SYSTEM, "code": procedure["iri"], "display": procedure["label"]})
@@ -168,7 +170,7 @@ def activity(procedure: dict[str, Any], resource_id: str, version: str, date: st
 
 
 def library(topic: str, label: str, resource_id: str, facts: list[PatientFact], derivations: list[Derivation],
-            version: str, date: str) -> dict[str, Any]:
+            version: str, date: str | None) -> dict[str, Any]:
     """The Library of a topic: the patient facts its scenarios' conditions read, one input parameter each."""
     rules: dict[str, list[Derivation]] = {}
     for d in derivations:

@@ -50,13 +50,17 @@ def _fhir_cpg(release: Release) -> bytes:
 
     import pyoxigraph as ox
 
-    from iakg import RELEASE_DATE, __version__
+    from iakg import __version__
     from iakg.fhir.cpg import bundle
     from iakg.rdf.engine import LocalEngine
 
     store = ox.Store()
     store.bulk_load(release.nquads, format=ox.RdfFormat.N_QUADS)
-    resource = bundle(LocalEngine(store), __version__, RELEASE_DATE)
+    # the resources are content: the dataset's version names them, and its issue date dates them (none while
+    # the content is a development version)
+    named = release.identity
+    version, issued = (named.version, named.issued) if named is not None else (__version__, None)
+    resource = bundle(LocalEngine(store), version, issued)
     return (json.dumps(resource, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
