@@ -81,6 +81,7 @@ class Outcome:
     statuses: set[str] = field(default_factory=set)
     rated: set[tuple[str, str]] = field(default_factory=set)  #: (procedure IRI, category IRI)
     asked: set[str] = field(default_factory=set)  #: fact keys
+    not_addressed: set[str] = field(default_factory=set)  #: action titles: situations the source is silent on
     redirects: set[str] = field(default_factory=set)  #: PlanDefinition URLs
 
     @property
@@ -90,7 +91,7 @@ class Outcome:
 
 
 STATUS = {"applies": "applicable", "excluded": "excluded", "not-applicable": "not applicable",
-          "undetermined": "undetermined"}
+          "undetermined": "undetermined", "not-covered": "not covered"}
 
 
 def kind(action: dict[str, Any]) -> str:
@@ -130,7 +131,10 @@ def outcome(plan: dict[str, Any], patient: dict[str, Any], conditions: Condition
         if what == "undetermined":
             if children:
                 out.statuses.add(STATUS[what])
-                out.asked |= {fact_key(a) for a in children}
+                out.asked |= {fact_key(a) for a in children if kind(a) == "ask-for-fact"}
+            continue
+        if what == "not-addressed":  # beside the verdict, never a verdict
+            out.not_addressed.add(action["title"])
             continue
         out.statuses.add(STATUS[what])
         if what == "applies":

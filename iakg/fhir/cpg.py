@@ -36,7 +36,17 @@ from iakg.fhir.definitions import (
     rating_extension,
     with_narrative,
 )
-from iakg.fhir.logic import Compiler, Eligibility, eligibility, is_false, not_false, not_true
+from iakg.fhir.logic import (
+    NOT_ADDRESSED,
+    OUTSIDE_SCOPE,
+    POPULATION,
+    Compiler,
+    Eligibility,
+    eligibility,
+    is_false,
+    not_false,
+    not_true,
+)
 
 FHIRPATH = "text/fhirpath"
 NO_TOPIC = "https://w3id.org/iakg/fhir/no-topic"  #: the group of scenarios no topic lists or shares a source with
@@ -160,14 +170,32 @@ class _Context:
     def actions(self, rules: Eligibility, recommendation: Recommendation) -> list[dict[str, Any]]:
         c = self.compiler
         holds = {criterion.iri: c.holds(criterion) for criterion in rules.criteria}
-        applies = [_condition(holds[i.iri], f"{i.label}: holds") for i in rules.inclusions]
-        applies += [_condition(is_false(holds[e.iri]), f"{e.label}: does not hold") for e in rules.exclusions]
+        groups, outside = rules.of(POPULATION), rules.of(OUTSIDE_SCOPE)
+        # in one of the population groups: true, false (in none), or empty
+        member = " or ".join(holds[g.iri] for g in groups)
+        member = f"({member})" if len(groups) > 1 else member
+        covered = [_condition(not_false(member), "In one of the population groups, or not known")] if groups else []
+        covered += [_condition(not_true(holds[o.iri]), f"{o.label}: not known to hold") for o in outside]
         none_excludes = [_condition(not_true(holds[e.iri]), f"{e.label}: not known to hold")
                          for e in rules.exclusions]
+        applies = [_condition(member, "In one of the population groups")] if groups else (
+            [_condition("false", "The source does not say whom the scenario is for")]
+            if rules.population_required else [])
+        applies += [_condition(holds[i.iri], f"{i.label}: holds") for i in rules.inclusions]
+        applies += [_condition(is_false(holds[e.iri]), f"{e.label}: does not hold") for e in rules.exclusions]
+        applies += covered[1 if groups else 0:]  # no outside-scope situation holds
         actions = [self.applies(recommendation, applies)]
+        if groups:
+            actions.append({"id": "not-covered-population", "code": [_kind("not-covered")],
+                            "title": "Not covered: the patient is in none of the scenario's population groups",
+                            "description": "The source is for: " + "; ".join(g.label for g in groups) + ".",
+                            "condition": [_condition(is_false(member), "In none of the population groups")]})
+        for n, o in enumerate(outside, 1):
+            actions.append({"id": f"not-covered-{n}", "title": f"Not covered: {o.label}",
+                            "code": [_kind("not-covered")], "condition": [_condition(holds[o.iri], o.label)]})
         for n, e in enumerate(rules.exclusions, 1):
             action = {"id": f"excluded-{n}", "title": f"Excluded: {e.label}", "code": [_kind("excluded")],
-                      "condition": [_condition(holds[e.iri], f"{e.label}: holds")]}
+                      "condition": covered + [_condition(holds[e.iri], f"{e.label}: holds")]}
             if e.redirect is not None:
                 action["description"] = f"The patient belongs to: {e.redirect_label or e.redirect}."
                 if e.redirect in self.scenario_ids:
@@ -176,24 +204,43 @@ class _Context:
         for n, i in enumerate(rules.inclusions, 1):
             actions.append({"id": f"not-applicable-{n}", "title": f"Does not apply: {i.label} does not hold",
                             "code": [_kind("not-applicable")],
-                            "condition": none_excludes + [_condition(is_false(holds[i.iri]),
-                                                                     f"{i.label}: does not hold")]})
-        asks = []
+                            "condition": covered + none_excludes + [_condition(is_false(holds[i.iri]),
+                                                                               f"{i.label}: does not hold")]})
+        for n, a in enumerate(rules.of(NOT_ADDRESSED), 1):  # beside any verdict but "not covered"
+            actions.append({"id": f"not-addressed-{n}", "title": f"The source does not address: {a.label}",
+                            "code": [_kind("not-addressed")],
+                            "condition": covered + [_condition(holds[a.iri], a.label)]})
+        actions.append({"id": "undetermined", "title": "Undetermined: ask for the facts that decide",
+                        "code": [_kind("undetermined")],
+                        "condition": covered + none_excludes + [
+                            _condition(not_false(holds[i.iri]), f"{i.label}: not known to fail")
+                            for i in rules.inclusions],
+                        "groupingBehavior": "logical-group", "selectionBehavior": "all",
+                        "action": self.asks(rules, member, groups)})
+        return actions
+
+    def asks(self, rules: Eligibility, member: str, groups: list[Any]) -> list[dict[str, Any]]:
+        """The undetermined group's sub-actions: a fact a criterion tests, when not known; a population group's
+        fact, when not known and the patient is in no group yet; the source naming no population."""
+        c = self.compiler
         labels = {f.key: f.label for f in c.facts.values()}
-        for n, key in enumerate(rules.tested, 1):
+        criteria = list(dict.fromkeys(k.key for k in rules.inclusions + rules.exclusions))
+        asks = []
+        for n, key in enumerate(dict.fromkeys(criteria + [g.key for g in groups]), 1):
             derived = [d for d in rules.derivations if d.established == key]
             text = "Not known: the scenario's status depends on it."
             if derived:
                 text += " Also established by: " + "; ".join(f"{d.label} ({d.key})" for d in derived) + "."
+            conditions = [_condition(c.unknown(key), f"{key} is not known")]
+            if key not in criteria:
+                conditions.append(_condition(not_true(member), "In none of the population groups yet"))
             asks.append({"id": f"ask-{n}", "title": f"Ask for: {labels.get(key, key)}", "description": text,
                          "code": [_kind("ask-for-fact"), {"coding": [{"system": FACTS_SYSTEM, "code": key}]}],
-                         "condition": [_condition(c.unknown(key), f"{key} is not known")]})
-        actions.append({"id": "undetermined", "title": "Undetermined: ask for the facts that decide",
-                        "code": [_kind("undetermined")],
-                        "condition": none_excludes + [_condition(not_false(holds[i.iri]), f"{i.label}: not known "
-                                                                 "to fail") for i in rules.inclusions],
-                        "groupingBehavior": "logical-group", "selectionBehavior": "all", "action": asks})
-        return actions
+                         "condition": conditions})
+        if rules.population_required and not groups:
+            asks.append({"id": "population-not-stated", "code": [_kind("population-not-stated")],
+                         "title": "The source does not say whom this scenario is for: it is never applied"})
+        return asks
 
     def applies(self, recommendation: Recommendation, conditions: list[dict[str, Any]]) -> dict[str, Any]:
         rated = [self.rated(n, p, recommendation) for n, p in enumerate(recommendation.procedures, 1)]

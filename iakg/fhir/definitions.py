@@ -32,6 +32,10 @@ ACTION_KINDS = {
     "undetermined": "Nothing rules the scenario out, but facts that decide it are not known: its sub-actions "
                     "ask for them.",
     "ask-for-fact": "Ask for a patient fact that decides whether the scenario applies (it is not known).",
+    "not-covered": "The source does not cover the patient: in none of the scenario's population groups, or in a "
+                   "situation outside the source's scope.",
+    "not-addressed": "The patient is in a situation the source does not address: said beside any rating.",
+    "population-not-stated": "The source does not say whom the scenario is for: it is never applied.",
 }
 #: sub-extensions of the rating extension: (url, FHIR type, min, what it holds)
 RATING_PARTS = [

@@ -38,6 +38,12 @@ from iakg.fhir import FACTS_SYSTEM
 from iakg.rdf.namespaces import XSD
 from iakg.rdf.terms import IRI
 
+#: the kinds of condition the ``eligibility`` query reports (its ``kind`` column): criteria, the scenario's
+#: population groups (the patient must be in one), and limits of the source's scope (a patient "outside scope"
+#: is not covered; a situation "not addressed" changes no verdict)
+INCLUSION, EXCLUSION, POPULATION, OUTSIDE_SCOPE, NOT_ADDRESSED = (
+    "inclusion", "exclusion", "population", "outside scope", "not addressed")
+KINDS = (INCLUSION, EXCLUSION, POPULATION, OUTSIDE_SCOPE, NOT_ADDRESSED)
 #: names FHIRPath (and the FHIR specification) give their own environment variables
 RESERVED = frozenset({"context", "resource", "rootResource", "ucum", "sct", "loinc", "terminologies", "server",
                       "factory", "this", "index", "total"})
@@ -78,19 +84,25 @@ class Eligibility:
     criteria: tuple[Criterion, ...]
     derivations: tuple[Derivation, ...]
     matched: bool  #: the matcher considers the scenario (it has an inclusion criterion on a fact)
+    #: the matcher never applies a scenario that names no population group (the source does not say whom it is
+    #: for): such a scenario is undetermined whatever the patient states
+    population_required: bool = False
+
+    def of(self, kind: str) -> list[Criterion]:
+        return [c for c in self.criteria if c.kind == kind]
 
     @property
     def inclusions(self) -> list[Criterion]:
-        return [c for c in self.criteria if c.kind == "inclusion"]
+        return self.of(INCLUSION)
 
     @property
     def exclusions(self) -> list[Criterion]:
-        return [c for c in self.criteria if c.kind == "exclusion"]
+        return self.of(EXCLUSION)
 
     @property
     def tested(self) -> list[str]:
-        """The keys the criteria test, in order (each once)."""
-        return list(dict.fromkeys(c.key for c in self.criteria))
+        """The keys whose values decide the status, in order (each once): every kind but "not addressed"."""
+        return list(dict.fromkeys(c.key for c in self.criteria if c.kind != NOT_ADDRESSED))
 
     @property
     def deciding(self) -> list[str]:
@@ -117,13 +129,26 @@ def eligibility(engine: Any) -> dict[str, Eligibility]:
     for r in run(engine, "eligibility"):
         rows.setdefault(r["scenario"], []).append(r)
     out = {}
+    unknown = sorted({r["kind"] for found in rows.values() for r in found} - set(KINDS))
+    if unknown:
+        raise KGError(f"the eligibility query reports conditions of kind {unknown[0]!r}, which the FHIR export "
+                      "cannot write as FHIRPath: teach iakg/fhir/logic.py and iakg/fhir/cpg.py what it means")
     for scenario, found in sorted(rows.items()):
         criteria = tuple(Criterion(r["criterion"], r["criterionLabel"], r["kind"], r["key"], expected(r["expected"]),
                                    r["redirectsTo"], r["redirectLabel"]) for r in found)
         keys = dict.fromkeys(c.key for c in criteria)
         derivations = tuple(d for key in keys for d in rules.get(key, ()))
-        out[scenario] = Eligibility(scenario, found[0]["scenarioLabel"], criteria, derivations, scenario in matched)
+        out[scenario] = Eligibility(scenario, found[0]["scenarioLabel"], criteria, derivations, scenario in matched,
+                                    population_required())
     return out
+
+
+def population_required() -> bool:
+    """Whether ``iakg match`` requires a population group (it then says so with its own outcome for a scenario
+    naming none, ``UNSTATED_BY_SOURCE``): the export follows the matcher it mirrors."""
+    from iakg.domain import matching
+
+    return getattr(matching, "UNSTATED_BY_SOURCE", None) is not None
 
 
 class Compiler:
