@@ -18,8 +18,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "iakg"
 
 #: layer -> rank; a module may import from layers of lower rank and from its own layer
-RANK = {"base": 0, "rdf": 1, "catalogue": 2, "domain": 3, "validate": 3, "io": 4, "present": 4, "cds": 4,
-        "api": 5, "package": 5.5, "serve": 6, "cli": 7}
+RANK = {"base": 0, "rdf": 1, "catalogue": 2, "domain": 3, "validate": 3, "fhir": 4, "io": 5, "present": 5, "cds": 5,
+        "api": 6, "package": 6.5, "serve": 7, "cli": 8}
 BASE = {"digest", "errors", "registry", "resources", "version"}
 TOP = {"__init__", "__main__"}  # the package's entry points re-export the API
 

@@ -5,9 +5,9 @@ graph's patient facts through a site mapping, ``match`` and ``recommend``, cards
 HTTP routes live in ``iakg.serve.cds``.
 """
 
-from iakg.cds.codesystem import codesystem
 from iakg.cds.mapping import Mapping
 from iakg.cds.mapping import load as load_mapping
 from iakg.cds.service import SERVICES, CdsRequestError, CdsService
+from iakg.fhir.codesystem import codesystem
 
 __all__ = ["SERVICES", "CdsRequestError", "CdsService", "Mapping", "codesystem", "load_mapping"]

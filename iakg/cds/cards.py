@@ -27,6 +27,7 @@ from iakg.cds.fhir import LOINC, URI_SYSTEM
 from iakg.cds.graph import GraphView
 from iakg.cds.notices import about, indicator, warnings
 from iakg.domain.model import Ref
+from iakg.fhir import CATEGORY_SYSTEM
 from iakg.rdf.namespaces import IAKGD
 
 RESEARCH = "Research and educational use only: not for clinical decisions, billing or PAMA reporting."
@@ -34,7 +35,6 @@ PAMA_RATING = "http://fhir.org/argonaut/Extension/pama-rating"
 PAMA_SYSTEM = "http://fhir.org/argonaut/CodeSystem/pama-rating"
 PAMA_CONSULT_ID = "http://fhir.org/argonaut/Extension/pama-rating-consult-id"
 PAMA_AUC_APPLIED = "http://fhir.org/argonaut/Extension/pama-rating-auc-applied"
-CATEGORY_SYSTEM = "https://w3id.org/iakg/fhir/CodeSystem/appropriateness-category"
 NON_ADHERENCE = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"
 #: Override reasons offered on a card: codes and displays of HL7's Non-Adherence Reason Codes
 #: (HL7/cds-hooks, input/vocabulary/CodeSystem-non-adherence-reason-codes.json), from its clinical selection.

@@ -15,12 +15,10 @@ from typing import Any
 
 from iakg.cds.mapping import Mapping
 from iakg.domain.model_guidance import PatientFact
+from iakg.fhir import FACTS_SYSTEM, LOINC, URI_SYSTEM
 
-#: The canonical URL of the CodeSystem of the graph's patient facts (``iakg cds-codesystem`` writes it)
-FACTS_SYSTEM = "https://w3id.org/iakg/fhir/CodeSystem/patient-facts"
-#: FHIR's system for a code that is a URI (here: a procedure's IRI in the graph)
-URI_SYSTEM = "urn:ietf:rfc:3986"
-LOINC = "http://loinc.org"
+__all__ = ["FACTS_SYSTEM", "LOINC", "URI_SYSTEM", "FactReader", "Facts", "codings", "procedure_codings", "resources"]
+
 
 #: a Condition or AllergyIntolerance states a fact only while active (clinicalStatus) ...
 _ACTIVE = {"active", "recurrence", "relapse"}

@@ -190,7 +190,9 @@ def to_rdf(data: dict[str, Any], facts: list[PatientFact]) -> list[ox.Triple]:
     """The patient's triples, by JSON-LD processing with the generated context (no network access)."""
     document = {k: v for k, v in data.items() if v is not None and k != "@context"}
     document.setdefault("@type", "Patient")
-    document["@context"] = context(facts)["@context"]
+    # the terms of the facts the file states (a term the document does not use changes nothing, and a context
+    # of every fact costs most of the JSON-LD processing)
+    document["@context"] = context([f for f in facts if f.key in document])["@context"]
     try:
         quads = ox.parse(json.dumps(document).encode(), format=ox.RdfFormat.JSON_LD, base_iri=PATIENT_BASE)
         return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]

@@ -20,6 +20,7 @@ from iakg.io.description import Stats, described, statement, topic_labels
 from iakg.io.formats import register
 from iakg.io.published import Identity, Release, nquad_of, sort_key
 from iakg.io.releases import identity
+from iakg.rdf.engine import LocalEngine
 from iakg.rdf.namespaces import (
     GRAPH_DESCRIPTION,
     GRAPH_INFERRED,
@@ -28,6 +29,7 @@ from iakg.rdf.namespaces import (
     PREFIXES,
 )
 from iakg.rdf.reasoning import materialise
+from iakg.version import __version__
 
 
 def context() -> dict:
@@ -71,6 +73,23 @@ def _table(release: Release) -> bytes:
     from iakg.io.importers.export_table import write_release  # the table machinery: only to write one
 
     return write_release(release)
+
+
+# the guidance as FHIR clinical practice guidelines: a view (one JSON Bundle, docs/fhir-cpg.md), not in a release
+@register("fhir-cpg", "json", "application/fhir+json", in_release=False, rdf=False)
+def _fhir_cpg(release: Release) -> bytes:
+    import json
+
+    from iakg.fhir.cpg import bundle  # the FHIR machinery: only to write one
+
+    store = ox.Store()
+    store.bulk_load(release.nquads, format=ox.RdfFormat.N_QUADS)
+    # the resources are content: the dataset's version names them, and its issue date dates them (none while
+    # the content is a development version)
+    named = release.identity
+    version, issued = (named.version, named.issued) if named is not None else (__version__, None)
+    resource = bundle(LocalEngine(store), version, issued)
+    return (json.dumps(resource, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def release(store: ox.Store, inferred: bool = False, endpoint: str | None = None) -> Release:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from iakg.cds.fhir import FACTS_SYSTEM
 from iakg.domain.model_guidance import PatientFact
+from iakg.fhir import FACTS_SYSTEM
 
 
 def codesystem(facts: list[PatientFact], version: str, date: str | None = None) -> dict[str, Any]:
