@@ -6,12 +6,12 @@ memory (a procedure has a LOINC coding only where the graph holds its code).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from html import escape
 from typing import Any
 
+from iakg.digest import PREFIX, of_bytes
 from iakg.domain.model_guidance import PatientFact
 from iakg.fhir import BASE, FACTS_SYSTEM, LOINC, URI_SYSTEM
 from iakg.fhir.logic import Derivation, parameter_type
@@ -93,7 +93,7 @@ class Ids:
         for slug, group in slugs.items():
             for iri in group:
                 unique = len(group) == 1 and len(slug) <= 64
-                self._ids[iri] = slug if unique else f"{slug[:55]}-{hashlib.sha256(iri.encode()).hexdigest()[:8]}"
+                self._ids[iri] = slug if unique else f"{slug[:55]}-{of_bytes(iri.encode()).removeprefix(PREFIX)[:8]}"
 
     def __getitem__(self, iri: str) -> str:
         return self._ids[iri]
