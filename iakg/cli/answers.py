@@ -103,9 +103,12 @@ def _next_steps(g: Any, args: argparse.Namespace) -> Answer:
     return items, ("result", "order", "step", "procedures", "interval_months", "alternatives", "hedge"), [
         (b.result, s.order, s.label, " | ".join(p.label for p in s.procedures), s.interval_months, b.alternatives,
          s.qualifier) for b in items for s in b.steps], "\n".join(
-        f"If {b.result}:" + "".join(f"\n  {s.order}. {hedged(s.label, s.qualifier)}"
-                                      + (" (or)" if b.alternatives and s is not b.steps[-1] else "")
-                                      for s in b.steps) for b in items) or "no next steps for this scenario"
+        f"If {b.result}" + (" (one of)" if b.alternatives else " (each, in no order the source gives)"
+                            if len(b.steps) > 1 else "") + ":"
+        + "".join(f"\n  - {hedged(s.label, s.qualifier)}" + (f" (repeats {s.follow_up_label})" if s.follow_up_label
+                                                               else "")
+                  + (" (or)" if b.alternatives and s is not b.steps[-1] else "")
+                  for s in b.steps) for b in items) or "no next steps for this scenario"
 
 
 def _contraindication_option(p: argparse.ArgumentParser) -> None:
