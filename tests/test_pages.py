@@ -200,7 +200,7 @@ def test_variant_table_hides_the_columns_no_option_states_and_says_so_once(graph
     table = html[html.index('<table class="variant"'):html.index("</table>", html.index('<table class="variant"'))]
     headers = re.findall(r'<th scope="col">(.*?)</th>', table)
     assert headers == ["Procedure", "Appropriateness category", "Adult radiation level",
-                       "Paediatric radiation level", "Condition"]
+                       "Paediatric radiation level (of the procedure)", "Condition"]
     assert 'data-label="Strength of evidence"' not in table and 'data-label="Rating (median)"' not in table
     assert html.count("Not stated by the source for any option here: strength of evidence, rating (median).") == 1
 
