@@ -34,8 +34,8 @@ def test_topics(graph):
 def test_patient_facts(graph):
     rows = graph.run("patient-facts")
     keys = sorted({r["key"] for r in rows})
-    assert len(keys) == 18 and "tumorGrade" in keys and "lastImagingResult" in keys and "ageGroup" in keys
-    assert {"pregnant", "contraindicationToMRI", "pancreaticPrimary"} <= set(keys)
+    assert len(keys) == 19 and "tumorGrade" in keys and "lastImagingResult" in keys and "ageGroup" in keys
+    assert {"pregnant", "contraindicationToMRI", "pancreaticPrimary", "men1"} <= set(keys)
     assert [r["notation"] for r in rows if r["key"] == "ageGroup"] == ["adult", "child"]
     assert [r["notation"] for r in rows if r["key"] == "tumorGrade"] == ["G1", "G2", "G3"]
 
@@ -63,7 +63,8 @@ def test_eligibility_population_and_scope(graph):
     rows = graph.run("eligibility", scenario=PNET)
     kinds = {(r["kind"], r["key"], r["expected"]) for r in rows if r["kind"] not in ("inclusion", "exclusion")}
     assert kinds == {("population", "ageGroup", "adult"), ("outside scope", "pancreaticPrimary", False),
-                     ("not addressed", "pregnant", True), ("not addressed", "contraindicationToMRI", True)}
+                     ("not addressed", "pregnant", True), ("not addressed", "contraindicationToMRI", True),
+                     ("not addressed", "men1", True)}
 
 
 def test_faq(graph):
@@ -188,10 +189,13 @@ def test_concept_schemes(graph):
 
 
 def test_order_pitfalls(graph):
-    [row] = graph.run("order-pitfalls", procedure=d("ct-abdomen-pelvis-without-iv-contrast"))
-    assert (row["scenario"], row["critical"], row["instead"]) == (
-        PNET, True, d("ct-abdomen-pelvis-with-iv-contrast"))
-    assert row["quote"] == "ordering a CT of the abdomen and pelvis without IV contrast is a critical error"
+    rows = graph.run("order-pitfalls", procedure=d("ct-abdomen-pelvis-without-iv-contrast"))
+    # the ordering error is critical in routine surveillance and when a recurrence is suspected (review R2)
+    assert [(r["scenario"], r["critical"], r["instead"]) for r in rows] == [
+        (PNET, True, d("ct-abdomen-pelvis-with-iv-contrast")),
+        (d("pnet-suspected-recurrence"), True, d("ct-abdomen-pelvis-with-iv-contrast"))]
+    assert {r["quote"] for r in rows} == {
+        "ordering a CT of the abdomen and pelvis without IV contrast is a critical error"}
     assert graph.run("order-pitfalls", procedure=d("ct-abdomen-pelvis-with-iv-contrast")) == []
 
 

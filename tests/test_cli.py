@@ -131,7 +131,7 @@ def test_match_example_patient():
     assert out.stdout.startswith("APPLICABLE: Routine surveillance after complete resection")
     assert "  First choice: CT abdomen and pelvis with IV contrast (Usually appropriate)" in out.stdout
     assert "late arterial phase + portal venous phase (the source: essential)" in out.stdout
-    assert "  Surveillance: 12 months" in out.stdout and "may be imaged annually" in out.stdout
+    assert "  Surveillance: every 12 months" in out.stdout and "may be imaged annually" in out.stdout
 
 
 def test_match_json_and_csv():

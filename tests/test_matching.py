@@ -176,7 +176,8 @@ def test_facts_the_graph_declares_exclusive_are_refused_naming_both(tmp_path, gr
     assert main(["match", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"iakg: {path}:{line}:3: ") and "\n" not in err
-    assert "priorCompleteResection=true and untreatedTumorUnderObservation=true cannot both hold" in err
+    assert ("priorCompleteResection=true and untreatedTumorUnderObservation=true are distinct clinical questions"
+            in err and "this workflow does not cover them together" in err and "cannot both hold" not in err)
     with pytest.raises(iakg.InputError, match="undergoingInitialStaging=true"):
         graph.match(patient(undergoingInitialStaging=True))
     graph.match(patient(untreatedTumorUnderObservation=False))  # one of them is fine

@@ -72,7 +72,12 @@ def test_scenario_page_says_what_the_cli_says(client):
     """Interval, protocol phases, the alternatives when contrast is contraindicated, the cumulative-dose
     caveat, and who the scenario is for, as the CLI prints them (issue 23)."""
     page = client.get(SCENARIO, headers={"accept": "text/html"}).text
-    for text in ("How often to image", "Every 12 months", "may be imaged annually", "Every 6-12 months",
+    for text in ("How often to image", "Every 12 months", "may be imaged annually", "Such as every 6-12 months",
+                 "consult ENETS or NANETS guidelines for specific recommendations",
+                 "Pitfalls and when to get help", "Critical error (the source):</strong>",
+                 "Ordering CT abdomen and pelvis without IV contrast</a>: It will likely miss",
+                 "Get help:</strong>", "Paediatric radiation level (of the procedure)",
+                 "this scenario is for adults and rates nothing for children",
                  "Protocol", "late arterial phase", "portal venous phase", "(the source: essential)",
                  "When contrast is contraindicated", "Severe iodinated contrast allergy",
                  "often with a gadolinium-based contrast agent, if renal function permits",
@@ -81,6 +86,23 @@ def test_scenario_page_says_what_the_cli_says(client):
                  "Population:</strong> <a", "Not addressed by the source:</strong> <a",
                  "Outside the source&#39;s scope (not covered):</strong>"):
         assert text in page, text
+
+
+def test_a_scenario_without_ratings_gets_no_invented_dose_plan(client):
+    """Review W11: the suspected-recurrence page has no rated option, so no plan (it once read "default: 12
+    months; no interval is stated"); its critical pitfall is shown as critical (W4)."""
+    page = client.get("/id/pnet-suspected-recurrence", headers={"accept": "text/html"}).text
+    assert "Cumulative radiation" not in page and "default:" not in page and "12 months" not in page
+    assert "Critical error (the source):</strong>" in page
+
+
+def test_a_page_without_a_source_says_it_is_vocabulary(client):
+    """Review W12: a resource no source is cited for (a radiopharmaceutical of the name vocabulary) says it is
+    the project's vocabulary; the footer claims provenance for clinical values only."""
+    page = client.get("/id/cu-64-dotatate", headers={"accept": "text/html"}).text
+    assert "No source is cited for this resource" in page and "Every clinical value" in page
+    page = client.get("/id/dotatate-pet-ct", headers={"accept": "text/html"}).text
+    assert "No source is cited for this resource" not in page
 
 
 def test_procedure_page_reads_each_level_on_its_own_scale(client):
@@ -178,7 +200,7 @@ def test_variant_table_hides_the_columns_no_option_states_and_says_so_once(graph
     table = html[html.index('<table class="variant"'):html.index("</table>", html.index('<table class="variant"'))]
     headers = re.findall(r'<th scope="col">(.*?)</th>', table)
     assert headers == ["Procedure", "Appropriateness category", "Adult radiation level",
-                       "Paediatric radiation level", "Condition"]
+                       "Paediatric radiation level (of the procedure)", "Condition"]
     assert 'data-label="Strength of evidence"' not in table and 'data-label="Rating (median)"' not in table
     assert html.count("Not stated by the source for any option here: strength of evidence, rating (median).") == 1
 

@@ -146,7 +146,8 @@ def test_long_text_wraps_inside_its_box_and_the_box_grows(narrow):
     words = ("Studies: " + ", ".join(["Multiphasic contrast-enhanced magnetic resonance imaging of the abdomen "
                                       "and pelvis without and with IV contrast"] * 3) + " Supercalifragilistic" * 4)
     step = SimpleNamespace(label="Characterise " + "x" * 90, qualifier="typically performed, " * 6,
-                           procedures=(SimpleNamespace(iri="https://example.org/p", label=words),))
+                           procedures=(SimpleNamespace(iri="https://example.org/p", label=words),),
+                           follow_up_label="CT " + "y" * 90)
     branches = [SimpleNamespace(result=r, alternatives=True, steps=(step, step)) for r in ("negative", "positive")]
     drawn = svg.workflow(branches, link_path, narrow)
     tree = parse(drawn)
@@ -158,7 +159,7 @@ def test_long_text_wraps_inside_its_box_and_the_box_grows(narrow):
     spans = re.findall(r"<tspan [^>]*>([^<]*)</tspan>", drawn)
     assert all(svg.text_width(line) <= width - 2 * svg.PAD for line in spans)
     joined = " ".join(tree.svg_texts).replace(" ", "")
-    assert (words.replace(" ", "") in joined) and ("x" * 90 in joined)  # nothing dropped, words split at most
+    assert (words.replace(" ", "") in joined) and ("x" * 90 in joined) and ("y" * 90 in joined)  # nothing dropped
     texts = re.findall(r'<rect x="[^"]+" y="([\d.]+)" width="[^"]+" height="(\d+)" rx="4" class="step"/>'
                        r'<text x="[^"]+" y="([\d.]+)"[^>]*>((?:<tspan[^>]*>[^<]*</tspan>)+)</text>', drawn)
     for top, height, baseline, body in texts:  # every line sits inside its box

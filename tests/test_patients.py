@@ -49,14 +49,21 @@ RENAL = {  # as for the allergy, but "if renal function permits" is in doubt: ne
     "ct-ap": (A, "warning", "mri mri-noncontrast"), "ct-cap": (A, "warning", "mri mri-noncontrast"),
     "mri": (A, "warning", ""), "dotatate": (A, "info", "mri"), "fdg": (NA, "warning", "mri dotatate*"),
     "ct-ap-noncontrast": (NCA, "critical", "mri mri-noncontrast"), "mri-noncontrast": (NCA, "info", "")}
-SUSPICION = {order: (NCA, "info", "dotatate") for order in pc.ORDERS} | {"dotatate": (NCA, "info", "")}
+# a suspicion of recurrence: the source's options for it, and the critical error is critical here too (review R2)
+SUSPICION = {order: (NCA, "info", "dotatate") for order in pc.ORDERS} | {
+    "dotatate": (NCA, "info", ""), "ct-ap-noncontrast": (NCA, "critical", "ct-ap dotatate")}
 TWO_OPTIONS = {order: (NCA, "info", "dotatate liver-mri") for order in pc.ORDERS} | {
-    "dotatate": (NCA, "info", "liver-mri")}
-
-
-def _warned(orders: dict) -> dict:
-    """The same answers with every card at least a warning (a situation the source does not address)."""
-    return {k: (p, "critical" if i == "critical" else "warning", s) for k, (p, i, s) in orders.items()}
+    "dotatate": (NCA, "info", "liver-mri"), "ct-ap-noncontrast": (NCA, "critical", "ct-ap dotatate liver-mri")}
+# a situation the source does not address (pregnancy, MEN1): ratings stand beside the notice, no substitute is
+# recommended, none adding radiation or a contrast agent to the order is offered (review M1)
+SILENT = {"ct-ap": (A, "warning", ""), "ct-cap": (A, "warning", "ct-ap"), "mri": (A, "warning", ""),
+          "dotatate": (A, "warning", ""), "fdg": (NA, "warning", ""), "ct-ap-noncontrast": (NCA, "critical", ""),
+          "mri-noncontrast": (NCA, "warning", "")}
+# a stated contraindication to MRI: the MRI studies ruled out everywhere (review R1); the source is silent on it,
+# so nothing is recommended, but what the fact rules out is taken into account (no exposure rule)
+NO_MRI = {"ct-ap": (A, "warning", ""), "ct-cap": (A, "warning", "ct-ap"), "mri": (A, "warning", "ct-ap ct-cap"),
+          "dotatate": (A, "warning", "ct-ap ct-cap"), "fdg": (NA, "warning", "ct-ap ct-cap dotatate"),
+          "ct-ap-noncontrast": (NCA, "critical", "ct-ap"), "mri-noncontrast": (NCA, "warning", "ct-ap ct-cap")}
 
 
 EXPECTED: dict[str, tuple[dict[str, str], dict[str, tuple]]] = {
@@ -66,31 +73,53 @@ EXPECTED: dict[str, tuple[dict[str, str], dict[str, tuple]]] = {
     "negative-last-ct": ({"routine": "applicable", "suspected": "not applicable"}, ROUTINE_ORDERS),
     "indeterminate": ({"routine": "applicable", "suspected": "not applicable"}, ROUTINE_ORDERS | {
         "mri": (A, "info", ""), "dotatate": (A, "info", ""),  # the source reserves them for this: not second-guessed
-        "mri-noncontrast": (NCA, "info", "follow-up-ct dotatate mri")}),
+        # the options the source gives for an indeterminate finding, none preferred; the short-interval follow-up
+        # CT is ordered as the study it repeats, CT abdomen and pelvis with IV contrast (review M3)
+        "ct-ap-noncontrast": (NCA, "critical", "ct-ap dotatate mri"),
+        "mri-noncontrast": (NCA, "info", "ct-ap dotatate mri")}),
     "age-unknown": ({"routine": "undetermined", "suspected": "not applicable"}, UNDETERMINED),
     "empty": ({"routine": "undetermined", "suspected": "undetermined"}, UNDETERMINED),
     "partial": ({"routine": "undetermined", "suspected": "undetermined"}, UNDETERMINED),
     "child": ({"routine": "not covered", "suspected": "not covered"}, NOT_COVERED),
     "child-symptoms": ({"routine": "not covered", "suspected": "not covered"}, NOT_COVERED),
     "non-pancreatic-net": ({"routine": "not covered", "suspected": "not covered"}, NOT_COVERED),
-    "pregnant": ({"routine": "applicable", "suspected": "not applicable"}, _warned(ROUTINE_ORDERS)),
-    "pregnant-allergy": ({"routine": "applicable", "suspected": "not applicable"}, _warned(ALLERGY)),
-    "mri-contraindication": ({"routine": "applicable", "suspected": "not applicable"}, _warned(ROUTINE_ORDERS) | {
-        "dotatate": (A, "warning", "ct-ap* ct-cap"), "fdg": (NA, "warning", "ct-ap* ct-cap dotatate")}),
-    "allergy-and-mri-contraindication": ({"routine": "applicable", "suspected": "not applicable"}, _warned(ALLERGY) | {
-        "ct-ap": (A, "warning", ""), "ct-cap": (A, "warning", ""), "dotatate": (A, "warning", ""),
-        "fdg": (NA, "warning", "dotatate*"), "ct-ap-noncontrast": (NCA, "critical", ""),
-        "mri-noncontrast": (NCA, "warning", "")}),
+    "pregnant": ({"routine": "applicable", "suspected": "not applicable"}, SILENT),
+    "men1": ({"routine": "applicable", "suspected": "not applicable"}, SILENT),
+    # the allergy's alternatives add gadolinium, or a radiation level no source states: not offered (review M1)
+    "pregnant-allergy": ({"routine": "applicable", "suspected": "not applicable"}, SILENT | {
+        "ct-cap": (A, "warning", "")}),
+    "mri-contraindication": ({"routine": "applicable", "suspected": "not applicable"}, NO_MRI),
+    "allergy-and-mri-contraindication": ({"routine": "applicable", "suspected": "not applicable"}, {
+        order: (p, "critical" if order == "ct-ap-noncontrast" else "warning", "") for order, (p, _, _) in
+        ROUTINE_ORDERS.items()} | {"fdg": (NA, "warning", "dotatate")}),
+    # clinical review 1: r20 (a contrast CT may not be feasible, MRI ruled out: nothing to suggest but DOTATATE
+    # PET/CT in place of FDG, with the source's hedge), r21, r27, and a pacemaker with a positive CT
+    "pacemaker-renal-impairment": ({"routine": "applicable", "suspected": "not applicable"}, {
+        order: (p, "critical" if order == "ct-ap-noncontrast" else "warning", "") for order, (p, _, _) in
+        ROUTINE_ORDERS.items()} | {"fdg": (NA, "warning", "dotatate")}),
+    "claustrophobia-indeterminate": ({"routine": "applicable", "suspected": "not applicable"}, NO_MRI | {
+        "mri": (A, "warning", "ct-ap dotatate ct-cap"), "dotatate": (A, "warning", ""),
+        "ct-ap-noncontrast": (NCA, "critical", "ct-ap dotatate"),
+        "mri-noncontrast": (NCA, "warning", "ct-ap dotatate")}),
+    "pacemaker-allergy-indeterminate": ({"routine": "applicable", "suspected": "not applicable"}, {
+        order: (p, "critical" if order == "ct-ap-noncontrast" else "warning", "dotatate") for order, (p, _, _) in
+        ROUTINE_ORDERS.items()} | {"dotatate": (A, "warning", ""), "ct-ap-noncontrast": (NCA, "critical", "dotatate")}),
+    "pacemaker-positive-ct": ({"routine": "not applicable", "suspected": "applicable"}, {
+        order: (NCA, "warning", "dotatate") for order in pc.ORDERS} | {
+        "dotatate": (NCA, "warning", ""), "ct-ap-noncontrast": (NCA, "critical", "ct-ap dotatate")}),
     "allergy": ({"routine": "applicable", "suspected": "not applicable"}, ALLERGY),
     "contrast-allergy": ({"routine": "applicable", "suspected": "not applicable"}, ALLERGY | {
-        "dotatate": (A, "info", "")}),  # the indeterminate finding is what the source reserves DOTATATE for
+        "dotatate": (A, "info", ""),  # the indeterminate finding is what the source reserves DOTATATE for
+        "ct-ap-noncontrast": (NCA, "critical", "mri* mri-noncontrast dotatate")}),
     "renal-impairment": ({"routine": "applicable", "suspected": "not applicable"}, RENAL),
     "renal-indeterminate": ({"routine": "applicable", "suspected": "not applicable"}, RENAL | {
-        "dotatate": (A, "info", "")}),
+        "dotatate": (A, "info", ""), "ct-ap-noncontrast": (NCA, "critical", "mri mri-noncontrast dotatate")}),
     "allergy-and-renal-impairment": ({"routine": "applicable", "suspected": "not applicable"}, RENAL),
     "rising-cga": ({"routine": "not applicable", "suspected": "applicable"}, SUSPICION),
+    "rising-cga-negative-ct": ({"routine": "not applicable", "suspected": "applicable"}, SUSPICION),
     "symptoms": ({"routine": "not applicable", "suspected": "applicable"}, SUSPICION),
     "positive-ct": ({"routine": "not applicable", "suspected": "applicable"}, TWO_OPTIONS),
+    "contradicted-positive-ct": ({"routine": "not applicable", "suspected": "applicable"}, TWO_OPTIONS),
     "nec": ({"routine": "excluded", "suspected": "excluded"}, EXCLUDED),
     "initial-staging": ({"routine": "excluded", "suspected": "not applicable"}, EXCLUDED),
     "residual-disease": ({"routine": "excluded", "suspected": "not applicable"}, EXCLUDED),
@@ -255,20 +284,35 @@ def test_a_situation_the_source_is_silent_on_is_said_beside_every_rating(name, k
             assert words in card["detail"] and card["indicator"] in ("warning", "critical")
 
 
-@pytest.mark.parametrize("name", ["index", "allergy", "renal-impairment", "pregnant"])
+@pytest.mark.parametrize("name", ["index", "allergy", "renal-impairment", "pregnant", "rising-cga", "symptoms",
+                                  "positive-ct", "rising-cga-negative-ct"])
 def test_the_critical_error_is_critical_with_the_source_quote(name, answers):
+    """Review R2: the pitfall is the ordering error itself, whichever of the article's scenarios applies (a
+    suspicion of recurrence got an `info` card "not rated"); W5: the summary says what the error does."""
     card = _card(answers, name, "ct-ap-noncontrast")
     assert card["indicator"] == "critical"
+    assert card["summary"].startswith("CT abdomen and pelvis without IV contrast: critical error: it will likely miss "
+                                      "the hypervascular liver metastases")
     assert "> ordering a CT of the abdomen and pelvis without IV contrast is a critical error" in card["detail"]
     assert "What Imaging Is Best for Surveillance After Pancreatic Neuroendocrine Tumor Resection?" in card["detail"]
     assert "It will likely miss the hypervascular liver metastases" in card["detail"]
+    assert "The source recommends **CT abdomen and pelvis with IV contrast** instead." in card["detail"]
     suggested = [iri.rsplit("/", 1)[-1] for iri, _ in _suggested(card)]
-    if name in ("allergy", "renal-impairment"):  # the contrast CT is ruled out: the source's alternatives instead
+    if name in ("allergy", "renal-impairment"):  # the contrast CT may not be feasible: the source's alternatives
         assert suggested == ["mri-abdomen-pelvis-without-and-with-iv-contrast",
                              "mri-abdomen-pelvis-without-iv-contrast"]
-        assert "A stated fact rules it out" in card["detail"]
+        assert "For this patient: a contrast-enhanced CT may not be feasible" in card["detail"]
+    elif name == "pregnant":  # a situation the source does not address: no substitute adding contrast (M1)
+        assert suggested == [] and "No substitute that may add radiation" in card["detail"]
     else:
-        assert suggested == ["ct-abdomen-pelvis-with-iv-contrast"]
+        assert suggested[0] == "ct-abdomen-pelvis-with-iv-contrast"
+        [created] = [a["resource"] for a in card["suggestions"][0]["actions"] if a["type"] == "create"]
+        notes = " ".join(n["text"] for n in created["note"])  # W6: the protocol travels with the order
+        assert "multiphasic: late arterial phase + portal venous phase (the source: essential)" in notes
+        assert "36813-4" in [c["code"] for c in created["code"]["coding"]]
+    routine = name in ("index", "allergy", "renal-impairment", "pregnant")
+    scenario = "pnet-post-resection-surveillance" if routine else "pnet-suspected-recurrence"
+    assert card["links"][0]["url"].endswith(scenario)
 
 
 def test_conditions_and_reasons_travel_with_suggestions(answers):

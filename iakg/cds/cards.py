@@ -25,7 +25,7 @@ from iakg.cds.decide import (
 )
 from iakg.cds.fhir import LOINC, URI_SYSTEM
 from iakg.cds.graph import GraphView
-from iakg.cds.notices import about, indicator, warnings
+from iakg.cds.notices import about, facts_note, indicator, kind_of_pitfall, order_protocol, pitfall_said, warnings
 from iakg.domain.model import Ref
 from iakg.fhir import CATEGORY_SYSTEM
 from iakg.rdf.namespaces import IAKGD
@@ -116,7 +116,7 @@ class CardMaker:
         if scenario is not None:  # the drill-down (the spec keeps source.url for the data set)
             card["links"] = [{"label": f"Scenario: {scenario.label}"[:120], "url": page(scenario.iri, self.base_url),
                               "type": "absolute"}]
-        card["detail"] = f"*{RESEARCH}*\n\n" + card.get("detail", "") + self._facts_note(decision)
+        card["detail"] = f"*{RESEARCH}*\n\n" + card.get("detail", "") + facts_note(decision)
         if decision.reading is not None:
             card["summary"] = summary("Read from the order's text (confirm): ", card["summary"])
             card["detail"] += self._text_note(decision)
@@ -134,8 +134,8 @@ class CardMaker:
         scenario = d.plan.scenario
         head = f"{d.procedure.label}: {d.rated.category_text} for "
         if d.pitfalls:
-            head, scenario_label = f"{d.procedure.label}: {d.rated.category_text}, but the source warns: ", \
-                d.pitfalls[0].pitfall.label
+            head = f"{d.procedure.label}: {d.rated.category_text}, but {kind_of_pitfall(d)}: "
+            scenario_label = pitfall_said(d)
         elif d.contraindication:
             head = f"{d.procedure.label}: {d.rated.category_text}, but stated {d.contraindication}; see "
             scenario_label = "alternatives"
@@ -147,7 +147,7 @@ class CardMaker:
         else:
             scenario_label = scenario.label
         detail = warnings(d) + [self._why(d), self._table(d.plan.recommendation.procedures, d.procedure.iri,
-                                                                d.plan.pediatric), self._evidence(d)]
+                                                                d.plan.pediatric), self._evidence(d), order_protocol(d)]
         detail += about(d)
         if d.pama is None:
             detail.append(f"No PAMA rating is attached: the site's rating map has no entry for "
@@ -173,6 +173,7 @@ class CardMaker:
             detail.append("What the source says for this situation (not a rating):\n" + "\n".join(
                 f"- {hit.indication.label}" + (f" (its words: \"{hit.qualifier}\")" if hit.qualifier else "")
                 + f" [{hit.trigger}]" for hit in d.plan.indications))
+        detail.append(order_protocol(d))
         detail += about(d)
         if d.pama is None:
             why = [f"`{k}`" for k in d.missing] + [f"the population of {s.label} (the source does not state whom "
@@ -182,7 +183,7 @@ class CardMaker:
         else:
             detail.append("Rating attached to the draft order: `no-criteria-apply`.")
         if d.pitfalls:
-            head, tail = f"{d.procedure.label}: the source warns: ", d.pitfalls[0].pitfall.label
+            head, tail = f"{d.procedure.label}: {kind_of_pitfall(d)}: ", pitfall_said(d)
         elif d.contraindication:
             head, tail = f"{d.procedure.label}: not rated, and stated {d.contraindication}", ""
         else:
@@ -209,6 +210,11 @@ class CardMaker:
         scenarios = [f"- [{v.scenario.label}]({page(v.scenario.iri, self.base_url)}): {v.status}"
                      for v in d.considered] or ["- no scenario could be checked with the facts stated"]
         detail = warnings(d)
+        if d.conflicting:
+            detail.append("**No rating.** Facts stated together that the source treats as distinct clinical "
+                          "questions, each with its own imaging pathway, which this workflow does not cover "
+                          "together (stated, so conflicting rather than missing): " + ", ".join(
+                              f"`{k}` ({self.fact_labels.get(k, k)})" for k in dict.fromkeys(d.conflicting)) + ".")
         if names:
             detail += ["**No rating yet.** Facts that would decide which scenario applies are not stated:",
                        "\n".join(f"- {n}" for n in names)]
@@ -219,10 +225,15 @@ class CardMaker:
         detail += ["Scenarios that rate this procedure, as far as the stated facts tell:", "\n".join(scenarios)]
         if names:
             detail.append("Record these facts (coded as the graph's CodeSystem or the site mapping lists) and re-run.")
+        elif d.conflicting:
+            detail.append("Decide which clinical question this order answers, record only its facts and re-run.")
         detail.append("No rating is attached to the draft order.")
         first = d.considered[0].scenario.iri if d.considered else None
         if d.pitfalls:
             text = summary(f"{d.procedure.label}: no rating; the source may call it {_a(d.pitfalls[0].critical)}")
+        elif d.conflicting and not names:
+            text = summary(f"{d.procedure.label}: no rating; distinct clinical questions stated together: ",
+                           ", ".join(dict.fromkeys(d.conflicting)))
         elif names:
             text = summary(f"{d.procedure.label}: no rating; facts needed: ", ", ".join(d.missing))
         else:
@@ -288,21 +299,6 @@ class CardMaker:
                                        evidence.rights or "") if t) or "not stated"
         return f"**Evidence:**\n\n{quote}\n\nSource: {where}{section}.\n\nSource's terms: {terms}{rationale}"
 
-    def _facts_note(self, d: Decision) -> str:
-        notes = []
-        for fact in d.match.derived if d.match is not None else ():
-            hedge = f" ({fact.qualifier})" if fact.qualifier else ""
-            notes.append(f"Derived by the source's rule {fact.because.label}: `{fact.key}`={describe_value(fact.value)}"
-                         f" from `{fact.evidence_key}`={describe_value(fact.evidence_value)}{hedge}.")
-        if d.facts.values:
-            stated = ", ".join(f"`{k}`={describe_value(v)}" for k, v in sorted(d.facts.values.items()))
-            notes.append(f"Facts read from the request: {stated}.")
-        for key, values in d.facts.conflicting.items():
-            notes.append(f"Conflicting values for `{key}` ({', '.join(map(describe_value, values))}): not used.")
-        for note in d.exclusive:
-            notes.append(f"Mutually exclusive facts: {note}.")
-        return ("\n\n" + "\n\n".join(notes)) if notes else ""
-
     def _text_note(self, d: Decision) -> str:
         """What the order's free text said, what was read from it, and what still needs confirming."""
         reading = d.reading
@@ -333,7 +329,7 @@ class CardMaker:
         out = []
         for alt in d.alternatives:
             # the condition first, never cut: "if renal function permits" must reach whoever accepts it
-            said = "; ".join(x for x in (alt.condition, alt.why) if x)
+            said = "; ".join(x for x in (alt.condition, alt.protocol, alt.why) if x)
             suggestion: dict[str, Any] = {"label": f"Order {alt.procedure.label} instead ({said})",
                                           "uuid": str(uuid.uuid4())}
             if alt.recommended:  # only stated when true: one recommended suggestion per card
@@ -355,7 +351,9 @@ class CardMaker:
             if order.get(key):
                 new[key] = copy.deepcopy(order[key])
         notes = [text for text in (alt and alt.condition and f"Condition the source attaches: {alt.condition}",
-                                   alt and alt.reason and f"The source's reason: {alt.reason}") if text]
+                                   alt and alt.protocol and f"Protocol the source gives: {alt.protocol}",
+                                   alt and alt.reason and f"The source's reason: {alt.reason}",
+                                   alt and alt.pitfall and f"The source warns: {alt.pitfall}") if text]
         if notes:
             new["note"] = [{"text": text} for text in notes]
         actions: list[dict[str, Any]] = []

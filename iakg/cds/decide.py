@@ -50,6 +50,7 @@ from iakg.domain.matching import (
     verdict,
 )
 from iakg.domain.model import RatedProcedure, Ref
+from iakg.domain.plans import ruled_out
 from iakg.rdf.namespaces import expand
 
 RATED, UNRATED, MISSING, NO_CRITERIA, UNMAPPED = "rated", "unrated", "missing", "no-criteria", "unmapped"
@@ -67,7 +68,7 @@ class PitfallHit:
     section: str | None
     source: str | None
     instead: Ref | None
-    instead_ruled_out: str | None = None  #: the stated contraindication that rules the study instead out
+    instead_ruled_out: str | None = None  #: why a stated fact rules the study instead out, in the source's words
     undetermined: Ref | None = None  #: the pitfall's scenario, when facts to tell whether it applies are missing
 
 
@@ -96,8 +97,12 @@ class Decision:
     not_addressed: list[NotAddressed] = field(default_factory=list)
     not_covered: list[str] = field(default_factory=list)  #: why the source does not cover the patient
     unstated_population: list[Ref] = field(default_factory=list)  #: scenarios whose population is not stated
-    exclusive: list[str] = field(default_factory=list)  #: mutually exclusive facts, not used
+    exclusive: list[str] = field(default_factory=list)  #: facts of distinct questions stated together, not used
+    conflicting: list[str] = field(default_factory=list)  #: the keys of those facts (stated: not missing)
     reading: Any = None  #: an iakg.cds.text.TextReading when facts were read from the order's free text
+    protocol: str | None = None  #: the protocol the source gives the ordered study in the scenario
+    withheld: list[Alternative] = field(default_factory=list)  #: not suggested: a situation the source is silent on
+    from_source: bool = False  #: the suggestions are the source's alternatives for the stated contraindication
 
 
 def identify(order: dict, view: GraphView, mapping: Mapping) -> str | None:
@@ -123,7 +128,7 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
     if iri is None:
         return Decision(order, UNMAPPED, facts=facts)
     procedure = Ref(iri, view.label(iri))
-    stated, clashes = _without_exclusive(dict(facts.values), view)
+    stated, clashes, conflicting = _without_exclusive(dict(facts.values), view)
     if set(stated) & view.selecting_keys():
         result = match(view.engine, stated)
     else:
@@ -131,7 +136,7 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
         # thousands at catalogue scale. The card needs only the scenarios rating this procedure (below).
         result = MatchResult(stated, (), (), (), ())
     decision = Decision(order, NO_CRITERIA, procedure, match=result, facts=facts, exclusive=clashes,
-                        not_addressed=list(result.not_addressed))
+                        conflicting=conflicting, not_addressed=list(result.not_addressed))
     patient = result.patient
     barred = view.barred(patient)
     if iri in barred:
@@ -147,10 +152,14 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
         decision.pama = mapping.rating(rated.category)
         _about_the_order(decision, plan, view, patient)
         candidates = contraindication_alternatives(plan, patient) if decision.contraindication else []
+        decision.from_source = bool(candidates)
+        if decision.contraindication and not candidates:  # none for this case: what the source says for the situation
+            candidates = situation_options(plan, stated_result(view, patient), view, fallback=False)
         if not decision.reasons:  # an order the source reserves for this very situation is not second-guessed
             candidates += better(plan, rated, patient)
-        decision.alternatives = never_worse(candidates, plan, rated, iri, barred, view,
-                                             bool(decision.contraindication), stated_result(view, patient))
+        decision.alternatives, decision.withheld = never_worse(
+            candidates, plan, rated, iri, barred, view, bool(decision.contraindication), stated_result(view, patient),
+            decision.not_addressed)
         return decision
 
     if result.plans:
@@ -159,26 +168,35 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
         decision.verdict = _verdict(result, plan.scenario.iri)
         _about_the_order(decision, plan, view, patient)
         own = next((a for a in plan.alternatives if a.procedure.iri == iri), None)
+        result_stated = stated_result(view, patient)
         if decision.pitfalls:
-            candidates = [Alternative(p.instead, "what the source recommends instead", True)
+            # the study the source names instead of the error; beside what the source says for the situation (a
+            # suspicion of recurrence, a positive study), when it says something: then none is preferred
+            options = situation_options(plan, result_stated, view, fallback=False)
+            candidates = [Alternative(p.instead, "what the source recommends instead of this error", not options)
                           for p in decision.pitfalls if p.instead is not None and p.instead.iri not in barred]
-            candidates = candidates or contraindication_alternatives(plan, patient)
+            if not candidates:
+                candidates = contraindication_alternatives(plan, patient)
+                decision.from_source = bool(candidates)
+            candidates += options
         elif own is not None:  # the order is itself an alternative of the source: only a preferred one, if safe
             candidates = [a for a in contraindication_alternatives(plan, patient, before=own.preference)
                           if a.recommended]
         else:
-            candidates = situation_options(plan, stated_result(view, patient), view)
-        decision.alternatives = never_worse(candidates, plan, None, iri, barred, view,
-                                             bool(decision.contraindication), stated_result(view, patient))
+            candidates = situation_options(plan, result_stated, view)
+        decision.alternatives, decision.withheld = never_worse(
+            candidates, plan, None, iri, barred, view, bool(decision.contraindication), result_stated,
+            decision.not_addressed)
         # Another scenario that rates the order may apply (facts missing, or its population not stated): then
         # "no criteria apply" would be a guess, and no rating is attached.
         decision.missing = _raters(decision, iri, {v.scenario.iri: v for v in result.scenarios}, stated, view)
         if decision.missing or decision.unstated_population:
             decision.pama = None
+        decision.missing = [k for k in decision.missing if k not in conflicting]
         return decision
 
     verdicts = {v.scenario.iri: v for v in result.scenarios}
-    missing = _raters(decision, iri, verdicts, stated, view)
+    missing = [k for k in _raters(decision, iri, verdicts, stated, view) if k not in conflicting]
     # A pitfall of a scenario that may apply (facts missing) is said too, as a warning: the order may be the
     # mistake the source names, and no rating is given either way.
     for row in view.pitfalls(iri):
@@ -191,13 +209,14 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
         decision.pitfalls.append(PitfallHit(Ref(row["pitfall"], row["pitfallLabel"]), row["consequence"],
                                             row["critical"] is True, row["quote"], row["section"],
                                             row["sourceTitle"] or row["source"], instead, None, found.scenario))
-        missing += found.missing
+        missing += [k for k in found.missing if k not in conflicting]
         if found not in decision.considered:
             decision.considered.append(found)
     decision.considered += [v for v in result.scenarios if v not in decision.considered]
     covered = list(result.not_covered) or list(dict.fromkeys(
         v.not_covered for v in decision.considered if v.status == NOT_COVERED and v.not_covered))
-    if missing or decision.unstated_population:
+    undecided = conflicting and any(set(v.missing) & set(conflicting) for v in decision.considered)
+    if missing or decision.unstated_population or undecided:
         decision.kind, decision.missing = MISSING, list(dict.fromkeys(missing))
     elif covered:
         decision.kind, decision.not_covered, decision.pama = NOT_COVERED_KIND, covered, "no-criteria-apply"
@@ -229,21 +248,25 @@ def _raters(decision: Decision, iri: str, verdicts: dict[str, ScenarioMatch], st
     return list(dict.fromkeys(missing))
 
 
-def _without_exclusive(stated: dict[str, Any], view: GraphView) -> tuple[dict[str, Any], list[str]]:
-    """The facts without those the graph declares mutually exclusive with another stated one, and why each went
-    (a patient file stating them is refused; from an EHR they are reported and not used)."""
+def _without_exclusive(stated: dict[str, Any], view: GraphView) -> tuple[dict[str, Any], list[str], list[str]]:
+    """The facts without those of distinct clinical questions the workflow does not cover together (the
+    graph's ``iakg:ExclusiveConditions``), why each went, and their keys: stated, so conflicting rather than
+    missing (a patient file stating them is refused; from an EHR they are reported and not used)."""
     holding: dict[str, list[dict[str, Any]]] = {}
     for row in view.exclusive():
         if row["key"] in stated and stated[row["key"]] == row["expected"]:
             holding.setdefault(row["set"], []).append(row)
-    notes = []
+    notes, keys = [], []
     for rows in holding.values():
         if len(rows) > 1:
             named = " and ".join(f"`{r['key']}`={describe_value(r['expected'])}" for r in rows)
-            notes.append(f"{named} cannot both hold ({rows[0]['setLabel']}): not used")
+            which = "; ".join(r["conditionLabel"] for r in rows)
+            notes.append(f"{named} are distinct clinical questions ({which}), each with its own imaging pathway "
+                         f"in the source, which this workflow does not cover together: not used")
             for r in rows:
                 stated.pop(r["key"], None)
-    return stated, notes
+                keys.append(r["key"])
+    return stated, notes, keys
 
 
 def _verdict(result: MatchResult, scenario: str) -> ScenarioMatch | None:
@@ -257,12 +280,14 @@ def _about_the_order(decision: Decision, plan: Plan, view: GraphView, patient: d
     for row in view.pitfalls(iri):
         if row["scenario"] == plan.scenario.iri and all(p.pitfall.iri != row["pitfall"] for p in decision.pitfalls):
             instead = Ref(row["instead"], row["insteadLabel"]) if row["instead"] else None
-            barred = view.barred(patient).get(row["instead"]) if row["instead"] else None
+            barred = ruled_out(view.contraindications(), patient).get(row["instead"], [None])[0] \
+                if row["instead"] else None
             decision.pitfalls.append(PitfallHit(Ref(row["pitfall"], row["pitfallLabel"]), row["consequence"],
                                                 row["critical"] is True, row["quote"], row["section"],
                                                 row["sourceTitle"] or row["source"], instead,
-                                                lower(barred) if barred else None))
+                                                barred.reason if barred else None))
     decision.reasons = reasons(plan, iri, stated_result(view, patient))
+    decision.protocol = view.protocol(iri, plan.scenario.iri)
     own = next((a for a in plan.alternatives if a.procedure.iri == iri), None)
     if own is not None:
         decision.role = (f"the source's {'preferred ' if own.preference == 1 else ''}alternative when "

@@ -38,6 +38,7 @@ class Facts:
     sources: dict[str, list[str]] = field(default_factory=dict)
     conflicting: dict[str, list[Any]] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  #: codes of the graph's CodeSystem that name no fact of it
 
     def state(self, key: str, value: Any, source: str) -> None:
         if key in self.conflicting:
@@ -52,7 +53,7 @@ class Facts:
 
     def copy(self) -> Facts:
         return Facts(dict(self.values), {k: list(v) for k, v in self.sources.items()},
-                     {k: list(v) for k, v in self.conflicting.items()}, list(self.ignored))
+                     {k: list(v) for k, v in self.conflicting.items()}, list(self.ignored), list(self.unknown))
 
 
 def resources(value: Any) -> Iterator[dict]:
@@ -104,6 +105,17 @@ class FactReader:
             return [(code, None, {})]
         return [(r.fact, r.value, r.values) for r in self.mapping.facts.get((system, code), ())]
 
+    def _known(self, system: str, code: str, out: Facts, source: str) -> None:
+        """A code of the graph's own CodeSystem that names no fact of the graph is reported, never silently
+        dropped (a patient file with an unknown key is refused the same way)."""
+        if system == FACTS_SYSTEM and code not in self.facts:
+            import difflib
+
+            by_lower = {key.lower(): key for key in self.facts}
+            close = [by_lower[k] for k in difflib.get_close_matches(code.lower(), list(by_lower), 3, 0.6)]
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            out.unknown.append(f"{source}: `{code[:80]}` is not a fact of this graph{hint}")
+
     def read(self, prefetch: Any, reasons: Iterable[Any] = (), patient: str | None = None) -> Facts:
         """The facts stated by the prefetched resources and the order's ``reasonCode`` concepts. With
         ``patient`` (the hook's ``context.patientId``), a resource counts only if it is about that patient
@@ -142,12 +154,14 @@ class FactReader:
                                    "not used")
                 return
             for system, code, _ in codings(resource.get("code")):
+                self._known(system, code, out, _label(resource))
                 for key, fixed, values in self.rules(system, code):
                     value = fixed if fixed is not None else self._observed(key, resource, values)
                     self._state(key, value, out, _label(resource))
 
     def _presence(self, concept: Any, out: Facts, source: str, negated: bool) -> None:
         for system, code, _ in codings(concept):
+            self._known(system, code, out, source)
             for key, fixed, _values in self.rules(system, code):
                 value = True if fixed is None else fixed
                 if negated:

@@ -118,8 +118,28 @@ class GraphView:
         return {r["procedure"]: r["contraindicationLabel"] for r in self.contraindications()
                 if stated.get(r["key"]) is True}
 
+    def contrast_agents(self, procedure: str) -> frozenset[str]:
+        """The contrast agents a procedure uses."""
+        def compute() -> dict[str, frozenset[str]]:
+            found: dict[str, set[str]] = {}
+            for r in self.engine.execute(internal("cds-contrast-agents")).rows():
+                found.setdefault(r["procedure"], set()).add(r["agent"])
+            return {k: frozenset(v) for k, v in found.items()}
+        return self._cached(("agents",), compute).get(procedure, frozenset())
+
+    def protocol(self, procedure: str, scenario: str) -> str | None:
+        """The protocol the source gives a procedure in a scenario, as a card says it: ``multiphasic: late
+        arterial phase + portal venous phase (the source: essential)``; None when it gives none."""
+        def compute() -> str | None:
+            needs = guidance.protocol(self.engine, procedure, scenario, self.label(procedure))
+            if not needs:
+                return None
+            essential = " (the source: essential)" if all(n.essential for n in needs) else ""
+            return "multiphasic: " + " + ".join(n.phase.label for n in needs) + essential
+        return self._cached(("protocol", procedure, scenario), compute)
+
     def exclusive(self) -> list[dict[str, Any]]:
-        """The conditions the graph declares mutually exclusive (rows of ``exclusive-conditions``)."""
+        """The conditions the source treats as distinct questions not covered together (``exclusive-conditions``)."""
         return self._cached(("exclusive",), lambda: run(self.engine, "exclusive-conditions"))
 
     def lowest(self, category: str) -> bool:

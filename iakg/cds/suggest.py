@@ -4,7 +4,15 @@
 order, no stated fact rules it out, it is not rated in the lowest category of its scheme ("Usually not
 appropriate") for the scenario, and -- unless a stated fact rules the order out, when the source's alternatives
 for that case are the suggestions -- it is not rated lower than the order, nor unrated beside a rated order.
-The source's condition on a suggestion ("if renal function permits") and its reason travel with it.
+When the patient states a situation the source does not address (pregnancy), "never worse" cannot be claimed:
+no suggestion is marked recommended, and unless the graph says what the situation rules out (a contraindication
+on the same fact), none adds radiation or a contrast agent to the order.
+
+What the source attaches to a suggestion travels with it: its condition or hedge ("if renal function permits",
+"generally not the first-line imaging modality for routine surveillance"), its reason in this situation, the
+protocol it gives the study (multiphasic, late arterial + portal venous phases, essential) and the pitfall it
+names about ordering the study otherwise (a CT without IV contrast is a critical error). A step that repeats a
+study (the short-interval follow-up CT) is suggested as that study, with the step as its reason.
 
 Candidates come from :func:`contraindication_alternatives` (the source's alternatives when a stated fact rules
 contrast out), :func:`better` (better rated, or same rated with less radiation) and
@@ -13,13 +21,14 @@ contrast out), :func:`better` (better rated, or same rated with less radiation) 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from iakg.cds.graph import GraphView
-from iakg.domain.matching import Plan
+from iakg.domain.matching import NotAddressed, Plan
 from iakg.domain.model import RatedProcedure, Ref
-from iakg.domain.model_guidance import Branch
+from iakg.domain.model_guidance import Branch, Step
 from iakg.rdf.namespaces import IAKG
 
 MAX_SUGGESTIONS = 4
@@ -35,11 +44,24 @@ class Alternative:
     category_text: str | None = None
     condition: str | None = None  #: the source's condition or caveat, e.g. "if renal function permits"
     reason: str | None = None  #: the source's reason for it in this situation, with its hedge
+    protocol: str | None = None  #: the protocol the source gives it, e.g. "multiphasic: ... (the source: essential)"
+    pitfall: str | None = None  #: the error the source names about ordering it otherwise
 
 
 def lower(label: str) -> str:
     """A label inside a sentence: first letter lower-cased, unless it starts an acronym (MRI, NEC)."""
     return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
+def _names(step: Step, iri: str) -> bool:
+    """Whether a step names a study: among its procedures, or as the study it repeats."""
+    return step.follow_up_of == iri or any(p.iri == iri for p in step.procedures)
+
+
+def _step_reason(step: Step) -> str:
+    hedge = f" (the source: \"{step.qualifier}\")" if step.qualifier else ""
+    repeats = f", repeating {step.follow_up_label}" if step.follow_up_of and step.follow_up_label else ""
+    return f"{step.label}{hedge}{repeats}"
 
 
 def reasons(plan: Plan, iri: str, result: str | None) -> list[str]:
@@ -49,9 +71,8 @@ def reasons(plan: Plan, iri: str, result: str | None) -> list[str]:
            + f" [{hit.trigger}]" for hit in plan.indications if hit.procedure.iri == iri]
     for branch in stated_branches(plan, result):
         for step in branch.steps:
-            if any(p.iri == iri for p in step.procedures):
-                out.append(f"{step.label}" + (f" (the source: \"{step.qualifier}\")" if step.qualifier else "")
-                           + f" [last study: {branch.result}]")
+            if _names(step, iri):
+                out.append(f"{_step_reason(step)} [last study: {branch.result}]")
     return list(dict.fromkeys(out))
 
 
@@ -75,7 +96,7 @@ def contraindication_alternatives(plan: Plan, patient: dict[str, Any], before: i
     for a in plan.alternatives:
         if before is not None and a.preference >= before:
             continue
-        doubt = bool(a.caveat_concerns and patient.get(a.caveat_concerns) is True)
+        doubt = plan.doubt(a.procedure.iri) is not None
         which = "preferred alternative" if a.preference == 1 else "alternative"
         why = f"the source's {which} when {lower(a.contraindication.label)} rules out {a.agent}"
         out.append(Alternative(a.procedure, why, not out and not doubt, None, a.caveat))
@@ -102,26 +123,29 @@ def better(plan: Plan, ordered: RatedProcedure, patient: dict[str, Any]) -> list
             continue
         alt = caveats.get(p.procedure)
         condition = p.condition or (alt.caveat if alt else None)
-        doubt = bool(alt and alt.caveat_concerns and patient.get(alt.caveat_concerns) is True)
+        doubt = plan.doubt(p.procedure) is not None
         out.append(Alternative(Ref(p.procedure, p.label), why, not doubt, p.category_text, condition))
     return out
 
 
-def situation_options(plan: Plan, result: str | None, view: GraphView) -> list[Alternative]:
-    """For an order the scenario does not rate: what the source says to do in this situation (the indications
-    the facts trigger, the options of the stated result's branch: all of them, none preferred), else the
-    scenario's best-rated studies."""
+def situation_options(plan: Plan, result: str | None, view: GraphView, fallback: bool = True) -> list[Alternative]:
+    """What the source says to do in this situation (the indications the facts trigger, the options of the
+    stated result's branch: all of them, none preferred), else (with ``fallback``) the scenario's best-rated
+    studies. A step that repeats a study is offered as that study."""
     out: list[Alternative] = []
     for branch in stated_branches(plan, result):
         for step in branch.steps:
+            why = f"what the source says when the last study is {branch.result}"
+            if step.follow_up_of:
+                out.append(Alternative(Ref(step.follow_up_of, step.follow_up_label or step.follow_up_of), why,
+                                       reason=_step_reason(step)))
+                continue
             for p in step.procedures:
-                reason = step.label + (f" (the source: \"{step.qualifier}\")" if step.qualifier else "")
-                out.append(Alternative(p, f"what the source says when the last study is {branch.result}",
-                                       reason=reason))
+                out.append(Alternative(p, why, reason=_step_reason(step)))
     for hit in plan.indications:
         reason = f"{hit.indication.label}" + (f" (the source: \"{hit.qualifier}\")" if hit.qualifier else "")
         out.append(Alternative(hit.procedure, "what the source says for this situation", reason=reason))
-    if out:
+    if out or not fallback:
         return out
     rated = [p for p in plan.recommendation.procedures if not view.lowest(p.category)]
     best = min((p.category_rank for p in rated), default=None)
@@ -130,23 +154,54 @@ def situation_options(plan: Plan, result: str | None, view: GraphView) -> list[A
             for i, p in enumerate(p for p in rated if p.category_rank == best)]
 
 
+def _adds_exposure(view: GraphView, order: str, candidate: str) -> bool:
+    """Whether ``candidate`` may add radiation or a contrast agent to what ``order`` gives the patient: a higher
+    (or unstated) radiation level than the order's (an unstated order level counts as none), or an agent the
+    order does not use."""
+    procedures = view.procedures()
+    mine, theirs = procedures.get(order), procedures.get(candidate)
+    mine_rank = mine.radiation.rank if mine is not None and mine.radiation is not None else None
+    their_rank = theirs.radiation.rank if theirs is not None and theirs.radiation is not None else None
+    if their_rank is None or their_rank > (mine_rank or 0):
+        return True
+    return not view.contrast_agents(candidate) <= view.contrast_agents(order)
+
+
+def _pitfall_note(plan: Plan, iri: str) -> str | None:
+    """The error the source names about ordering this study otherwise (a pitfall naming it instead)."""
+    notes = [f"{p.label} is {'a critical error' if p.critical else 'a pitfall'} (the source): {p.consequence}"
+             for p in plan.pitfalls if p.instead is not None and p.instead.iri == iri]
+    return " ".join(notes) or None
+
+
 def never_worse(candidates: list[Alternative], plan: Plan, ordered: RatedProcedure | None, iri: str,
-                 barred: dict[str, str], view: GraphView, order_ruled_out: bool,
-                 result: str | None = None) -> list[Alternative]:
+                barred: dict[str, str], view: GraphView, order_ruled_out: bool,
+                result: str | None = None, silent: Sequence[NotAddressed] = ()
+                ) -> tuple[list[Alternative], list[Alternative]]:
     """The suggestions that are never worse than the order (see the module's docstring), each once, at most
-    :data:`MAX_SUGGESTIONS`, one recommended at most."""
+    :data:`MAX_SUGGESTIONS`, one recommended at most; and the candidates withheld because the patient states a
+    situation the source does not address."""
     rated = {p.procedure: p for p in plan.recommendation.procedures}
+    unaccounted = [s for s in silent if not s.rules_out]
     out: list[Alternative] = []
+    withheld: list[Alternative] = []
     for a in candidates:
         target = a.procedure.iri
-        if target == iri or target in barred or any(o.procedure.iri == target for o in out):
+        if target == iri or target in barred or any(o.procedure.iri == target for o in out + withheld):
             continue
         mine = rated.get(target)
         if mine is not None and view.lowest(mine.category):
             continue
         if ordered is not None and not order_ruled_out and (mine is None or mine.category_rank > ordered.category_rank):
             continue
+        if unaccounted and _adds_exposure(view, iri, target):
+            withheld.append(a)
+            continue
         reason = a.reason or next(iter(reasons(plan, target, result)), None)
-        out.append(Alternative(a.procedure, a.why, a.recommended and not any(o.recommended for o in out),
-                               a.category_text or (mine.category_text if mine else None), a.condition, reason))
-    return out[:MAX_SUGGESTIONS]
+        recommended = a.recommended and not silent and not any(o.recommended for o in out)
+        out.append(replace(a, recommended=recommended,
+                           category_text=a.category_text or (mine.category_text if mine else None),
+                           condition=a.condition or (mine.condition if mine else None), reason=reason,
+                           protocol=view.protocol(target, plan.scenario.iri),
+                           pitfall=_pitfall_note(plan, target)))
+    return out[:MAX_SUGGESTIONS], withheld

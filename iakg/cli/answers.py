@@ -11,15 +11,13 @@ from iakg.domain.dose import POPULATIONS
 from iakg.domain.model_statements import DOSE_BANDS_NOTE
 from iakg.domain.patient import context
 from iakg.errors import KGError
+from iakg.present.matching import MATCH_HEADERS, interval_text, match_rows, match_text
 from iakg.present.text import (
     DOSE_HEADERS,
-    MATCH_HEADERS,
     RECOMMENDATION_HEADERS,
     dose_rows,
     dose_text,
     hedged,
-    match_rows,
-    match_text,
     recommendation_rows,
     recommendation_text,
     table,
@@ -105,9 +103,12 @@ def _next_steps(g: Any, args: argparse.Namespace) -> Answer:
     return items, ("result", "order", "step", "procedures", "interval_months", "alternatives", "hedge"), [
         (b.result, s.order, s.label, " | ".join(p.label for p in s.procedures), s.interval_months, b.alternatives,
          s.qualifier) for b in items for s in b.steps], "\n".join(
-        f"If {b.result}:" + "".join(f"\n  {s.order}. {hedged(s.label, s.qualifier)}"
-                                      + (" (or)" if b.alternatives and s is not b.steps[-1] else "")
-                                      for s in b.steps) for b in items) or "no next steps for this scenario"
+        f"If {b.result}" + (" (one of)" if b.alternatives else " (each, in no order the source gives)"
+                            if len(b.steps) > 1 else "") + ":"
+        + "".join(f"\n  - {hedged(s.label, s.qualifier)}" + (f" (repeats {s.follow_up_label})" if s.follow_up_label
+                                                               else "")
+                  + (" (or)" if b.alternatives and s is not b.steps[-1] else "")
+                  for s in b.steps) for b in items) or "no next steps for this scenario"
 
 
 def _contraindication_option(p: argparse.ArgumentParser) -> None:
@@ -170,7 +171,7 @@ def _interval(g: Any, args: argparse.Namespace) -> Answer:
     # a row a matching interval; none matching: one row saying which facts would decide (CSV and TSV too)
     rows: list[tuple[Any, ...]] = [(m.every, m.label, " ".join(m.grades), " ".join(m.stages), m.qualifier, None)
                                    for m in result.matches]
-    text = "\n".join(f"{m.every}: {hedged(m.label, m.qualifier)}" for m in result.matches) or None
+    text = "\n".join(interval_text(m) for m in result.matches) or None
     if not result.matches:
         rows = [(None, None, None, None, None, " ".join(result.missing))] if result.missing else []
         text = ("cannot decide; also state: " + ", ".join(result.missing) if result.missing
@@ -217,7 +218,9 @@ def _diagnoses(g: Any, args: argparse.Namespace) -> Answer:
         empty="no pitfalls stated for this scenario")
 def _pitfalls(g: Any, args: argparse.Namespace) -> Answer:
     items = g.pitfalls(args.scenario)
-    return items, ("order", "pitfall", "consequence"), [(p.order, p.label, p.consequence) for p in items], None
+    return items, ("order", "pitfall", "critical", "consequence", "instead"), [
+        (p.order, p.label, "critical error (the source)" if p.critical else "", p.consequence,
+         p.instead.label if p.instead else None) for p in items], None
 
 
 @answer("faq", "questions and answers for a scenario", scenario=True,

@@ -71,7 +71,7 @@ def _level_note(procedure: Procedure, population: str) -> str | None:
     level = procedure.level_for(population)
     scale = "paediatric" if population == "pediatric" else "adult"
     if level is None:
-        return f"no source states a {scale} radiation level for this procedure"
+        return f"no source states {'an' if scale == 'adult' else 'a'} {scale} radiation level for this procedure"
     if level.varies:
         return f"the {scale} radiation level varies with the case: no dose band is given"
     if level.dose_min_msv is None:
@@ -125,6 +125,9 @@ def scenario_doses(engine: QueryEngine, scenario: Any, years: Any, every_months:
     bands, not patient doses) and carries the source's dose caveats and flagged inconsistencies.
     """
     target = find_scenario(engine, scenario)
+    outside = not_covered(engine, target.iri, population)
+    if outside is not None:  # as for a patient: no rating, no plan and no doses for a population not covered
+        return DoseComparison(target, DOSE_BANDS_NOTE, (), (), (), outside)
     answer = recommend(engine, target)
     options, left_out = compare_options(engine, answer, years, every_months, population, include_all)
     return DoseComparison(target, DOSE_BANDS_NOTE, options, left_out, tuple(dose_caveats(engine, target)))
@@ -146,6 +149,15 @@ def compare_options(engine: Any, answer: Recommendation, years: Any, every_month
         options.append(DoseOption(_option_estimate(answer, p, years, every_months, population), p.category_text,
                                   p.category_rank, bool(worst)))
     return tuple(options), tuple(left_out)
+
+
+def not_covered(engine: QueryEngine, scenario: str, population: str) -> str | None:
+    """Why a scenario does not cover ``population`` (``it is for adults``), read from its population groups
+    (their paediatric flag): None when a group of that scale is among them, or the source names none."""
+    groups = [r for r in run(engine, "eligibility", scenario=IRI(scenario)) if r["kind"] == "population"]
+    if not groups or any(bool(r["pediatric"]) == (population == "pediatric") for r in groups):
+        return None
+    return "it is for " + " or ".join(dict.fromkeys(r["altLabel"] or r["criterionLabel"] for r in groups))
 
 
 def _lowest_in_scheme(engine: QueryEngine, category: str) -> bool:

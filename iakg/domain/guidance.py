@@ -164,7 +164,8 @@ def next_steps(engine: QueryEngine, name: ScenarioLike, result: str | None = Non
             step["procedures"].append(Ref(r["procedure"], r["procedureLabel"]))
     return [Branch(result_name, b["alternatives"], tuple(
                 Step(o, s["row"]["stepLabel"], s["row"]["actionLabel"], tuple(s["procedures"]),
-                     s["row"]["intervalMonths"], s["row"]["qualifier"], s["row"]["followUpOf"])
+                     s["row"]["intervalMonths"], s["row"]["qualifier"], s["row"]["followUpOf"],
+                     s["row"]["followUpLabel"])
                 for o, s in sorted(b["steps"].items())))
             for result_name, b in sorted(branches.items(), key=lambda kv: (RESULT_ORDER.get(kv[0], 9), kv[0]))]
 
@@ -207,9 +208,13 @@ def diagnoses(engine: QueryEngine, name: ScenarioLike) -> list[Diagnosis]:
 
 
 def pitfalls(engine: QueryEngine, name: ScenarioLike) -> list[Pitfall]:
-    """The pitfalls of a scenario in the source's order."""
-    return [Pitfall(r["pitfall"], r["pitfallLabel"], r["order"], r["consequence"])
-            for r in run(engine, "pitfalls", scenario=IRI(scenario(engine, name).iri))]
+    """The pitfalls of a scenario in the source's order (critical ones marked, with the study named instead)."""
+    found: dict[str, Pitfall] = {}
+    for r in run(engine, "pitfalls", scenario=IRI(scenario(engine, name).iri)):
+        found.setdefault(r["pitfall"], Pitfall(r["pitfall"], r["pitfallLabel"], r["order"], r["consequence"],
+                                               r["critical"] is True,
+                                               Ref(r["instead"], r["insteadLabel"]) if r["instead"] else None))
+    return list(found.values())
 
 
 def faq(engine: QueryEngine, name: ScenarioLike) -> list[FAQ]:

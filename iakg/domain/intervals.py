@@ -16,13 +16,14 @@ def rules(engine: QueryEngine, name: ScenarioLike) -> list[IntervalRule]:
     """Every surveillance interval rule of a scenario, longest interval first."""
     found: dict[str, dict[str, Any]] = {}
     for r in run(engine, "surveillance-intervals", scenario=IRI(scenario(engine, name).iri)):
-        rule = found.setdefault(r["interval"], {"row": r, "grades": [], "stages": []})
-        for key, column in (("grades", "grade"), ("stages", "stage")):
+        rule = found.setdefault(r["interval"], {"row": r, "grades": [], "stages": [], "frameworks": []})
+        for key, column in (("grades", "grade"), ("stages", "stage"), ("frameworks", "framework")):
             if r[column] is not None and r[column] not in rule[key]:
                 rule[key].append(r[column])
     return [IntervalRule(iri, x["row"]["intervalLabel"], tuple(sorted(x["grades"])), tuple(sorted(x["stages"])),
                          x["row"]["requiresGradeAndStage"], x["row"]["minMonths"], x["row"]["maxMonths"],
-                         x["row"]["qualifier"]) for iri, x in found.items()]
+                         x["row"]["qualifier"], x["row"]["example"] is True, tuple(x["frameworks"]))
+            for iri, x in found.items()]
 
 
 def surveillance_interval(engine: QueryEngine, name: ScenarioLike, grade: str | None = None, stage: str | None = None,

@@ -23,7 +23,8 @@ chromogranin A, symptoms concerning for recurrence or a positive study establish
 recurrence); the answer lists each derived fact and the evidence for it. A patient whose stated facts
 select no scenario (``{}``, or only grade and stage) is matched against every scenario with criteria, so
 the answer is *undetermined* with the facts to state, never a silent "nothing applies". A patient file that
-states two conditions the graph declares mutually exclusive is refused, naming both.
+states two conditions the source treats as distinct clinical questions its workflow does not cover together
+is refused, naming both.
 """
 
 from __future__ import annotations
@@ -36,12 +37,16 @@ from typing import Any
 from iakg.catalogue import run
 from iakg.domain import guidance
 from iakg.domain import patient as patient_file
-from iakg.domain.intervals import surveillance_interval
-from iakg.domain.model import PhaseNeed, Recommendation, Ref, Scenario, to_dict
-from iakg.domain.model_guidance import AlternativeOption, Branch, IntervalAnswer, PatientFact, Step
-from iakg.domain.model_statements import DerivedFact, Escalation
+from iakg.domain.model import Ref, to_dict
+from iakg.domain.model_statements import DerivedFact
+from iakg.domain.plans import (  # noqa: F401  (the plan's types, importable from here as before)
+    CaveatInDoubt,
+    ContraindicatedProcedure,
+    IndicationHit,
+    Plan,
+    build,
+)
 from iakg.rdf.engine import QueryEngine
-from iakg.rdf.namespaces import IAKG
 from iakg.rdf.terms import IRI
 
 APPLICABLE, EXCLUDED, NOT_APPLICABLE, UNDETERMINED = "applicable", "excluded", "not applicable", "undetermined"
@@ -103,16 +108,29 @@ class ScenarioMatch:
 
 @dataclass(frozen=True)
 class NotAddressed:
-    """A situation the patient states that the source does not address: shown beside every rating."""
+    """A situation the patient states that the source does not address: shown beside every rating. When the
+    graph says what the stated fact rules out (``rules_out``: a contraindication on the same fact, e.g. the MRI
+    studies for a contraindication to MRI), the answers leave those studies out; nothing else of the situation is
+    taken into account."""
 
     limit: Ref
     key: str
     value: Any
+    rules_out: tuple[Ref, ...] = ()
 
     @property
     def text(self) -> str:
         """``the source does not address pregnancy``."""
         return f"the source does not address {_lower(self.limit.label)}"
+
+    @property
+    def effect(self) -> str:
+        """What the answer does with the situation, said beside it."""
+        if self.rules_out:
+            return ("the answer leaves out the studies the stated fact rules out (" + ", ".join(
+                r.label for r in self.rules_out) + "); nothing else of it is taken into account, and the source "
+                "names no alternative for it")
+        return "the answer does not take it into account"
 
 
 def _lower(label: str) -> str:
@@ -127,46 +145,6 @@ class Redirect:
     scenario: Ref
     because: Ref
     frequently_uses: tuple[Ref, ...]
-
-
-@dataclass(frozen=True)
-class ContraindicatedProcedure:
-    """A rated procedure the patient should not have: it uses an agent a stated fact rules out."""
-
-    procedure: Ref
-    contraindication: Ref
-    agent: str
-    qualifier: str | None = None  #: the source's hedge, e.g. "a contrast-enhanced CT may not be feasible"
-
-
-@dataclass(frozen=True)
-class IndicationHit:
-    """A procedure the source reserves for this situation, and the stated fact or result that triggers it."""
-
-    indication: Ref
-    procedure: Ref
-    trigger: str
-    qualifier: str | None = None  #: the source's hedge, e.g. "best reserved for"
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What to order for an applicable scenario, adjusted for this patient."""
-
-    scenario: Scenario
-    recommendation: Recommendation
-    first_choice: Ref | None
-    contraindicated: tuple[ContraindicatedProcedure, ...]
-    alternatives: tuple[AlternativeOption, ...]
-    indications: tuple[IndicationHit, ...]
-    interval: IntervalAnswer
-    next_steps: tuple[Branch, ...]
-    first_choice_caveat: str | None = None  #: the condition on the first choice (e.g. "if renal function permits")
-    protocol: tuple[PhaseNeed, ...] = ()  #: the first choice's contrast phases in this scenario
-    left_out: tuple[str, ...] = ()  #: steps not offered to this patient, and why
-    escalation: tuple[Escalation, ...] = ()
-    population: Ref | None = None  #: the scenario's population group the patient is in
-    pediatric: bool = False  #: that group's radiation is read on the paediatric scale
 
 
 @dataclass(frozen=True)
@@ -230,13 +208,24 @@ def match(engine: QueryEngine, source: Mapping[str, Any] | str | Path) -> MatchR
                 redirects.append(Redirect(check.redirect, check.criterion, tuple(
                     Ref(r["procedure"], r["procedureLabel"]) for r in uses if r["procedure"] is not None)))
 
-    plans = tuple(_plan(engine, v, stated, facts) for v in verdicts if v.status == APPLICABLE)
+    contraindications = run(engine, "contraindications")
+    plans = tuple(build(engine, v.scenario.iri, stated, facts, contraindications,
+                        v.population.criterion if v.population else None, bool(v.population and v.population.pediatric))
+                  for v in verdicts if v.status == APPLICABLE)
     missing = [k for v in verdicts if v.status == UNDETERMINED for k in v.missing]
     missing += [k for p in plans for k in p.interval.missing]
-    silent = {c.criterion: NotAddressed(c.criterion, c.key, c.actual) for v in verdicts if v.status != NOT_COVERED
+    silent = {c.criterion: NotAddressed(c.criterion, c.key, c.actual,
+                                               _rules_out(contraindications, c.key) if c.actual is True else ())
+              for v in verdicts if v.status != NOT_COVERED
               for c in v.checks if c.kind == NOT_ADDRESSED and c.outcome == "holds"}
     return MatchResult(stated, verdicts, tuple(redirects), plans, tuple(dict.fromkeys(missing)), tuple(derived),
                        tuple(silent.values()))
+
+
+def _rules_out(contraindications: list[dict[str, Any]], key: str) -> tuple[Ref, ...]:
+    """The procedures a contraindication on the fact ``key`` rules out (stated true)."""
+    found = {r["procedure"]: Ref(r["procedure"], r["procedureLabel"]) for r in contraindications if r["key"] == key}
+    return tuple(found.values())
 
 
 def _derive(engine: QueryEngine, stated: dict[str, Any]) -> list[DerivedFact]:
@@ -288,86 +277,3 @@ def verdict(rows: list[dict[str, Any]], stated: Mapping[str, Any]) -> ScenarioMa
 def _expected(value: Any) -> Any:
     """A criterion's expected value in the form ``patient.values`` gives (notation for a concept)."""
     return value.rsplit("/", 1)[-1] if isinstance(value, IRI) else value
-
-
-def _plan(engine: QueryEngine, found: ScenarioMatch, stated: dict[str, Any], facts: list[PatientFact]) -> Plan:
-    scenario = guidance.scenario(engine, found.scenario.iri)
-    recommendation = guidance.recommend(engine, scenario)
-    rated = {p.procedure for p in recommendation.procedures}
-
-    # contraindication IRI -> rows, for the contraindications the patient's facts raise
-    active: dict[str, list[dict[str, Any]]] = {}
-    for row in run(engine, "contraindications"):
-        if stated.get(row["key"]) is True:
-            active.setdefault(row["contraindication"], []).append(row)
-    contraindicated = tuple(ContraindicatedProcedure(Ref(r["procedure"], r["procedureLabel"]),
-                                                     Ref(r["contraindication"], r["contraindicationLabel"]),
-                                                     r["agentLabel"], r["qualifier"])
-                            for rows in active.values() for r in rows if r["procedure"] in rated)
-    ruled_out = {c.procedure.iri for c in contraindicated}
-    # every procedure a stated fact rules out, rated here or not (an alternative may be one)
-    barred = {r["procedure"] for rows in active.values() for r in rows}
-    alternatives: list[AlternativeOption] = []
-    for option in guidance.alternatives(engine, scenario):
-        listed = {a.procedure.iri for a in alternatives}
-        if option.contraindication.iri in active and option.procedure.iri not in listed | barred:
-            alternatives.append(option)
-    alternatives.sort(key=lambda a: a.preference)
-
-    best = min((p.category_rank for p in recommendation.procedures), default=None)
-    first = next((Ref(p.procedure, p.label) for p in recommendation.procedures
-                  if p.category_rank == best and p.procedure not in ruled_out), None)
-    caveat = None
-    if first is None and alternatives:
-        first, caveat = alternatives[0].procedure, alternatives[0].caveat
-
-    result_fact = next((f for f in facts if f.value_class == IAKG + "StudyResult"), None)
-    result = stated.get(result_fact.key) if result_fact else None
-    hits: list[IndicationHit] = []
-    for row in run(engine, "indications", scenario=IRI(scenario.iri)):
-        trigger = None
-        if row["triggerFact"] is not None and stated.get(row["triggerFact"]) is True:
-            trigger = row["triggerFact"]
-        elif result_fact is not None and row["triggerResult"] is not None and row["triggerResult"] == result:
-            trigger = f"{result_fact.key}={result}"
-        if trigger and all(h.indication.iri != row["indication"] for h in hits):
-            hits.append(IndicationHit(Ref(row["indication"], row["indicationLabel"]),
-                                      Ref(row["procedure"], row["procedureLabel"]), trigger, row["qualifier"]))
-
-    interval = surveillance_interval(engine, scenario, _notation(stated, facts, "grades"),
-                                     _notation(stated, facts, "stages"), facts)
-    branches, left_out = _offerable(guidance.next_steps(engine, scenario, result), contraindicated)
-    phases = tuple(p for p in recommendation.protocol if first is not None and p.procedure.iri == first.iri)
-    group = found.population
-    return Plan(scenario, recommendation, first, contraindicated, tuple(alternatives), tuple(hits), interval,
-                branches, caveat, phases, left_out, tuple(guidance.escalation(engine, scenario)),
-                group.criterion if group else None, bool(group and group.pediatric))
-
-
-def _offerable(branches: list[Branch], contraindicated: tuple[ContraindicatedProcedure, ...]
-               ) -> tuple[tuple[Branch, ...], tuple[str, ...]]:
-    """The branches without the steps that repeat a procedure this patient cannot have, and why each went."""
-    ruled_out = {c.procedure.iri: c for c in contraindicated}
-    kept, gone = [], []
-    for branch in branches:
-        steps: list[Step] = []
-        for step in branch.steps:
-            if step.follow_up_of in ruled_out:
-                c = ruled_out[step.follow_up_of]
-                why = c.qualifier or "that study is ruled out"
-                gone.append(f"{step.label}: it repeats {c.procedure.label}, and with "
-                            f"{c.contraindication.label.lower()} {why}")
-            else:
-                steps.append(step)
-        if steps:
-            kept.append(Branch(branch.result, branch.alternatives, tuple(steps)))
-    return tuple(kept), tuple(gone)
-
-
-def _notation(stated: dict[str, Any], facts: list[PatientFact], kind: str) -> str | None:
-    """The stated grade (``kind="grades"``) or stage group, found by the class of the fact's values."""
-    wanted = IAKG + ("TumorGrade" if kind == "grades" else "TumorStageGroup")
-    for fact in facts:
-        if fact.value_class == wanted:
-            return stated.get(fact.key)
-    return None

@@ -68,6 +68,8 @@ class Step:
     interval_months: Decimal | None
     qualifier: str | None
     follow_up_of: str | None = None  #: the procedure the step repeats (left out when that one is ruled out)
+    follow_up_label: str | None = None  #: that procedure's label
+    ruled_out: tuple[Ref, ...] = ()  #: studies of the step a stated fact rules out (in a patient's plan)
 
 
 @dataclass(frozen=True)
@@ -104,12 +106,15 @@ class Diagnosis:
 
 @dataclass(frozen=True)
 class Pitfall:
-    """A pitfall of a scenario and its consequence, in the source's order."""
+    """A pitfall of a scenario and its consequence, in the source's order; ``critical`` where the source calls
+    it a critical error, and the study it names instead."""
 
     iri: str
     label: str
     order: int | None
     consequence: str
+    critical: bool = False
+    instead: Ref | None = None
 
 
 @dataclass(frozen=True)
@@ -155,12 +160,27 @@ class IntervalRule:
     min_months: Decimal
     max_months: Decimal
     qualifier: str | None
-    _json_extra: ClassVar[tuple[str, ...]] = ("every",)
+    example: bool = False  #: the source gives the interval as an example ("such as every 6-12 months")
+    frameworks: tuple[str, ...] = ()  #: whose guidelines to consult for specific recommendations (NANETS, ...)
+    _json_extra: ClassVar[tuple[str, ...]] = ("every", "text", "consult")
 
     @property
     def every(self) -> str:
         """The interval as people say it, e.g. ``6-12 months``."""
         return _range(self.min_months, self.max_months, "months")
+
+    @property
+    def text(self) -> str:
+        """The interval in the source's strength: ``such as every 6-12 months`` for an example, else ``every
+        12 months``."""
+        return ("such as every " if self.example else "every ") + self.every
+
+    @property
+    def consult(self) -> str | None:
+        """``consult NANETS or ENETS guidelines for specific recommendations``, when the source names them."""
+        if not self.frameworks:
+            return None
+        return f"consult {' or '.join(self.frameworks)} guidelines for specific recommendations"
 
 
 @dataclass(frozen=True)

@@ -111,3 +111,4 @@ class DoseComparison:
     options: tuple[DoseOption, ...]
     left_out: tuple[Ref, ...]  #: lowest-category options not shown (``include_all`` shows them)
     caveats: tuple[Hedged, ...]
+    not_covered: str | None = None  #: why the scenario does not cover the population asked (then no options)

@@ -113,8 +113,9 @@ def _keys(text: str) -> list[tuple[str, int, int]]:
 
 def check_exclusive(stated: Mapping[str, Any], rows: list[dict[str, Any]], where: str,
                     places: Mapping[str, tuple[int, int]] | None = None) -> None:
-    """Refuse a patient stating two conditions the graph declares mutually exclusive (rows of the
-    ``exclusive-conditions`` query), naming both (at the second one's place in a file)."""
+    """Refuse a patient stating two conditions the source treats as distinct clinical questions its workflow
+    does not cover together (rows of the ``exclusive-conditions`` query), naming both (at the second one's place
+    in a file)."""
     holding: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         if row["key"] in stated and stated[row["key"]] == row["expected"]:
@@ -125,9 +126,10 @@ def check_exclusive(stated: Mapping[str, Any], rows: list[dict[str, Any]], where
             first, second = sorted(found[:2], key=lambda r: places.get(r["key"], (0, 0)))
             line, column = places.get(second["key"], (None, None))
             raise InputError(where, f"{first['key']}={_text(first['expected'])} and {second['key']}="
-                                    f"{_text(second['expected'])} cannot both hold ({first['conditionLabel']}; "
-                                    f"{second['conditionLabel']}): the graph declares them mutually exclusive "
-                                    f"({found[0]['setLabel']})", line, column)
+                                    f"{_text(second['expected'])} are distinct clinical questions "
+                                    f"({first['conditionLabel']}; {second['conditionLabel']}), each with its own "
+                                    f"imaging pathway in the source: this workflow does not cover them together "
+                                    f"({found[0]['setLabel']}); state the facts of one question", line, column)
 
 
 def _text(value: Any) -> str:
@@ -157,8 +159,9 @@ def check(data: dict[str, Any], facts: list[PatientFact], where: str) -> None:
             continue
         fact = by_key.get(key)
         if fact is None:
-            names = list(by_key) + list(_INFORMATIVE)
-            raise UnknownNameError("patient fact", key, difflib.get_close_matches(key, names, 5, 0.5))
+            names = {name.lower(): name for name in list(by_key) + list(_INFORMATIVE)}  # "MEN1" finds men1
+            raise UnknownNameError("patient fact", key, [names[n] for n in difflib.get_close_matches(
+                key.lower(), list(names), 5, 0.5)])
         if value is None:
             continue  # null means "not known", the same as leaving the key out
         if isinstance(value, (list, dict)) or (isinstance(value, str) and len(value) > MAX_TEXT):

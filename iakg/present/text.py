@@ -222,10 +222,14 @@ def recommendation_text(answer: Recommendation) -> str:
         columns.append(("rating", lambda p: "" if p.score is None else str(p.score)))
         columns.append(("median", lambda p: "" if p.median is None else str(p.median)))
     columns += [("adult RRL", lambda p: p.radiation.text if p.radiation else "not stated"),
-                ("peds RRL", lambda p: p.pediatric_radiation.text if p.pediatric_radiation else "not stated"),
+                ("procedure's peds RRL",
+                 lambda p: p.pediatric_radiation.text if p.pediatric_radiation else "not stated"),
                 ("condition", lambda p: p.condition or "")]
     rows = [[i] + [get(p) for _, get in columns[1:]] for i, p in enumerate(rated, 1)]
     out = head + "\n" + table([name for name, _ in columns], rows)
+    if answer.profile is not None and answer.profile.adults_only:
+        out += ("\nProcedure's peds RRL: the procedure's paediatric radiation level, not a rating of this "
+                "scenario for children (it is for adults).")
     return out + "".join("\n" + line for line in protocol_lines(answer.protocol))
 
 
@@ -251,93 +255,6 @@ def protocol_lines(phases) -> list[str]:
     return out
 
 
-# ---------------------------------------------------------------- patient matching
-def match_text(result) -> str:
-    """A patient match as a person reads it: verdicts, then the plan for each applicable scenario."""
-    out = []
-    for d in result.derived:
-        was = f"; the file stated {d.key}={_plain(d.overrides)}" if d.overrides is not None else ""
-        out.append(f"Derived: {d.key}={_plain(d.value)} because {d.evidence_key}={_plain(d.evidence_value)} "
-                   f"({hedged(d.because.label, d.qualifier)}){was}")
-    if result.derived:
-        out.append("")
-    for verdict in result.scenarios:
-        out.append(f"{verdict.status.upper()}: {verdict.scenario.label}")
-        for c in verdict.checks:
-            if c.outcome == "not stated by the source":  # the scenario is never applied: said, not hidden
-                out.append("  ? population: not stated by the source (whom it is for is unknown: never applied)")
-                continue
-            mark = {"holds": "+", "fails": "-", "not stated": "?"}[c.outcome]
-            goes = f" -> {c.redirect.label}" if c.redirect and c.outcome == "holds" else ""
-            out.append(f"  {mark} {c.kind}: {c.criterion.label} [{c.key}={_plain(c.actual) or 'not stated'}]{goes}")
-        if verdict.status == "undetermined" and verdict.missing:
-            out.append("  state: " + ", ".join(verdict.missing))
-    for r in result.redirects:
-        uses = ", ".join(p.label for p in r.frequently_uses) or "nothing stated"
-        out.append(f"\nBelongs instead to: {r.scenario.label} (frequently uses: {uses})")
-    for reason in result.not_covered:
-        out.append(f"\nNot covered by this source ({reason}): no rating, no plan and no doses for this patient.")
-    for silent in result.not_addressed:
-        out.append(f"\nNot addressed: {silent.text} [{silent.key}={_plain(silent.value)}]; the answer below does "
-                   "not take it into account.")
-    for plan in result.plans:
-        out += _plan_lines(plan)
-    if result.missing:
-        out.append("\nUndetermined: state these facts to decide: " + ", ".join(result.missing))
-    if not result.plans and not result.redirects and not result.missing and not result.not_covered:
-        out.append("\nNo scenario in the graph applies to this patient.")
-    return "\n".join(out)
-
-
-def _plan_lines(plan) -> list[str]:
-    out = [f"\nPlan for: {plan.scenario.label}"]
-    if plan.recommendation.procedures:
-        if plan.first_choice is None:
-            out.append("  First choice: none: stated facts rule out the best-rated studies and the source gives no "
-                       "alternative this patient can have (see the ratings below)")
-        elif plan.first_choice_caveat:
-            out.append(f"  First choice: {plan.first_choice.label}, {plan.first_choice_caveat}")
-        else:
-            rated = next((p for p in plan.recommendation.procedures if p.procedure == plan.first_choice.iri), None)
-            out.append(f"  First choice: {plan.first_choice.label}"
-                       + (f" ({rated.category_text})" if rated else ""))
-        out += ["  " + line for line in protocol_lines(plan.protocol)]
-    else:
-        out.append("  No rated study: the source rates studies for routine surveillance only. What it says for "
-                   "this situation:")
-    if plan.pediatric and plan.population is not None:
-        out.append(f"  Radiation: read on the paediatric scale ({plan.population.label}): the peds RRL column")
-    for c in plan.contraindicated:
-        what = c.agent if c.agent != c.procedure.label else "the procedure itself"
-        out.append(f"  Ruled out: {c.procedure.label}: {c.qualifier or 'by a stated fact'} "
-                   f"({c.contraindication.label}: {what})")
-    for a in plan.alternatives:
-        out.append(f"  Alternative {a.preference}: {a.procedure.label}" + (f" ({a.caveat})" if a.caveat else ""))
-    for h in plan.indications:
-        out.append(f"  Reserved for this situation: {h.procedure.label} "
-                   f"({hedged(h.indication.label, h.qualifier)}; because {h.trigger})")
-    interval = plan.interval
-    if interval.matches or interval.missing:
-        every = "; ".join(f"{m.every} ({hedged(m.label, m.qualifier)})" for m in interval.matches)
-        out.append("  Surveillance: " + (every or "cannot decide; state " + ", ".join(interval.missing)))
-    for branch in plan.next_steps:
-        joiner = " OR " if branch.alternatives else " THEN "
-        steps = joiner.join(hedged(s.label, s.qualifier) for s in branch.steps)
-        out.append(f"  If {branch.result}: {steps}")
-    for why in plan.left_out:
-        out.append(f"  Not offered: {why}")
-    for e in plan.escalation:
-        out.append(f"  Escalate: {e.trigger} -> {e.action.label} ({e.qualifier or 'the source'})")
-    out.append("\n" + recommendation_text(plan.recommendation))
-    return out
-
-
-MATCH_HEADERS = ("scenario", "status", "kind", "criterion", "key", "expected", "actual", "outcome", "redirect")
-
-
-def match_rows(result) -> list[tuple]:
-    return [(v.scenario.iri, v.status, c.kind, c.criterion.iri, c.key, c.expected, c.actual, c.outcome,
-             c.redirect.iri if c.redirect else None) for v in result.scenarios for c in v.checks]
 
 
 # ---------------------------------------------------------------- dose (issue 13)
@@ -352,6 +269,9 @@ def dose_rows(answer) -> list[tuple]:
 
 def dose_text(answer) -> str:
     """A scenario's dose comparison: what the numbers are, the options with appropriateness, the caveats."""
+    if answer.not_covered:
+        return (f"{answer.scenario.label}: not covered by this source for this population ({answer.not_covered}): "
+                "no rating, no plan and no doses.")
     rows = [(o.estimate.procedure.label, o.appropriateness + (" (not recommended)" if o.lowest_category else ""),
              o.estimate.radiation.symbol if o.estimate.radiation else "not stated", o.estimate.studies,
              o.estimate.total_range) for o in answer.options]

@@ -332,6 +332,7 @@ class Pages:
                 items.append(row)
         rows = [_rated_row(r, evidence.get(r.rating, [])) for r in recommendation.procedures]
         variant = variant_table(recommendation.scenario, rows)
+        variant["adults_only"] = bool(recommendation.profile and recommendation.profile.adults_only)
         if brief:
             return variant
         variant["criteria"] = graph.run("criteria", scenario=IRI(iri))
@@ -344,9 +345,13 @@ class Pages:
         variant["branches"] = branches
         variant["workflow_svg"] = (svg.workflow(branches, link_path), svg.workflow(branches, link_path, True)) \
             if branches else None
-        variant["plan"] = plan = _plan(years, every, graph.interval_rules(scenario))
+        variant["pitfalls"] = graph.pitfalls(scenario)
+        variant["escalation"] = graph.escalation(scenario)
+        if not rows:  # no rated option: no dose plan to compare (none is invented)
+            return variant
+        variant["plan"] = plan = _plan(years, every, variant["intervals"])
         plan["every_option"] = every_option
-        if rows and not plan.get("error"):
+        if plan["every"] is not None and not plan.get("error"):
             try:
                 options, left_out = compare_options(graph.engine, recommendation, plan["years"], plan["every"],
                                                     include_all=every_option)

@@ -104,7 +104,9 @@ def _workflow_narrow(branches: list[Any]) -> str:
 
 
 def _head(branch: Any) -> str:
-    return f"If {branch.result}" + (": one of" if branch.alternatives else "")
+    several = len(branch.steps) > 1
+    return f"If {branch.result}" + (": one of" if branch.alternatives else
+                                    (": each, in no order the source gives" if several else ""))
 
 
 def _branch(parts: list[str], branch: Any, x: float, y: float, col_w: float, arrow: str) -> float:
@@ -123,12 +125,15 @@ def _branch(parts: list[str], branch: Any, x: float, y: float, col_w: float, arr
         procedures = [p.label for p in step.procedures]
         if procedures:
             lines += _wrap("Studies: " + ", ".join(procedures), room)
+        if step.follow_up_label:
+            lines += _wrap(f"Repeats: {step.follow_up_label}", room)
         box = 16 + LINE * len(lines)
         y += 26
-        parts.append(f'<line x1="{cx:.0f}" y1="{y - 26:.0f}" x2="{cx:.0f}" y2="{y:.0f}" class="edge" '
-                     f'marker-end="url(#{arrow})"/>')
-        if branch.alternatives and number:
-            parts.append(_text(cx + 8, y - 9, ["or"], anchor="start", cls="note"))
+        # an arrow from the result; between steps the source gives in no order, a plain line
+        marker = f' marker-end="url(#{arrow})"' if not number or branch.alternatives else ""
+        parts.append(f'<line x1="{cx:.0f}" y1="{y - 26:.0f}" x2="{cx:.0f}" y2="{y:.0f}" class="edge"{marker}/>')
+        if number:
+            parts.append(_text(cx + 8, y - 9, ["or" if branch.alternatives else "and"], anchor="start", cls="note"))
         parts.append(f'<rect x="{x:.0f}" y="{y:.0f}" width="{col_w:.0f}" height="{box}" rx="4" class="step"/>')
         parts.append(_text(cx, y + 8 + FONT, lines))
         y += box

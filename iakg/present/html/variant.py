@@ -46,8 +46,9 @@ def _rated_row(rated: Any, evidence: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _plan(years: str | None, every: str | None, rules: list[Any]) -> dict[str, Any]:
     """The reader's plan (years, interval in months); defaults: 5 years at the shortest interval the
-    scenario's rules state, else 12 months. Bad input is reported on the page, not raised."""
-    default_every = min((r.min_months for r in rules), default=Decimal(12))
+    scenario's rules state; with no rule, no interval is assumed (``every`` None until the reader gives one).
+    Bad input is reported on the page, not raised."""
+    default_every = min((r.min_months for r in rules), default=None)
     plan: dict[str, Any] = {"years": Decimal(5), "every": default_every, "chosen": bool(years or every),
                             "from_rules": bool(rules)}
     try:
@@ -55,7 +56,8 @@ def _plan(years: str | None, every: str | None, rules: list[Any]) -> dict[str, A
             plan["years"] = Decimal(years)
         if every:
             plan["every"] = Decimal(every)
-        if not (0 < plan["years"] <= 100 and MIN_INTERVAL_MONTHS <= plan["every"] <= 1200):
+        if not (0 < plan["years"] <= 100 and (plan["every"] is None
+                                              or MIN_INTERVAL_MONTHS <= plan["every"] <= 1200)):
             raise InvalidOperation
     except (InvalidOperation, ValueError):
         plan.update(error=f"years must be a number between 0 and 100, the interval between {MIN_INTERVAL_MONTHS} "
