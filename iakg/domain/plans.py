@@ -22,9 +22,9 @@ from typing import Any
 from iakg.catalogue import run
 from iakg.domain import guidance
 from iakg.domain.intervals import surveillance_interval
-from iakg.domain.model import Recommendation, Ref, Scenario
+from iakg.domain.model import PhaseNeed, Recommendation, Ref, Scenario
 from iakg.domain.model_guidance import AlternativeOption, Branch, IntervalAnswer, PatientFact, Pitfall, Step
-from iakg.domain.model_statements import Escalation, PhaseNeed
+from iakg.domain.model_statements import Escalation
 from iakg.rdf.engine import QueryEngine
 from iakg.rdf.namespaces import IAKG
 from iakg.rdf.terms import IRI
