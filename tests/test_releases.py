@@ -20,6 +20,22 @@ from iakg.io import releases
 DESCRIPTION = "<https://w3id.org/iakg/graph/description> ."
 
 
+def unreleased_copy(tmp_path):
+    """A copy of releases/ whose declared version is not released yet (after a release, the next patch is
+    declared, as a developer adding content would)."""
+    import json
+
+    folder = tmp_path / "releases"
+    shutil.copytree(releases.folder(), folder)
+    declared, records = releases.index(folder)
+    if declared in {r.version for r in records}:
+        index = folder / "releases.json"
+        data = json.loads(index.read_text(encoding="utf-8"))
+        data["dataset_version"] = releases.next_patch(declared)
+        index.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return folder
+
+
 def digest_of(graph) -> str:
     return "sha256:" + hashlib.sha256(graph.release().content()).hexdigest()
 
@@ -62,17 +78,16 @@ def test_the_description_names_the_version_of_its_content_and_the_prior_one(grap
 
 
 def test_content_changed_after_a_release_is_refused_until_the_version_is_bumped(tmp_path):
-    folder = tmp_path / "releases"
-    shutil.copytree(releases.folder(), folder)
-    old = releases.content("0.2.0")
-    released = releases.index(folder)[0]
+    folder = unreleased_copy(tmp_path)
+    released, before = releases.index(folder)
+    old = releases.content(before[-1].version)
     # release the declared version with some content, then change the content without bumping
     content = old + b'<https://example.org/x> <https://example.org/p> "released" <https://w3id.org/iakg/graph/data> .\n'
     digest = "sha256:" + hashlib.sha256(content).hexdigest()
     entry, new = releases.record(content, digest, "2026-12-01", iakg.__version__, where=folder)
     assert new and entry.version == released and (folder / entry.file).is_file()
     assert releases.record(content, digest, "2026-12-02", iakg.__version__, where=folder) == (entry, False)
-    assert releases.identity(digest, folder) == releases.Identity(released, "2026-12-01", "0.2.0", True)
+    assert releases.identity(digest, folder) == releases.Identity(released, "2026-12-01", before[-1].version, True)
     changed = "sha256:" + hashlib.sha256(content + b"# more\n").hexdigest()
     problem = releases.check(changed, folder)
     assert problem is not None and "\n" not in problem
@@ -85,9 +100,8 @@ def test_content_changed_after_a_release_is_refused_until_the_version_is_bumped(
 
 
 def test_an_ontology_changed_under_its_old_version_is_not_recorded(tmp_path):
-    folder = tmp_path / "releases"
-    shutil.copytree(releases.folder(), folder)
-    old = releases.content("0.2.0")
+    folder = unreleased_copy(tmp_path)
+    old = releases.content(releases.index(folder)[1][-1].version)  # the last release, its ontology's version kept
     changed = old + (b"<https://w3id.org/iakg/ontology#NewThing> <http://www.w3.org/2000/01/rdf-schema#label> "
                      b'"new thing"@en <https://w3id.org/iakg/graph/ontology> .\n')
     with pytest.raises(KGError, match="owl:versionInfo"):
@@ -102,11 +116,15 @@ def test_recording_is_one_command(tmp_path):
         return subprocess.run([sys.executable, "scripts/release.py", *args, "--releases", str(folder)],
                               capture_output=True, text=True, timeout=300, cwd=ROOT)
 
+    declared, before = releases.index(folder)
     first = run("record", "--date", "2026-12-01")
     assert first.returncode == 0, first.stderr
     declared, records = releases.index(folder)
-    assert records[-1].version == declared and records[-1].issued == "2026-12-01"
-    assert f"recorded dataset {declared}" in first.stdout
+    if declared in {r.version for r in before}:  # the working content is the declared release: nothing to add
+        assert "already recorded" in first.stdout and records == before
+    else:
+        assert records[-1].version == declared and records[-1].issued == "2026-12-01"
+        assert f"recorded dataset {declared}" in first.stdout
     again = run("record", "--date", "2026-12-09")
     assert again.returncode == 0 and "already recorded" in again.stdout
     assert releases.index(folder)[1] == records  # nothing changed
