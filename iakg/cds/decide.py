@@ -44,13 +44,12 @@ from iakg.domain.matching import (
     UNSTATED_BY_SOURCE,
     MatchResult,
     NotAddressed,
-    Plan,
     ScenarioMatch,
     match,
     verdict,
 )
 from iakg.domain.model import RatedProcedure, Ref
-from iakg.domain.plans import ruled_out
+from iakg.domain.plans import Plan, ruled_out
 from iakg.rdf.namespaces import expand
 
 RATED, UNRATED, MISSING, NO_CRITERIA, UNMAPPED = "rated", "unrated", "missing", "no-criteria", "unmapped"

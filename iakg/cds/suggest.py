@@ -26,9 +26,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from iakg.cds.graph import GraphView
-from iakg.domain.matching import NotAddressed, Plan
+from iakg.domain.matching import NotAddressed
 from iakg.domain.model import RatedProcedure, Ref
 from iakg.domain.model_guidance import Branch, Step
+from iakg.domain.plans import Plan
 from iakg.rdf.namespaces import IAKG
 
 MAX_SUGGESTIONS = 4
