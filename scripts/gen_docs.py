@@ -142,16 +142,12 @@ def rights_md() -> str:
     import pyoxigraph as ox
 
     import iakg
+    from iakg.catalogue.queries import internal
     from iakg.rdf.namespaces import DATASET_IRI
 
     store = ox.Store()
     store.load(iakg.load().release().nquads, format=ox.RdfFormat.N_QUADS)
-    rows = store.query(f"""PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX void: <http://rdfs.org/ns/void#>
-        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        SELECT ?title ?license ?rights WHERE {{ <{DATASET_IRI}> void:subset ?part . ?part dcterms:title ?title
-          OPTIONAL {{ ?part dcterms:license ?license }}
-          OPTIONAL {{ ?part dcterms:rights ?r . ?r rdfs:label ?rights }} }} ORDER BY ?title""",
-                       use_default_graph_as_union=True)
+    rows = store.query(internal("docs-rights"), use_default_graph_as_union=True)
     [summary] = [q.object.value for q in store.quads_for_pattern(ox.NamedNode(DATASET_IRI + "#rights"),
                                                                    ox.NamedNode(RDFS_LABEL), None)]
     out = [HEADER.format(source="the dataset's description (iakg/io/rights.py, the sources' dcterms:rights)"),
