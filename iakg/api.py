@@ -50,7 +50,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -60,6 +60,7 @@ from iakg.domain.guidance import ScenarioLike
 from iakg.domain.matching import MatchResult
 from iakg.domain.matching import match as match_patient
 from iakg.domain.model import Recommendation, Scenario
+from iakg.domain.model_coverage import CoverageReport
 from iakg.domain.model_guidance import (
     FAQ,
     AlternativeOption,
@@ -74,6 +75,7 @@ from iakg.domain.model_guidance import (
     Related,
     Topic,
 )
+from iakg.domain.model_resolution import Resolution
 from iakg.domain.model_statements import DoseComparison, DoseEstimate, Escalation, FeatureOf, Hedged
 from iakg.errors import KGError
 from iakg.io.changes import Report
@@ -82,11 +84,6 @@ from iakg.io.published import Release
 from iakg.rdf.engine import LocalEngine, QueryEngine, RemoteEngine, Result
 from iakg.validate import validate as validate_store
 from iakg.validate.report import ValidationReport
-
-if TYPE_CHECKING:  # known exceptions (tests/test_types.py): their modules import rapidfuzz and the CDS stack,
-    # which the answering path must not; these two answer types are to move to light modules
-    from iakg.cds.coverage import CoverageReport
-    from iakg.domain.resolve import Resolution
 
 
 class KnowledgeGraph:

@@ -13,7 +13,14 @@ import pytest
 import iakg
 from iakg import api
 from iakg.catalogue import queries
-from iakg.domain import matching, model, model_guidance, model_statements
+from iakg.domain import (
+    matching,
+    model,
+    model_coverage,
+    model_guidance,
+    model_resolution,
+    model_statements,
+)
 from iakg.rdf import engine
 from iakg.serve import routes
 from iakg.validate import report
@@ -47,28 +54,16 @@ def test_the_api_is_found_whole():
     assert len(names) >= 38
 
 
-#: known exceptions, each with its reason: when one resolves, the test says so and it comes off the list
-UNRESOLVED_METHODS = {
-    "api.KnowledgeGraph.resolve": "Resolution lives in domain/resolve.py, which imports rapidfuzz and the text "
-                                  "reader: naming it in the API would put them on the answering path",
-    "api.KnowledgeGraph.coverage": "CoverageReport lives in cds/coverage.py, with the CDS stack",
-}
-
-
 @pytest.mark.parametrize("name, function", CALLABLES, ids=[name for name, _ in CALLABLES])
 def test_every_public_function_and_method_has_hints_that_resolve(name, function):
-    if name in UNRESOLVED_METHODS:
-        with pytest.raises(NameError):
-            typing.get_type_hints(function)
-        return
     hints = typing.get_type_hints(function)
     parameters = [p for p in inspect.signature(function).parameters.values() if p.name not in ("self", "cls")]
     assert "return" in hints, f"{name}: no return annotation"
     assert all(p.name in hints for p in parameters), f"{name}: a parameter without an annotation"
 
 
-ANSWERS = [value for module in (model, model_guidance, model_statements, matching, report, engine, queries,
-                                   routes)
+ANSWERS = [value for module in (model, model_guidance, model_statements, model_resolution, model_coverage, matching,
+                                   report, engine, queries, routes)
            for value in vars(module).values()
            if inspect.isclass(value) and dataclasses.is_dataclass(value) and value.__module__ == module.__name__]
 

@@ -20,7 +20,6 @@ import csv
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,58 +27,25 @@ from iakg.cds.decide import MISSING, NO_CRITERIA, RATED, UNMAPPED, UNRATED, Deci
 from iakg.cds.fhir import URI_SYSTEM, Facts
 from iakg.cds.graph import GraphView
 from iakg.cds.mapping import Mapping
+from iakg.domain.model_coverage import (
+    NEED_MORE_INFO,
+    NO_CRITERIA_APPLY,
+    NOT_RECOGNISED,
+    OUTCOMES,
+    SCORED,
+    CoverageReport,
+    Unmatched,
+)
 from iakg.errors import InputError
 from iakg.rdf.engine import QueryEngine
 from iakg.rdf.namespaces import PREFIXES
 
-SCORED, NEED_MORE_INFO, NO_CRITERIA_APPLY, NOT_RECOGNISED = "scored", "need-more-info", "no-criteria", "not-recognised"
-OUTCOMES = (SCORED, NEED_MORE_INFO, NO_CRITERIA_APPLY, NOT_RECOGNISED)
 _OUTCOME = {RATED: SCORED, MISSING: NEED_MORE_INFO, NO_CRITERIA: NO_CRITERIA_APPLY, UNRATED: NO_CRITERIA_APPLY,
             UNMAPPED: NOT_RECOGNISED}
 ORDER_COLUMNS = ("order", "order code", "order_code", "code", "procedure")
 REASON_COLUMNS = ("reason", "reason for exam", "reason_for_exam", "reason text", "indication")
 #: the longest CSV field read (a reason is a line or two)
 MAX_FIELD = 10_000
-
-
-@dataclass
-class Unmatched:
-    """A reason for exam (digits masked) of orders the graph did not score, and what the resolver read in it."""
-
-    reason: str
-    count: int = 0
-    outcomes: Counter = field(default_factory=Counter)
-    procedures: Counter = field(default_factory=Counter)
-    why: str = ""
-    disease: str | None = None
-    population: str | None = None
-    phase: str | None = None
-    facts: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class CoverageReport:
-    """The share of a site's orders per outcome, and the most frequent reasons of those not scored."""
-
-    source: str
-    orders: int
-    counts: dict[str, int]
-    scored_from_text: int
-    distinct_reasons: int
-    unmatched: list[Unmatched]
-    missing: Counter = field(default_factory=Counter)  #: fact key -> orders that needed it (need-more-info)
-
-    def share(self, outcome: str) -> float:
-        return self.counts.get(outcome, 0) / self.orders if self.orders else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "orders": self.orders, "counts": dict(self.counts),
-                "shares": {o: round(self.share(o), 4) for o in OUTCOMES}, "scored_from_text": self.scored_from_text,
-                "distinct_reasons": self.distinct_reasons, "missing_facts": dict(self.missing.most_common()),
-                "unmatched": [{"reason": u.reason, "orders": u.count, "outcomes": dict(u.outcomes),
-                               "procedures": dict(u.procedures.most_common()), "why": u.why, "disease": u.disease,
-                               "population": u.population, "phase": u.phase, "facts": u.facts}
-                              for u in self.unmatched]}
 
 
 class _Orders:

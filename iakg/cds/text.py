@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iakg.cds.fhir import Facts, about, confirmed_active, resources
+from iakg.domain.model_resolution import Resolution
 from iakg.rdf.engine import QueryEngine
 
 #: at most this many characters of free text are read per order
@@ -24,7 +25,7 @@ class TextReading:
     """What the order's free text said: the words read, the resolution, and the facts it added."""
 
     text: str
-    resolution: Any  #: an iakg.domain.resolve.Resolution
+    resolution: Resolution
     added: dict[str, Any]  #: fact key -> value, read from the text and used (no coded resource stated them)
 
 

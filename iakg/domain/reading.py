@@ -32,6 +32,7 @@ from typing import Any
 
 from iakg.catalogue import internal
 from iakg.domain.model import Ref
+from iakg.domain.model_resolution import Mention
 from iakg.rdf.engine import QueryEngine
 
 #: the longest text read (a reason for exam is a line or two; a note is cut here)
@@ -53,20 +54,6 @@ _JOINING = {"?", "/", "-", "'", "&"}
 _LIST_WORDS = {",", "or", "and", "nor", "/", "&"}
 #: an age stated as "aged 58" or "(13)"
 _AGED = re.compile(r"\baged?\s+(\d{1,3})\b|\((\d{1,3})\)", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Mention:
-    """Words of the text matched to a concept of the graph, and how the context reads them."""
-
-    words: str
-    start: int  #: character offsets in the text
-    end: int
-    concept: Ref
-    role: str  #: disease, population, status, phase, fact or value
-    context: tuple[str, ...] = ()  #: NEGATED_EXISTENCE, HISTORICAL, POSSIBLE_EXISTENCE, HYPOTHETICAL
-    label: str = ""  #: the label matched
-    source: str | None = None  #: who asserted the label (prov:wasDerivedFrom)
 
 
 @dataclass
