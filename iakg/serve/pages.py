@@ -130,16 +130,23 @@ def pages(ctx: ServeContext) -> list[BaseRoute]:
                          request.query_params.get("all") == "1")
         return html(page) if page is not None else html(await run(site.not_found, iri), 404)
 
-    async def ontology(request: Request) -> Response:
-        """The ontology: its documentation page, or the whole ontology in every RDF format (Turtle: the
-        shipped file itself, with its comments)."""
+    def file_format(request: Request) -> str | Response:
+        """The format asked for a shipped file (its ``extension``, else the Accept header), or the answer
+        refusing it (404 for an extension that is no RDF file's, 406 for nothing acceptable)."""
         extension = request.path_params.get("extension")
         if extension is not None and extension not in RDF_FILES:
             return PlainTextResponse("no such resource\n", status_code=404)
         try:
-            fmt = negotiate(request, extension)
+            return negotiate(request, extension)
         except NotAcceptable as exc:
             return not_acceptable(exc)
+
+    async def ontology(request: Request) -> Response:
+        """The ontology: its documentation page, or the whole ontology in every RDF format (Turtle: the
+        shipped file itself, with its comments)."""
+        fmt = file_format(request)
+        if isinstance(fmt, Response):
+            return fmt
         if fmt == "html":
             return html(await run(site.ontology))
         if fmt == "ttl":
@@ -157,13 +164,9 @@ def pages(ctx: ServeContext) -> list[BaseRoute]:
 
     async def shapes(request: Request) -> Response:
         """The SHACL shapes the graph is validated with, in every RDF format (HTML: the Turtle, as text)."""
-        extension = request.path_params.get("extension")
-        if extension is not None and extension not in RDF_FILES:
-            return PlainTextResponse("no such resource\n", status_code=404)
-        try:
-            fmt = negotiate(request, extension)
-        except NotAcceptable as exc:
-            return not_acceptable(exc)
+        fmt = file_format(request)
+        if isinstance(fmt, Response):
+            return fmt
         if fmt == "html":
             return html(await run(site.document, "SHACL shapes", "/shapes", resources.SHAPES_FILE.read_text("utf-8")))
         return rdf_response(await run(file_rdf, resources.SHAPES_FILE, fmt), fmt)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -53,15 +53,7 @@ def sheets(path: Path, data: bytes, error: type[Exception]) -> Iterator[tuple[st
 
 def _records(sheet, error: type[Exception]) -> Iterator[tuple[int, list[str]]]:
     try:
-        for number, row in enumerate(sheet.iter_rows(values_only=True), 1):
-            if number > MAX_ROWS:
-                raise error(f"more than {MAX_ROWS} rows in a sheet", number)
-            cells = [text(value) for value in row[:MAX_COLUMNS + 1]]
-            while cells and not cells[-1]:
-                cells.pop()
-            if len(cells) > MAX_COLUMNS:
-                raise error(f"more than {MAX_COLUMNS} columns in a sheet", number)
-            yield number, cells
+        yield from _bounded(sheet.iter_rows(values_only=True), error)
     except error:
         raise
     except Exception as exc:
@@ -87,6 +79,12 @@ def _ods_records(book, name: str, error: type[Exception]) -> Iterator[tuple[int,
         rows = sheet.to_python(skip_empty_area=False)
     except Exception as exc:
         raise error(f"cannot read the sheet {name!r}: {type(exc).__name__}: {_one_line(exc)}") from None
+    yield from _bounded(rows, error)
+
+
+def _bounded(rows: Iterable[Sequence[object]], error: type[Exception]) -> Iterator[tuple[int, list[str]]]:
+    """A sheet's rows as numbered lists of cell texts (trailing empty cells dropped), within the row and
+    column bounds (``error`` with the row's number past them)."""
     for number, row in enumerate(rows, 1):
         if number > MAX_ROWS:
             raise error(f"more than {MAX_ROWS} rows in a sheet", number)
