@@ -6,26 +6,16 @@ from __future__ import annotations
 import csv
 import zipfile
 
-import openpyxl
 import pyoxigraph as ox
 import pytest
 from conftest import FIXTURES
+from workbooks import write_xlsx
 
 from iakg.errors import TableError
 from iakg.io.importers import convert
 from iakg.io.importers import workbook as workbook_module
 
 TABLES = FIXTURES / "tables"
-
-
-def _book(path, sheets: dict[str, list[list[object]]]) -> None:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
 
 
 def _typed(cell: str) -> object:
@@ -56,7 +46,7 @@ def test_a_workbook_of_two_sheets_imports_as_its_csv_tables_do(tmp_path):
     import json
 
     sidecar = json.loads((TABLES / "pelvic-ache.json").read_text(encoding="utf-8"))
-    _book(book, {"Cystoma": _rows(sources[0]),
+    write_xlsx(book, {"Cystoma": _rows(sources[0]),
                  "Pelvic ache": [[key, value] for key, value in sidecar.items()] + _rows(sources[1])})
     from_book, _ = convert("table", [book])
     assert [name for name, _ in from_book] == [name for name, _ in from_csv]
@@ -68,7 +58,7 @@ def test_a_bad_cell_is_located_by_sheet_row_and_column(tmp_path):
     header = next(i for i, row in enumerate(rows) if row and row[0] == "Variant")
     rows[header + 1][2] = "Rather appropriate"
     book = tmp_path / "bad.xlsx"
-    _book(book, {"First": rows})
+    write_xlsx(book, {"First": rows})
     with pytest.raises(TableError) as err:
         convert("table", [book])
     problem = err.value.problems[0]
@@ -105,7 +95,7 @@ def test_cli_imports_a_workbook(tmp_path, capsys):
     from test_import_table import main
 
     book = tmp_path / "cystoma.xlsx"
-    _book(book, {"Cystoma": _rows(TABLES / "cystoma.csv")})
+    write_xlsx(book, {"Cystoma": _rows(TABLES / "cystoma.csv")})
     assert main(["import", "table", str(book), "--out", str(tmp_path / "out")]) == 0
     assert [p.name for p in (tmp_path / "out").iterdir()]
 
@@ -124,7 +114,7 @@ def test_a_fifo_is_never_read(tmp_path, name):
 def test_xml_entities_in_a_sheet_are_refused(tmp_path):
     """A billion-laughs sheet: openpyxl parses through defusedxml, so the entity is never expanded."""
     plain = tmp_path / "plain.xlsx"
-    _book(plain, {"Sheet": [["Title", "x"]]})
+    write_xlsx(plain, {"Sheet": [["Title", "x"]]})
     bomb = tmp_path / "bomb.xlsx"
     entities = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
     with zipfile.ZipFile(plain) as source, zipfile.ZipFile(bomb, "w") as target:
