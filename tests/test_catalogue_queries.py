@@ -63,7 +63,7 @@ def test_eligibility_population_and_scope(graph):
     rows = graph.run("eligibility", scenario=PNET)
     kinds = {(r["kind"], r["key"], r["expected"]) for r in rows if r["kind"] not in ("inclusion", "exclusion")}
     assert kinds == {("population", "ageGroup", "adult"), ("outside scope", "pancreaticPrimary", False),
-                     ("not addressed", "pregnant", True), ("not addressed", "contraindicationToMRI", True),
+                     ("outside scope", "pregnant", True), ("not addressed", "contraindicationToMRI", True),
                      ("not addressed", "men1", True)}
 
 

@@ -54,7 +54,8 @@ SUSPICION = {order: (NCA, "info", "dotatate") for order in pc.ORDERS} | {
     "dotatate": (NCA, "info", ""), "ct-ap-noncontrast": (NCA, "critical", "ct-ap dotatate")}
 TWO_OPTIONS = {order: (NCA, "info", "dotatate liver-mri") for order in pc.ORDERS} | {
     "dotatate": (NCA, "info", "liver-mri"), "ct-ap-noncontrast": (NCA, "critical", "ct-ap dotatate liver-mri")}
-# a situation the source does not address (pregnancy, MEN1): ratings stand beside the notice, no substitute is
+# a situation the source does not address but that leaves the patient in its population (MEN1): ratings stand
+# beside the notice, no substitute is
 # recommended, none adding radiation or a contrast agent to the order is offered (review M1)
 SILENT = {"ct-ap": (A, "warning", ""), "ct-cap": (A, "warning", "ct-ap"), "mri": (A, "warning", ""),
           "dotatate": (A, "warning", ""), "fdg": (NA, "warning", ""), "ct-ap-noncontrast": (NCA, "critical", ""),
@@ -83,11 +84,10 @@ EXPECTED: dict[str, tuple[dict[str, str], dict[str, tuple]]] = {
     "child": ({"routine": "not covered", "suspected": "not covered"}, NOT_COVERED),
     "child-symptoms": ({"routine": "not covered", "suspected": "not covered"}, NOT_COVERED),
     "non-pancreatic-net": ({"routine": "not covered", "suspected": "not covered"}, NOT_COVERED),
-    "pregnant": ({"routine": "applicable", "suspected": "not applicable"}, SILENT),
+    # pregnancy: outside what the source covers (clinical review 2, WRONG-1): no rating, as for a child
+    "pregnant": ({"routine": "not covered", "suspected": "not covered"}, NOT_COVERED),
     "men1": ({"routine": "applicable", "suspected": "not applicable"}, SILENT),
-    # the allergy's alternatives add gadolinium, or a radiation level no source states: not offered (review M1)
-    "pregnant-allergy": ({"routine": "applicable", "suspected": "not applicable"}, SILENT | {
-        "ct-cap": (A, "warning", "")}),
+    "pregnant-allergy": ({"routine": "not covered", "suspected": "not covered"}, NOT_COVERED),
     "mri-contraindication": ({"routine": "applicable", "suspected": "not applicable"}, NO_MRI),
     "allergy-and-mri-contraindication": ({"routine": "applicable", "suspected": "not applicable"}, {
         order: (p, "critical" if order == "ct-ap-noncontrast" else "warning", "") for order, (p, _, _) in
@@ -270,8 +270,20 @@ def test_a_non_pancreatic_net_is_outside_the_source(graph):
     assert result.not_covered == ("it does not cover neuroendocrine tumours whose primary site is not the pancreas",)
 
 
+def test_a_pregnant_patient_is_outside_the_source(graph, capsys):
+    """Clinical review 2, WRONG-1: the article does not address pregnancy, and every study it rates bears on it
+    (radiation, a contrast agent): no rating, no plan, no dose, as for a child."""
+    result = graph.match(pc.PATIENTS / "pregnant.json")
+    assert result.not_covered == ("it does not cover pregnancy",)
+    assert not result.plans and not result.not_addressed
+    assert main(["match", str(pc.PATIENTS / "pregnant.json")]) == 0
+    text = capsys.readouterr().out
+    assert "Not covered by this source (it does not cover pregnancy)" in text and "mSv" not in text
+    assert "First choice" not in text and "appropriate" not in text.lower().replace("not covered", "")
+
+
 @pytest.mark.parametrize("name, key, words", [
-    ("pregnant", "pregnant", "the source does not address pregnancy"),
+    ("men1", "men1", "the source does not address multiple endocrine neoplasia type 1 (MEN1)"),
     ("mri-contraindication", "contraindicationToMRI", "the source does not address contraindications to MRI")])
 def test_a_situation_the_source_is_silent_on_is_said_beside_every_rating(name, key, words, answers, graph, capsys):
     result = graph.match(pc.PATIENTS / f"{name}.json")
@@ -284,7 +296,7 @@ def test_a_situation_the_source_is_silent_on_is_said_beside_every_rating(name, k
             assert words in card["detail"] and card["indicator"] in ("warning", "critical")
 
 
-@pytest.mark.parametrize("name", ["index", "allergy", "renal-impairment", "pregnant", "rising-cga", "symptoms",
+@pytest.mark.parametrize("name", ["index", "allergy", "renal-impairment", "men1", "rising-cga", "symptoms",
                                   "positive-ct", "rising-cga-negative-ct"])
 def test_the_critical_error_is_critical_with_the_source_quote(name, answers):
     """Review R2: the pitfall is the ordering error itself, whichever of the article's scenarios applies (a
@@ -302,7 +314,7 @@ def test_the_critical_error_is_critical_with_the_source_quote(name, answers):
         assert suggested == ["mri-abdomen-pelvis-without-and-with-iv-contrast",
                              "mri-abdomen-pelvis-without-iv-contrast"]
         assert "For this patient: a contrast-enhanced CT may not be feasible" in card["detail"]
-    elif name == "pregnant":  # a situation the source does not address: no substitute adding contrast (M1)
+    elif name == "men1":  # a situation the source does not address: no substitute is offered (M1)
         assert suggested == [] and "No substitute that may add radiation" in card["detail"]
     else:
         assert suggested[0] == "ct-abdomen-pelvis-with-iv-contrast"
@@ -310,7 +322,7 @@ def test_the_critical_error_is_critical_with_the_source_quote(name, answers):
         notes = " ".join(n["text"] for n in created["note"])  # W6: the protocol travels with the order
         assert "multiphasic: late arterial phase + portal venous phase (the source: essential)" in notes
         assert "36813-4" in [c["code"] for c in created["code"]["coding"]]
-    routine = name in ("index", "allergy", "renal-impairment", "pregnant")
+    routine = name in ("index", "allergy", "renal-impairment", "men1")
     scenario = "pnet-post-resection-surveillance" if routine else "pnet-suspected-recurrence"
     assert card["links"][0]["url"].endswith(scenario)
 
