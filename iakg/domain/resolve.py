@@ -74,9 +74,15 @@ class Resolver:
                 self._tests.setdefault(r["scenario"], set()).add(r["key"])
             if r["kind"] == "population" and r["altLabel"] is not None:
                 self._plurals[r["criterion"]] = r["altLabel"]
+        for s in self.scenarios.values():  # a scenario without population groups is read with its source's
+            if self.reader.age_key is not None and self._populations(s):
+                self._tests.setdefault(s.ref.iri, set()).add(self.reader.age_key)
         self._matches: dict[frozenset[Any], Any] = {}
-
         self._lock = threading.Lock()
+
+    def _populations(self, s: _Scenario) -> set[str]:
+        """A scenario's population groups, or (when it names none) those of its source's scenarios."""
+        return s.populations or set().union(*(self._source_populations.get(x, set()) for x in s.sources))
 
     def read(self, text: str) -> Reading:
         """What a text states (:meth:`Reader.read`)."""
@@ -157,9 +163,7 @@ class Resolver:
                     + "): not used" for key, stated in reading.conflicting.items()}
         age_key = self.reader.age_key
         groups = sorted({self._plurals.get(p, self.concepts[p].label if p in self.concepts else p)
-                         for s in self.scenarios.values() if s.diseases & set(named)
-                         for p in s.populations or set().union(*(self._source_populations.get(x, set())
-                                                                for x in s.sources))})
+                         for s in self.scenarios.values() if s.diseases & set(named) for p in self._populations(s)})
         for key, words in reading.unplaced.items():
             if key in out:
                 continue
@@ -197,7 +201,7 @@ class Resolver:
             evidence = [f"disease: \"{disease.words}\" = {disease.concept.label}"]
             ruled: list[str] = []
             score, positive = 3.0, False
-            populations = s.populations or set().union(*(self._source_populations.get(x, set()) for x in s.sources))
+            populations = self._populations(s)
             if age is not None and populations:
                 if group.get(age) in populations:
                     score += 1
