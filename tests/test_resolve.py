@@ -103,6 +103,104 @@ def test_a_child_is_never_resolved_to_the_adult_scenario_but_the_fixture_child_v
     assert r.scenario.iri == "https://example.org/variant-table/variant-2"
 
 
+@pytest.mark.parametrize("text", ["pNET s/p R1 resection, positive margin", "pNET s/p R1 resection",
+                                  "pNET, positive surgical margins, surveillance"])
+def test_an_r1_resection_or_a_positive_margin_is_not_a_complete_resection_nor_a_positive_study(kg, text):
+    # clinical review 2, WRONG-3: "positive" is the pathology margin; R1 (UICC: microscopic residual tumour)
+    r = kg.resolve(text)
+    assert r.abstained and r.scenario is None
+    assert r.facts == {"priorCompleteResection": False}
+    assert "Prior complete surgical resection of a pNET [priorCompleteResection=false]" in r.why
+    assert [m.value for m in r.mentions if m.concept.iri == ID + "fact-prior-complete-resection"] == \
+        [False] * sum(m.concept.iri == ID + "fact-prior-complete-resection" for m in r.mentions)
+
+
+@pytest.mark.parametrize("text, stated", [
+    ("pNET margin positive after distal pancreatectomy", '"margin positive": false; "distal pancreatectomy": true'),
+    ("pNET margin positive after distal pancreatectomy, surveillance",
+     '"margin positive": false; "distal pancreatectomy": true'),
+    ("pNET resected, positive surgical margins, surveillance", '"resected": true; "positive surgical margins": false'),
+])
+def test_a_positive_margin_after_a_named_operation_leaves_the_resection_in_doubt(kg, text, stated):
+    r = kg.resolve(text)
+    assert r.abstained and "lastImagingResult" not in r.facts and "priorCompleteResection" not in r.facts
+    assert r.conflicting == ("priorCompleteResection",)
+    assert f"priorCompleteResection stated both ways ({stated}): not used" in r.why
+
+
+def test_positive_alone_is_still_an_imaging_result_and_the_cli_shows_what_each_word_states(kg, capsys):
+    r = kg.resolve("pNET s/p resection, CT positive")
+    assert r.facts == {"priorCompleteResection": True, "lastImagingResult": "positive"}
+    assert r.scenario.iri == SUSPECTED
+    assert main(["resolve", "pNET s/p R1 resection, positive margin"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ABSTAINED: not covered")
+    assert '"R1 resection" -> prior complete surgical resection of the tumor = false' in out
+    assert '"positive margin" -> prior complete surgical resection of the tumor = false' in out
+
+
+UNPLACED = ("read: not placed in a population group (the source is for adults and states no age threshold): "
+            "state ageGroup")
+
+
+@pytest.mark.parametrize("text, words", [
+    ("17yo s/p distal pancreatectomy for pNET, surveillance", "age 17"),
+    ("17 yo s/p distal pancreatectomy for pNET, surveillance", "age 17"),
+    ("17M s/p distal pancreatectomy for pNET, surveillance", "age 17"),
+    ("17 year old s/p distal pancreatectomy for pNET, surveillance", "age 17"),
+    ("16yo s/p distal pancreatectomy for pNET, surveillance", "age 16"),
+    ("20 y/o, pNET resected, surveillance", "age 20"),
+    ("adolescent s/p distal pancreatectomy for pNET, surveillance", '"adolescent"'),
+])
+def test_an_age_no_group_holds_is_said_and_the_resolver_abstains(kg, text, words):
+    # clinical review 2, WRONG-4: the source is for adults and states no age threshold; never dropped silently
+    r = kg.resolve(text)
+    assert r.abstained and r.scenario is None
+    assert r.why == f"in doubt: {words} {UNPLACED}"
+    assert r.unplaced == (f"{words} {UNPLACED}",)
+    assert "ageGroup" not in r.facts and r.missing[0] == "ageGroup"
+    assert [c.status for c in r.candidates if c.scenario.iri == SURVEILLANCE] == ["in doubt"]
+    assert any(m.concept.iri == ID + "fact-age-group" for m in r.mentions)
+
+
+@pytest.mark.parametrize("text, group", [
+    ("15yo s/p distal pancreatectomy for pNET, surveillance", "child"),
+    ("21yo s/p distal pancreatectomy for pNET, surveillance", "adult"),
+])
+def test_ages_the_groups_read_are_read_as_before(kg, text, group):
+    r = kg.resolve(text)
+    assert r.facts["ageGroup"] == group and not r.unplaced
+    assert r.abstained == (group == "child")
+
+
+def test_an_age_not_placed_beside_a_word_that_places_it_leaves_the_group_in_doubt(kg, capsys):
+    r = kg.resolve("17yo man s/p distal pancreatectomy for pNET, surveillance")
+    assert r.abstained and "ageGroup" not in r.facts and r.conflicting == ("ageGroup",)
+    assert 'ageGroup stated both ways ("man": adult; "age 17": not placed)' in r.why
+    # a text naming no condition still says what it read and did not place
+    assert main(["resolve", "17yo with abdominal pain"]) == 0
+    assert "Read, not placed: age 17 read: not placed in a population group: state ageGroup" in \
+        capsys.readouterr().out
+
+
+@pytest.mark.parametrize("text", ["MEN1 pNET s/p resection surveillance", "MEN-1 pNET s/p resection surveillance",
+                                  "MEN 1 pNET s/p resection surveillance",
+                                  "multiple endocrine neoplasia type 1, pNET s/p resection, surveillance"])
+def test_men1_is_read_and_the_answer_says_the_source_does_not_address_it(kg, text):
+    # clinical review 2, MIS-6: men1 is a fact of the graph with a scope limit the source is silent on
+    r = kg.resolve(text)
+    assert r.facts == {"men1": True, "priorCompleteResection": True}
+    assert r.scenario.iri == SURVEILLANCE
+    assert any(e.startswith("not addressed by the source") and "[men1=true]" in e for e in r.candidates[0].evidence)
+
+
+def test_a_negator_whose_longer_trigger_a_label_consumed_still_negates(kg):
+    # "no new" is a trigger, but "new abdominal pain" is a label: the "no" before it negates it
+    r = kg.resolve("pNET resected, no new abdominal pain, asymptomatic; surveillance CT")
+    assert r.facts["symptomsConcerningForRecurrence"] is False and not r.conflicting
+    assert r.scenario.iri == SURVEILLANCE
+
+
 def test_every_label_has_provenance_and_an_article_label_is_in_its_quote():
     graph = rdflib.Graph()
     for path in iakg.resources.data_files():

@@ -24,6 +24,7 @@ class Mention:
     context: tuple[str, ...] = ()  #: NEGATED_EXISTENCE, HISTORICAL, POSSIBLE_EXISTENCE, HYPOTHETICAL
     label: str = ""  #: the label matched
     source: str | None = None  #: who asserted the label (prov:wasDerivedFrom)
+    value: Any = None  #: the value of its fact the mention states (None: none, or not a fact)
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Candidate:
 
     scenario: Ref
     score: float
-    status: str  #: answer, candidate, ruled out, no guidance
+    status: str  #: answer, candidate, in doubt, no evidence, ruled out, no guidance
     evidence: tuple[str, ...]
     ruled_out: tuple[str, ...] = ()
 
@@ -51,6 +52,7 @@ class Resolution:
     missing: tuple[str, ...] = ()  #: facts that would decide (the chosen scenario's, or the contenders')
     conflicting: tuple[str, ...] = ()
     belongs_to: tuple[Ref, ...] = ()  #: where the source sends the patient instead (scenarios without guidance)
+    unplaced: tuple[str, ...] = ()  #: what was read for a fact and not placed in a value of it, and what to state
 
     @property
     def names_condition(self) -> bool:
@@ -69,6 +71,7 @@ class Resolution:
         out["candidates"] = [{"scenario": to_dict(c.scenario), "score": c.score, "status": c.status,
                               "evidence": list(c.evidence), "ruled_out": list(c.ruled_out)} for c in self.candidates]
         out["mentions"] = [{"words": m.words, "start": m.start, "end": m.end, "concept": to_dict(m.concept),
-                            "role": m.role, "context": list(m.context), "label": m.label, "source": m.source}
+                            "role": m.role, "context": list(m.context), "label": m.label, "source": m.source,
+                            "value": m.value}
                            for m in self.mentions]
         return out

@@ -18,7 +18,11 @@ the ConText triggers that say how a mention is meant (``iakg:ContextTrigger``). 
    suspicion establishes (``?recurrence``); a historical one only for a fact that is not a current state; a
    negated one the opposite value, unless its label is an example read only when affirmed (``no jaundice``),
    and an example only about a condition the graph covers. A stated age is read as the population group whose
-   reading range holds it. Two readings that disagree are dropped and reported.
+   reading range holds it. Two readings that disagree are dropped and reported with their words.
+4. **Read, not placed.** An age no group's reading range holds ("17yo"), or a word that names a coded fact
+   without one of its values ("adolescent": the age group, no group), is never dropped silently: it is
+   reported as read for that fact and not placed, so the resolver does not answer on the fact it leaves open;
+   with a value read from other words ("17yo man"), the fact is read both ways.
 
 rapidfuzz is imported when the first reader is built, never on the way to other answers.
 """
@@ -66,6 +70,18 @@ class _Concept:
     age: tuple[int, int] | None = None
     current: bool = False
     suspicion: bool = False
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a text states: its mentions, the facts read, the negated words, the facts read both ways and the
+    facts named without a value."""
+
+    mentions: list[Mention]
+    facts: dict[str, Any]
+    negated: list[str]
+    conflicting: dict[str, list[tuple[str, Any]]]  #: fact key -> (words, value) of each disagreeing reading
+    unplaced: dict[str, list[str]]  #: fact key -> words read for it that state none of its values ("age 17")
 
 
 @dataclass
@@ -143,6 +159,12 @@ class Reader:
                     seen.add((concept.iri, form.lower(), None))
                     self.labels.append(_Label(concept, form, self._words(form)))
         self.labels = [lab for lab in self.labels if lab.tokens]
+        #: the facts whose values are concepts (a word naming the fact itself states none of them)
+        self._coded = {c.key for c in self.concepts.values() if c.role in ("value", "population") and c.key}
+        #: the fact a stated age is about (the key of the population groups), and its concept
+        self.age_key = next((c.key for c in self.concepts.values() if c.role == "population" and c.key), None)
+        self._age_fact = next((c for c in self.concepts.values()
+                               if c.role == "fact" and c.key is not None and c.key == self.age_key), None)
         self._by_first: dict[str, list[_Label]] = {}
         for lab in self.labels:
             self._by_first.setdefault(lab.tokens[0], []).append(lab)
@@ -199,16 +221,18 @@ class Reader:
         return kept
 
     def _trigger_spans(self, words: list[str], used: set[int]) -> list[tuple[int, int, _Trigger]]:
-        """The context triggers in the words (start, end, trigger): the longest at each place, none in a label."""
+        """The context triggers in the words (start, end, trigger): the longest at each place that overlaps no
+        label."""
         spans: list[tuple[int, int, _Trigger]] = []
         i = 0
         while i < len(words):
             best = None
-            for t in self.triggers.get(words[i], ()):
+            for t in self.triggers.get(words[i], ()):  # the longest that no label consumed ("no" of "no new pain")
                 end = i + len(t.tokens)
-                if tuple(words[i:end]) == t.tokens and (best is None or len(t.tokens) > len(best.tokens)):
+                if (tuple(words[i:end]) == t.tokens and not used & set(range(i, end))
+                        and (best is None or len(t.tokens) > len(best.tokens))):
                     best = t
-            if best is not None and not used & set(range(i, i + len(best.tokens))):
+            if best is not None:
                 spans.append((i, i + len(best.tokens), best))
                 i += len(best.tokens)
             else:
@@ -248,8 +272,9 @@ class Reader:
                 out[after].add("NEGATED_EXISTENCE")
         return out
 
-    def read(self, text: str) -> tuple[list[Mention], dict[str, Any], list[str], list[str]]:
-        """The mentions in a text, the facts they state, the negated mentions and the conflicting fact keys."""
+    def read(self, text: str) -> Reading:
+        """The mentions in a text, the facts they state, the negated mentions, the facts read both ways and
+        the facts named without a value."""
         text = text[:MAX_TEXT]
         toks = tokens(text)
         words = [self._canonical(t.text.lower()) for t in toks]
@@ -264,43 +289,62 @@ class Reader:
         mentions: list[Mention] = []
         values: dict[str, list[tuple[Any, Mention]]] = {}
         negated: list[str] = []
+        unplaced: dict[str, list[str]] = {}
         for (lab, positions), context in zip(found, contexts):
             c = lab.concept
             start, end = toks[positions[0]].start, toks[positions[-1]].end
-            m = Mention(text[start:end], start, end, Ref(c.iri, c.label), c.role, tuple(sorted(context)),
-                        lab.form, lab.source)
-            mentions.append(m)
-            if "NEGATED_EXISTENCE" in context:
-                negated.append(m.words)
             value = self._value(lab, context)
             if lab.affirmed_only and not disease_named:
                 value = None  # an example symptom is read as that fact only about a condition the graph covers
+            m = Mention(text[start:end], start, end, Ref(c.iri, c.label), c.role, tuple(sorted(context)),
+                        lab.form, lab.source, value)
+            mentions.append(m)
+            if "NEGATED_EXISTENCE" in context:
+                negated.append(m.words)
             if value is not None:
                 values.setdefault(c.key or "", []).append((value, m))
+            elif self._names_without_value(lab, context):  # "adolescent": the age group, none of its values
+                unplaced.setdefault(c.key or "", []).append(f"\"{m.words}\"")
         for match in (*_AGE.finditer(text), *_AGED.finditer(text)):
-            mentions += self._age(int(next(g for g in match.groups() if g)), match, values)
-        facts, conflicting = {}, []
+            mentions += self._age(int(next(g for g in match.groups() if g)), match, values, unplaced)
+        facts: dict[str, Any] = {}
+        conflicting: dict[str, list[tuple[str, Any]]] = {}
         for key, stated in values.items():
             distinct = {v for v, _ in stated}
             if len(distinct) == 1:
                 facts[key] = distinct.pop()
             else:
-                conflicting.append(key)
-        return mentions, facts, list(dict.fromkeys(negated)), conflicting
+                conflicting[key] = [(m.words, v) for v, m in stated]
+        for key, words in unplaced.items():  # "17yo man": a value read and an age not placed disagree
+            if key in facts:
+                conflicting[key] = [*((m.words, v) for v, m in values[key]), *((w, "not placed") for w in words)]
+                del facts[key]
+        return Reading(mentions, facts, list(dict.fromkeys(negated)), conflicting, unplaced)
 
-    def _age(self, years: int, match: re.Match[str], values: dict[str, list[tuple[Any, Mention]]]) -> list[Mention]:
-        """A stated age as the population group whose reading range (iakg:readsAgeFrom/To) holds it."""
+    def _names_without_value(self, lab: _Label, context: set[str]) -> bool:
+        """Whether a mention names a coded fact itself, affirmed, without stating one of its values."""
+        return (lab.concept.role == "fact" and lab.concept.key in self._coded and lab.value is None
+                and not context & {"NEGATED_EXISTENCE", "HYPOTHETICAL", "POSSIBLE_EXISTENCE"})
+
+    def _age(self, years: int, match: re.Match[str], values: dict[str, list[tuple[Any, Mention]]],
+             unplaced: dict[str, list[str]]) -> list[Mention]:
+        """A stated age as the population group whose reading range (iakg:readsAgeFrom/To) holds it; an age no
+        range holds as a mention of the age fact, read and not placed."""
         out = []
         for c in self.concepts.values():
             if c.role == "population" and c.age is not None and c.key and c.age[0] <= years <= c.age[1]:
                 m = Mention(match.group(0), match.start(), match.end(), Ref(c.iri, c.label), "population",
-                            (), "age", None)
+                            (), "age", None, c.notation)
                 values.setdefault(c.key, []).append((c.notation, m))
                 out.append(m)
+        if not out and self._age_fact is not None and self.age_key is not None:
+            fact = self._age_fact
+            out.append(Mention(match.group(0), match.start(), match.end(), Ref(fact.iri, fact.label), "fact",
+                               (), "age", None))
+            unplaced.setdefault(self.age_key, []).append(f"age {years}")
         return out
 
-    @staticmethod
-    def _value(lab: _Label, context: set[str]) -> Any:
+    def _value(self, lab: _Label, context: set[str]) -> Any:
         """The value a mention states, or None when its context says it states nothing."""
         c = lab.concept
         if c.key is None or c.role not in ("fact", "value", "population") or "HYPOTHETICAL" in context:
@@ -311,6 +355,8 @@ class Reader:
             return None
         if c.role in ("value", "population"):
             return None if "NEGATED_EXISTENCE" in context else c.notation
+        if lab.value is None and c.key in self._coded:
+            return None  # the fact named, none of its values stated ("adolescent")
         value = lab.value if lab.value is not None else True
         if "NEGATED_EXISTENCE" in context:
             if lab.affirmed_only or not isinstance(value, bool):

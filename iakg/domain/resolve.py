@@ -8,9 +8,11 @@ exclusion sends the patient to another scenario, when the stated age group is ou
 source's), or when the text states another condition status or phase of care. A candidate needs positive
 evidence (an inclusion criterion the text meets, or a phase or status it states), and a scenario for a
 finding (an inclusion that expects a suspicion or a result to be true) is chosen only if the text states the
-finding. The best candidate is the answer unless another scores the same. Scenarios the source gives no
-guidance for (no rating, no criterion: the places it sends excluded patients) are never the answer: they are
-named as where the patient belongs.
+finding. A candidate whose criteria or population test a fact the text leaves in doubt (read both ways, or
+named without a value it has: an age no population group's reading range holds, "adolescent") is *in doubt*
+and never the answer: the resolution says what was read and which fact to state. The best candidate is the
+answer unless another scores the same. Scenarios the source gives no guidance for (no rating, no criterion: the
+places it sends excluded patients) are never the answer: they are named as where the patient belongs.
 
 Otherwise the resolver **abstains**, with the reason and the facts that would decide. It never guesses.
 """
@@ -24,10 +26,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from iakg.catalogue import internal
+from iakg.catalogue import internal, run
 from iakg.domain.model import Ref
 from iakg.domain.model_resolution import Candidate, Mention, Resolution
-from iakg.domain.reading import Reader
+from iakg.domain.reading import Reader, Reading
 from iakg.rdf.engine import QueryEngine
 
 #: ConText categories that hedge a mention
@@ -64,12 +66,26 @@ class Resolver:
         for s in self.scenarios.values():
             for source in s.sources:
                 self._source_populations.setdefault(source, set()).update(s.populations)
+        #: the fact keys each scenario's criteria and population groups test; a population group's plural name
+        self._tests: dict[str, set[str]] = {}
+        self._plurals: dict[str, str] = {}
+        for r in run(engine, "eligibility"):
+            if r["kind"] in ("inclusion", "exclusion", "population"):
+                self._tests.setdefault(r["scenario"], set()).add(r["key"])
+            if r["kind"] == "population" and r["altLabel"] is not None:
+                self._plurals[r["criterion"]] = r["altLabel"]
+        for s in self.scenarios.values():  # a scenario without population groups is read with its source's
+            if self.reader.age_key is not None and self._populations(s):
+                self._tests.setdefault(s.ref.iri, set()).add(self.reader.age_key)
         self._matches: dict[frozenset[Any], Any] = {}
-
         self._lock = threading.Lock()
 
-    def read(self, text: str) -> tuple[list[Mention], dict[str, Any], list[str], list[str]]:
-        """The mentions, facts, negated words and conflicting keys of a text (:meth:`Reader.read`)."""
+    def _populations(self, s: _Scenario) -> set[str]:
+        """A scenario's population groups, or (when it names none) those of its source's scenarios."""
+        return s.populations or set().union(*(self._source_populations.get(x, set()) for x in s.sources))
+
+    def read(self, text: str) -> Reading:
+        """What a text states (:meth:`Reader.read`)."""
         return self.reader.read(text)
 
     def _match(self, facts: dict[str, Any]) -> Any:
@@ -87,21 +103,29 @@ class Resolver:
 
     def resolve(self, text: str) -> Resolution:
         """Rank the graph's scenarios for a reason for exam, or abstain (see the module's docstring)."""
-        mentions, facts, negated, conflicting = self.read(text)
+        reading = self.read(text)
+        mentions, facts = reading.mentions, reading.facts
         named = {m.concept.iri: m for m in mentions if m.role == "disease" and "NEGATED_EXISTENCE" not in m.context}
         result = self._match(facts)
         verdicts = {v.scenario.iri: v for v in result.scenarios} if result is not None else {}
         belongs = tuple(dict.fromkeys(r.scenario for r in result.redirects)) if result is not None else ()
-        candidates = self._candidates(mentions, named, facts, verdicts, belongs)
+        doubts = self._doubts(reading, named)
+        candidates = self._candidates(mentions, named, facts, verdicts, belongs, doubts)
         viable = [c for c in candidates if c.status == "candidate"]
         def missing_of(iri: str) -> tuple[str, ...]:
             return tuple(verdicts[iri].missing) if iri in verdicts else ()
 
+        unplaced = tuple(note for key, note in doubts.items() if key in reading.unplaced)
         answer: Callable[..., Resolution] = partial(
-            Resolution, text, True, tuple(candidates), facts, tuple(negated), mentions=tuple(mentions),
-            conflicting=tuple(conflicting), belongs_to=belongs)
+            Resolution, text, True, tuple(candidates), facts, tuple(reading.negated), mentions=tuple(mentions),
+            conflicting=tuple(reading.conflicting), belongs_to=belongs, unplaced=unplaced)
         if not named:
             return answer("nothing in the graph fits: the text names no condition of its scenarios")
+        in_doubt = [c for c in candidates if c.status == "in doubt"]
+        if not viable and in_doubt:
+            held = dict.fromkeys(k for c in in_doubt for k in self._tests.get(c.scenario.iri, ()) if k in doubts)
+            return answer("in doubt: " + "; ".join(doubts[k] for k in held), missing=tuple(dict.fromkeys(
+                (*held, *(k for c in in_doubt for k in missing_of(c.scenario.iri))))))
         if not viable:
             ruled = [c for c in candidates if c.status == "ruled out"]
             reasons = [f"{c.scenario.label}: {'; '.join(c.ruled_out)}" for c in (ruled or candidates)
@@ -115,6 +139,8 @@ class Resolver:
                    "scenarios") + (" (" + " | ".join(reasons) + ")" if reasons else "")
             if belongs:
                 why += "; the source places this patient in: " + "; ".join(r.label for r in belongs)
+            if doubts:
+                why += "; in doubt: " + "; ".join(doubts.values())
             missing = tuple(dict.fromkeys(k for c in candidates if c.status == "no evidence"
                                           for k in missing_of(c.scenario.iri)))
             return answer(why, missing=missing)
@@ -124,11 +150,32 @@ class Resolver:
                           missing=tuple(dict.fromkeys(k for c in tied for k in missing_of(c.scenario.iri))))
         best = viable[0]
         ranked = (Candidate(best.scenario, best.score, "answer", best.evidence), *candidates[1:])
-        return Resolution(text, False, ranked, facts, tuple(negated), f"resolved to {best.scenario.label}",
-                          tuple(mentions), missing_of(best.scenario.iri), tuple(conflicting), belongs)
+        return Resolution(text, False, ranked, facts, tuple(reading.negated), f"resolved to {best.scenario.label}",
+                          tuple(mentions), missing_of(best.scenario.iri), tuple(reading.conflicting), belongs,
+                          unplaced)
+
+    def _doubts(self, reading: Reading, named: dict[str, Mention]) -> dict[str, str]:
+        """The facts the text leaves in doubt, each with what was read: stated both ways, or named without a
+        value (an age no population group's reading range holds: the population groups of the scenarios of the
+        conditions named are said, and that the source states no age threshold, as no source of the graph
+        does: a group's reading range is the project's reading convention)."""
+        out = {key: f"{key} stated both ways (" + "; ".join(f"\"{words}\": {_show(v)}" for words, v in stated)
+                    + "): not used" for key, stated in reading.conflicting.items()}
+        age_key = self.reader.age_key
+        groups = sorted({self._plurals.get(p, self.concepts[p].label if p in self.concepts else p)
+                         for s in self.scenarios.values() if s.diseases & set(named) for p in self._populations(s)})
+        for key, words in reading.unplaced.items():
+            if key in out:
+                continue
+            if key == age_key:
+                source = f" (the source is for {', '.join(groups)} and states no age threshold)" if groups else ""
+                out[key] = f"{', '.join(words)} read: not placed in a population group{source}: state {key}"
+            else:
+                out[key] = f"{', '.join(words)} read: not placed in a value of {key}: state {key}"
+        return out
 
     def _candidates(self, mentions: list[Mention], named: dict[str, Mention], facts: dict[str, Any],
-                    verdicts: dict[str, Any], belongs: tuple[Ref, ...]) -> list[Candidate]:
+                    verdicts: dict[str, Any], belongs: tuple[Ref, ...], doubts: dict[str, str]) -> list[Candidate]:
         """Every scenario whose disease the text names, scored, with what rules it out; best first."""
         def stated(role: str) -> set[str]:
             return {m.concept.iri for m in mentions if m.role == role and "NEGATED_EXISTENCE" not in m.context}
@@ -154,7 +201,7 @@ class Resolver:
             evidence = [f"disease: \"{disease.words}\" = {disease.concept.label}"]
             ruled: list[str] = []
             score, positive = 3.0, False
-            populations = s.populations or set().union(*(self._source_populations.get(x, set()) for x in s.sources))
+            populations = self._populations(s)
             if age is not None and populations:
                 if group.get(age) in populations:
                     score += 1
@@ -178,6 +225,11 @@ class Resolver:
                     evidence.append(f"meets: {said_value}")
                 elif (check.kind, check.outcome) in (("inclusion", "fails"), ("exclusion", "holds")):
                     ruled.append(f"{check.kind}: {said_value}")
+                elif (check.kind, check.outcome) == ("outside scope", "holds"):
+                    ruled.append(f"outside the source's scope: {said_value}")
+                elif (check.kind, check.outcome) == ("not addressed", "holds"):  # the source is silent on it
+                    evidence.append(f"not addressed by the source (the answer does not take it into account): "
+                                    f"{said_value}")
                 elif check.kind == "inclusion" and check.outcome == "not stated" and check.expected is True:
                     findings.append(check.criterion.label)
             if verdict is not None and verdict.status == "applicable":
@@ -195,10 +247,13 @@ class Resolver:
             elif not positive:
                 status = "no evidence"
                 ruled = ["nothing in the text meets its criteria, phase or status"]
+            elif held := [doubts[k] for k in sorted(self._tests.get(s.ref.iri, set()) & doubts.keys())]:
+                status = "in doubt"  # it tests a fact the text leaves open: never the answer
+                ruled = held
             else:
                 status = "candidate"
             out.append(Candidate(s.ref, score, status, tuple(evidence), tuple(ruled)))
-        order = {"candidate": 0, "no evidence": 1, "ruled out": 2, "no guidance": 3}
+        order = {"candidate": 0, "in doubt": 1, "no evidence": 2, "ruled out": 3, "no guidance": 4}
         out.sort(key=lambda c: (order[c.status], -c.score, c.scenario.label))
         return out
 

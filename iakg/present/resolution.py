@@ -28,6 +28,9 @@ def resolve_text(result) -> str:
             f"{k}={_plain(v)}" for k, v in result.facts.items()))
     if result.negated:
         out.append("Negated: " + ", ".join(result.negated))
+    for note in result.unplaced:
+        if note not in result.why:
+            out.append(f"Read, not placed: {note}")
     if result.conflicting:
         out.append("Stated both ways, not used: " + ", ".join(result.conflicting))
     if result.missing:
@@ -37,8 +40,9 @@ def resolve_text(result) -> str:
         out.append("Considered:")
         out += [f"  {c.status}: {c.scenario.label}" + (f" ({'; '.join(c.ruled_out)})" if c.ruled_out else "")
                 for c in others]
-    words = [f"\"{m.words}\" -> {m.concept.label}" + (f" [{', '.join(m.context).lower()}]" if m.context else "")
-             for m in result.mentions]
+    words = [f"\"{m.words}\" -> {m.concept.label}" + (f" = {_plain(m.value)}" if m.role == "fact"
+                                                         and m.value is not None else "")
+             + (f" [{', '.join(m.context).lower()}]" if m.context else "") for m in result.mentions]
     if words:
         out.append("Words matched: " + "; ".join(words))
     return "\n".join(out)
