@@ -22,3 +22,12 @@ def test_mis5_the_faq_keeps_the_source_s_example_interval_an_example(graph, caps
     assert "often require surveillance every" not in _out(capsys, "faq", "pnet-post-resection-surveillance")
     if SOURCE.is_file():
         assert "often require more frequent surveillance, such as every 6-12 months" in SOURCE.read_text("utf-8")
+
+
+def test_a_text_stating_distinct_clinical_questions_abstains(graph, capsys):
+    """Found while fixing review 2's resolver items: a reason stating a resection and an untreated tumour under
+    observation (questions the source answers apart) made `iakg resolve` exit with the matcher's refusal."""
+    result = graph.resolve("pNET s/p resection, now under observation")
+    assert result.abstained and result.scenario is None
+    assert "distinct clinical questions" in result.why
+    assert _out(capsys, "resolve", "pNET s/p resection, now under observation").startswith("ABSTAINED: ")

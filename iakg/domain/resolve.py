@@ -30,6 +30,7 @@ from iakg.catalogue import internal, run
 from iakg.domain.model import Ref
 from iakg.domain.model_resolution import Candidate, Mention, Resolution
 from iakg.domain.reading import Reader, Reading
+from iakg.errors import InputError
 from iakg.rdf.engine import QueryEngine
 
 #: ConText categories that hedge a mention
@@ -106,7 +107,11 @@ class Resolver:
         reading = self.read(text)
         mentions, facts = reading.mentions, reading.facts
         named = {m.concept.iri: m for m in mentions if m.role == "disease" and "NEGATED_EXISTENCE" not in m.context}
-        result = self._match(facts)
+        try:
+            result = self._match(facts)
+        except InputError as exc:  # facts the matcher refuses together (distinct clinical questions): say so
+            return Resolution(text, True, (), facts, tuple(reading.negated), f"not enough to choose: {exc.message}",
+                              tuple(mentions), (), tuple(reading.conflicting))
         verdicts = {v.scenario.iri: v for v in result.scenarios} if result is not None else {}
         belongs = tuple(dict.fromkeys(r.scenario for r in result.redirects)) if result is not None else ()
         doubts = self._doubts(reading, named)
