@@ -31,3 +31,19 @@ def test_a_text_stating_distinct_clinical_questions_abstains(graph, capsys):
     assert result.abstained and result.scenario is None
     assert "distinct clinical questions" in result.why
     assert _out(capsys, "resolve", "pNET s/p resection, now under observation").startswith("ABSTAINED: ")
+
+
+def test_row63_the_procedure_page_says_the_critical_error_where_the_study_is_looked_up(graph):
+    """The non-contrast CT's page showed the article's critical error only as a row of "Referenced by"."""
+    from iakg.present.html.pages import Pages
+
+    page = Pages(graph).resource("https://w3id.org/iakg/id/ct-abdomen-pelvis-without-iv-contrast")
+    assert page is not None
+    section = page[page.index('id="pitfalls-h"'):page.index("</section>", page.index('id="pitfalls-h"'))]
+    assert "Critical error (the source):" in section
+    assert "<q>ordering a CT of the abdomen and pelvis without IV contrast is a critical error</q>" in section
+    assert "CT abdomen and pelvis with IV contrast</a>" in section  # what the source recommends instead
+    assert section.count("Routine surveillance after complete resection") == 1  # one entry, both scenarios
+    assert "Suspected recurrence after resection" in section
+    other = Pages(graph).resource("https://w3id.org/iakg/id/ct-abdomen-pelvis-with-iv-contrast")
+    assert other is not None and 'id="pitfalls-h"' not in other  # no pitfall is about ordering that one

@@ -282,6 +282,8 @@ class Pages:
         values: dict[str, Any] = {"iri": iri, "title": str(label), "types": sorted(types), "out": out,
                                   "into": self.told_apart(into[:INCOMING_CAP], "s", "sl"),
                                   "more_into": len(into) > INCOMING_CAP}
+        if any(r["p"] == IAKG + "concerns" for r in into):  # a study a pitfall is about: said where it is ordered
+            values["pitfalls"] = self._pitfalls_of(iri)
         if types & SCENARIO_TYPES:
             values["variants"] = [self._variant(Scenario(iri, str(label)), years, every, every_option=every_option)]
         elif types & TOPIC_TYPES:
@@ -293,6 +295,17 @@ class Pages:
             values["more_derived"] = len(derived) > DERIVED_CAP
             values["terms"] = self._rows(internal("page-source-terms"), source=IRI(iri))
         return self._render("resource.html", **values)
+
+    def _pitfalls_of(self, procedure: str) -> list[dict[str, Any]]:
+        """The pitfalls the source names about ordering ``procedure`` (``order-pitfalls``), one entry per
+        pitfall text with the scenarios it is named in: critical ones first."""
+        labels = {s.iri: s.label for s in self.graph.scenarios()}
+        found: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for row in self.graph.run("order-pitfalls", procedure=IRI(procedure)):
+            key = (row["pitfallLabel"], row["consequence"], row["critical"], row["quote"], row["instead"])
+            entry = found.setdefault(key, {**row, "scenarios": []})
+            entry["scenarios"].append((row["scenario"], labels.get(row["scenario"])))
+        return sorted(found.values(), key=lambda e: not e["critical"])
 
     def _levels_with_their_bands(self, iri: str, out: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """A procedure's statements with each radiation level shown on its own scale: a level's label carries
