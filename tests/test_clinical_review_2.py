@@ -47,3 +47,13 @@ def test_row63_the_procedure_page_says_the_critical_error_where_the_study_is_loo
     assert "Suspected recurrence after resection" in section
     other = Pages(graph).resource("https://w3id.org/iakg/id/ct-abdomen-pelvis-with-iv-contrast")
     assert other is not None and 'id="pitfalls-h"' not in other  # no pitfall is about ordering that one
+
+
+def test_mis8_the_first_choice_carries_the_not_addressed_notice(capsys):
+    """The notice stood once above the plan; the first choice, the line read, did not carry it."""
+    from patient_cases import PATIENTS
+
+    text = _out(capsys, "match", str(PATIENTS / "men1.json"))
+    [line] = [x for x in text.splitlines() if x.lstrip().startswith("First choice:")]
+    assert line.endswith("; not addressed: the source does not address multiple endocrine neoplasia type 1 (MEN1) "
+                         "[men1=true]")

@@ -48,7 +48,7 @@ def match_text(result: Any) -> str:
     for silent in result.not_addressed:
         out.append(f"\nNot addressed: {silent.text} [{silent.key}={_plain(silent.value)}]; {silent.effect}.")
     for plan in result.plans:
-        out += _plan_lines(plan)
+        out += _plan_lines(plan, result.not_addressed)
     # the facts that decide which scenario applies, apart from those that only decide a plan's interval
     deciding = list(dict.fromkeys(k for v in result.scenarios if v.status == "undetermined" for k in v.missing))
     interval = [k for k in result.missing if k not in deciding]
@@ -69,7 +69,7 @@ def interval_text(rule: Any) -> str:
     return text + (f"; {rule.consult}" if rule.consult else "")
 
 
-def _first_choice(plan: Any) -> str:
+def _first_choice(plan: Any, not_addressed: tuple[Any, ...] = ()) -> str:
     if plan.first_choice is None:
         return ("  First choice: none: stated facts rule out the best-rated studies or make them possibly not "
                 "feasible, and the source gives no alternative this patient can have (see the ratings below)")
@@ -79,7 +79,8 @@ def _first_choice(plan: Any) -> str:
     else:
         rated = next((p for p in plan.recommendation.procedures if p.procedure == plan.first_choice.iri), None)
         text = f"  First choice: {plan.first_choice.label}" + (f" ({rated.category_text})" if rated else "")
-    return text + (f"; {doubt.text}" if doubt else "")
+    silent = "".join(f"; not addressed: {s.text} [{s.key}={_plain(s.value)}]" for s in not_addressed)
+    return text + (f"; {doubt.text}" if doubt else "") + silent
 
 
 def _step(step: Any, plan: Any) -> str:
@@ -95,10 +96,10 @@ def _step(step: Any, plan: Any) -> str:
     return text
 
 
-def _plan_lines(plan: Any) -> list[str]:
+def _plan_lines(plan: Any, not_addressed: tuple[Any, ...] = ()) -> list[str]:
     out = [f"\nPlan for: {plan.scenario.label}"]
     if plan.recommendation.procedures:
-        out.append(_first_choice(plan))
+        out.append(_first_choice(plan, not_addressed))
         out += ["  " + line for line in protocol_lines(plan.protocol)]
     else:
         out.append("  No rated study: the source rates studies for routine surveillance only. What it says for "
