@@ -93,7 +93,7 @@ def test_r1_the_step_and_the_positive_branch_keep_what_the_patient_can_have(grap
     [plan] = graph.match(pc.PATIENTS / "claustrophobia-indeterminate.json").plans
     [branch] = plan.next_steps
     assert [[p.label for p in s.procedures] for s in branch.steps] == [
-        ["Follow-up CT (protocol not specified)"], ["DOTATATE PET/CT"]]
+        ["Short-interval follow-up CT"], ["DOTATATE PET/CT"]]
     [plan] = graph.match(pc.PATIENTS / "pacemaker-positive-ct.json").plans
     [step] = [s for b in plan.next_steps for s in b.steps if s.procedures or s.ruled_out]
     assert ([p.iri for p in step.procedures], [p.iri for p in step.ruled_out]) == (
@@ -152,7 +152,7 @@ def test_m3_the_follow_up_ct_is_ordered_as_the_multiphasic_contrast_ct_it_repeat
     assert "Short-interval follow-up CT (e.g. in 3 months)" in notes and "repeating CT abdomen and pelvis" in notes
     assert "late arterial phase + portal venous phase (the source: essential)" in notes
     assert "Ordering CT abdomen and pelvis without IV contrast is a critical error" in notes
-    for name in pc.names():  # never a ServiceRequest for a CT "protocol not specified"
+    for name in pc.names():  # never a ServiceRequest for a bare follow-up CT (no protocol)
         for order in pc.ORDERS:
             assert d("follow-up-ct") not in {i for i, _ in suggested(card(service, name, order))}
     _, text, err = cli(capsys, "match", str(pc.PATIENTS / "indeterminate.json"))

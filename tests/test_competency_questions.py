@@ -84,7 +84,7 @@ def test_cq07_next_steps_by_result(graph):
         (3, "Biopsy to confirm the diagnosis", False),
     ]
     assert steps("indeterminate") == [
-        (1, "Follow-up CT (protocol not specified)", True),
+        (1, "Short-interval follow-up CT", True),
         (2, "DOTATATE PET/CT", True),
         (2, "MRI abdomen and pelvis without and with IV contrast", True),
     ]
