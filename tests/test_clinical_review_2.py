@@ -57,3 +57,9 @@ def test_mis8_the_first_choice_carries_the_not_addressed_notice(capsys):
     [line] = [x for x in text.splitlines() if x.lstrip().startswith("First choice:")]
     assert line.endswith("; not addressed: the source does not address multiple endocrine neoplasia type 1 (MEN1) "
                          "[men1=true]")
+
+
+def test_row58_dose_of_a_scenario_without_ratings_says_so(capsys):
+    text = _out(capsys, "dose", "--scenario", "pnet-suspected-recurrence", "--years", "5", "--every", "12")
+    assert "the source rates no procedure for this scenario, so there are no doses to compare" in text
+    assert "cumulative dose" not in text  # no empty table

@@ -272,6 +272,9 @@ def dose_text(answer) -> str:
     if answer.not_covered:
         return (f"{answer.scenario.label}: not covered by this source for this population ({answer.not_covered}): "
                 "no rating, no plan and no doses.")
+    if not answer.options and not answer.left_out:
+        return (f"{answer.scenario.label}: the source rates no procedure for this scenario, so there are no doses "
+                "to compare (`iakg match` and `iakg next-steps` give what it says to do).")
     rows = [(o.estimate.procedure.label, o.appropriateness + (" (not recommended)" if o.lowest_category else ""),
              o.estimate.radiation.symbol if o.estimate.radiation else "not stated", o.estimate.studies,
              o.estimate.total_range) for o in answer.options]
