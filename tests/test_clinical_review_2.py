@@ -63,3 +63,16 @@ def test_row58_dose_of_a_scenario_without_ratings_says_so(capsys):
     text = _out(capsys, "dose", "--scenario", "pnet-suspected-recurrence", "--years", "5", "--every", "12")
     assert "the source rates no procedure for this scenario, so there are no doses to compare" in text
     assert "cumulative dose" not in text  # no empty table
+
+
+def test_row62_the_scenario_page_names_the_studies_the_source_reserves(graph):
+    """The suspected-recurrence page has no ratings; DOTATATE PET/CT, which the source reserves for that very
+    situation, was only a row of "Referenced by"."""
+    from iakg.present.html.pages import Pages
+
+    page = Pages(graph).resource("https://w3id.org/iakg/id/pnet-suspected-recurrence")
+    assert page is not None
+    start = page.index("Studies the source reserves for a situation")
+    section = page[start:page.index("</ul>", start)]
+    assert "DOTATATE PET/CT</a> (the source: “best reserved for”)" in section
+    assert "not a rating" in section

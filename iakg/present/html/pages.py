@@ -352,6 +352,8 @@ class Pages:
         # what the CLI prints with a scenario: how often, the protocol, what instead of contrast, dose caveats
         variant["intervals"] = graph.interval_rules(scenario)
         variant["protocol"] = _by_procedure(recommendation.protocol)
+        variant["indications"] = list({r["indication"]: r for r in graph.run("indications", scenario=IRI(iri))}
+                                      .values())  # one line per indication (a row per trigger fact)
         variant["alternatives"] = _by_contraindication(graph.alternatives(scenario))
         variant["caveats"] = graph.dose_caveats(scenario)
         branches = graph.next_steps(scenario)
