@@ -21,7 +21,7 @@ Suggestions are :mod:`iakg.cds.suggest`'s: never worse than the order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from iakg.cds.fhir import LOINC, URI_SYSTEM, Facts, procedure_codings
@@ -49,7 +49,7 @@ from iakg.domain.matching import (
     verdict,
 )
 from iakg.domain.model import RatedProcedure, Ref
-from iakg.domain.plans import Plan, ruled_out
+from iakg.domain.plans import Plan, build, ruled_out
 from iakg.rdf.namespaces import expand
 
 RATED, UNRATED, MISSING, NO_CRITERIA, UNMAPPED = "rated", "unrated", "missing", "no-criteria", "unmapped"
@@ -102,6 +102,9 @@ class Decision:
     protocol: str | None = None  #: the protocol the source gives the ordered study in the scenario
     withheld: list[Alternative] = field(default_factory=list)  #: not suggested: a situation the source is silent on
     from_source: bool = False  #: the suggestions are the source's alternatives for the stated contraindication
+    #: facts are missing, but every scenario the patient may still be in (applicable or undetermined) names a
+    #: critical pitfall about the order: the source calls it a critical error whichever scenario applies
+    critical_every_way: bool = False
 
 
 def identify(order: dict, view: GraphView, mapping: Mapping) -> str | None:
@@ -169,15 +172,7 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
         own = next((a for a in plan.alternatives if a.procedure.iri == iri), None)
         result_stated = stated_result(view, patient)
         if decision.pitfalls:
-            # the study the source names instead of the error; beside what the source says for the situation (a
-            # suspicion of recurrence, a positive study), when it says something: then none is preferred
-            options = situation_options(plan, result_stated, view, fallback=False)
-            candidates = [Alternative(p.instead, "what the source recommends instead of this error", not options)
-                          for p in decision.pitfalls if p.instead is not None and p.instead.iri not in barred]
-            if not candidates:
-                candidates = contraindication_alternatives(plan, patient)
-                decision.from_source = bool(candidates)
-            candidates += options
+            candidates = _instead_of_errors(decision, plan, barred, view, patient)
         elif own is not None:  # the order is itself an alternative of the source: only a preferred one, if safe
             candidates = [a for a in contraindication_alternatives(plan, patient, before=own.preference)
                           if a.recommended]
@@ -212,6 +207,8 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
         if found not in decision.considered:
             decision.considered.append(found)
     decision.considered += [v for v in result.scenarios if v not in decision.considered]
+    if decision.pitfalls:
+        _critical_every_way(decision, result, barred, view)
     covered = list(result.not_covered) or list(dict.fromkeys(
         v.not_covered for v in decision.considered if v.status == NOT_COVERED and v.not_covered))
     undecided = conflicting and any(set(v.missing) & set(conflicting) for v in decision.considered)
@@ -222,6 +219,55 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
     else:
         decision.pama = "no-criteria-apply"
     return decision
+
+
+def _instead_of_errors(decision: Decision, plan: Plan, barred: dict[str, str], view: GraphView,
+                       patient: dict[str, Any]) -> list[Alternative]:
+    """The study the source names instead of the order's error (else, when a stated fact rules it out, the
+    source's alternatives for that case), beside what the source says for the situation (a suspicion of
+    recurrence, a positive study), when it says something: then none is preferred."""
+    options = situation_options(plan, stated_result(view, patient), view, fallback=False)
+    candidates = [Alternative(p.instead, "what the source recommends instead of this error", not options)
+                  for p in decision.pitfalls if p.instead is not None and p.instead.iri not in barred]
+    if not candidates:
+        candidates = contraindication_alternatives(plan, patient)
+        decision.from_source = bool(candidates)
+    return candidates + options
+
+
+def _critical_every_way(decision: Decision, result: MatchResult, barred: dict[str, str], view: GraphView) -> None:
+    """Facts are missing, yet every scenario the patient may still be in (applicable or undetermined) names a
+    critical pitfall about the order: the source calls it a critical error whichever applies. The card says so
+    (critical), and suggests what every one of those scenarios' plans offers instead (never worse in each)."""
+    possible = [v for v in decision.considered if v.status in (APPLICABLE, UNDETERMINED)]
+    erring = {p.undetermined.iri for p in decision.pitfalls if p.critical and p.undetermined is not None}
+    if not possible or any(v.scenario.iri not in erring for v in possible):
+        return
+    decision.critical_every_way = True
+    patient = result.patient
+    facts = view.facts()
+    for hit in decision.pitfalls:
+        if hit.instead is not None and hit.instead.iri in barred:
+            reasons_out = ruled_out(view.contraindications(), patient).get(hit.instead.iri)
+            decision.pitfalls[decision.pitfalls.index(hit)] = replace(
+                hit, instead_ruled_out=reasons_out[0].reason if reasons_out else None)
+    offered: list[list[Alternative]] = []
+    for v in possible:
+        plan = build(view.engine, v.scenario.iri, patient, facts, view.contraindications(),
+                     v.population.criterion if v.population else None,
+                     bool(v.population and v.population.pediatric))
+        mine = [p for p in decision.pitfalls if p.undetermined is not None and p.undetermined.iri == v.scenario.iri]
+        scoped = replace(decision, pitfalls=mine)
+        kept, withheld = never_worse(_instead_of_errors(scoped, plan, barred, view, patient), plan, None,
+                                     decision.procedure.iri if decision.procedure else "", barred, view,
+                                     bool(decision.contraindication), stated_result(view, patient),
+                                     decision.not_addressed)
+        decision.from_source = decision.from_source or scoped.from_source
+        offered.append(kept)
+        decision.withheld += [w for w in withheld if w.procedure not in {x.procedure for x in decision.withheld}]
+    everywhere = [a for a in offered[0] if all(any(b.procedure == a.procedure for b in other) for other in offered)]
+    decision.alternatives = [replace(a, recommended=a.recommended and all(
+        any(b.procedure == a.procedure and b.recommended for b in other) for other in offered)) for a in everywhere]
 
 
 def _raters(decision: Decision, iri: str, verdicts: dict[str, ScenarioMatch], stated: dict[str, Any],
