@@ -336,7 +336,8 @@ def test_conditions_and_reasons_travel_with_suggestions(answers):
 def test_non_contrast_mri_in_renal_failure_is_not_steered_back_to_gadolinium(answers):
     card = _card(answers, "renal-impairment", "mri-noncontrast")
     assert "suggestions" not in card
-    assert "the source's alternative when significant renal impairment rules out iodinated contrast" in card["detail"]
+    assert ("the source's alternative when a contrast-enhanced CT may not be feasible (significant renal impairment)"
+            in card["detail"])  # the source's strength: "may not be feasible", not "rules out" (review 2, MIS-3)
     card = _card(answers, "renal-impairment", "mri")
     assert card["indicator"] == "warning" and "if renal function permits" in card["detail"]
     card = _card(answers, "allergy", "mri-noncontrast")  # renal function stated fine: the preferred MRI is offered

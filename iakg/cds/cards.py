@@ -334,7 +334,7 @@ class CardMaker:
         out = []
         for alt in d.alternatives:
             # the condition first, never cut: "if renal function permits" must reach whoever accepts it
-            said = "; ".join(x for x in (alt.condition, alt.protocol, alt.why) if x)
+            said = "; ".join(x for x in (alt.condition, alt.doubt, alt.protocol, alt.why) if x)
             suggestion: dict[str, Any] = {"label": f"Order {alt.procedure.label} instead ({said})",
                                           "uuid": str(uuid.uuid4())}
             if alt.recommended:  # only stated when true: one recommended suggestion per card
@@ -356,6 +356,7 @@ class CardMaker:
             if order.get(key):
                 new[key] = copy.deepcopy(order[key])
         notes = [text for text in (alt and alt.condition and f"Condition the source attaches: {alt.condition}",
+                                   alt and alt.doubt and f"For this patient: {alt.doubt}",
                                    alt and alt.protocol and f"Protocol the source gives: {alt.protocol}",
                                    alt and alt.reason and f"The source's reason: {alt.reason}",
                                    alt and alt.pitfall and f"The source warns: {alt.pitfall}") if text]

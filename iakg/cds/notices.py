@@ -83,17 +83,16 @@ def about(d: Decision) -> list[str]:
     if d.alternatives:
         lines = []
         for a in d.alternatives:
-            extra = "".join(f"; {x}" for x in (a.condition, a.protocol, a.reason, a.pitfall) if x)
+            extra = "".join(f"; {x}" for x in (a.condition, a.doubt, a.protocol, a.reason, a.pitfall) if x)
             lines.append(f"- {a.procedure.label}: {a.why}{extra}")
+        barred = "ruled out by a stated fact or, in the source's words, possibly not feasible"
         if d.contraindication and d.from_source:
-            rule = ("the source's alternatives when the order is ruled out; none usually not appropriate, none "
-                    "ruled out by a stated fact")
+            case = d.hedge if d.hedge else "the order is ruled out"
+            rule = f"the source's alternatives when {case}; none usually not appropriate, none {barred}"
         elif d.contraindication:
-            rule = ("what the source gives for the situation; none usually not appropriate, none ruled out by a "
-                    "stated fact")
+            rule = f"what the source gives for the situation; none usually not appropriate, none {barred}"
         else:
-            rule = ("never rated lower than the order, never usually not appropriate, never ruled out by a "
-                    "stated fact")
+            rule = f"never rated lower than the order, never usually not appropriate, never {barred}"
         out.append(f"**Suggestions** ({rule}):\n" + "\n".join(lines))
     return out
 
