@@ -35,9 +35,10 @@ def warnings(d: Decision) -> list[str]:
         where = (p.source or "not stated") + (f", section \"{p.section}\"" if p.section else "")
         instead = f" The source recommends **{p.instead.label}** instead." if p.instead else ""
         if p.instead and p.instead_ruled_out:
-            instead += (f" For this patient: {p.instead_ruled_out}; the suggestions are " + (
-                "the source's alternatives for that case." if d.from_source else
-                "what the source says for the situation, if anything."))
+            instead += (f" For this patient: {p.instead_ruled_out}; " + (
+                "the suggestions are the source's alternatives for that case." if d.from_source and d.alternatives
+                else "the suggestions are what the source says for the situation." if d.alternatives else
+                "no suggestion can be offered."))
         if d.critical_every_way:
             where_it_applies = ("Whichever scenario the patient may still be in applies (" + "; ".join(
                 dict.fromkeys(h.undetermined.label for h in d.pitfalls if h.undetermined))
@@ -66,9 +67,9 @@ def warnings(d: Decision) -> list[str]:
                    f"{describe_value(silent.value)}): {silent.effect}.")
     if d.not_addressed and (d.alternatives or d.withheld):
         words = "; ".join(s.text for s in d.not_addressed)
-        held = (" No substitute that may add radiation (a higher or unstated radiation level) or a contrast agent "
-                "to the order is offered: " + ", ".join(a.procedure.label for a in d.withheld) + "."
-                if d.withheld else "")
+        held = (" No substitute that may add radiation (a higher or unstated radiation level, or one its source "
+                "contradicts) or a contrast agent to the order is offered: "
+                + ", ".join(a.procedure.label for a in d.withheld) + "." if d.withheld else "")
         out.append(f"**Suggestions:** {words}, so whether a substitute is better for this patient cannot be "
                    f"claimed: none is marked recommended.{held}")
     return out

@@ -168,13 +168,16 @@ def situation_options(plan: Plan, result: str | None, view: GraphView, fallback:
 
 def _adds_exposure(view: GraphView, order: str, candidate: str) -> bool:
     """Whether ``candidate`` may add radiation or a contrast agent to what ``order`` gives the patient: a higher
-    (or unstated) radiation level than the order's (an unstated order level counts as none), or an agent the
-    order does not use."""
+    (or unstated) radiation level than the order's (an unstated order level counts as none), a level the graph
+    flags as inconsistent in its source (``iakg:sourceInconsistency`` on the candidate: the source may call its
+    dose higher than its level says, so the level is no bound), or an agent the order does not use."""
     procedures = view.procedures()
     mine, theirs = procedures.get(order), procedures.get(candidate)
     mine_rank = mine.radiation.rank if mine is not None and mine.radiation is not None else None
     their_rank = theirs.radiation.rank if theirs is not None and theirs.radiation is not None else None
     if their_rank is None or their_rank > (mine_rank or 0):
+        return True
+    if their_rank > 0 and candidate in view.flagged():  # a level the source contradicts may be higher
         return True
     return not view.contrast_agents(candidate) <= view.contrast_agents(order)
 
