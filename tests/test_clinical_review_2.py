@@ -1,6 +1,7 @@
 """Clinical review 2 (a radiologist-informatician's second reading of the answers against the article): each
-finding the coordinator fixed, asserted where a clinician meets it. Findings fixed in the CDS cards and the
-resolver are asserted beside their code (tests/test_clinical_review.py, tests/test_resolve.py)."""
+finding fixed in the data, the pages and the command line, asserted where a clinician meets it. The findings
+fixed in the CDS cards and matching are in tests/test_clinical_review_2_cds.py, the resolver's in
+tests/test_resolve.py."""
 
 from __future__ import annotations
 

@@ -87,9 +87,22 @@ def test_suspected_recurrence_is_not_routine_surveillance(graph):
 
 
 def test_missing_fact_is_named_not_guessed(graph):
+    # Symptoms unknown leave a suspicion of recurrence open (symptoms establish it): both scenarios are
+    # undetermined, each asking for the symptoms, never "not applicable" (clinical review 2, MIS-1).
     result = graph.match(patient(symptomsConcerningForRecurrence=...))
-    assert [m.status for m in result.scenarios] == ["undetermined", "not applicable"]
+    assert [m.status for m in result.scenarios] == ["undetermined", "undetermined"]
+    assert [m.missing for m in result.scenarios] == [["symptomsConcerningForRecurrence"]] * 2
     assert result.missing == ("symptomsConcerningForRecurrence",) and result.plans == ()
+    [suspicion] = [c for c in result.scenarios[1].checks if c.key == "knownOrSuspectedRecurrence"]
+    assert (suspicion.actual, suspicion.outcome, suspicion.pending) == (
+        False, "not stated", ("symptomsConcerningForRecurrence",))
+    assert result.pending == {"knownOrSuspectedRecurrence": ("symptomsConcerningForRecurrence",)}
+
+
+def test_an_unstated_fact_no_criterion_tests_leaves_the_stated_suspicion_standing(graph):
+    # A marker or a last study's result not stated is no evidence: "no suspected recurrence" stands.
+    result = graph.match(patient(risingChromograninA=...))
+    assert [m.status for m in result.scenarios] == ["applicable", "not applicable"] and result.pending == {}
 
 
 def test_missing_stage_leaves_the_interval_open(graph):

@@ -120,6 +120,14 @@ EXPECTED: dict[str, tuple[dict[str, str], dict[str, tuple]]] = {
     "symptoms": ({"routine": "not applicable", "suspected": "applicable"}, SUSPICION),
     "positive-ct": ({"routine": "not applicable", "suspected": "applicable"}, TWO_OPTIONS),
     "contradicted-positive-ct": ({"routine": "not applicable", "suspected": "applicable"}, TWO_OPTIONS),
+    # clinical review 2: c25 (symptoms unknown: suspicion open, both scenarios undetermined; the non-contrast CT
+    # is the critical error in both, so critical with the CT the source names instead: MIS-1) and c28 (the CT
+    # named instead of the error may not be feasible: not offered; DOTATATE PET/CT as for any suspicion)
+    "symptoms-unknown-indeterminate": ({"routine": "undetermined", "suspected": "undetermined"}, UNDETERMINED | {
+        "ct-ap-noncontrast": (None, "critical", "ct-ap")}),
+    "allergy-rising-cga": ({"routine": "not applicable", "suspected": "applicable"}, SUSPICION | {
+        "ct-ap": (NCA, "warning", "dotatate"), "ct-cap": (NCA, "warning", "dotatate"),
+        "ct-ap-noncontrast": (NCA, "critical", "dotatate")}),
     "nec": ({"routine": "excluded", "suspected": "excluded"}, EXCLUDED),
     "initial-staging": ({"routine": "excluded", "suspected": "not applicable"}, EXCLUDED),
     "residual-disease": ({"routine": "excluded", "suspected": "not applicable"}, EXCLUDED),
@@ -221,7 +229,8 @@ def test_walk_no_suggestion_is_worse_than_the_order(answers, graph):
     """Every (patient, order): each suggestion is rated in the matched scenario no lower than the order (unless a
     stated fact rules the order out: then the source's alternatives for that case), never in the lowest category
     ("Usually not appropriate"), never ruled out by a stated fact; a card without a matched scenario suggests
-    nothing."""
+    nothing, unless it is critical (the source calls the order a critical error whichever scenario applies):
+    then each suggestion is, in every scenario that rates it, never in the lowest category nor ruled out."""
     contraindications = graph.run("contraindications")
     lowest = {r["concept"] for r in graph.run("lowest-ranked")}
     walked = 0
@@ -233,7 +242,13 @@ def test_walk_no_suggestion_is_worse_than_the_order(answers, graph):
         suggestions = _suggested(card)
         scenario = next((link["url"].rsplit("/", 1)[-1] for link in card.get("links", [])), None)
         if scenario is None:
-            assert not suggestions, (name, order)
+            assert not suggestions or card["indicator"] == "critical", (name, order)
+            for iri, _ in suggestions:
+                walked += 1
+                assert iri != ordered and iri not in barred, (name, order, iri)
+                for other in (ROUTINE, SUSPECTED):
+                    theirs = {p.procedure: p for p in graph.recommend(other).procedures}.get(iri)
+                    assert theirs is None or theirs.category not in lowest, (name, order, iri)
             continue
         rated = {p.procedure: p for p in graph.recommend(IAKGD + scenario).procedures}
         mine = rated.get(ordered)
@@ -348,7 +363,8 @@ def test_conditions_and_reasons_travel_with_suggestions(answers):
 def test_non_contrast_mri_in_renal_failure_is_not_steered_back_to_gadolinium(answers):
     card = _card(answers, "renal-impairment", "mri-noncontrast")
     assert "suggestions" not in card
-    assert "the source's alternative when significant renal impairment rules out iodinated contrast" in card["detail"]
+    assert ("the source's alternative when a contrast-enhanced CT may not be feasible (significant renal impairment)"
+            in card["detail"])  # the source's strength: "may not be feasible", not "rules out" (review 2, MIS-3)
     card = _card(answers, "renal-impairment", "mri")
     assert card["indicator"] == "warning" and "if renal function permits" in card["detail"]
     card = _card(answers, "allergy", "mri-noncontrast")  # renal function stated fine: the preferred MRI is offered

@@ -228,8 +228,12 @@ class CardMaker:
         elif d.conflicting:
             detail.append("Decide which clinical question this order answers, record only its facts and re-run.")
         detail.append("No rating is attached to the draft order.")
+        detail += about(d)
         first = d.considered[0].scenario.iri if d.considered else None
-        if d.pitfalls:
+        if d.critical_every_way:
+            text = summary(f"{d.procedure.label}: no rating, but a critical error whichever scenario applies: ",
+                           pitfall_said(d))
+        elif d.pitfalls:
             text = summary(f"{d.procedure.label}: no rating; the source may call it {_a(d.pitfalls[0].critical)}")
         elif d.conflicting and not names:
             text = summary(f"{d.procedure.label}: no rating; distinct clinical questions stated together: ",
@@ -238,7 +242,8 @@ class CardMaker:
             text = summary(f"{d.procedure.label}: no rating; facts needed: ", ", ".join(d.missing))
         else:
             text = summary(f"{d.procedure.label}: no rating; the source does not state whom it is for")
-        return {"summary": text, "indicator": "info", "source": self.source(first), "detail": "\n\n".join(detail)}
+        return {"summary": text, "indicator": "info", "source": self.source(first), "detail": "\n\n".join(detail),
+                "suggestions": self._suggestions(d)}
 
     def _none(self, d: Decision) -> dict[str, Any]:
         assert d.procedure is not None
@@ -329,7 +334,7 @@ class CardMaker:
         out = []
         for alt in d.alternatives:
             # the condition first, never cut: "if renal function permits" must reach whoever accepts it
-            said = "; ".join(x for x in (alt.condition, alt.protocol, alt.why) if x)
+            said = "; ".join(x for x in (alt.condition, alt.doubt, alt.protocol, alt.why) if x)
             suggestion: dict[str, Any] = {"label": f"Order {alt.procedure.label} instead ({said})",
                                           "uuid": str(uuid.uuid4())}
             if alt.recommended:  # only stated when true: one recommended suggestion per card
@@ -351,6 +356,7 @@ class CardMaker:
             if order.get(key):
                 new[key] = copy.deepcopy(order[key])
         notes = [text for text in (alt and alt.condition and f"Condition the source attaches: {alt.condition}",
+                                   alt and alt.doubt and f"For this patient: {alt.doubt}",
                                    alt and alt.protocol and f"Protocol the source gives: {alt.protocol}",
                                    alt and alt.reason and f"The source's reason: {alt.reason}",
                                    alt and alt.pitfall and f"The source warns: {alt.pitfall}") if text]

@@ -21,7 +21,8 @@ Suggestions are :mod:`iakg.cds.suggest`'s: never worse than the order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import product
 from typing import Any
 
 from iakg.cds.fhir import LOINC, URI_SYSTEM, Facts, procedure_codings
@@ -36,6 +37,7 @@ from iakg.cds.suggest import (
     reasons,
     situation_options,
     stated_result,
+    when_contraindicated,
 )
 from iakg.domain.matching import (
     APPLICABLE,
@@ -50,9 +52,13 @@ from iakg.domain.matching import (
 )
 from iakg.domain.model import RatedProcedure, Ref
 from iakg.domain.plans import Plan, ruled_out
+from iakg.errors import InputError
 from iakg.rdf.namespaces import expand
 
 RATED, UNRATED, MISSING, NO_CRITERIA, UNMAPPED = "rated", "unrated", "missing", "no-criteria", "unmapped"
+#: at most this many missing facts are tried, each value, to tell whether the source calls an order a critical
+#: error whichever values they take (2**4 matches of a patient at most)
+MAX_OPEN = 4
 NOT_COVERED_KIND = "not-covered"
 
 
@@ -102,6 +108,9 @@ class Decision:
     protocol: str | None = None  #: the protocol the source gives the ordered study in the scenario
     withheld: list[Alternative] = field(default_factory=list)  #: not suggested: a situation the source is silent on
     from_source: bool = False  #: the suggestions are the source's alternatives for the stated contraindication
+    #: facts are missing, but whichever values they take a scenario that then applies names a critical pitfall
+    #: about the order: the source calls it a critical error whichever scenario applies
+    critical_every_way: bool = False
 
 
 def identify(order: dict, view: GraphView, mapping: Mapping) -> str | None:
@@ -169,15 +178,8 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
         own = next((a for a in plan.alternatives if a.procedure.iri == iri), None)
         result_stated = stated_result(view, patient)
         if decision.pitfalls:
-            # the study the source names instead of the error; beside what the source says for the situation (a
-            # suspicion of recurrence, a positive study), when it says something: then none is preferred
-            options = situation_options(plan, result_stated, view, fallback=False)
-            candidates = [Alternative(p.instead, "what the source recommends instead of this error", not options)
-                          for p in decision.pitfalls if p.instead is not None and p.instead.iri not in barred]
-            if not candidates:
-                candidates = contraindication_alternatives(plan, patient)
-                decision.from_source = bool(candidates)
-            candidates += options
+            named, options = _instead_of_errors(decision, plan, barred, view, patient)
+            candidates = named + options
         elif own is not None:  # the order is itself an alternative of the source: only a preferred one, if safe
             candidates = [a for a in contraindication_alternatives(plan, patient, before=own.preference)
                           if a.recommended]
@@ -212,6 +214,8 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
         if found not in decision.considered:
             decision.considered.append(found)
     decision.considered += [v for v in result.scenarios if v not in decision.considered]
+    if decision.pitfalls:
+        _critical_every_way(decision, stated, view)
     covered = list(result.not_covered) or list(dict.fromkeys(
         v.not_covered for v in decision.considered if v.status == NOT_COVERED and v.not_covered))
     undecided = conflicting and any(set(v.missing) & set(conflicting) for v in decision.considered)
@@ -222,6 +226,74 @@ def decide(order: dict, facts: Facts, view: GraphView, mapping: Mapping) -> Deci
     else:
         decision.pama = "no-criteria-apply"
     return decision
+
+
+def _instead_of_errors(decision: Decision, plan: Plan, barred: dict[str, str], view: GraphView,
+                       patient: dict[str, Any]) -> tuple[list[Alternative], list[Alternative]]:
+    """The study the source names instead of the order's error (else, when a stated fact rules it out, the
+    source's alternatives for that case); and what the source says for the situation (a suspicion of
+    recurrence, a positive study), when it says something: then none is preferred."""
+    options = situation_options(plan, stated_result(view, patient), view, fallback=False)
+    candidates = [Alternative(p.instead, "what the source recommends instead of this error", not options)
+                  for p in decision.pitfalls if p.instead is not None and p.instead.iri not in barred]
+    if not candidates:
+        candidates = contraindication_alternatives(plan, patient)
+        decision.from_source = bool(candidates)
+    return candidates, options
+
+
+def _critical_every_way(decision: Decision, stated: dict[str, Any], view: GraphView) -> None:
+    """Facts are missing, yet whichever values they take, a scenario that then applies calls the order a
+    critical error (every scenario the patient may still be in names it, and no value leaves the patient outside
+    all of them): the card says so (critical), and suggests what each of those plans offers instead, never worse
+    in any. With more than :data:`MAX_OPEN` facts missing, or none, nothing is claimed."""
+    iri = decision.procedure.iri if decision.procedure else ""
+    possible = [v for v in decision.considered if v.status in (APPLICABLE, UNDETERMINED)]
+    missing = list(dict.fromkeys(k for v in possible for k in v.missing))
+    facts = {f.key: f for f in view.facts()}
+    if not possible or not missing or len(missing) > MAX_OPEN or any(k not in facts for k in missing):
+        return
+    critical = {r["scenario"] for r in view.pitfalls(iri) if r["critical"] is True}
+    domains = [list(facts[k].values) if facts[k].values else [True, False] for k in missing]
+    offered: list[list[Alternative]] = []
+    withheld: list[Alternative] = []
+    for values in product(*domains):
+        try:
+            answer = match(view.engine, stated | dict(zip(missing, values)))
+        except InputError:  # values the graph declares mutually exclusive: no patient states them
+            continue
+        erring = [plan for plan in answer.plans if plan.scenario.iri in critical]
+        if not erring:
+            return
+        patient = answer.patient
+        barred = view.barred(patient)
+        for plan in erring:
+            scoped = replace(decision, pitfalls=[p for p in decision.pitfalls if p.undetermined is not None
+                                                  and p.undetermined.iri == plan.scenario.iri])
+            named, options = _instead_of_errors(scoped, plan, barred, view, patient)
+            kept, held = never_worse(named + options, plan, None, iri, barred, view, iri in barred,
+                                     stated_result(view, patient), answer.not_addressed)
+            decision.from_source = decision.from_source or scoped.from_source
+            # what the source says for the situation differs with the scenario: only the studies named instead
+            # of the error (or the source's alternatives for a stated contraindication) are offered
+            offered.append([k for k in kept if any(n.procedure == k.procedure for n in named)])
+            withheld += [h for h in held if all(w.procedure != h.procedure for w in withheld)]
+    if not offered:
+        return
+    decision.critical_every_way = True
+    decision.withheld = withheld
+    reasons_out = ruled_out(view.contraindications(), stated)
+    decision.pitfalls = [replace(p, instead_ruled_out=reasons_out[p.instead.iri][0].reason)
+                         if p.instead is not None and p.instead.iri in reasons_out else p for p in decision.pitfalls]
+    decision.alternatives = []
+    for a in offered[0]:
+        same = [b for other in offered for b in other if b.procedure == a.procedure]
+        if len(same) < len(offered):
+            continue  # not offered whichever scenario applies
+        decision.alternatives.append(replace(
+            a, recommended=all(b.recommended for b in same),
+            reason=a.reason if all(b.reason == a.reason for b in same) else None,
+            protocol=a.protocol if all(b.protocol == a.protocol for b in same) else None))
 
 
 def _raters(decision: Decision, iri: str, verdicts: dict[str, ScenarioMatch], stated: dict[str, Any],
@@ -290,8 +362,7 @@ def _about_the_order(decision: Decision, plan: Plan, view: GraphView, patient: d
     own = next((a for a in plan.alternatives if a.procedure.iri == iri), None)
     if own is not None:
         decision.role = (f"the source's {'preferred ' if own.preference == 1 else ''}alternative when "
-                         f"{lower(own.contraindication.label)} rules out {own.agent}"
-                         + (f": {own.caveat}" if own.caveat else ""))
+                         f"{when_contraindicated(own)}" + (f": {own.caveat}" if own.caveat else ""))
         if own.caveat and own.caveat_concerns and patient.get(own.caveat_concerns) is True:
             decision.condition = own.caveat
 

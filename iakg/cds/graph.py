@@ -76,6 +76,13 @@ class GraphView:
             return frozenset(keys)
         return self._cached(("selecting",), compute)
 
+    def flagged(self) -> frozenset[str]:
+        """The resources whose source contradicts itself about them (``iakg:sourceInconsistency``): a flagged
+        procedure's recorded radiation level is not a bound the answers rely on (e.g. DOTATATE PET/CT, whose dose
+        the source calls higher than CT's while giving it the same level)."""
+        return self._cached(("flagged",), lambda: frozenset(r["resource"] for r in run(
+            self.engine, "source-inconsistencies")))
+
     def codes_of(self, procedure: str) -> list[str]:
         """The LOINC codes the graph holds for a procedure."""
         return sorted(code for code, iri in self.loinc().items() if iri == procedure)

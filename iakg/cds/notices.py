@@ -11,8 +11,10 @@ from iakg.cds.suggest import lower
 def indicator(d: Decision, made: str, lowest: bool) -> str:
     """The card's indicator: critical where the source calls the order a critical error; warning for another
     pitfall, a stated contraindication, a caveat in doubt, a situation the source does not address, a rating
-    in the lowest category of its scheme, or a patient the source does not cover; else what the card said."""
-    if any(p.critical and p.undetermined is None for p in d.pitfalls):
+    in the lowest category of its scheme, or a patient the source does not cover; else what the card said. With
+    facts missing, the card is critical when every scenario the patient may still be in calls the order a critical
+    error."""
+    if d.critical_every_way or any(p.critical and p.undetermined is None for p in d.pitfalls):
         return "critical"
     if d.pitfalls or d.contraindication or d.condition or d.not_addressed or lowest or made == "warning":
         return "warning"
@@ -23,17 +25,28 @@ def warnings(d: Decision) -> list[str]:
     """What the clinician must see first: a pitfall the source names, a stated fact that rules the order
     out or puts its caveat in doubt, situations the source does not address."""
     out = []
+    said: set[tuple[str, str, str | None]] = set()
     for p in d.pitfalls:
+        if d.critical_every_way and (p.pitfall.label, p.consequence, p.quote) in said:
+            continue  # the same error named in each scenario the patient may be in: said once, for all of them
+        said.add((p.pitfall.label, p.consequence, p.quote))
         word = "a critical error" if p.critical else "a pitfall"
         quote = f"\n\n> {p.quote}" if p.quote else ""
         where = (p.source or "not stated") + (f", section \"{p.section}\"" if p.section else "")
         instead = f" The source recommends **{p.instead.label}** instead." if p.instead else ""
         if p.instead and p.instead_ruled_out:
-            instead += (f" For this patient: {p.instead_ruled_out}; the suggestions are " + (
-                "the source's alternatives for that case." if d.from_source else
-                "what the source says for the situation, if anything."))
-        where_it_applies = (f"If {p.undetermined.label} applies (facts to tell are missing, see below), t"
-                            if p.undetermined else "T")
+            instead += (f" For this patient: {p.instead_ruled_out}; " + (
+                "the suggestions are the source's alternatives for that case." if d.from_source and d.alternatives
+                else "the suggestions are what the source says for the situation." if d.alternatives else
+                "no suggestion can be offered."))
+        if d.critical_every_way:
+            where_it_applies = ("Whichever scenario the patient may still be in applies (" + "; ".join(
+                dict.fromkeys(h.undetermined.label for h in d.pitfalls if h.undetermined))
+                + "; facts to tell which are missing, see below), t")
+        elif p.undetermined:
+            where_it_applies = f"If {p.undetermined.label} applies (facts to tell are missing, see below), t"
+        else:
+            where_it_applies = "T"
         out.append(f"**{where_it_applies}he source calls this order {word}: {p.pitfall.label}.**{quote}\n\n"
                    f"Consequence: {p.consequence} Source: {where}.{instead}")
     if d.contraindication:
@@ -54,9 +67,9 @@ def warnings(d: Decision) -> list[str]:
                    f"{describe_value(silent.value)}): {silent.effect}.")
     if d.not_addressed and (d.alternatives or d.withheld):
         words = "; ".join(s.text for s in d.not_addressed)
-        held = (" No substitute that may add radiation (a higher or unstated radiation level) or a contrast agent "
-                "to the order is offered: " + ", ".join(a.procedure.label for a in d.withheld) + "."
-                if d.withheld else "")
+        held = (" No substitute that may add radiation (a higher or unstated radiation level, or one its source "
+                "contradicts) or a contrast agent to the order is offered: "
+                + ", ".join(a.procedure.label for a in d.withheld) + "." if d.withheld else "")
         out.append(f"**Suggestions:** {words}, so whether a substitute is better for this patient cannot be "
                    f"claimed: none is marked recommended.{held}")
     return out
@@ -71,17 +84,16 @@ def about(d: Decision) -> list[str]:
     if d.alternatives:
         lines = []
         for a in d.alternatives:
-            extra = "".join(f"; {x}" for x in (a.condition, a.protocol, a.reason, a.pitfall) if x)
+            extra = "".join(f"; {x}" for x in (a.condition, a.doubt, a.protocol, a.reason, a.pitfall) if x)
             lines.append(f"- {a.procedure.label}: {a.why}{extra}")
+        barred = "ruled out by a stated fact or, in the source's words, possibly not feasible"
         if d.contraindication and d.from_source:
-            rule = ("the source's alternatives when the order is ruled out; none usually not appropriate, none "
-                    "ruled out by a stated fact")
+            case = d.hedge if d.hedge else "the order is ruled out"
+            rule = f"the source's alternatives when {case}; none usually not appropriate, none {barred}"
         elif d.contraindication:
-            rule = ("what the source gives for the situation; none usually not appropriate, none ruled out by a "
-                    "stated fact")
+            rule = f"what the source gives for the situation; none usually not appropriate, none {barred}"
         else:
-            rule = ("never rated lower than the order, never usually not appropriate, never ruled out by a "
-                    "stated fact")
+            rule = f"never rated lower than the order, never usually not appropriate, never {barred}"
         out.append(f"**Suggestions** ({rule}):\n" + "\n".join(lines))
     return out
 

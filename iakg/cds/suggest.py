@@ -9,7 +9,8 @@ no suggestion is marked recommended, and unless the graph says what the situatio
 on the same fact), none adds radiation or a contrast agent to the order.
 
 What the source attaches to a suggestion travels with it: its condition or hedge ("if renal function permits",
-"generally not the first-line imaging modality for routine surveillance"), its reason in this situation, the
+"generally not the first-line imaging modality for routine surveillance"), with the stated fact that puts the
+condition in doubt ("in doubt: significant renal impairment is stated"), its reason in this situation, the
 protocol it gives the study (multiphasic, late arterial + portal venous phases, essential) and the pitfall it
 names about ordering the study otherwise (a CT without IV contrast is a critical error). A step that repeats a
 study (the short-interval follow-up CT) is suggested as that study, with the step as its reason.
@@ -28,7 +29,7 @@ from typing import Any
 from iakg.cds.graph import GraphView
 from iakg.domain.matching import NotAddressed
 from iakg.domain.model import RatedProcedure, Ref
-from iakg.domain.model_guidance import Branch, Step
+from iakg.domain.model_guidance import AlternativeOption, Branch, Step
 from iakg.domain.plans import Plan
 from iakg.rdf.namespaces import IAKG
 
@@ -47,6 +48,7 @@ class Alternative:
     reason: str | None = None  #: the source's reason for it in this situation, with its hedge
     protocol: str | None = None  #: the protocol the source gives it, e.g. "multiphasic: ... (the source: essential)"
     pitfall: str | None = None  #: the error the source names about ordering it otherwise
+    doubt: str | None = None  #: a stated fact puts its condition in doubt ("in doubt: significant renal ...")
 
 
 def lower(label: str) -> str:
@@ -99,9 +101,18 @@ def contraindication_alternatives(plan: Plan, patient: dict[str, Any], before: i
             continue
         doubt = plan.doubt(a.procedure.iri) is not None
         which = "preferred alternative" if a.preference == 1 else "alternative"
-        why = f"the source's {which} when {lower(a.contraindication.label)} rules out {a.agent}"
-        out.append(Alternative(a.procedure, why, not out and not doubt, None, a.caveat))
+        out.append(Alternative(a.procedure, f"the source's {which} when {when_contraindicated(a)}",
+                               not out and not doubt, None, a.caveat))
     return out
+
+
+def when_contraindicated(option: AlternativeOption) -> str:
+    """The case of a contrast alternative in the source's strength of wording: ``a contrast-enhanced CT may not
+    be feasible (significant renal impairment)`` where the source hedges, else ``<the contraindication> rules out
+    <the agent>``."""
+    if option.contraindication_hedge:
+        return f"{option.contraindication_hedge} ({lower(option.contraindication.label)})"
+    return f"{lower(option.contraindication.label)} rules out {option.agent}"
 
 
 def _radiation(p: RatedProcedure) -> int | None:
@@ -157,13 +168,16 @@ def situation_options(plan: Plan, result: str | None, view: GraphView, fallback:
 
 def _adds_exposure(view: GraphView, order: str, candidate: str) -> bool:
     """Whether ``candidate`` may add radiation or a contrast agent to what ``order`` gives the patient: a higher
-    (or unstated) radiation level than the order's (an unstated order level counts as none), or an agent the
-    order does not use."""
+    (or unstated) radiation level than the order's (an unstated order level counts as none), a level the graph
+    flags as inconsistent in its source (``iakg:sourceInconsistency`` on the candidate: the source may call its
+    dose higher than its level says, so the level is no bound), or an agent the order does not use."""
     procedures = view.procedures()
     mine, theirs = procedures.get(order), procedures.get(candidate)
     mine_rank = mine.radiation.rank if mine is not None and mine.radiation is not None else None
     their_rank = theirs.radiation.rank if theirs is not None and theirs.radiation is not None else None
     if their_rank is None or their_rank > (mine_rank or 0):
+        return True
+    if their_rank > 0 and candidate in view.flagged():  # a level the source contradicts may be higher
         return True
     return not view.contrast_agents(candidate) <= view.contrast_agents(order)
 
@@ -199,8 +213,9 @@ def never_worse(candidates: list[Alternative], plan: Plan, ordered: RatedProcedu
             withheld.append(a)
             continue
         reason = a.reason or next(iter(reasons(plan, target, result)), None)
-        recommended = a.recommended and not silent and not any(o.recommended for o in out)
-        out.append(replace(a, recommended=recommended,
+        doubt = plan.doubt(target)
+        recommended = a.recommended and not doubt and not silent and not any(o.recommended for o in out)
+        out.append(replace(a, recommended=recommended, doubt=doubt.text if doubt else a.doubt,
                            category_text=a.category_text or (mine.category_text if mine else None),
                            condition=a.condition or (mine.condition if mine else None), reason=reason,
                            protocol=view.protocol(target, plan.scenario.iri),

@@ -20,7 +20,13 @@ population), else *applicable*. Scope checks count only when the patient states 
 
 Before the criteria are tested, facts the source derives from others are added (e.g. a rising
 chromogranin A, symptoms concerning for recurrence or a positive study establish a suspicion of
-recurrence); the answer lists each derived fact and the evidence for it. A patient whose stated facts
+recurrence); the answer lists each derived fact and the evidence for it. A derived fact overrides what the
+patient file states, so while a rule could still fire, what the file states does not settle the fact: when no
+rule fires and the fact one of them reads is not stated though a scenario's inclusion criterion tests it (a
+deciding fact, e.g. symptoms concerning for recurrence), the established fact is *open* -- every check on it
+is "not stated" (``CriterionCheck.pending`` names the facts it waits for), and a scenario it decides is
+*undetermined*, never *not applicable*. A fact no inclusion criterion tests (a marker, the last study's
+result) that is not stated leaves the stated value standing: its absence is not evidence. A patient whose stated facts
 select no scenario (``{}``, or only grade and stage) is matched against every scenario with criteria, so
 the answer is *undetermined* with the facts to state, never a silent "nothing applies". A patient file that
 states two conditions the source treats as distinct clinical questions its workflow does not cover together
@@ -30,7 +36,7 @@ is refused, naming both.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +44,7 @@ from iakg.catalogue import run
 from iakg.domain import guidance
 from iakg.domain import patient as patient_file
 from iakg.domain.model import Ref, to_dict
+from iakg.domain.model_guidance import PatientFact
 from iakg.domain.model_statements import DerivedFact
 from iakg.domain.plans import (  # noqa: F401  (the plan's types, importable from here as before)
     CaveatInDoubt,
@@ -71,6 +78,9 @@ class CriterionCheck:
     redirect: Ref | None = None
     plural: str | None = None  #: a population group's plural name ("adults")
     pediatric: bool | None = None  #: a population group read on the paediatric radiation scale
+    #: deciding facts not stated from which a rule of the source may still establish this fact: until they are
+    #: stated, the fact is open whatever the patient file says of it (outcome "not stated")
+    pending: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,10 +94,11 @@ class ScenarioMatch:
     @property
     def missing(self) -> list[str]:
         """Fact keys this scenario tests that the patient file does not state (a population group's fact only
-        while the patient is in none of the groups)."""
+        while the patient is in none of the groups), and the unstated facts an open fact waits for."""
         covered = self.population is not None
-        return list(dict.fromkeys(c.key for c in self.checks if c.outcome == "not stated"
-                                  and not (covered and c.kind == POPULATION)))
+        return list(dict.fromkeys(k for c in self.checks if c.outcome == "not stated"
+                                  and not (covered and c.kind == POPULATION)
+                                  for k in ((c.key,) if c.actual is None else ()) + c.pending))
 
     @property
     def population(self) -> CriterionCheck | None:
@@ -158,6 +169,8 @@ class MatchResult:
     missing: tuple[str, ...]
     derived: tuple[DerivedFact, ...] = ()
     not_addressed: tuple[NotAddressed, ...] = ()  #: situations the patient states that the source is silent on
+    #: open facts: fact key -> the deciding facts not stated from which a rule may still establish it
+    pending: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def applicable(self) -> list[Ref]:
@@ -187,13 +200,14 @@ def match(engine: QueryEngine, source: Mapping[str, Any] | str | Path) -> MatchR
     patient_file.check_exclusive(stated, run(engine, "exclusive-conditions"), where, places)
     derived = _derive(engine, stated)
     stated.update({d.key: d.value for d in derived})
-
     by_key = {f.key: f for f in facts}
+    pending = open_facts(engine, stated, by_key)
+
     candidates = sorted({r["scenario"] for key in stated
                          for r in run(engine, "scenarios-testing-fact", fact=IRI(by_key[key].iri))})
     if not candidates:  # nothing stated selects a scenario: every scenario with criteria is undetermined
         candidates = [r["scenario"] for r in run(engine, "criteria-scenarios")]
-    verdicts = tuple(verdict(run(engine, "eligibility", scenario=IRI(s)), stated) for s in candidates)
+    verdicts = tuple(verdict(run(engine, "eligibility", scenario=IRI(s)), stated, pending) for s in candidates)
 
     redirects: list[Redirect] = []
     for found in verdicts:
@@ -219,7 +233,7 @@ def match(engine: QueryEngine, source: Mapping[str, Any] | str | Path) -> MatchR
               for v in verdicts if v.status != NOT_COVERED
               for c in v.checks if c.kind == NOT_ADDRESSED and c.outcome == "holds"}
     return MatchResult(stated, verdicts, tuple(redirects), plans, tuple(dict.fromkeys(missing)), tuple(derived),
-                       tuple(silent.values()))
+                       tuple(silent.values()), pending)
 
 
 def _rules_out(contraindications: list[dict[str, Any]], key: str) -> tuple[Ref, ...]:
@@ -241,19 +255,38 @@ def _derive(engine: QueryEngine, stated: dict[str, Any]) -> list[DerivedFact]:
     return list(out.values())
 
 
-def verdict(rows: list[dict[str, Any]], stated: Mapping[str, Any]) -> ScenarioMatch:
+def open_facts(engine: QueryEngine, stated: Mapping[str, Any], facts: Mapping[str, PatientFact]
+               ) -> dict[str, tuple[str, ...]]:
+    """The facts a rule of the source may still establish (see the module's docstring): established fact key
+    -> the deciding facts it waits for (read by a rule, tested by an inclusion criterion, not stated). A fact
+    stated or derived true is settled."""
+    out: dict[str, list[str]] = {}
+    for r in run(engine, "fact-evidence"):
+        key, source = r["establishedKey"], r["key"]
+        if stated.get(key) is True or stated.get(source) is not None or source not in facts:
+            continue
+        if run(engine, "scenarios-testing-fact", fact=IRI(facts[source].iri)):
+            out.setdefault(key, [])
+            if source not in out[key]:
+                out[key].append(source)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def verdict(rows: list[dict[str, Any]], stated: Mapping[str, Any],
+            pending: Mapping[str, tuple[str, ...]] | None = None) -> ScenarioMatch:
     """A scenario's verdict from its rows of the ``eligibility`` query and the patient's facts (see the
-    module's docstring for the order of the rules)."""
+    module's docstring for the order of the rules); ``pending``: the open facts (:func:`open_facts`)."""
     checks = []
     for r in rows:
         expected = _expected(r["expected"])
         actual = stated.get(r["key"])
-        outcome = "not stated" if actual is None else ("holds" if actual == expected else "fails")
+        waits = (pending or {}).get(r["key"], ())
+        outcome = "not stated" if actual is None or waits else ("holds" if actual == expected else "fails")
         if r["kind"] in (OUTSIDE_SCOPE, NOT_ADDRESSED) and outcome != "holds":
             continue  # a scope limit speaks only when the patient states the situation
         redirect = Ref(r["redirectsTo"], r["redirectLabel"]) if r["redirectsTo"] else None
         checks.append(CriterionCheck(Ref(r["criterion"], r["criterionLabel"]), r["kind"], r["key"], expected,
-                                     actual, outcome, redirect, r.get("altLabel"), r.get("pediatric")))
+                                     actual, outcome, redirect, r.get("altLabel"), r.get("pediatric"), waits))
     scenario = Ref(rows[0]["scenario"], rows[0]["scenarioLabel"])
     groups = [c for c in checks if c.kind == POPULATION]
     if not groups:  # the source does not say whom the scenario is for: never a confident answer

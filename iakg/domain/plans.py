@@ -2,7 +2,8 @@
 
 One rule runs through every place a plan names a study -- the first choice, the alternatives when contrast is
 ruled out, the studies the source reserves for the patient's situation (indications), the steps of the
-workflow branches, and through them the suggestions at order time: **a study a stated fact rules out is never
+workflow branches, the study the source names instead of a pitfall, and through them the suggestions at order
+time: **a study a stated fact rules out is never
 offered** (a contraindication's contrast agent, or the procedure itself). The plan lists it under
 ``contraindicated`` with the reason in the source's words where the source has words for it ("a
 contrast-enhanced CT may not be feasible"), and says in ``left_out`` what it left out and why. A step naming
@@ -167,6 +168,9 @@ def build(engine: QueryEngine, scenario_iri: str, stated: dict[str, Any], facts:
     interval = surveillance_interval(engine, scenario, _notation(stated, facts, "grades"),
                                      _notation(stated, facts, "stages"), facts)
     branches = _offerable(guidance.next_steps(engine, scenario, _result(stated, facts)), offer, left_out)
+    pitfalls = tuple(guidance.pitfalls(engine, scenario))
+    for pitfall in pitfalls:  # the study the source names instead of an error is a study the plan names
+        offer(pitfall.instead.iri if pitfall.instead is not None else None)
     phases = tuple(p for p in recommendation.protocol if first is not None and p.procedure.iri == first.iri)
     labels = {f.key: f.label for f in facts}
     in_doubt = tuple(CaveatInDoubt(a.procedure, a.caveat, a.caveat_concerns, labels.get(a.caveat_concerns,
@@ -174,7 +178,7 @@ def build(engine: QueryEngine, scenario_iri: str, stated: dict[str, Any], facts:
                      for a in alternatives if a.caveat and a.caveat_concerns and stated.get(a.caveat_concerns) is True)
     return Plan(scenario, recommendation, first, offer.contraindicated(), tuple(alternatives), tuple(hits), interval,
                 branches, caveat, phases, tuple(left_out), tuple(guidance.escalation(engine, scenario)),
-                population, pediatric, tuple(guidance.pitfalls(engine, scenario)), in_doubt)
+                population, pediatric, pitfalls, in_doubt)
 
 
 def _result(stated: dict[str, Any], facts: list[PatientFact]) -> str | None:

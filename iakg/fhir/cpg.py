@@ -225,15 +225,24 @@ class _Context:
         c = self.compiler
         labels = {f.key: f.label for f in c.facts.values()}
         criteria = list(dict.fromkeys(k.key for k in rules.inclusions + rules.exclusions))
+        # a deciding fact a rule reads, while not known, leaves the fact it may establish open: asked for too
+        waiting = {source: [k for k in criteria if source in c.pending(k)] for k in criteria for source in c.pending(k)}
         asks = []
-        for n, key in enumerate(dict.fromkeys(criteria + [g.key for g in groups]), 1):
+        for n, key in enumerate(dict.fromkeys(criteria + [g.key for g in groups] + list(waiting)), 1):
             derived = [d for d in rules.derivations if d.established == key]
             text = "Not known: the scenario's status depends on it."
             if derived:
                 text += " Also established by: " + "; ".join(f"{d.label} ({d.key})" for d in derived) + "."
-            conditions = [_condition(c.unknown(key), f"{key} is not known")]
-            if key not in criteria:
-                conditions.append(_condition(not_true(member), "In none of the population groups yet"))
+            if key in criteria or key in [g.key for g in groups]:
+                conditions = [_condition(c.unknown(key), f"{key} is not known")]
+                if key not in criteria:
+                    conditions.append(_condition(not_true(member), "In none of the population groups yet"))
+            else:
+                opened = waiting[key]
+                text = ("Not known: a rule of the source may establish " + ", ".join(opened) + " from it, so the "
+                        "scenario's status depends on it.")
+                conditions = [_condition(" or ".join(c.waits_for(k, key) for k in opened),
+                                         f"{key} is not known and " + ", ".join(opened) + " is open")]
             asks.append({"id": f"ask-{n}", "title": f"Ask for: {labels.get(key, key)}", "description": text,
                          "code": [_kind("ask-for-fact"), {"coding": [{"system": FACTS_SYSTEM, "code": key}]}],
                          "condition": conditions})

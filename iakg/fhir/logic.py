@@ -8,9 +8,10 @@ CodeSystem (``<key>.<notation>``), or the empty collection when the fact is not 
 empty, so "not known" is never read as false.
 
 A fact the source derives from others (``iakg:FactEvidence``, e.g. a rising chromogranin A establishes a
-suspicion of recurrence) is ``iif(<a rule fires>, true, %<key>)``: true when a rule's stated fact has the
-rule's value, else what the patient states, as ``iakg.domain.matching`` derives it (one step, from the stated
-facts only).
+suspicion of recurrence) is ``iif(<a rule fires>, true, iif(<a deciding fact is not known>, {}, %<key>))``:
+true when a rule's stated fact has the rule's value (or the patient states it true); else unknown while a fact
+a rule reads that an inclusion criterion tests (a deciding fact) is not known, since the rule may still fire;
+else what the patient states, as ``iakg.domain.matching`` derives it (one step, from the stated facts only).
 
 The scenario's status, as the matcher decides it, is split into conditions of a few facts each (a
 PlanDefinition's conditions of one action are combined with AND):
@@ -73,6 +74,8 @@ class Derivation:
     expected: Any
     established: str
     qualifier: str | None = None
+    #: the fact it reads is tested by an inclusion criterion: while not known, the established fact is open
+    deciding: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,15 +122,17 @@ def expected(value: Any) -> Any:
 
 def eligibility(engine: Any) -> dict[str, Eligibility]:
     """Every scenario with criteria, by IRI, read with the matcher's own queries."""
-    rules: dict[str, list[Derivation]] = {}
-    for r in run(engine, "fact-evidence"):
-        value = r["expectedNotation"] if r["expectedNotation"] is not None else expected(r["expected"])
-        rules.setdefault(r["establishedKey"], []).append(
-            Derivation(r["evidence"], r["label"], r["key"], value, r["establishedKey"], r["qualifier"]))
     matched = {r["scenario"] for r in run(engine, "criteria-scenarios")}
     rows: dict[str, list[dict[str, Any]]] = {}
     for r in run(engine, "eligibility"):
         rows.setdefault(r["scenario"], []).append(r)
+    included = {r["key"] for found in rows.values() for r in found if r["kind"] == INCLUSION}
+    rules: dict[str, list[Derivation]] = {}
+    for r in run(engine, "fact-evidence"):
+        value = r["expectedNotation"] if r["expectedNotation"] is not None else expected(r["expected"])
+        rules.setdefault(r["establishedKey"], []).append(
+            Derivation(r["evidence"], r["label"], r["key"], value, r["establishedKey"], r["qualifier"],
+                       r["key"] in included))
     out = {}
     unknown = sorted({r["kind"] for found in rows.values() for r in found} - set(KINDS))
     if unknown:
@@ -177,20 +182,35 @@ class Compiler:
         return f"({term} = {literal(value)})"
 
     def effective(self, key: str) -> str:
-        """The fact's value after the source's derivations: ``iif(<a rule fires>, true, %key)``."""
+        """The fact's value after the source's derivations: ``iif(<a rule fires>, true, %key)``, unknown
+        (``{}``) while no rule fires and a deciding fact a rule reads is not known."""
         rules = self.rules.get(key, [])
         if not rules:
             return self.variable(key)
         fires = " or ".join(self.equals(r.key, r.expected) for r in rules)
-        return f"iif({fires}, true, {self.variable(key)})"
+        waits = " or ".join(dict.fromkeys(f"{self.variable(r.key)}.empty()" for r in rules if r.deciding))
+        if not waits:
+            return f"iif({fires}, true, {self.variable(key)})"
+        # stated true is settled; else unknown while a deciding fact is
+        return f"iif({fires} or {self.equals(key, True)}, true, iif({waits}, {{}}, {self.variable(key)}))"
+
+    def pending(self, key: str) -> list[str]:
+        """The deciding facts the rules establishing ``key`` read (each once)."""
+        return list(dict.fromkeys(r.key for r in self.rules.get(key, []) if r.deciding))
 
     def holds(self, criterion: Criterion) -> str:
         """Whether the criterion holds: true, false, or empty when its fact is not known."""
         return self.equals(criterion.key, criterion.expected, self.effective(criterion.key))
 
     def unknown(self, key: str) -> str:
-        """True when the fact (after derivation) is not known."""
-        return f"{self.effective(key)}.empty()"
+        """True when the fact is not stated and no rule establishes it (after derivation it is not known)."""
+        if not self.rules.get(key):
+            return f"{self.variable(key)}.empty()"
+        return f"({self.variable(key)}.empty() and {self.effective(key)}.empty())"
+
+    def waits_for(self, key: str, source: str) -> str:
+        """True when ``key`` is open because the deciding fact ``source`` is not known (and no rule fires)."""
+        return f"({self.variable(source)}.empty() and {self.effective(key)}.empty())"
 
 
 def is_false(expression: str) -> str:

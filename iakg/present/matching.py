@@ -37,7 +37,10 @@ def match_text(result: Any) -> str:
                 continue
             mark = {"holds": "+", "fails": "-", "not stated": "?"}[c.outcome]
             goes = f" -> {c.redirect.label}" if c.redirect and c.outcome == "holds" else ""
-            out.append(f"  {mark} {c.kind}: {c.criterion.label} [{c.key}={_plain(c.actual) or 'not stated'}]{goes}")
+            waits = (f"; open until stated: {', '.join(c.pending)}, from which the source may establish it"
+                     if c.pending else "")
+            out.append(f"  {mark} {c.kind}: {c.criterion.label} [{c.key}={_plain(c.actual) or 'not stated'}{waits}]"
+                       f"{goes}")
         if verdict.status == "undetermined" and verdict.missing:
             out.append("  state: " + ", ".join(verdict.missing))
     for r in result.redirects:
