@@ -117,3 +117,22 @@ def test_the_engines_own_message_is_one_line_without_character_ranges():
     assert str(error) == 'invalid SPARQL: line 1, column 20: the query cannot be read here; expected ",", ".", ";", ' \
                          '"{", "}", "~"'
     assert engine_error("some other refusal", "", "") is None
+
+
+# ---------------------------------------------------------------- item 4: a mistyped prefix in a parameter
+def test_a_mistyped_prefix_in_a_parameter_is_refused_with_the_close_prefix(graph, capsys):
+    code, out, err = _cli(capsys, "query", "recommendation", "--param",
+                          "scenario=iakd:pnet-post-resection-surveillance")
+    assert (code, out, err) == (2, "", "iakg: scenario: unknown prefix 'iakd:'; did you mean iakgd:?\n")
+    with pytest.raises(iakg.ParameterError) as error:
+        graph.run("recommendation", scenario="iakd:pnet-post-resection-surveillance")
+    assert str(error.value) == "scenario: unknown prefix 'iakd:'; did you mean iakgd:?"
+    with pytest.raises(iakg.ParameterError, match=r"^scenario: unknown prefix 'zzz:'; the prefixes are iakg:, "):
+        graph.run("recommendation", scenario="zzz:x")
+
+
+def test_iris_of_schemes_in_use_are_still_iris(graph):
+    assert graph.run("recommendation", scenario="urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66") == []
+    assert graph.run("recommendation", scenario="tag:example.org,2026:x") == []
+    assert graph.run("recommendation", scenario="https://w3id.org/iakg/id/pnet-post-resection-surveillance")
+    assert graph.run("recommendation", scenario="iakgd:pnet-post-resection-surveillance")
