@@ -136,3 +136,16 @@ def test_iris_of_schemes_in_use_are_still_iris(graph):
     assert graph.run("recommendation", scenario="tag:example.org,2026:x") == []
     assert graph.run("recommendation", scenario="https://w3id.org/iakg/id/pnet-post-resection-surveillance")
     assert graph.run("recommendation", scenario="iakgd:pnet-post-resection-surveillance")
+
+
+# ---------------------------------------------------------------- item 9: a part of several local names
+def test_a_part_of_several_local_names_is_ambiguous(graph, capsys):
+    code, out, err = _cli(capsys, "recommend", "pnet")
+    assert code == 2 and out == ""
+    assert err.startswith("iakg: scenario 'pnet' is ambiguous; it matches: ") and err.count("\n") == 1
+    named = err.split("it matches: ")[1]
+    assert sorted(named.strip().split(", ")) == sorted(
+        s.iri.rsplit("/", 1)[-1] for s in graph.scenarios() if s.iri.rsplit("/", 1)[-1].startswith("pnet-"))
+    with pytest.raises(iakg.AmbiguousNameError):
+        graph.recommend("pnet")
+    assert graph.recommend("pnet-post-resection").scenario.label  # one local name holds it: that one
