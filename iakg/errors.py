@@ -43,10 +43,10 @@ class TableError(KGError):
 class UnknownNameError(KGError):
     """A name (scenario, procedure, query...) matches nothing; ``matches`` holds the closest names."""
 
-    def __init__(self, kind: str, name: str, matches: list[str]):
+    def __init__(self, kind: str, name: str, matches: list[str], where: str = ""):
         self.kind, self.name, self.matches = kind, name, matches
         hint = ("; did you mean: " + ", ".join(matches)) if matches else ""
-        super().__init__(f"unknown {kind} {name!r}{hint}")
+        super().__init__(f"{where}{': ' if where else ''}unknown {kind} {name!r}{hint}")
 
 
 class AmbiguousNameError(UnknownNameError):

@@ -149,3 +149,25 @@ def test_a_part_of_several_local_names_is_ambiguous(graph, capsys):
     with pytest.raises(iakg.AmbiguousNameError):
         graph.recommend("pnet")
     assert graph.recommend("pnet-post-resection").scenario.label  # one local name holds it: that one
+
+
+# ---------------------------------------------------------------- item 13: patient files, located
+@pytest.mark.parametrize(("facts", "message"), [
+    ({"ageGroup": "adult", "tumourGrade": "G1"}, "3:3: unknown patient fact 'tumourGrade'; did you mean: tumorGrade"),
+    ({"ageGroup": "adult", "tumorGrade": "g1"}, "3:3: tumorGrade: 'g1' is not one of G1, G2, G3"),
+    ({"ageGroup": "adult", "@type": "Person"}, "3:3: @type: a patient file describes one Patient; leave @type out"),
+])
+def test_a_patient_file_error_names_the_file_line_and_column(facts, message, graph, tmp_path, capsys):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(facts, indent=2) + "\n")
+    code, out, err = _cli(capsys, "match", str(path))
+    assert (code, out, err) == (2, "", f"iakg: {path}:{message}\n")
+    with pytest.raises(iakg.KGError) as error:
+        graph.match(path)
+    assert str(error.value) == f"{path}:{message}"
+
+
+def test_a_patient_dict_error_is_unchanged(graph):
+    with pytest.raises(iakg.UnknownNameError) as error:
+        graph.match({"ageGroup": "adult", "tumourGrade": "G1"})
+    assert str(error.value) == "unknown patient fact 'tumourGrade'; did you mean: tumorGrade"
