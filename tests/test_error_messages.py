@@ -171,3 +171,31 @@ def test_a_patient_dict_error_is_unchanged(graph):
     with pytest.raises(iakg.UnknownNameError) as error:
         graph.match({"ageGroup": "adult", "tumourGrade": "G1"})
     assert str(error.value) == "unknown patient fact 'tumourGrade'; did you mean: tumorGrade"
+
+
+# ---------------------------------------------------------------- item 16: wording
+def test_one_row_is_one_row(capsys):
+    code, out, _ = _cli(capsys, "query", "scenarios", "--limit", "1")
+    assert code == 0 and "\n(1 row)\n" in out
+
+
+def test_a_missing_table_is_named_without_an_invented_position(tmp_path, capsys):
+    missing = tmp_path / "nosuch.csv"
+    code, out, err = _cli(capsys, "import", "table", str(missing), "--check")
+    assert code == 2 and "Traceback" not in err
+    assert err.splitlines()[-1] == f"{missing}: no such file"
+
+
+def test_counts_take_their_noun_in_the_singular(tmp_path, capsys):
+    orders = tmp_path / "orders.csv"
+    orders.write_text("order,reason,ageGroup\n"
+                      "iakgd:ct-abdomen-pelvis-with-iv-contrast,\"pNET surveillance, G1\",adult\n")
+    code, out, err = _cli(capsys, "coverage", str(orders))
+    assert code == 0, err
+    assert out.splitlines()[0].startswith("1 order, 1 distinct reason (")
+
+
+def test_no_change_is_about_no_resources():
+    from iakg.io.notes import _about
+
+    assert (_about(0), _about(1), _about(27)) == ("", ", about 1 resource", ", about 27 resources")
