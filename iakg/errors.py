@@ -19,14 +19,16 @@ class InputError(KGError):
 
 
 class Problem:
-    """One located problem of an input table: file, row and column (1-based), the cell's text, a message."""
+    """One located problem of an input table: file, row and column (1-based; 0 for a problem of the whole file,
+    such as a file that does not exist), the cell's text, a message."""
 
     def __init__(self, path: str, row: int, column: int, text: str, message: str):
         self.path, self.row, self.column, self.text, self.message = path, row, column, text, message
 
     def __str__(self) -> str:
         cell = f" (cell: {self.text!r})" if self.text else ""
-        return f"{self.path}:{self.row}:{self.column}: {self.message}{cell}"
+        where = f"{self.path}:{self.row}:{self.column}" if self.row else self.path
+        return f"{where}: {self.message}{cell}"
 
 
 class TableError(KGError):
@@ -43,10 +45,10 @@ class TableError(KGError):
 class UnknownNameError(KGError):
     """A name (scenario, procedure, query...) matches nothing; ``matches`` holds the closest names."""
 
-    def __init__(self, kind: str, name: str, matches: list[str]):
+    def __init__(self, kind: str, name: str, matches: list[str], where: str = ""):
         self.kind, self.name, self.matches = kind, name, matches
         hint = ("; did you mean: " + ", ".join(matches)) if matches else ""
-        super().__init__(f"unknown {kind} {name!r}{hint}")
+        super().__init__(f"{where}{': ' if where else ''}unknown {kind} {name!r}{hint}")
 
 
 class AmbiguousNameError(UnknownNameError):

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from iakg import resources
 from iakg.errors import KGError, ParameterError, UnknownNameError
-from iakg.rdf.namespaces import IAKG, QUERY, RDF, RDFS, SCHEMA, SH, XSD, expand
+from iakg.rdf.namespaces import IAKG, PREFIXES, QUERY, RDF, RDFS, SCHEMA, SH, XSD, expand
 from iakg.rdf.safety import trust
 from iakg.rdf.terms import IRI
 
@@ -60,8 +60,24 @@ class Parameter:
         return text
 
 
+#: IRI schemes written without ``//`` in practice (``urn:uuid:...``, ``mailto:...``): any other ``name:local`` whose
+#: name is no prefix of the project is a mistyped prefix (``iakd:x``), never silently an IRI that matches nothing
+IRI_SCHEMES = frozenset({"http", "https", "urn", "tag", "mailto", "file", "ftp", "doi", "info", "data", "ark",
+                         "did", "geo", "tel", "ni", "ipfs", "ldap", "news", "sip", "xmpp"})
+
+
 def expand_iri(text: str, what: str = "value") -> IRI:
-    """Expand a CURIE with the project's prefixes, or check a full IRI; raise ParameterError if malformed."""
+    """Expand a CURIE with the project's prefixes, or check a full IRI; raise ParameterError if malformed or
+    written with a prefix the project does not have (and no IRI scheme in use)."""
+    prefix, colon, local = text.partition(":")
+    if colon and prefix not in PREFIXES and prefix.lower() not in IRI_SCHEMES and not local.startswith("//") \
+            and re.fullmatch(r"[A-Za-z][\w.-]*", prefix):
+        import difflib  # only for the message
+
+        close = difflib.get_close_matches(prefix, list(PREFIXES), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}:?" if close else "the prefixes are " + ", ".join(
+            f"{p}:" for p in PREFIXES) + " (or give a whole IRI)"
+        raise ParameterError(f"{what}: unknown prefix '{prefix}:'; {hint}")
     text = expand(text)
     if len(text) > 2048 or not re.match(_IRI_OK, text):
         raise ParameterError(f"{what}: {text[:80]!r} is not an IRI or a known prefixed name")

@@ -140,7 +140,8 @@ def _coverage(args: argparse.Namespace) -> int:
     graph = load(args.data)
 
     def progress(rows: int, reasons: int) -> None:
-        print(f"iakg: coverage: {rows:,} orders read, {reasons:,} distinct reasons", file=sys.stderr, flush=True)
+        print(f"iakg: coverage: {_count(rows, 'order')} read, {_count(reasons, 'distinct reason')}", file=sys.stderr,
+              flush=True)
 
     stage("reading the orders")
     report = graph.coverage(args.orders, args.cds_mapping, args.top, progress)
@@ -157,7 +158,7 @@ def _coverage(args: argparse.Namespace) -> int:
             item["template"] = text
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
-    print(f"{report.orders:,} orders, {report.distinct_reasons:,} distinct reasons ({report.source})")
+    print(f"{_count(report.orders, 'order')}, {_count(report.distinct_reasons, 'distinct reason')} ({report.source})")
     for outcome in OUTCOMES:
         print(f"  {outcome:<15} {report.counts[outcome]:>9,}  {report.share(outcome):6.1%}")
     if report.scored_from_text:
@@ -169,7 +170,7 @@ def _coverage(args: argparse.Namespace) -> int:
         print("\nMost frequent reasons not scored:")
     for i, u in enumerate(report.unmatched, 1):
         procedures = ", ".join(f"{p} ({n})" for p, n in u.procedures.most_common(3))
-        print(f"{i:>3}. {u.count:,} orders: \"{u.reason}\"\n     {u.why}\n     ordered: {procedures}")
+        print(f"{i:>3}. {_count(u.count, 'order')}: \"{u.reason}\"\n     {u.why}\n     ordered: {procedures}")
     if report.unmatched and args.templates is None:
         print("\n--templates DIR writes a prefilled authoring table for each (docs/authoring.md).")
     return 0
@@ -186,7 +187,7 @@ def coverage_template(unmatched: Any) -> str:
     disease = unmatched.disease or "<the condition the reason is about>"
     population = unmatched.population or "<Adult|Child|Adult or child>"
     phase = unmatched.phase or "<phase of care, e.g. Surveillance>"
-    rows = [["Title", f"<topic title> (drafted from {unmatched.count} orders: {unmatched.reason[:80]})"],
+    rows = [["Title", f"<topic title> (drafted from {_count(unmatched.count, 'order')}: {unmatched.reason[:80]})"],
             ["Id", "<topic-id>"],
             ["Description", f"Drafted by iakg coverage from the reason \"{unmatched.reason[:200]}\"; "
                             f"the resolver said: {unmatched.why[:300]}"],
@@ -201,3 +202,8 @@ def coverage_template(unmatched: Any) -> str:
         variant = f"Variant 1: {population}. {unmatched.reason[:200]}. {phase}." if i == 0 else ""
         writer.writerow([variant, procedure] + [""] * (len(HEADER) - 2))
     return out.getvalue()
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 order``, ``2 orders``: a count and its noun."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -195,7 +195,7 @@ def match(engine: QueryEngine, source: Mapping[str, Any] | str | Path) -> MatchR
     """Match a patient (dict or JSON file) against the scenarios whose inclusion criteria test a stated fact."""
     data, where, places = patient_file.read_located(source)
     facts = guidance.patient_facts(engine)
-    patient_file.check(data, facts, where)
+    patient_file.check(data, facts, where, places)
     stated = patient_file.values(patient_file.to_rdf(data, facts), facts)
     patient_file.check_exclusive(stated, run(engine, "exclusive-conditions"), where, places)
     derived = _derive(engine, stated)

@@ -31,21 +31,28 @@ def candidate_iris(name: str) -> list[str]:
     return [iri] if iri != text or not is_curie(text) else []  # an unknown prefix names nothing
 
 
+def _local(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
 def resolve(kind: str, name: str, items: Sequence[T], iri_of: Callable[[T], str], label_of: Callable[[T], str]) -> T:
     """Resolve ``name`` among ``items``: exact IRI/CURIE/local name, then unique label match."""
     text = name.strip()
     expanded = expand(text)
     for item in items:
         iri = iri_of(item)
-        if expanded == iri or text == iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]:
+        if expanded == iri or text == _local(iri):
             return item
     needle = text.casefold()
     exact = [i for i in items if label_of(i).casefold() == needle]
-    partial = exact or [i for i in items if needle and needle in label_of(i).casefold()]
+    # part of a label or of a local name: "pnet" is in one label ("... pNET metastases ...") but starts five
+    # local names (pnet-...), so it names none of them; only a part that one item holds picks that item
+    partial = exact or [i for i in items if needle and (needle in label_of(i).casefold()
+                                                        or needle in _local(iri_of(i)).casefold())]
     if len(partial) == 1:
         return partial[0]
     if len(partial) > 1:
-        raise AmbiguousNameError(kind, name, [iri_of(i).rsplit("/", 1)[-1] for i in partial])
+        raise AmbiguousNameError(kind, name, [_local(iri_of(i)) for i in partial])
     names: dict[str, Any] = {iri_of(i).rsplit("/", 1)[-1]: i for i in items}
     names.update({label_of(i): i for i in items})
     import difflib  # only for the message of a name not found

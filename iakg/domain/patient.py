@@ -136,48 +136,54 @@ def _text(value: Any) -> str:
     return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
-def check(data: dict[str, Any], facts: list[PatientFact], where: str) -> None:
-    """Reject unknown keys (with close matches) and values of the wrong type, before any RDF is made."""
+def check(data: dict[str, Any], facts: list[PatientFact], where: str,
+          places: Mapping[str, tuple[int, int]] | None = None) -> None:
+    """Reject unknown keys (with close matches) and values of the wrong type, before any RDF is made; in a file,
+    at the key's line and column (``places``, from :func:`read_located`)."""
     import difflib
+
+    def refuse(key: str, message: str) -> InputError:
+        line, column = (places or {}).get(key, (None, None))
+        return InputError(where, f"{key}: {message}", line, column)
 
     by_key = {f.key: f for f in facts}
     identifier = data.get("@id", "")
     if not isinstance(identifier, str) or len(identifier) > 2_000 or any(c in identifier for c in "<>\"{}|^`\\ "):
-        raise InputError(where, "@id: expected an identifier (an IRI or a local name such as \"patient-17\")")
+        raise refuse("@id", "expected an identifier (an IRI or a local name such as \"patient-17\")")
     if "@id" in data and not _resolves(identifier):
-        raise InputError(where, f"@id: {identifier[:40]!r} is not an IRI or a local name such as \"patient-17\"")
+        raise refuse("@id", f"{identifier[:40]!r} is not an IRI or a local name such as \"patient-17\"")
     if "@type" in data and data["@type"] not in ("Patient", IAKG + "Patient"):
-        raise InputError(where, "@type: a patient file describes one Patient; leave @type out")
+        raise refuse("@type", "a patient file describes one Patient; leave @type out")
     for key, value in data.items():
         if key in _KEYWORDS:
             continue
         if key in _INFORMATIVE:
             if not isinstance(value, str):
-                raise InputError(where, f"{key}: expected a string")
+                raise refuse(key, "expected a string")
             if len(value) > MAX_TEXT:
-                raise InputError(where, f"{key}: {len(value)} characters; at most {MAX_TEXT}")
+                raise refuse(key, f"{len(value)} characters; at most {MAX_TEXT}")
             continue
         fact = by_key.get(key)
         if fact is None:
             names = {name.lower(): name for name in list(by_key) + list(_INFORMATIVE)}  # "MEN1" finds men1
+            line, column = (places or {}).get(key, (None, None))
             raise UnknownNameError("patient fact", key, [names[n] for n in difflib.get_close_matches(
-                key.lower(), list(names), 5, 0.5)])
+                key.lower(), list(names), 5, 0.5)], f"{where}:{line}:{column}" if line else "")
         if value is None:
             continue  # null means "not known", the same as leaving the key out
         if isinstance(value, (list, dict)) or (isinstance(value, str) and len(value) > MAX_TEXT):
-            raise InputError(where, f"{key}: expected one value, not {type(value).__name__}")
+            raise refuse(key, f"expected one value, not {type(value).__name__}")
         if isinstance(value, (int, float)) and not isinstance(value, bool) and not (
                 abs(value) < 10**15 and value == value):
-            raise InputError(where, f"{key}: the number {str(value)[:20]} is out of range")
+            raise refuse(key, f"the number {str(value)[:20]} is out of range")
         if fact.values:
             if value not in fact.values:
-                raise InputError(where, f"{key}: {str(value)[:40]!r} is not one of " + ", ".join(fact.values))
+                raise refuse(key, f"{str(value)[:40]!r} is not one of " + ", ".join(fact.values))
         elif fact.datatype == XSD + "boolean" and not isinstance(value, bool):
-            raise InputError(where, f"{key}: expected true or false, got {json.dumps(value)[:40]}")
+            raise refuse(key, f"expected true or false, got {json.dumps(value)[:40]}")
     given = data.get("@context", PATIENT_CONTEXT_IRI)
     if given != PATIENT_CONTEXT_IRI:
-        raise InputError(where, f"@context must be {PATIENT_CONTEXT_IRI} or left out; other contexts are "
-                                "never fetched")
+        raise refuse("@context", f"must be {PATIENT_CONTEXT_IRI} or left out; other contexts are never fetched")
 
 
 def _resolves(identifier: str) -> bool:

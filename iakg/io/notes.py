@@ -84,8 +84,8 @@ def markdown(report: Report) -> str:
     removed, added = report.delta.removed, report.delta.added
     out = [f"## Changes from dataset {old} to {new}", "",
            f"{len(report.changes)} clinical changes ({counts['added']} added, {counts['removed']} removed, "
-           f"{counts['changed']} changed); {len(removed)} statements removed and {len(added)} added, about "
-           f"{len(report.delta.units)} resources. Made by `iakg diff {_reference(report.old)} "
+           f"{counts['changed']} changed); {len(removed)} statements removed and {len(added)} added"
+           f"{_about(len(report.delta.units))}. Made by `iakg diff {_reference(report.old)} "
            f"{_reference(report.new)}`.", ""]
     if not report.changes and not report.delta.units:
         out += ["No change: the two releases hold the same statements.", ""]
@@ -102,13 +102,21 @@ def markdown(report: Report) -> str:
         names = [_short(report.labels.get(f"<{iri}>") or curie(iri)) for iri in others]
         shown = ", ".join(_cell(n) for n in names[:40]) + (f" and {len(names) - 40} more" if len(names) > 40 else "")
         out += ["### Other statements", "",
-                f"Statements also changed about {len(others)} resources with no clinical change listed above "
+                f"Statements also changed about {len(others)} resource{'' if len(others) == 1 else 's'} with no "
+                "clinical change listed above "
                 f"(labels, definitions, the ontology, the shapes, the query catalogue): {shown}.", ""]
     by_graph = _by_graph(report)
     if by_graph:
         out += ["Statements by graph (removed, added): " + "; ".join(
             f"{g.rsplit('/', 1)[-1] or 'default'} -{r} +{a}" for g, (r, a) in by_graph.items()) + ".", ""]
     return "\n".join(out)
+
+
+def _about(resources: int) -> str:
+    """How many resources the statements are about (nothing when none changed)."""
+    if not resources:
+        return ""
+    return f", about {resources} resource{'' if resources == 1 else 's'}"
 
 
 def _reference(named: Named) -> str:

@@ -20,7 +20,8 @@ def result_table(result: Result) -> str:
         return result.ntriples.rstrip("\n")
     rows = result.rows()
     shown = [v for v in result.variables if any(r[v] is not None for r in rows)] if rows else result.variables
-    out = printable(table(shown, [[r[v] for v in shown] for r in rows])) + f"\n({len(rows)} rows)"
+    count = f"{len(rows)} row" + ("" if len(rows) == 1 else "s")
+    out = printable(table(shown, [[r[v] for v in shown] for r in rows])) + f"\n({count})"
     empty = [v for v in result.variables if v not in shown]
     if empty:
         out += "\n" + fit("unbound in every row: " + ", ".join(empty))

@@ -115,6 +115,16 @@ def bind_values(query: str, bindings: Mapping[str, Any] | None) -> str:
     return f"{query[:at]} {blocks} {query[at:]}"
 
 
+def written_offset(query: str, bound: str, at: int) -> int:
+    """The offset in ``query`` of offset ``at`` of ``bound``, :func:`bind_values` of it: where the user's text
+    is (a place inside the VALUES block it does not hold is the block's place)."""
+    inserted = len(bound) - len(query)
+    if not inserted:
+        return at
+    start = _where_group_start(query)
+    return at if at <= start else max(start, at - inserted)
+
+
 def join_group(query: str, group: str) -> str:
     """The query with ``group`` (a group graph pattern the caller built from terms serialised by pyoxigraph,
     never from user text) joined at the start of its WHERE group: how a SHACL-SPARQL constraint gets the

@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 
 from iakg.errors import QueryError
-from iakg.rdf.binding import bind_values
+from iakg.rdf.binding import bind_values, written_offset
 from iakg.rdf.safety import BASE_IRI, check_query, dataset_of, offline, prepare
+from iakg.rdf.sparql_errors import engine_error
 from iakg.rdf.terms import to_python
 
 Term = dict[str, str]  # a SPARQL 1.1 Query Results JSON term
@@ -96,6 +97,7 @@ class LocalEngine:
         check_query(query)  # parsed, not scanned: SERVICE (the embedded engine would fetch it) and updates refused
         defaults, named = dataset_of(query)
         answer = None
+        text = query
         try:
             with offline():  # results are computed lazily, while they are serialised
                 text = bind_values(query, bindings)
@@ -114,8 +116,10 @@ class LocalEngine:
                     return Result("select", names, solutions)
                 text = "".join(f"{triple} .\n" for triple in self._rows(answer))
                 return Result("graph", ntriples=text)
-        except SyntaxError as exc:
-            raise QueryError(f"invalid SPARQL: {exc}") from None
+        except SyntaxError as exc:  # what the check's grammar let through: one line, at the user's place
+            said = str(exc.msg or exc)
+            raise engine_error(said, text, query, lambda at: written_offset(query, text, at)) or QueryError(
+                f"invalid SPARQL: {' '.join(said.split())[:300]}") from None
         except (OSError, RuntimeError, ValueError) as exc:
             raise QueryError(f"query failed: {exc}") from None
         finally:  # pyoxigraph's results belong to this thread: never left for another thread's collector

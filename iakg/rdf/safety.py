@@ -266,6 +266,9 @@ def _check(query: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
             stack.extend(node)
         elif isinstance(node, dict):
             stack.extend(node.values())
+    from iakg.rdf.sparql_errors import check_tree
+
+    check_tree(tree, query)  # what the engine refuses after parsing (an undeclared prefix...), located
     body = tree[1]
     defaults, named = [], []
     clauses = dict.get(body, "datasetClause") if isinstance(body, dict) else None

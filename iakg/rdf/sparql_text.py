@@ -68,12 +68,30 @@ def unescape(query: str) -> str:
     return text
 
 
-def _refuse(text: str, at: int, message: str) -> QueryError:
-    line = text.count("\n", 0, at) + 1
-    column = at - (text.rfind("\n", 0, at) + 1) + 1
+def position(text: str, at: int) -> tuple[int, int]:
+    """The line and column (both from 1, the column in characters) of offset ``at`` in ``text``."""
+    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+
+
+def offset(text: str, line: int, column: int) -> int:
+    """The offset in ``text`` of a line and column (both from 1); past the end of a line, its end."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return len(text)
+    end = text.find("\n", start)
+    return min(start + max(column, 1) - 1, len(text) if end < 0 else end)
+
+
+def located(text: str, at: int, message: str) -> QueryError:
+    """The one-line error for ``message`` at offset ``at`` of ``text``: ``invalid SPARQL: line L, column C:
+    message``, its ``position`` set (``iakg query`` writes ``FILE:L:C: message`` from it)."""
+    line, column = position(text, at)
     error = QueryError(f"invalid SPARQL: line {line}, column {column}: {message}")
-    error.position = (line, column, message)  # for file:line:col messages (iakg query)
+    error.position = (line, column, message)
     return error
+
 
 
 def _character(c: str) -> str:
@@ -88,14 +106,14 @@ def _string(token: str, long: bool, text: str, at: int) -> str:
         def echar(match: re.Match[str]) -> str:
             value = _ECHAR.get(match.group(1))
             if value is None:
-                raise _refuse(text, at + quote + match.start(), f"\\{match.group(1)} is not an escape of a "
+                raise located(text, at + quote + match.start(), f"\\{match.group(1)} is not an escape of a "
                                                                 "string (\\t \\b \\n \\r \\f \\\" \\' \\\\)")
             return value
 
         body = re.sub(r"\\([\s\S])", echar, body)
     bad = _CONTROL.search(body)
     if bad:
-        raise _refuse(text, at, f"the control character {_character(bad.group())} in a string is refused")
+        raise located(text, at, f"the control character {_character(bad.group())} in a string is refused")
     written = body.translate(_WRITE)
     return f'"""{written}"""' if "\n" in body else '"' + written + '"'
 
@@ -105,7 +123,7 @@ def normalise(query: str) -> str:
     column) for what is refused."""
     text = unescape(query)
     if "\x00" in text:
-        raise _refuse(text, text.index("\x00"), "the character U+0000 (NUL) is refused")
+        raise located(text, text.index("\x00"), "the character U+0000 (NUL) is refused")
     out: list[str] = []
     match = _TOKEN.match
     pos, end = 0, len(text)
@@ -114,10 +132,10 @@ def normalise(query: str) -> str:
         if found is None:
             c = text[pos]
             if c == "\\":
-                raise _refuse(text, pos, "a backslash outside a string that is not a local name's escape")
+                raise located(text, pos, "a backslash outside a string that is not a local name's escape")
             if c in "\"'":
-                raise _refuse(text, pos, "a string that is not closed on its line (or a long one never closed)")
-            raise _refuse(text, pos, f"the character {_character(c)} outside a string is refused")
+                raise located(text, pos, "a string that is not closed on its line (or a long one never closed)")
+            raise located(text, pos, f"the character {_character(c)} outside a string is refused")
         kind, token = found.lastgroup, found.group()
         if kind == "ws":
             out.append(token.replace("\r\n", "\n").replace("\r", "\n") if "\r" in token else token)
@@ -129,3 +147,46 @@ def normalise(query: str) -> str:
             out.append(token)
         pos = found.end()
     return "".join(out)
+
+
+#: in a name, keyword or punctuation token: a prefixed name's prefix and colon (PN_PREFIX? ':', section 19.8; a
+#: colon after a name character is inside a local name, and ``_:`` opens a blank node label)
+_PNAME_NS = re.compile(r"(?<![\w.\-\u00B7:?$])((?:[^\W\d_](?:[\w.\-\u00B7]*[\w\-\u00B7])?)?):")
+_SELECT = re.compile(r"(?<![\w.\-\u00B7:?$])SELECT(?![\w\u00B7])", re.IGNORECASE)
+
+
+def _names(text: str) -> list[tuple[int, str]]:
+    """(offset, token) of the names, keywords and punctuation of a prepared text (never inside an IRI or a
+    string). A local name's escape (``ex:a\\.b``) and what touches it are one token."""
+    found: list[tuple[int, str]] = []
+    for token in _TOKEN.finditer(text):
+        kind = token.lastgroup
+        if kind != "plain" and kind != "escape":
+            continue
+        if found and found[-1][0] + len(found[-1][1]) == token.start() and (
+                kind == "escape" or found[-1][1][-2:-1] == "\\"):  # a plain token holds no backslash
+            found[-1] = (found[-1][0], found[-1][1] + token.group())
+        else:
+            found.append((token.start(), token.group()))
+    return found
+
+
+def prefixed_names(text: str) -> list[tuple[int, str]]:
+    """(offset, prefix) of every prefixed name of a prepared text (:func:`normalise`), declarations included,
+    in the order they are written; the empty prefix is ``""``."""
+    return [(at + match.start(), match.group(1)) for at, token in _names(text) for match in _PNAME_NS.finditer(token)]
+
+
+def select_keywords(text: str) -> list[int]:
+    """The offsets of the ``SELECT`` keywords of a prepared text, in order: one per query or sub-query."""
+    return [at + match.start() for at, token in _names(text) for match in _SELECT.finditer(token)]
+
+
+def variable(text: str, name: str, start: int = 0) -> int | None:
+    """The offset of the first ``?name`` or ``$name`` at or after ``start`` in a prepared text, or None."""
+    pattern = re.compile(rf"[?$]{re.escape(name)}(?![\w\u00B7\u0300-\u036F\u203F\u2040])")
+    for at, token in _names(text):
+        for match in pattern.finditer(token):
+            if at + match.start() >= start:
+                return at + match.start()
+    return None

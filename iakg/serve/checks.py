@@ -26,7 +26,7 @@ from iakg.rdf import safety
 #: modules a worker needs, imported once in the forkserver so that a new worker starts in milliseconds
 #: checks of one client that run at once (its others wait): a client's slow checks never take every worker
 PER_CLIENT = 2
-PRELOAD = ["iakg.rdf.safety", "iakg.rdf.sparql_text", "rdflib.plugins.sparql.parser"]
+PRELOAD = ["iakg.rdf.safety", "iakg.rdf.sparql_text", "iakg.rdf.sparql_errors", "rdflib.plugins.sparql.parser"]
 
 
 def _warm() -> None:

@@ -16,6 +16,7 @@ import httptools
 from starlette.concurrency import run_in_threadpool
 
 from iakg.rdf.safety import BASE_IRI
+from iakg.rdf.sparql_errors import engine_error
 from iakg.serve.engine import Engine
 
 CANCELLED = b"The SPARQL operation has been cancelled"
@@ -181,7 +182,8 @@ class Proxy:
         # the query as the body (application/sparql-query): no percent-encoding of a 4 kB text (0.25 ms a
         # request in Python); the dataset parameters, if any, in the URL, as the protocol has them. The base
         # line first: relative IRIs resolve against the dataset's base, never the engine's private URL
-        data = (_BASE + next(value for name, value in form if name == "query")).encode("utf-8")
+        query = next(value for name, value in form if name == "query")
+        data = (_BASE + query).encode("utf-8")
         dataset = [(name, value) for name, value in form if name != "query"]
         target = path + ("?" + urllib.parse.urlencode(dataset) if dataset else "")
         request = (f"POST {target} HTTP/1.1\r\nHost: {netloc}\r\n"
@@ -207,6 +209,11 @@ class Proxy:
             else:
                 connection.close()
             text = kind.decode("latin-1")
+            if status == 400:  # the engine's parse error, at the client's line (not the base line's), one line
+                said = engine_error(body.decode("utf-8", "replace"), _BASE + query, query,
+                                    lambda at: at - len(_BASE))
+                if said is not None:
+                    return 400, f"{said}\n".encode(), TEXT
             if body.endswith(CANCELLED) or (status >= 500 and b"timeout" in body.lower()):
                 return self._timed_out(generation, who)
             return status, body, text

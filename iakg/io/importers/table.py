@@ -171,14 +171,14 @@ def _sheets(path: Path) -> Iterator[tuple[str, Records]]:
     if path.suffix.lower() in WORKBOOK_EXTENSIONS:
         try:
             data = read_input(path)
-        except InputError as exc:
-            raise TableReadError(exc.message) from None
+        except InputError as exc:  # the file itself (missing, a folder): no line or column to name
+            raise TableReadError(exc.message, 0, 0) from None
         yield from sheets(path, data, TableReadError)
         return
     try:
         data = read_input(path)
     except InputError as exc:
-        raise TableReadError(exc.message) from None
+        raise TableReadError(exc.message, 0, 0) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
