@@ -191,13 +191,17 @@ class Proxy:
                    f"Content-Length: {len(data)}\r\n\r\n").encode("latin-1") + data
         for fresh in (False, True):
             connection, reused = await self._connection(url, host, port)
-            timer = asyncio.get_running_loop().call_later(self.timeout_s + 2, connection.close)
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            timer = loop.call_later(self.timeout_s + 2, connection.close)
             try:
                 status, body, kind = await connection.send(request)
             except _TooLarge:
                 return self._too_large(self.max_result_bytes)
             except EngineGone:
-                if timer.when() <= asyncio.get_running_loop().time():
+                # gone past the time cap: the engine's own cancellation (it may drop the connection instead of
+                # answering "timeout", under load most often) or this proxy's timer; either way the time cap
+                if loop.time() - started >= self.timeout_s:
                     return self._timed_out(generation, who)
                 if reused and not fresh:
                     continue  # an idle connection the engine had closed meanwhile: once more on a new one
