@@ -2,7 +2,8 @@
 every format offered for a form answers 200 with its Content-Type and a body that parses (json, csv, rdflib),
 also when asked for by the other names the engine knows it by; a format not offered for the form is 406 naming
 those that are; no Accept (or ``*/*``) gets the form's default. Graph results come in every RDF format the
-linked-data pages serve and more; ASK as CSV/TSV is what ``iakg query`` prints."""
+linked-data pages serve and more; ASK as CSV/TSV is what ``iakg query`` prints; a dataset version released
+before (``owl:priorVersion``) dereferences."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import rdflib
 from rdflib.compare import isomorphic
 from rdflib.query import Result as RdflibResult
 
+from iakg.io import releases
 from iakg.present.results import RESULT_FORMATS
 from iakg.rdf.engine import Result
 from iakg.rdf.namespaces import BASE, DATASET_IRI
@@ -188,6 +190,28 @@ def description_value(endpoint, owl_property: str) -> str:
 
 RDF_FILES = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt",
              "application/rdf+xml": "xml"}
+
+
+@pytest.mark.parametrize("media", RDF_FILES)
+def test_every_recorded_release_dereferences_at_its_version_iri(served, media):
+    """The description's owl:priorVersion (and every recorded release's version IRI) answers, in each format of
+    the resources, with what releases/releases.json records of it; an unknown version stays 404."""
+    prior = description_value(served, "priorVersion")
+    _, recorded = releases.index()
+    assert prior in {f"{DATASET_IRI}/{r.version}" for r in recorded}
+    owl, dcterms = rdflib.OWL, rdflib.DCTERMS
+    for i, record in enumerate(recorded):
+        status, headers, body = request(served, "GET", f"/dataset/{record.version}", headers={"Accept": media})
+        assert status == 200 and kind(headers) == media, (record.version, status, body[:200])
+        described = rdflib.Graph().parse(data=body, format=RDF_FILES[media])
+        me = rdflib.URIRef(f"{DATASET_IRI}/{record.version}")
+        assert (me, dcterms.isVersionOf, rdflib.URIRef(DATASET_IRI)) in described
+        assert str(described.value(me, rdflib.URIRef("https://w3id.org/iakg/ontology#contentDigest"))) == record.digest
+        assert str(described.value(me, dcterms.issued)) == record.issued
+        before = described.value(me, owl.priorVersion)
+        assert before == (rdflib.URIRef(f"{DATASET_IRI}/{recorded[i - 1].version}") if i else None)
+    assert request(served, "GET", "/dataset/9.9.9", headers={"Accept": media})[0] == 404
+    assert request(served, "GET", f"/dataset/{recorded[0].version}", headers={"Accept": "image/png"})[0] == 406
 
 
 def test_the_current_version_iri_still_describes_the_dataset(served):

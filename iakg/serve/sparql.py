@@ -13,7 +13,8 @@ ASK as CSV or TSV is written as ``iakg query`` writes it (``iakg.present.results
 
 Resources: ``/id/...``, ``/query/<name>``, ``/ontology``, ``/dataset`` and the version IRIs ``/ontology/<version>`` and
 ``/dataset/<version>`` answer the DESCRIBE of ``https://w3id.org/iakg/<path>`` in the pages' RDF formats
-(Turtle, JSON-LD, N-Triples, RDF/XML). When the client prefers
+(Turtle, JSON-LD, N-Triples, RDF/XML); a dataset version the graph does not describe answers what
+``releases/releases.json`` records of it (``iakg.io.releases.description``). When the client prefers
 ``text/html`` and the serving options hold a ``resource_html`` callable (``(request, iri) -> Response |
 None``), that callable answers instead.
 """
@@ -30,7 +31,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from iakg.catalogue import internal
-from iakg.errors import BindingError, QueryError
+from iakg.errors import BindingError, KGError, QueryError
+from iakg.io import releases
 from iakg.present.html import RDF_FILES
 from iakg.present.results import RESULT_FORMATS
 from iakg.rdf.binding import bind_values
@@ -205,6 +207,15 @@ def service_description(endpoint_url: str, media_type: str) -> bytes:
 
 
 # ---------------------------------------------------------------------- resources
+def _recorded(version: str) -> bytes:
+    """The records' description of dataset release ``version`` as N-Triples (empty if it is not recorded, or the
+    records cannot be read)."""
+    try:
+        return ox.serialize(releases.description(version), format=ox.RdfFormat.N_TRIPLES) or b""
+    except KGError:
+        return b""
+
+
 @route_group("resources", fallback=True)
 def resource_routes(ctx: ServeContext) -> list[Route]:
     proxy = ctx.proxy
@@ -214,9 +225,10 @@ def resource_routes(ctx: ServeContext) -> list[Route]:
     offered = (*RDF_TYPES, "text/html")
     writer = {media: fmt for fmt, media, _ in RDF_FILES.values()}  # media type -> iakg.rdf.writers.document's
 
-    async def describe(request: Request, iri: str, query: str = "describe-resource", bound: str = "resource"
-                       ) -> Response:
-        """The description of ``iri`` (or of what ``query`` finds with it bound to ``bound``)."""
+    async def describe(request: Request, iri: str, query: str = "describe-resource", bound: str = "resource",
+                       release: str | None = None) -> Response:
+        """The description of ``iri`` (or of what ``query`` finds with it bound to ``bound``); when the graph
+        knows nothing of it, the records' description of dataset release ``release`` if there is one."""
         html = ctx.options.resource_html
         wanted = negotiate(request.headers.get("accept"), offered)
         if wanted is None:
@@ -236,6 +248,8 @@ def resource_routes(ctx: ServeContext) -> list[Route]:
                                              request.client.host if request.client else "")
         if status != 200:
             return Response(body, status, media_type=kind)
+        if not body.strip() and release is not None:
+            body = await run_in_threadpool(_recorded, release)
         if not body.strip():
             return error(404, f"nothing is known about <{iri}>")
         return Response(await run_in_threadpool(document, body, writer[wanted]), media_type=wanted,
@@ -245,9 +259,11 @@ def resource_routes(ctx: ServeContext) -> list[Route]:
         return await describe(request, BASE + urllib.parse.unquote(request.url.path.lstrip("/")))
 
     async def versioned(request: Request) -> Response:
-        """A version IRI: the ontology or dataset whose ``owl:versionIRI`` it is."""
+        """A version IRI: the ontology or dataset whose ``owl:versionIRI`` it is; else, for a dataset version
+        released before (an ``owl:priorVersion``), what ``releases/releases.json`` records of it."""
         iri = BASE + urllib.parse.unquote(request.url.path.lstrip("/"))
-        return await describe(request, iri, "describe-version", "version")
+        release = request.path_params["version"] if request.url.path.startswith("/dataset/") else None
+        return await describe(request, iri, "describe-version", "version", release)
 
     async def home(request: Request) -> Response:
         return await describe(request, DATASET_IRI)
