@@ -43,10 +43,14 @@ Answers are frozen dataclasses: ``iakg.domain.model`` (``recommend`` and the par
 ``iakg.UnknownNameError`` (``.matches``), ``iakg.InputError`` (``.path/.line/.column``). Parameters are bound
 as a ``VALUES`` block of RDF terms serialised by pyoxigraph: user input is never formatted into query text.
 ``run()`` checks and converts parameters as ``iakg query`` does; for ``query()``, wrap IRIs in ``iakg.IRI`` so
-that they bind as resources.
+that they bind as resources (a plain ``str`` binds a text literal: when one that looks like an IRI leaves the
+answer empty, ``query()`` warns). A ``Result`` holds SELECT rows (``.rows()``, ``.bindings``), an ASK answer
+(``.boolean``) or CONSTRUCT/DESCRIBE triples (``.ntriples``); ``.rows()`` of the last two raises ``KGError``.
 """
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -113,8 +117,12 @@ class KnowledgeGraph:
 
     # ------------------------------------------------------------------ raw SPARQL
     def query(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> Result:
-        """Run any SPARQL query; ``bindings`` maps variable names to values (use ``IRI`` for resources)."""
-        return self.engine.execute(sparql, bindings)
+        """Run any SPARQL query; ``bindings`` maps variable names to values (use ``IRI`` for resources: a plain
+        ``str`` binds a text literal, and one that looks like an IRI with an empty answer gets a warning)."""
+        result = self.engine.execute(sparql, bindings)
+        if bindings and not (result.bindings or result.ntriples or result.boolean):
+            _warn_text_iris(bindings)
+        return result
 
     def run(self, name: str, limit: int = 0, offset: int = 0, **params: Any) -> list[dict[str, Any]]:
         """Run a catalogue query by name with its parameters (checked and converted as ``iakg query`` does,
@@ -315,6 +323,18 @@ class KnowledgeGraph:
             where = self.engine.url if isinstance(self.engine, RemoteEngine) else "its engine"
             raise KGError(f"this needs the embedded graph; {where} is not one")
         return self.engine.store
+
+
+_LOOKS_LIKE_IRI = re.compile(r"(?:https?|urn):\S+")
+
+
+def _warn_text_iris(bindings: Mapping[str, Any]) -> None:
+    """Warn about a binding that is a plain ``str`` looking like an IRI (it bound a text literal, which an empty
+    answer suggests was not meant): the easy trap of ``query()``. Only called when the answer is empty."""
+    for name, value in bindings.items():
+        if type(value) is str and _LOOKS_LIKE_IRI.fullmatch(value):
+            warnings.warn(f"binding {name!r} is a str, so it bound the text {value[:80]!r}, not a resource, and the "
+                          f"answer is empty: wrap it in iakg.IRI(...) to bind the resource", UserWarning, stacklevel=3)
 
 
 def validate_files(files: Iterable[Path | str], shapes: Iterable[Path | str] | None = None,

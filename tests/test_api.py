@@ -136,3 +136,33 @@ def test_run_checks_and_converts_parameters(graph):
                                                      "Proceed directly to MRI or DOTATATE PET/CT"}
     with pytest.raises(iakg.KGError, match="has no parameter 'scenari'"):
         graph.run("next-steps", scenari=PNET)
+
+
+def test_rows_of_an_ask_or_a_graph_result_raises_saying_where_the_answer_is(graph):
+    """Newcomer review 2, item 11: .rows() of an ASK or CONSTRUCT answer was [] (as if nothing matched)."""
+    ask = graph.query("ASK { ?s a <https://w3id.org/iakg/ontology#ClinicalScenario> }")
+    with pytest.raises(iakg.KGError, match=r"this is an ASK result: read \.boolean \(True\)"):
+        ask.rows()
+    assert ask.boolean is True
+    for text in ("CONSTRUCT { ?s a ?c } WHERE { ?s a ?c } LIMIT 2", f"DESCRIBE <{PNET}>"):
+        result = graph.query(text)
+        with pytest.raises(iakg.KGError, match=r"this is a CONSTRUCT/DESCRIBE result \(a graph\): read \.ntriples"):
+            result.rows()
+        assert result.ntriples.strip()
+    assert graph.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 1").rows()  # a SELECT reads as before
+
+
+def test_a_str_that_looks_like_an_iri_and_matches_nothing_warns(graph, recwarn):
+    """A plain str binds a text literal (documented): when one that looks like an IRI leaves the answer empty,
+    query() says to wrap it in iakg.IRI; an IRI, a str that is not IRI-like, or a non-empty answer do not warn."""
+    query = "SELECT ?label WHERE { ?c <http://www.w3.org/2000/01/rdf-schema#label> ?label }"
+    procedure = "https://w3id.org/iakg/ontology#PETCTProcedure"
+    with pytest.warns(UserWarning, match=r"binding 'c' is a str, .* wrap it in iakg\.IRI") as caught:
+        assert graph.query(query, {"c": procedure}).rows() == []
+    assert caught[0].filename == __file__  # pointed at the caller's line
+    with pytest.warns(UserWarning, match="binding 'c'"):
+        assert graph.query("ASK { ?c ?p ?o }", {"c": procedure}).boolean is False
+    assert graph.query(query, {"c": iakg.IRI(procedure)}).rows()
+    assert graph.query(query, {"c": "PET/CT"}).rows() == []  # not IRI-like: a text on purpose
+    assert graph.query("SELECT ?s ?url WHERE { ?s ?p ?o } LIMIT 1", {"url": procedure}).rows()  # an answer
+    assert not [w for w in recwarn if "binding" in str(w.message)]

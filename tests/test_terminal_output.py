@@ -64,8 +64,8 @@ def test_ask_in_every_format(tmp_path, monkeypatch, capsys):
     assert json.loads(_run(["query", str(ask), "--format", "json"], monkeypatch, capsys)) == {
         "head": {}, "boolean": True}
     assert list(csv.reader(io.StringIO(_run(["query", str(ask), "--format", "csv"], monkeypatch, capsys)))) == [
-        ["boolean"], ["true"]]
-    assert _run(["query", str(ask), "--format", "tsv"], monkeypatch, capsys).split() == ["?boolean", "true"]
+        ["_askResult"], ["true"]]
+    assert _run(["query", str(ask), "--format", "tsv"], monkeypatch, capsys).split() == ["?_askResult", "true"]
 
 
 def test_a_graph_in_json_is_compacted_json_ld_and_in_csv_one_row_a_triple(tmp_path, monkeypatch, capsys):

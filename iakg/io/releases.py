@@ -20,10 +20,13 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from iakg import resources
 from iakg.digest import of_bytes
 from iakg.errors import InputError, KGError
 from iakg.io.published import Identity
+from iakg.rdf.namespaces import DATASET_IRI, DCAT, DCTERMS, IAKG, OWL, RDF, VOID, XSD
 
 INDEX = "releases.json"
 _VERSION = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
@@ -109,6 +112,30 @@ def check(digest: str, where: Path | None = None) -> str | None:
         return (f"dataset_version {declared} is older than the last release, {records[-1].version}: "
                 + BUMP.format(next=next_patch(records[-1].version)))
     return None
+
+
+def description(version: str, where: Path | None = None) -> list[ox.Triple]:
+    """What the records say about released version ``version`` (none: an empty list), about its version IRI
+    ``DATASET_IRI/VERSION`` (the ``owl:priorVersion`` of the release after it): a version of the dataset, its
+    version, issue date, content digest and the version before it. Served where that IRI dereferences."""
+    _, records = index(where)
+    at = next((i for i, r in enumerate(records) if r.version == version), None)
+    if at is None:
+        return []
+    record = records[at]
+    me = ox.NamedNode(f"{DATASET_IRI}/{version}")
+
+    def say(predicate: str, value: ox.NamedNode | ox.Literal) -> ox.Triple:
+        return ox.Triple(me, ox.NamedNode(predicate), value)
+
+    out = [say(RDF + "type", ox.NamedNode(VOID + "Dataset")), say(RDF + "type", ox.NamedNode(DCAT + "Dataset")),
+           say(DCTERMS + "isVersionOf", ox.NamedNode(DATASET_IRI)),
+           say(OWL + "versionInfo", ox.Literal(version)), say(DCAT + "version", ox.Literal(version)),
+           say(DCTERMS + "issued", ox.Literal(record.issued, datatype=ox.NamedNode(XSD + "date"))),
+           say(IAKG + "contentDigest", ox.Literal(record.digest))]
+    if at:
+        out.append(say(OWL + "priorVersion", ox.NamedNode(f"{DATASET_IRI}/{records[at - 1].version}")))
+    return out
 
 
 def content(version: str, where: Path | None = None) -> bytes:

@@ -10,6 +10,8 @@ from iakg.present.text import fit, printable, table
 from iakg.rdf.engine import Result
 from iakg.rdf.terms import to_n3
 
+ASK_COLUMN = "_askResult"  #: the one column of an ASK answer in CSV and TSV (Apache Jena's name)
+
 
 def result_table(result: Result) -> str:
     """A query result for a person: ASK as yes/no, a graph as N-Triples, rows as a table fitted to the
@@ -42,11 +44,12 @@ def result_json(result: Result) -> str:
 
 def _delimited(result: Result, plain: bool, dialect: str) -> str:
     """SPARQL 1.1 CSV (``plain``) or TSV. Neither format defines ASK or graph results: ASK is one column
-    ``boolean`` holding ``true`` or ``false``; a graph is three columns ``subject``, ``predicate``, ``object``
-    (N-Triples terms in TSV, plain values in CSV), one row a triple."""
+    ``_askResult`` holding ``true`` or ``false`` (Apache Jena's form, which its CSV and TSV readers take back as
+    a boolean; ``iakg serve`` answers the same, through this function); a graph is three columns ``subject``,
+    ``predicate``, ``object`` (N-Triples terms in TSV, plain values in CSV), one row a triple."""
     if result.kind == "ask":
         value = "true" if result.boolean else "false"
-        return f"boolean\r\n{value}\r\n" if plain else f"?boolean\n{value}\n"
+        return f"{ASK_COLUMN}\r\n{value}\r\n" if plain else f"?{ASK_COLUMN}\n{value}\n"
     if result.kind == "graph":
         return _triples_delimited(result.ntriples, plain, dialect)
     import csv

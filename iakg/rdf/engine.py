@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from iakg.errors import QueryError
+from iakg.errors import KGError, QueryError
 from iakg.rdf.binding import bind_values, written_offset
 from iakg.rdf.safety import BASE_IRI, check_query, dataset_of, offline, prepare
 from iakg.rdf.sparql_errors import engine_error
@@ -38,7 +38,14 @@ class Result:
     ntriples: str = ""  # graph results, one N-Triples statement a line
 
     def rows(self) -> list[dict[str, Any]]:
-        """SELECT rows as dicts of plain Python values (unbound variables are None)."""
+        """SELECT rows as dicts of plain Python values (unbound variables are None). An ASK or CONSTRUCT/DESCRIBE
+        result has no rows: :class:`~iakg.errors.KGError`, saying where its answer is (``.boolean``,
+        ``.ntriples``)."""
+        if self.kind == "ask":
+            raise KGError(f"rows() reads a SELECT result; this is an ASK result: read .boolean ({self.boolean})")
+        if self.kind == "graph":
+            raise KGError("rows() reads a SELECT result; this is a CONSTRUCT/DESCRIBE result (a graph): read "
+                          ".ntriples (N-Triples text; iakg.rdf.writers.document(text, 'ttl') writes Turtle)")
         return [{v: to_python(b.get(v)) for v in self.variables} for b in self.bindings]
 
 

@@ -2,7 +2,8 @@
 
 ``/id/...``, ``/query/...``, ``/dataset``, ``/`` and ``/ontology`` (with its version IRI) answer HTML when the
 client asks for it (``Accept: text/html`` ranked above the RDF types, or ``?format=html``) and RDF otherwise
-(Turtle by default; N-Triples and JSON-LD by Accept or ``?format=nt|jsonld``), so a browser and an RDF client
+(Turtle by default; JSON-LD, N-Triples and RDF/XML by Accept, ``?format=jsonld|nt|rdf`` or a file extension;
+406 when none is acceptable: ``iakg.serve.media``), so a browser and an RDF client
 use the same IRIs. ``/search``, ``/editor`` (YASGUI over this server's ``/sparql``) and ``/static`` are pages
 only.
 """
@@ -31,8 +32,9 @@ from iakg.rdf.binding import to_term
 from iakg.rdf.namespaces import BASE, DATASET_IRI, GRAPH, GRAPH_ONTOLOGY
 from iakg.rdf.terms import IRI
 from iakg.rdf.writers import document
+from iakg.serve.media import negotiate as negotiate_media
+from iakg.serve.media import refusal
 from iakg.serve.routes import ServeContext, route_group
-from iakg.serve.sparql import negotiate as negotiate_media
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: media type -> extension of the RDF files a resource is offered as (iakg.present.html.RDF_FILES)
@@ -60,7 +62,7 @@ def negotiate(request: Request, default: str | None = None) -> str:
         raise NotAcceptable(f"format {asked[:20]!r} is not offered: html, " + ", ".join(RDF_FILES))
     kind = negotiate_media(request.headers.get("accept"), OFFERED)
     if kind is None:
-        raise NotAcceptable("none of the types in Accept is offered: " + ", ".join(OFFERED))
+        raise NotAcceptable(refusal(OFFERED))
     return "html" if kind in HTML_TYPES else RDF_TYPES[kind]
 
 

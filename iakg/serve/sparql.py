@@ -8,14 +8,20 @@ updates and SERVICE get 403, text that does not parse 400. The query then runs i
 (``iakg.serve.engine``), bounded in time (the engine is restarted when a query passes the cap), memory and
 result size.
 
+Formats are negotiated by ``iakg.serve.media`` (406 when the client accepts none of the query form's);
+ASK as CSV or TSV is written as ``iakg query`` writes it (``iakg.present.results``).
+
 Resources: ``/id/...``, ``/query/<name>``, ``/ontology``, ``/dataset`` and the version IRIs ``/ontology/<version>`` and
-``/dataset/<version>`` answer the DESCRIBE of ``https://w3id.org/iakg/<path>`` in Turtle, N-Triples or
-JSON-LD. When the client prefers ``text/html`` and the serving options hold a ``resource_html`` callable
-(``(request, iri) -> Response | None``), that callable answers instead.
+``/dataset/<version>`` answer the DESCRIBE of ``https://w3id.org/iakg/<path>`` in the pages' RDF formats
+(Turtle, JSON-LD, N-Triples, RDF/XML); a dataset version the graph does not describe answers what
+``releases/releases.json`` records of it (``iakg.io.releases.description``). When the client prefers
+``text/html`` and the serving options hold a ``resource_html`` callable (``(request, iri) -> Response |
+None``), that callable answers instead.
 """
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 
 import pyoxigraph as ox
@@ -25,58 +31,29 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from iakg.catalogue import internal
-from iakg.errors import BindingError, QueryError
+from iakg.errors import BindingError, KGError, QueryError
+from iakg.io import releases
+from iakg.present.html import RDF_FILES
+from iakg.present.results import RESULT_FORMATS
 from iakg.rdf.binding import bind_values
+from iakg.rdf.engine import Result
 from iakg.rdf.namespaces import BASE, DATASET_IRI
 from iakg.rdf.safety import RefusedQuery, cached_verdict, check_query, dataset_of, prepare
 from iakg.rdf.terms import IRI
+from iakg.rdf.writers import document
 from iakg.serve.checks import CheckPool
+from iakg.serve.media import GRAPH_TYPES, RDF_TYPES, RESULT_TYPES, negotiate, refusal
 from iakg.serve.proxy import Proxy
 from iakg.serve.routes import ServeContext, route_group
 
-RDF_TYPES = ("text/turtle", "application/n-triples", "application/ld+json")
-RESULT_TYPES = ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-                "text/tab-separated-values")
-# The query text limit bounds the safety check (rdflib's pyparsing parse, one at a time): its time grows
-# about linearly with size for adversarial shapes (a long || chain: ~0.1-0.3 s per kB on a loaded 2-core
-# machine, so 96 kB took 20-45 s, past the time cap, holding every other client's check). 16 kB keeps that
-# parse within a few seconds, and the largest catalogue query (4 kB) far inside. See docs/serving.md.
+#: an ASK answer in these formats is written by iakg itself: SPARQL 1.1 CSV/TSV define none, and the engine's
+#: bare ``true`` is not the table ``iakg query --format csv`` prints (iakg.present.results); media type -> format
+BOOLEAN_DELIMITED = {"text/csv": "csv", "text/tab-separated-values": "tsv"}
 MAX_QUERY_BYTES = 16_384
 
 
 def error(status: int, message: str) -> Response:
     return PlainTextResponse(message.strip() + "\n", status)
-
-
-def accepted(header: str | None) -> list[str]:
-    """Media types of an Accept header, highest quality first."""
-    ranked = []
-    for index, part in enumerate((header or "").split(",")):
-        kind, *params = [p.strip() for p in part.split(";")]
-        q = 1.0
-        for p in params:
-            if p.startswith("q="):
-                try:
-                    q = float(p[2:])
-                except ValueError:
-                    pass
-        if kind and q > 0:
-            ranked.append((-q, index, kind.lower()))
-    return [kind for _, _, kind in sorted(ranked)]
-
-
-def negotiate(header: str | None, offered: tuple[str, ...]) -> str | None:
-    """The first of ``offered`` the client accepts best (``*/*`` and ``type/*`` count); None if none."""
-    for kind in accepted(header) or ["*/*"]:
-        if kind in offered:
-            return kind
-        if kind == "*/*":
-            return offered[0]
-        if kind.endswith("/*"):
-            match = next((o for o in offered if o.startswith(kind[:-1])), None)
-            if match:
-                return match
-    return None
 
 
 # ---------------------------------------------------------------------- the SPARQL protocol
@@ -135,7 +112,9 @@ class SparqlProtocol:
         if query is None:
             if scope["method"] == "POST":
                 return _error(400, "missing 'query' parameter")
-            wanted = negotiate(accept or None, RDF_TYPES) or "text/turtle"
+            wanted = negotiate(accept, GRAPH_TYPES)
+            if wanted is None:
+                return _error(406, refusal(GRAPH_TYPES, "the service description"))
             return 200, service_description(self.endpoint_url, wanted), wanted
         if len(query.encode("utf-8")) > MAX_QUERY_BYTES:
             return _error(413, f"query larger than {MAX_QUERY_BYTES} bytes (the limit that keeps its check "
@@ -153,9 +132,26 @@ class SparqlProtocol:
         if not dataset:  # FROM / FROM NAMED, sent as protocol parameters: the engine's union default ignores them
             defaults, named = dataset_of(query)
             dataset = [("default-graph-uri", g) for g in defaults] + [("named-graph-uri", g) for g in named]
-        offered = RDF_TYPES if form in ("construct", "describe") else RESULT_TYPES
-        wanted = negotiate(accept, offered) or offered[0]
+        offered = GRAPH_TYPES if form in ("construct", "describe") else RESULT_TYPES
+        wanted = negotiate(accept, offered)
+        if wanted is None:
+            return _error(406, refusal(offered, f"a {form.upper()} query" if form else "this query"))
+        if form == "ask" and wanted in BOOLEAN_DELIMITED:
+            return await self._boolean(query, dataset, wanted, client)
         return await self.proxy.run([("query", query), *dataset], wanted, client)
+
+    async def _boolean(self, query: str, dataset: list[tuple[str, str]], wanted: str, client: str
+                       ) -> tuple[int, bytes, str]:
+        """An ASK answer as CSV or TSV, written as ``iakg query`` writes it (iakg.present.results)."""
+        status, body, kind = await self.proxy.run([("query", query), *dataset], RESULT_TYPES[0], client)
+        if status != 200:
+            return status, body, kind
+        try:
+            boolean = json.loads(body)["boolean"]
+        except (ValueError, KeyError, TypeError):
+            return _error(502, "the query engine's answer to an ASK query is not a SPARQL JSON boolean")
+        text = RESULT_FORMATS[BOOLEAN_DELIMITED[wanted]](Result("ask", boolean=bool(boolean)))
+        return 200, text.encode("utf-8"), f"{wanted}; charset=utf-8"
 
 
 async def _body(receive) -> bytes:
@@ -195,22 +191,29 @@ def service_description(endpoint_url: str, media_type: str) -> bytes:
                ox.Triple(me, ox.NamedNode(sd + "supportedLanguage"), ox.NamedNode(sd + "SPARQL11Query")),
                ox.Triple(me, ox.NamedNode(sd + "feature"), ox.NamedNode(sd + "UnionDefaultGraph"))]
     for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-                 "Turtle", "N-Triples", "JSON-LD"):
+                 "Turtle", "JSON-LD", "N-Triples", "RDF_XML", "N-Quads", "TriG"):
         triples.append(ox.Triple(me, ox.NamedNode(sd + "resultFormat"), ox.NamedNode(fmt + name)))
     dataset = ox.BlankNode("dataset")
     triples += [ox.Triple(me, ox.NamedNode(sd + "defaultDataset"), dataset),
                 ox.Triple(dataset, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
                           ox.NamedNode(sd + "Dataset")),
                 ox.Triple(dataset, ox.NamedNode("http://rdfs.org/ns/void#inDataset"), ox.NamedNode(DATASET_IRI))]
-    fmt_of = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
-              "application/ld+json": ox.RdfFormat.JSON_LD}[media_type]
-    prefixes = {"sd": sd, "fmt": fmt} if fmt_of == ox.RdfFormat.TURTLE else None
+    fmt_of = ox.RdfFormat.from_media_type(media_type)
+    assert fmt_of is not None, media_type  # one of GRAPH_TYPES
+    prefixes = {"sd": sd, "fmt": fmt} if fmt_of in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None
     text = ox.serialize(triples, format=fmt_of, prefixes=prefixes) if prefixes else \
         ox.serialize(triples, format=fmt_of)
     return text or b""
 
 
 # ---------------------------------------------------------------------- resources
+def _recorded(version: str) -> bytes:
+    """The records' description of dataset release ``version`` as N-Triples (empty if it is not recorded, or the
+    records cannot be read)."""
+    try:
+        return ox.serialize(releases.description(version), format=ox.RdfFormat.N_TRIPLES) or b""
+    except KGError:
+        return b""
 
 
 @route_group("resources", fallback=True)
@@ -219,10 +222,17 @@ def resource_routes(ctx: ServeContext) -> list[Route]:
     if proxy is None:
         return []
 
-    async def describe(request: Request, iri: str, query: str = "describe-resource", bound: str = "resource"
-                       ) -> Response:
+    offered = (*RDF_TYPES, "text/html")
+    writer = {media: fmt for fmt, media, _ in RDF_FILES.values()}  # media type -> iakg.rdf.writers.document's
+
+    async def describe(request: Request, iri: str, query: str = "describe-resource", bound: str = "resource",
+                       release: str | None = None) -> Response:
+        """The description of ``iri`` (or of what ``query`` finds with it bound to ``bound``); when the graph
+        knows nothing of it, the records' description of dataset release ``release`` if there is one."""
         html = ctx.options.resource_html
-        wanted = negotiate(request.headers.get("accept"), (*RDF_TYPES, "text/html")) or "text/turtle"
+        wanted = negotiate(request.headers.get("accept"), offered)
+        if wanted is None:
+            return error(406, refusal(offered))
         if wanted == "text/html":
             if html is not None:
                 answer = await html(request, iri)
@@ -233,18 +243,27 @@ def resource_routes(ctx: ServeContext) -> list[Route]:
             text = bind_values(internal(query), {bound: IRI(iri)})
         except BindingError:
             return error(404, "no such resource")
-        status, body, kind = await proxy.run([("query", text)], wanted, request.client.host if request.client else "")
-        if status == 200 and not body.strip(b" \n[]{}"):
+        # N-Triples from the engine, written as the pages write a description (iakg.rdf.writers.document)
+        status, body, kind = await proxy.run([("query", text)], "application/n-triples",
+                                             request.client.host if request.client else "")
+        if status != 200:
+            return Response(body, status, media_type=kind)
+        if not body.strip() and release is not None:
+            body = await run_in_threadpool(_recorded, release)
+        if not body.strip():
             return error(404, f"nothing is known about <{iri}>")
-        return Response(body, status, media_type=kind, headers={"Vary": "Accept"})
+        return Response(await run_in_threadpool(document, body, writer[wanted]), media_type=wanted,
+                        headers={"Vary": "Accept"})
 
     async def resource(request: Request) -> Response:
         return await describe(request, BASE + urllib.parse.unquote(request.url.path.lstrip("/")))
 
     async def versioned(request: Request) -> Response:
-        """A version IRI: the ontology or dataset whose ``owl:versionIRI`` it is."""
+        """A version IRI: the ontology or dataset whose ``owl:versionIRI`` it is; else, for a dataset version
+        released before (an ``owl:priorVersion``), what ``releases/releases.json`` records of it."""
         iri = BASE + urllib.parse.unquote(request.url.path.lstrip("/"))
-        return await describe(request, iri, "describe-version", "version")
+        release = request.path_params["version"] if request.url.path.startswith("/dataset/") else None
+        return await describe(request, iri, "describe-version", "version", release)
 
     async def home(request: Request) -> Response:
         return await describe(request, DATASET_IRI)
