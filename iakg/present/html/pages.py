@@ -25,6 +25,7 @@ from iakg.domain.model import Scenario
 from iakg.errors import DoseError
 from iakg.present.html import apart, svg
 from iakg.present.html.policy import content_security_policy
+from iakg.present.html.procedure import levels_with_their_bands, pitfalls_of
 from iakg.present.html.variant import _by_contraindication, _by_procedure, _plan, _rated_row, variant_table
 from iakg.rdf.binding import bind_values
 from iakg.rdf.engine import LocalEngine
@@ -278,12 +279,12 @@ class Pages:
             return None
         types = {IRI(r["o"]) for r in out if r["p"] == RDF + "type"}
         label = next((r["o"] for r in out if r["p"] == RDFS + "label"), None) or curie(iri)
-        out = self._levels_with_their_bands(iri, out)
+        out = levels_with_their_bands(self.graph, iri, out)
         values: dict[str, Any] = {"iri": iri, "title": str(label), "types": sorted(types), "out": out,
                                   "into": self.told_apart(into[:INCOMING_CAP], "s", "sl"),
                                   "more_into": len(into) > INCOMING_CAP}
         if any(r["p"] == IAKG + "concerns" for r in into):  # a study a pitfall is about: said where it is ordered
-            values["pitfalls"] = self._pitfalls_of(iri)
+            values["pitfalls"] = pitfalls_of(self.graph, iri)
         if types & SCENARIO_TYPES:
             values["variants"] = [self._variant(Scenario(iri, str(label)), years, every, every_option=every_option)]
         elif types & TOPIC_TYPES:
@@ -295,35 +296,6 @@ class Pages:
             values["more_derived"] = len(derived) > DERIVED_CAP
             values["terms"] = self._rows(internal("page-source-terms"), source=IRI(iri))
         return self._render("resource.html", **values)
-
-    def _pitfalls_of(self, procedure: str) -> list[dict[str, Any]]:
-        """The pitfalls the source names about ordering ``procedure`` (``order-pitfalls``), one entry per
-        pitfall text with the scenarios it is named in: critical ones first."""
-        labels = {s.iri: s.label for s in self.graph.scenarios()}
-        found: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for row in self.graph.run("order-pitfalls", procedure=IRI(procedure)):
-            key = (row["pitfallLabel"], row["consequence"], row["critical"], row["quote"], row["instead"])
-            entry = found.setdefault(key, {**row, "scenarios": []})
-            entry["scenarios"].append((row["scenario"], labels.get(row["scenario"])))
-        return sorted(found.values(), key=lambda e: not e["critical"])
-
-    def _levels_with_their_bands(self, iri: str, out: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """A procedure's statements with each radiation level shown on its own scale: a level's label carries
-        the adult band (e.g. "☢☢☢☢ (10-30 mSv)"), which is wrong beside the paediatric level (3-10 mSv)."""
-        scales = {IAKG + "radiationLevel": "adult", IAKG + "pediatricRadiationLevel": "pediatric"}
-        if not any(r["p"] in scales for r in out):
-            return out
-        found = self.graph.procedures(iri)
-        if not found:
-            return out
-        shown = []
-        for row in out:
-            level = found[0].level_for(scales[row["p"]]) if row["p"] in scales else None
-            if level is not None:
-                scale = "paediatric" if level.population == "pediatric" else "adult"
-                row = {**row, "ol": f"{level.text} ({scale} band)"}
-            shown.append(row)
-        return shown
 
     # ------------------------------------------------------------------ the variant (scenario) view
     def _variant(self, scenario: Scenario, years: str | None, every: str | None, brief: bool = False,
