@@ -34,7 +34,7 @@ def test_topics(graph):
 def test_patient_facts(graph):
     rows = graph.run("patient-facts")
     keys = sorted({r["key"] for r in rows})
-    assert len(keys) == 19 and "tumorGrade" in keys and "lastImagingResult" in keys and "ageGroup" in keys
+    assert len(keys) == 20 and "tumorGrade" in keys and "lastImagingResult" in keys and "ageGroup" in keys
     assert {"pregnant", "contraindicationToMRI", "pancreaticPrimary", "men1"} <= set(keys)
     assert [r["notation"] for r in rows if r["key"] == "ageGroup"] == ["adult", "child"]
     assert [r["notation"] for r in rows if r["key"] == "tumorGrade"] == ["G1", "G2", "G3"]
@@ -124,7 +124,8 @@ def test_criteria_scenarios(graph):
 def test_fact_evidence_derives_suspicion(graph):
     rows = graph.run("fact-evidence", fact=d("fact-known-or-suspected-recurrence"))
     assert {(r["key"], str(r["expectedNotation"] or r["expected"])) for r in rows} == {
-        ("risingChromograninA", "True"), ("symptomsConcerningForRecurrence", "True"), ("lastImagingResult", "positive")}
+        ("risingChromograninA", "True"), ("risingHormoneLevel", "True"), ("symptomsConcerningForRecurrence", "True"),
+        ("lastImagingResult", "positive")}
 
 
 def test_escalation_imaging_features_markers(graph):
@@ -134,6 +135,7 @@ def test_escalation_imaging_features_markers(graph):
     assert "hypervascular" in features and len(features) == 6
     roles = {r["label"]: r["qualifier"] for r in graph.run("markers", scenario=PNET)}
     assert roles["Chromogranin A"] == "may increase suspicion"
+    assert roles["Specific hormone levels (functional tumors)"] == "may increase suspicion"
 
 
 def test_dose_caveats_and_study_results(graph):

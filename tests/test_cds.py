@@ -121,6 +121,26 @@ def test_suspected_recurrence_is_not_rated_as_routine_surveillance(client, name,
         assert all(e.get("valueUri") != SURVEILLANCE for e in action["resource"]["extension"])
 
 
+def test_a_rising_hormone_level_in_the_graphs_own_codesystem_is_a_suspicion_of_recurrence(client):
+    """Clinical review 2, MIS-4: no code of the terminology reference names a specific hormone level, so the fact
+    travels in the graph's own CodeSystem; the service derives the suspicion as for a rising chromogranin A."""
+    request = fixture("suspected-recurrence")
+    entries = request["prefetch"]["observations"]["entry"]
+    [cga] = [e for e in entries if e["resource"]["id"] == "obs-cga"]
+    cga["resource"] = {"resourceType": "Observation", "id": "obs-hormone", "status": "final",
+                       "code": {"coding": [{"system": FACTS_SYSTEM, "code": "risingHormoneLevel"}]},
+                       "valueBoolean": True, "subject": cga["resource"]["subject"]}
+    answer = client.post(SELECT, json=request)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    check_response(body)
+    [card] = body["cards"]
+    assert rating(body) == ["no-criteria-apply"] and card["indicator"] == "info"
+    assert "Suspected recurrence" in card["summary"] and "Usually appropriate" not in card["summary"]
+    assert "from `risingHormoneLevel`" in card["detail"] and "`knownOrSuspectedRecurrence`=yes" in card["detail"]
+    assert "may increase suspicion" in card["detail"]
+
+
 def test_contrast_allergy_suggests_the_preferred_alternative(client):
     body = post(client, "contrast-allergy")
     [card] = body["cards"]

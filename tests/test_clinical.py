@@ -50,6 +50,7 @@ def test_index_patient_routine_surveillance_with_the_essential_protocol(graph):
 
 @pytest.mark.parametrize("name, evidence", [
     ("rising-cga", "risingChromograninA"),
+    ("functional-hormone-rising", "risingHormoneLevel"),  # clinical review 2, MIS-4
     ("positive-ct", "lastImagingResult"),
     ("symptoms", "symptomsConcerningForRecurrence"),
 ])

@@ -215,8 +215,9 @@ def test_a_missing_deciding_fact_is_asked_for_never_not_applicable(bundle):
     assert said.status == "undetermined" and said.asked == {"priorCompleteResection"} and not said.rated
 
 
-def test_a_rising_chromogranin_a_is_a_suspicion_of_recurrence(bundle):
-    patient = {**INDEX, "risingChromograninA": True}
+@pytest.mark.parametrize("marker", ["risingChromograninA", "risingHormoneLevel"])
+def test_a_rising_marker_is_a_suspicion_of_recurrence(bundle, marker):
+    patient = {**INDEX, marker: True}
     assert apply(bundle, PNET, patient).status == "not applicable"
     said = apply(bundle, SUSPECTED, patient)
     assert said.status == "applicable" and said.rated == set()  # the source rates nothing for it
@@ -253,10 +254,11 @@ def test_a_derived_fact_follows_the_matcher(bundle, graph):
     # a stated "no suspicion" is overridden by a rising marker; an unknown marker leaves what is stated
     for marker, stated, expected in ((True, False, "not applicable"), (None, False, "applicable"),
                                      (False, None, "undetermined"), (True, None, "not applicable")):
-        patient = {k: v for k, v in {**INDEX, "risingChromograninA": marker,
-                                     "knownOrSuspectedRecurrence": stated}.items() if v is not None}
-        assert apply(bundle, PNET, patient).status == expected
-        assert next(m.status for m in graph.match(patient).scenarios if m.scenario.iri == PNET) == expected
+        for key in ("risingChromograninA", "risingHormoneLevel"):
+            patient = {k: v for k, v in {**INDEX, key: marker,
+                                         "knownOrSuspectedRecurrence": stated}.items() if v is not None}
+            assert apply(bundle, PNET, patient).status == expected
+            assert next(m.status for m in graph.match(patient).scenarios if m.scenario.iri == PNET) == expected
 
 
 def test_a_fact_key_that_fhirpath_reserves_is_refused():

@@ -42,17 +42,19 @@ def test_contrast_contraindication_switches_to_mri(graph, fact):
     assert plan.alternatives[0].caveat == "often with a gadolinium-based contrast agent, if renal function permits"
 
 
-def test_rising_chromogranin_a_indicates_dotatate(graph):
-    # Was: the rising marker left the patient in routine surveillance (12-monthly CT). A rising marker is a
-    # biochemical suspicion of recurrence: the suspected-recurrence plan, where DOTATATE is reserved for it.
-    result = graph.match(patient(risingChromograninA=True))
+@pytest.mark.parametrize("marker", ["risingChromograninA", "risingHormoneLevel"])
+def test_a_rising_marker_indicates_dotatate(graph, marker):
+    # Was: the rising marker left the patient in routine surveillance (12-monthly CT). A rising marker (chromogranin
+    # A, or a functional tumour's specific hormone level: clinical review 2, MIS-4) is a biochemical suspicion of
+    # recurrence: the suspected-recurrence plan, where DOTATATE is reserved for it.
+    result = graph.match(patient(**{marker: True}))
     [plan] = result.plans
     assert plan.scenario.iri == SUSPECTED
     assert [(h.procedure.iri, h.trigger, h.qualifier) for h in plan.indications] == [
         (d("dotatate-pet-ct"), "knownOrSuspectedRecurrence", "best reserved for")]
     [derived] = result.derived
     assert (derived.key, derived.evidence_key, derived.qualifier) == (
-        "knownOrSuspectedRecurrence", "risingChromograninA", "may increase suspicion")
+        "knownOrSuspectedRecurrence", marker, "may increase suspicion")
 
 
 def test_indeterminate_finding_gets_its_branch(graph):

@@ -116,6 +116,9 @@ EXPECTED: dict[str, tuple[dict[str, str], dict[str, tuple]]] = {
         "dotatate": (A, "info", ""), "ct-ap-noncontrast": (NCA, "critical", "mri mri-noncontrast dotatate")}),
     "allergy-and-renal-impairment": ({"routine": "applicable", "suspected": "not applicable"}, RENAL),
     "rising-cga": ({"routine": "not applicable", "suspected": "applicable"}, SUSPICION),
+    # clinical review 2, MIS-4: a functional tumour's rising specific hormone level is a rising marker, as a
+    # rising chromogranin A is ("a rising marker may increase suspicion for recurrence")
+    "functional-hormone-rising": ({"routine": "not applicable", "suspected": "applicable"}, SUSPICION),
     "rising-cga-negative-ct": ({"routine": "not applicable", "suspected": "applicable"}, SUSPICION),
     "symptoms": ({"routine": "not applicable", "suspected": "applicable"}, SUSPICION),
     "positive-ct": ({"routine": "not applicable", "suspected": "applicable"}, TWO_OPTIONS),
@@ -312,7 +315,7 @@ def test_a_situation_the_source_is_silent_on_is_said_beside_every_rating(name, k
 
 
 @pytest.mark.parametrize("name", ["index", "allergy", "renal-impairment", "men1", "rising-cga", "symptoms",
-                                  "positive-ct", "rising-cga-negative-ct"])
+                                  "positive-ct", "rising-cga-negative-ct", "functional-hormone-rising"])
 def test_the_critical_error_is_critical_with_the_source_quote(name, answers):
     """Review R2: the pitfall is the ordering error itself, whichever of the article's scenarios applies (a
     suspicion of recurrence got an `info` card "not rated"); W5: the summary says what the error does."""

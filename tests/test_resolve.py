@@ -71,6 +71,8 @@ def test_json_has_the_shape_the_issue_gives(capsys):
     ("pNET resected, ?recurrence", "knownOrSuspectedRecurrence", True),        # a suspicion states it
     ("pNET resected, surveillance to r/o recurrence", "knownOrSuspectedRecurrence", None),  # a purpose does not
     ("pNET resected, CgA not rising", "risingChromograninA", False),           # a negator inside the words
+    ("pNET resected, functional, rising hormone level", "risingHormoneLevel", True),  # clinical review 2, MIS-4
+    ("pNET resected, hormone levels not rising", "risingHormoneLevel", False),
     ("pNET resected, h/o diarrhoea pre-op, resolved", "symptomsConcerningForRecurrence", None),  # history
     ("pNET resected, denies abdominal pain, jaundice or flushing", "symptomsConcerningForRecurrence", None),
     ("pNET resected, new jaundice", "symptomsConcerningForRecurrence", True),
