@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import subprocess
 import sys
 from unittest import mock
 
@@ -162,3 +164,47 @@ def test_a_header_wider_than_its_column_wraps_between_words():
     assert shown[0].split() == ["n", "a", "long", "header", "z"] and shown[1].split() == ["name"]
     assert shown[1].index("name") == shown[0].index("a long") == shown[2].index("-", 1)
     assert shown[0].index("z") == shown[2].rindex(" ") + 1 and max(len(line) for line in shown) <= 24
+
+
+def _iakg(*argv: str, columns: str | None) -> subprocess.CompletedProcess[str]:
+    from conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | ({"COLUMNS": columns} if columns else {})
+    return subprocess.run([sys.executable, "-m", "iakg", *argv], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_violations_and_the_coverage_report_fit_columns_and_errors_stay_one_line(tmp_path):
+    violating = tmp_path / "violating.ttl"
+    violating.write_text("@prefix iakg: <https://w3id.org/iakg/ontology#> .\n"
+                         "<http://example.org/r> a iakg:AppropriatenessRating .\n", encoding="utf-8")
+    whole = _iakg("validate", str(violating), columns=None)
+    assert whole.returncode == 1 and max(len(line) for line in whole.stdout.splitlines()) > 100
+    fitted = _iakg("validate", str(violating), columns="100")
+    assert fitted.returncode == 1 and max(len(line) for line in fitted.stdout.splitlines()) <= 100
+    assert fitted.stdout.split() == whole.stdout.split()  # the same words, wrapped
+    report = _iakg("coverage", "examples/orders.csv", columns="100")
+    assert "Facts most often missing" in report.stdout and max(map(len, report.stdout.splitlines())) <= 100
+    machine = _iakg("coverage", "examples/orders.csv", "--format", "json", columns="40")
+    assert json.loads(machine.stdout)["orders"] == 8
+    assert max(map(len, machine.stdout.splitlines())) > 40  # a machine format is never wrapped
+    # an error on standard error that is not a terminal (a log, a program) stays one line whatever COLUMNS says
+    error = _iakg("recommend", "no-such-scenario-with-a-long-name-" + "x" * 60, columns="40")
+    assert error.returncode == 2 and len(error.stderr.strip().splitlines()) == 1
+
+
+def test_a_diagnostic_wraps_on_a_terminal_and_not_in_a_log(monkeypatch):
+    from iakg.present.text import say
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    message = "iakg: " + " ".join(["word"] * 30) + " iakgd:" + "x" * 50
+    monkeypatch.setenv("COLUMNS", "40")
+    terminal, log = Terminal(), io.StringIO()
+    say(message, terminal)
+    say(message, log)
+    assert log.getvalue() == message + "\n"
+    lines = terminal.getvalue().splitlines()
+    assert len(lines) > 3 and all(len(line) <= 40 for line in lines[:-1]) and lines[-1] == "  iakgd:" + "x" * 50

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _command(sys.argv[1:] if argv is None else argv)
     except KGError as exc:  # e.g. a plugin that does not load, while the parser is built
-        print(f"iakg: {exc}", file=sys.stderr)
+        text.say(f"iakg: {exc}", sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         return 0

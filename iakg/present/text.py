@@ -148,7 +148,8 @@ def _table(answer: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], t
 
 
 def fit(text: str, width: int | None = None) -> str:
-    """Prose fitted to ``width`` (or ``WIDTH``): a longer line wraps, continuing two spaces further in."""
+    """Prose fitted to ``width`` (or ``WIDTH``): a longer line wraps between words, continuing two spaces further
+    in (a word longer than the width, such as an IRI, is kept whole so that it can be copied)."""
     limit = width if width is not None else WIDTH
     if not limit:
         return text
@@ -161,8 +162,24 @@ def fit(text: str, width: int | None = None) -> str:
             continue
         indent = line[:len(line) - len(line.lstrip())]
         out += textwrap.wrap(line.strip(), limit, initial_indent=indent, subsequent_indent=indent + "  ",
-                             break_on_hyphens=False)
+                             break_on_hyphens=False, break_long_words=False)
     return "\n".join(out)
+
+
+def say(message: str, stream: TextIO | None = None) -> None:
+    """Print human-readable ``message`` fitted to the reader: on standard output to ``WIDTH`` (the terminal, or
+    ``COLUMNS``; a pipe without COLUMNS gets it whole); on standard error (diagnostics) to the terminal only
+    when it is one, so that a log or a program reading the errors gets one line per message."""
+    import sys
+
+    if stream is None or stream is sys.stdout:
+        print(fit(message), file=stream)
+        return
+    if stream.isatty():
+        import shutil
+
+        message = fit(message, shutil.get_terminal_size((100, 24)).columns)
+    print(message, file=stream, flush=True)
 
 
 @renderer("json")
