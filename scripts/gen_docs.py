@@ -231,7 +231,8 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 PAGES = {"docs/queries.md": queries_md, "docs/ontology.md": ontology_md, "docs/cli-reference.md": cli_reference_md,
          "docs/python-api.md": python_api_md, "docs/rights.md": rights_md}
 #: the pages whose ``<!-- example: iakg ARGS -->`` blocks are the real output of their command
-EXAMPLES = ("README.md", "docs/cli.md", "docs/authoring.md")
+EXAMPLES = ("README.md", "docs/cli.md", "docs/authoring.md", "docs/resolve.md", "docs/patient-files.md",
+            "docs/publishing.md")
 PAGES.update({name: (lambda name=name: with_examples(name)) for name in EXAMPLES})
 
 

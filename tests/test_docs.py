@@ -59,3 +59,16 @@ def test_python_api_page_lists_every_public_function_and_method():
                  and value.__module__ == api.__name__ and name != "load"]
     for name in functions:
         assert f"\niakg.api.{name}(" in page, f"docs/python-api.md does not list {name}"
+
+
+def test_the_export_example_prints_what_the_command_prints(tmp_path):
+    """docs/publishing.md's export example (it writes a file, so it is not a generated example): the line the
+    command prints, with its byte count as N."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "iakg", "export", "--format", "ttl", "--out", "graph.ttl"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    shown = re.sub(r"\(\d+ bytes\)", "(N bytes)", done.stderr.strip())
+    page = (ROOT / "docs" / "publishing.md").read_text(encoding="utf-8")
+    assert f"$ iakg export --format ttl --out graph.ttl\n{shown}\n" in page
