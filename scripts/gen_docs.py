@@ -109,6 +109,31 @@ def cli_reference_md() -> str:
     return "".join(out)
 
 
+_COMMANDS = re.compile(r"(<!-- commands: generated from the command registry -->\n)(.*?)(<!-- /commands -->)", re.S)
+
+
+def command_table() -> str:
+    """Every registered command as a Markdown table row: its name and positional arguments, its help line."""
+    from iakg.cli import parser
+
+    top = parser()
+    subparsers = next(a for a in top._actions if a.__class__.__name__ == "_SubParsersAction")
+    rows = ["| command | what it does |\n|---|---|\n"]
+    for name, sub in subparsers.choices.items():  # type: ignore[attr-defined]
+        words = []
+        for action in sub._actions:
+            if action.option_strings:
+                continue
+            if action.__class__.__name__ == "_SubParsersAction":
+                words.append("|".join(action.choices))  # type: ignore[arg-type]
+                continue
+            shown = str(action.metavar or action.dest.upper())
+            words.append({"*": f"[{shown} ...]", "+": f"{shown} ...", "?": f"[{shown}]"}.get(str(action.nargs), shown))
+        synopsis = " ".join(["iakg", name, *words]).replace("|", "\\|")
+        rows.append(f"| `{synopsis}` | {subparsers.choices[name].description} |\n")  # type: ignore[attr-defined]
+    return "".join(rows)
+
+
 _EXAMPLE = re.compile(r"(<!-- example: (iakg [^\n]*?)(?: \| head (\d+))? -->\n```(\w*)\n)(.*?)(```)", re.S)
 
 
@@ -133,6 +158,7 @@ def with_examples(name: str) -> str:
         shown = "\n".join(line.rstrip() for line in lines)
         return f"{m.group(1)}$ {command}\n{shown}\n{m.group(6)}"
 
+    text = _COMMANDS.sub(lambda m: m.group(1) + command_table() + m.group(3), text)
     return _EXAMPLE.sub(run, text)
 
 

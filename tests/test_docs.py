@@ -72,3 +72,36 @@ def test_the_export_example_prints_what_the_command_prints(tmp_path):
     shown = re.sub(r"\(\d+ bytes\)", "(N bytes)", done.stderr.strip())
     page = (ROOT / "docs" / "publishing.md").read_text(encoding="utf-8")
     assert f"$ iakg export --format ttl --out graph.ttl\n{shown}\n" in page
+
+
+def test_the_cli_guide_lists_every_command_once_under_one_title():
+    from iakg.cli.registry import COMMANDS
+
+    guide = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert guide.count("# Command line\n") == 1
+    for name in COMMANDS:
+        assert guide.count(f"| `iakg {name}") == 1, f"docs/cli.md's command list leaves out {name}"
+
+
+def test_every_option_has_help():
+    import argparse
+
+    from iakg.cli import parser
+
+    def check(command: str, p: argparse.ArgumentParser) -> None:
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):  # e.g. iakg import table|template
+                for name, sub in action.choices.items():
+                    check(f"{command} {name}".strip(), sub)
+            else:
+                assert action.help, f"iakg {command} {'/'.join(action.option_strings) or action.dest} has no help"
+
+    check("", parser())
+
+
+def test_code_fences_are_well_formed():
+    """A fence is ``` alone on its line, or with a language name (a fence followed by text hides what follows)."""
+    for page in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+            if line.lstrip().startswith("```"):
+                assert re.fullmatch(r"\s*```[\w+-]*", line), f"{page.name}:{number}: {line}"
