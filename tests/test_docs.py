@@ -105,3 +105,15 @@ def test_code_fences_are_well_formed():
         for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
             if line.lstrip().startswith("```"):
                 assert re.fullmatch(r"\s*```[\w+-]*", line), f"{page.name}:{number}: {line}"
+
+
+def test_the_endpoint_script_in_serving_md_runs(tmp_path):
+    """docs/serving.md's script (the endpoint started under a main guard) runs as a file and gets an answer."""
+    import subprocess
+
+    page = (ROOT / "docs" / "serving.md").read_text(encoding="utf-8")
+    [script] = re.findall(r"```python\n(.*?if __name__ == \"__main__\":.*?)```", page, re.S)
+    (tmp_path / "endpoint.py").write_text(script, encoding="utf-8")
+    done = subprocess.run([sys.executable, "endpoint.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("200 b'{\"head\":{},\"boolean\":true}'")
