@@ -1,8 +1,8 @@
 """Generate the reference pages of docs/ from their one source: queries from the .rq headers, the ontology
 from ontology/iakg.ttl, the command reference from the command registry, the Python API from its docstrings
-(iakg/api.py); and the examples of the guides
-(docs/cli.md, docs/authoring.md): each block after a ``<!-- example: iakg ARGS -->`` line is the real output
-of that command (``| head N`` keeps its first N lines), so an example cannot drift from what iakg prints.
+(iakg/api.py); and the examples of README.md and the guides (docs/cli.md, docs/authoring.md, ...): each block
+after a ``<!-- example: iakg ARGS -->`` line is the real output of that command in a 100-column terminal
+(``| head N`` keeps its first N lines), so an example cannot drift from what iakg prints.
 
     python scripts/gen_docs.py           write docs/queries.md, docs/ontology.md, docs/cli-reference.md,
                                          docs/python-api.md, ...
@@ -109,17 +109,42 @@ def cli_reference_md() -> str:
     return "".join(out)
 
 
+_COMMANDS = re.compile(r"(<!-- commands: generated from the command registry -->\n)(.*?)(<!-- /commands -->)", re.S)
+
+
+def command_table() -> str:
+    """Every registered command as a Markdown table row: its name and positional arguments, its help line."""
+    from iakg.cli import parser
+
+    top = parser()
+    subparsers = next(a for a in top._actions if a.__class__.__name__ == "_SubParsersAction")
+    rows = ["| command | what it does |\n|---|---|\n"]
+    for name, sub in subparsers.choices.items():  # type: ignore[attr-defined]
+        words = []
+        for action in sub._actions:
+            if action.option_strings:
+                continue
+            if action.__class__.__name__ == "_SubParsersAction":
+                words.append("|".join(action.choices))  # type: ignore[arg-type]
+                continue
+            shown = str(action.metavar or action.dest.upper())
+            words.append({"*": f"[{shown} ...]", "+": f"{shown} ...", "?": f"[{shown}]"}.get(str(action.nargs), shown))
+        synopsis = " ".join(["iakg", name, *words]).replace("|", "\\|")
+        rows.append(f"| `{synopsis}` | {subparsers.choices[name].description} |\n")  # type: ignore[attr-defined]
+    return "".join(rows)
+
+
 _EXAMPLE = re.compile(r"(<!-- example: (iakg [^\n]*?)(?: \| head (\d+))? -->\n```(\w*)\n)(.*?)(```)", re.S)
 
 
 def with_examples(name: str) -> str:
-    """docs/NAME with every example block replaced by the output of its command (run from the repository root,
-    100 columns, no cache), the command line first."""
+    """The page NAME (a path from the repository root) with every example block replaced by the output of its
+    command (run from the repository root, 100 columns, no cache), the command line first."""
     import os
     import shlex
     import subprocess
 
-    text = (ROOT / "docs" / name).read_text(encoding="utf-8")
+    text = (ROOT / name).read_text(encoding="utf-8")
 
     def run(m: re.Match) -> str:
         command, head = m.group(2), m.group(3)
@@ -133,6 +158,7 @@ def with_examples(name: str) -> str:
         shown = "\n".join(line.rstrip() for line in lines)
         return f"{m.group(1)}$ {command}\n{shown}\n{m.group(6)}"
 
+    text = _COMMANDS.sub(lambda m: m.group(1) + command_table() + m.group(3), text)
     return _EXAMPLE.sub(run, text)
 
 
@@ -227,9 +253,13 @@ def python_api_md() -> str:
 
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-PAGES = {"queries.md": queries_md, "ontology.md": ontology_md, "cli-reference.md": cli_reference_md,
-         "python-api.md": python_api_md, "rights.md": rights_md, "cli.md": lambda: with_examples("cli.md"),
-         "authoring.md": lambda: with_examples("authoring.md")}
+#: the generated pages, by their path from the repository root
+PAGES = {"docs/queries.md": queries_md, "docs/ontology.md": ontology_md, "docs/cli-reference.md": cli_reference_md,
+         "docs/python-api.md": python_api_md, "docs/rights.md": rights_md}
+#: the pages whose ``<!-- example: iakg ARGS -->`` blocks are the real output of their command
+EXAMPLES = ("README.md", "docs/cli.md", "docs/authoring.md", "docs/resolve.md", "docs/patient-files.md",
+            "docs/publishing.md")
+PAGES.update({name: (lambda name=name: with_examples(name)) for name in EXAMPLES})
 
 
 def main() -> int:
@@ -241,7 +271,7 @@ def main() -> int:
     os.environ["COLUMNS"] = "100"  # argparse wraps help to the terminal: make it reproducible
     stale = []
     for name, make in PAGES.items():
-        path = ROOT / "docs" / name
+        path = ROOT / name
         text = make()
         if check:
             if not path.exists() or path.read_text(encoding="utf-8") != text:
@@ -249,7 +279,7 @@ def main() -> int:
         else:
             path.write_text(text, encoding="utf-8")
     if stale:
-        print("stale: " + ", ".join(f"docs/{n}" for n in stale) + "; run python scripts/gen_docs.py", file=sys.stderr)
+        print("stale: " + ", ".join(stale) + "; run python scripts/gen_docs.py", file=sys.stderr)
         return 1
     return 0
 

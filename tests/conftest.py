@@ -37,6 +37,11 @@ def _cache_of_this_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
         patch.delenv("IAKG_CACHE_DIR", raising=False)
+        # iakg fits its text to COLUMNS even on a pipe; readline (which pytest imports) exports COLUMNS=80 to
+        # child processes without putting it in os.environ: the commands the tests run see no COLUMNS unless a
+        # test sets one
+        patch.delenv("COLUMNS", raising=False)
+        os.unsetenv("COLUMNS")
         yield
 
 

@@ -268,3 +268,17 @@ def test_import_writes_an_xlsx_and_an_ods_table_via_the_cli(tmp_path, capsys):
     for name in ("t.xlsx", "t.ods"):
         assert main(["import", "table", str(tmp_path / name), "--check"]) == 0
     assert capsys.readouterr().out.count("ok: fictional-quirkoma.ttl") == 2
+
+
+def test_exported_headings_end_in_the_phase_of_care_as_a_sentence_like_the_fixture_tables():
+    """'... with no known or suspected recurrence. Surveillance.' (the shipped data keeps the source's lower-case
+    'surveillance' as its clinical phase), as the fixture tables write 'Initial imaging.' and 'Surveillance.'."""
+    import re
+
+    def phases(text: str) -> set[str]:
+        return {m.rsplit(". ", 1)[-1] for m in re.findall(r"Variant \d+: ([^\"\n]*?)\.(?=\"|,)", text)}
+
+    fixtures = set().union(*(phases(path.read_text(encoding="utf-8")) for path in TABLES.glob("*.csv")))
+    assert {"Initial imaging", "Surveillance"} <= fixtures and all(p[:1].isupper() for p in fixtures)
+    exported = phases(export_tables(LocalEngine(open_store())))
+    assert "Surveillance" in exported and all(p[:1].isupper() for p in exported), exported

@@ -29,6 +29,10 @@ from iakg.serve.app import Endpoint, free_port, oxigraph_executable
 BROKEN = FIXTURES / "broken" / "AppropriatenessRatingShape.ttl"
 
 
+def _page(name: str) -> str:
+    return (ROOT / "docs" / name).read_text(encoding="utf-8")
+
+
 def cli(*args: str, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "iakg", *args], capture_output=True, timeout=300, cwd=ROOT, **kw)
 
@@ -246,6 +250,9 @@ def test_publish_into_another_store_and_count_back(tmp_path, graph):
             assert out.returncode == 0, out.stderr
         sent, counted = [int(w) for w in out.stdout.split() if w.isdigit()]
         assert sent == counted > 2000
+        # docs/publishing.md shows this line, its numbers as N
+        shown = out.stdout.decode().strip().replace(str(sent), "N").replace(base, "http://127.0.0.1:7880")
+        assert shown.replace("https://example.org/g>", "https://example.org/iakg>") in _page("publishing.md")
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -259,9 +266,13 @@ def test_kg_serve_prints_the_url_and_stops_on_ctrl_c():
         assert line.startswith("SPARQL endpoint: http://127.0.0.1:"), process.stderr.read()
         url = line.split()[2]
         assert iakg.KnowledgeGraph.remote(url).recommend("pnet-post-resection-surveillance").procedures
-        home, editor = process.stdout.readline().split(), process.stdout.readline().split()
+        lines = [line, process.stdout.readline(), process.stdout.readline(), process.stdout.readline()]
+        home, editor = lines[1].split(), lines[2].split()
         assert home[:2] == ["Home", "page:"] and home[2] == url.removesuffix("sparql")
         assert editor[:2] == ["Query", "editor:"] and editor[2] == url.removesuffix("sparql") + "editor"
+        # docs/publishing.md shows this banner (on port 7979)
+        banner = "".join(lines).replace(url.removesuffix("/sparql"), "http://127.0.0.1:7979")
+        assert "$ iakg build --out dist && iakg serve dist --port 7979\n" + banner in _page("publishing.md")
         import urllib.request
 
         with urllib.request.urlopen(urllib.request.Request(home[2], headers={"Accept": "text/html"})) as page:

@@ -71,7 +71,7 @@ def test_the_shipped_hand_authored_topic_exports_from_its_structured_fields(tmp_
     headings = [r[0] for r in records if r and r[0].startswith("Variant ")]
     assert headings == ["Variant 1: Adult. Routine, scheduled surveillance imaging of an asymptomatic adult after "
                         "complete surgical resection of a well-differentiated pancreatic neuroendocrine tumor, with "
-                        "no known or suspected recurrence. surveillance."]
+                        "no known or suspected recurrence. Surveillance."]
     assert ["Publisher", "American College of Radiology"] in records
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
+import subprocess
 import sys
 from unittest import mock
 
@@ -16,10 +19,10 @@ from iakg.present.text import table
 PNET = "iakgd:pnet-post-resection-surveillance"
 
 
-def _run(argv, monkeypatch, capsys, terminal: bool = True) -> str:
+def _run(argv, monkeypatch, capsys, terminal: bool = True, columns: int = 100) -> str:
     from iakg.cli import main
 
-    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("COLUMNS", str(columns))
     monkeypatch.setattr(sys.stdout, "isatty", lambda: terminal)
     with mock.patch("iakg.rdf.safety.forbid_network"):
         assert main(argv) == 0
@@ -103,3 +106,105 @@ def test_interval_csv_says_which_facts_would_decide(monkeypatch, capsys):
                                              "csv"], monkeypatch, capsys))))
     assert rows[1][:4] == ["12 months", "Annual imaging for low-grade (G1), early-stage tumors", "G1", "early"]
     assert rows[1][4] == "may be imaged annually"
+
+
+def _headers_in_line(out: str) -> list[tuple[list[str], str]]:
+    """Each table of ``out``: its header lines and its rule (the line of dash runs under them)."""
+    lines = out.splitlines()
+    found = []
+    for i, rule in enumerate(lines):
+        if rule.startswith("-  ---") and set(rule) <= {"-", " "}:
+            top = i
+            while top > 0 and lines[top - 1].strip() and not lines[top - 1].startswith(("Plan for", "APPLICABLE")):
+                top -= 1
+            found.append((lines[top:i], rule))
+    return found
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+@pytest.mark.parametrize("argv", [["recommend", "pnet-post-resection-surveillance"],
+                                  ["match", "examples/index-patient.json"],
+                                  ["match", "tests/fixtures/patients/claustrophobia-indeterminate.json"]])
+def test_every_header_starts_at_its_column_and_stays_in_it(argv, width, monkeypatch, capsys):
+    from conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    out = _run(argv, monkeypatch, capsys, columns=width)
+    tables = _headers_in_line(out)
+    assert tables and max(len(line) for line in out.splitlines()) <= width
+    for header, rule in tables:
+        spans = [(m.start(), m.end()) for m in re.finditer(r"-+", rule)]
+        assert header[0].startswith("#") and spans[0] == (0, 1)
+        for line in header:
+            gaps = [line[end:start] for (_, end), (start, _) in zip(spans, spans[1:])]
+            assert all(not gap.strip() for gap in gaps), (width, line, rule)  # nothing spills past a column
+            assert len(line) <= len(rule), (width, line, rule)
+        assert all(header[0][a] != " " for a, _ in spans), (width, header[0], rule)  # each starts at its column
+        names = [" ".join(" ".join(line[a:b].split()) for line in header).strip() for a, b in spans]
+        assert names[0] == "#" and names[-1] == "condition" and "procedure's peds RRL" in names, names
+
+
+def test_output_to_a_pipe_fits_an_explicit_columns_and_is_left_wide_without_it(monkeypatch, capsys):
+    argv = ["query", "provenance", "--param", f"scenario={PNET}"]
+    piped = _run(argv, monkeypatch, capsys, terminal=False, columns=100)
+    assert max(len(line) for line in piped.splitlines()) <= 100
+    monkeypatch.delenv("COLUMNS")
+    from iakg.cli import main
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
+    with mock.patch("iakg.rdf.safety.forbid_network"):
+        assert main(argv) == 0
+    assert max(len(line) for line in capsys.readouterr().out.splitlines()) > 100
+    rows = list(csv.reader(io.StringIO(_run([*argv, "--format", "csv"], monkeypatch, capsys, columns=40))))
+    assert len({len(row) for row in rows}) == 1 and max(len(",".join(row)) for row in rows) > 40  # never wrapped
+
+
+def test_a_header_wider_than_its_column_wraps_between_words():
+    shown = table(["n", "a long header name", "z"], [[1, "x", "yy " * 30]], width=24).splitlines()
+    assert shown[0].split() == ["n", "a", "long", "header", "z"] and shown[1].split() == ["name"]
+    assert shown[1].index("name") == shown[0].index("a long") == shown[2].index("-", 1)
+    assert shown[0].index("z") == shown[2].rindex(" ") + 1 and max(len(line) for line in shown) <= 24
+
+
+def _iakg(*argv: str, columns: str | None) -> subprocess.CompletedProcess[str]:
+    from conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | ({"COLUMNS": columns} if columns else {})
+    return subprocess.run([sys.executable, "-m", "iakg", *argv], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_violations_and_the_coverage_report_fit_columns_and_errors_stay_one_line(tmp_path):
+    violating = tmp_path / "violating.ttl"
+    violating.write_text("@prefix iakg: <https://w3id.org/iakg/ontology#> .\n"
+                         "<http://example.org/r> a iakg:AppropriatenessRating .\n", encoding="utf-8")
+    whole = _iakg("validate", str(violating), columns=None)
+    assert whole.returncode == 1 and max(len(line) for line in whole.stdout.splitlines()) > 100
+    fitted = _iakg("validate", str(violating), columns="100")
+    assert fitted.returncode == 1 and max(len(line) for line in fitted.stdout.splitlines()) <= 100
+    assert fitted.stdout.split() == whole.stdout.split()  # the same words, wrapped
+    report = _iakg("coverage", "examples/orders.csv", columns="100")
+    assert "Facts most often missing" in report.stdout and max(map(len, report.stdout.splitlines())) <= 100
+    machine = _iakg("coverage", "examples/orders.csv", "--format", "json", columns="40")
+    assert json.loads(machine.stdout)["orders"] == 8
+    assert max(map(len, machine.stdout.splitlines())) > 40  # a machine format is never wrapped
+    # an error on standard error that is not a terminal (a log, a program) stays one line whatever COLUMNS says
+    error = _iakg("recommend", "no-such-scenario-with-a-long-name-" + "x" * 60, columns="40")
+    assert error.returncode == 2 and len(error.stderr.strip().splitlines()) == 1
+
+
+def test_a_diagnostic_wraps_on_a_terminal_and_not_in_a_log(monkeypatch):
+    from iakg.present.text import say
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    message = "iakg: " + " ".join(["word"] * 30) + " iakgd:" + "x" * 50
+    monkeypatch.setenv("COLUMNS", "40")
+    terminal, log = Terminal(), io.StringIO()
+    say(message, terminal)
+    say(message, log)
+    assert log.getvalue() == message + "\n"
+    lines = terminal.getvalue().splitlines()
+    assert len(lines) > 3 and all(len(line) <= 40 for line in lines[:-1]) and lines[-1] == "  iakgd:" + "x" * 50

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _command(sys.argv[1:] if argv is None else argv)
     except KGError as exc:  # e.g. a plugin that does not load, while the parser is built
-        print(f"iakg: {exc}", file=sys.stderr)
+        text.say(f"iakg: {exc}", sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         return 0
@@ -58,14 +58,10 @@ def _command(argv: list[str]) -> int:
 
 
 def _fit_tables(wide: bool) -> None:
-    """Tables and prose fit the terminal they are printed on (cells wrap) unless ``--wide``; output to a
-    pipe or a file is left as wide as its content, for the programs that read it."""
-    if sys.stdout.isatty() and not wide:
-        import shutil  # (with zlib, bz2, lzma: only when printing to a terminal)
-
-        text.WIDTH = shutil.get_terminal_size((100, 24)).columns
-    else:
-        text.WIDTH = None
+    """Tables and prose fit the terminal they are printed on (cells and lines wrap) unless ``--wide``; output
+    to a pipe or a file is left as wide as its content, for the programs that read it, unless ``COLUMNS`` is
+    set. Machine formats (json, csv, tsv, RDF) are never fitted."""
+    text.WIDTH = None if wide else text.terminal_width(sys.stdout)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -184,7 +184,9 @@ def _dose_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", help="compare every rated option of this scenario instead")
     p.add_argument("--years", required=True, help="length of the plan in years")
     p.add_argument("--every", required=True, metavar="MONTHS", help="interval in months, e.g. 12 or 6-12")
-    p.add_argument("--population", choices=list(POPULATIONS), default="adult")
+    p.add_argument("--population", choices=list(POPULATIONS), default="adult",
+                   help="the radiation level scale to read: the procedure's adult RRL band or its paediatric one "
+                        "(default: adult)")
     p.add_argument("--all", action="store_true",
                    help="with --scenario, also list options rated in the lowest category (usually not appropriate)")
 

@@ -13,6 +13,7 @@ from iakg.cli.progress import stage
 from iakg.cli.registry import command
 from iakg.errors import KGError, ValidationError
 from iakg.io.importers import IMPORTERS, convert, import_files
+from iakg.present.text import say
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def _import(args: argparse.Namespace) -> int:
         return _run(args, convert, import_files)
     except ValidationError as exc:
         for violation in exc.report.violations:
-            print(violation)
+            say(str(violation))
         print("iakg: the imported topics break the shapes; nothing was written", file=sys.stderr)
         raise
 
@@ -164,13 +165,13 @@ def _coverage(args: argparse.Namespace) -> int:
     if report.scored_from_text:
         print(f"  of the scored, {report.scored_from_text:,} only with facts read from the reason text (to confirm)")
     if report.missing:
-        print("\nFacts most often missing (need-more-info orders): " + ", ".join(
+        say("\nFacts most often missing (need-more-info orders): " + ", ".join(
             f"{key} ({n:,})" for key, n in report.missing.most_common(8)))
     if report.unmatched:
         print("\nMost frequent reasons not scored:")
     for i, u in enumerate(report.unmatched, 1):
         procedures = ", ".join(f"{p} ({n})" for p, n in u.procedures.most_common(3))
-        print(f"{i:>3}. {_count(u.count, 'order')}: \"{u.reason}\"\n     {u.why}\n     ordered: {procedures}")
+        say(f"{i:>3}. {_count(u.count, 'order')}: \"{u.reason}\"\n     {u.why}\n     ordered: {procedures}")
     if report.unmatched and args.templates is None:
         print("\n--templates DIR writes a prefilled authoring table for each (docs/authoring.md).")
     return 0

@@ -15,6 +15,7 @@ from iakg.errors import KGError, ValidationError
 from iakg.io.atomic import check_target, write_bytes
 from iakg.io.dataset import inputs
 from iakg.io.formats import FORMATS
+from iakg.present.text import say
 from iakg.rdf.engine import check_url
 from iakg.validate import record
 
@@ -65,7 +66,7 @@ def _validate(args: argparse.Namespace) -> int:
         print(done)
         return 0
     for violation in report.violations:
-        print(violation)
+        say(str(violation))
     print(f"{len(report.violations)} violation(s)", file=sys.stderr)
     return 1
 
@@ -84,9 +85,9 @@ def checked(args: argparse.Namespace) -> Any:
             record.remember(key)
         else:
             for violation in report.violations:
-                print(violation, file=sys.stderr)
-            print("iakg: the graph breaks the shapes; nothing was written or served"
-                  + (" (--force overrides)" if hasattr(args, "force") else ""), file=sys.stderr)
+                say(str(violation), sys.stderr)
+            say("iakg: the graph breaks the shapes; nothing was written or served"
+                + (" (--force overrides)" if hasattr(args, "force") else ""), sys.stderr)
             raise ValidationError(report)
     return graph
 

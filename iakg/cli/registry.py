@@ -19,7 +19,7 @@ from typing import Any
 from iakg.catalogue import internal
 from iakg.cli.progress import stage
 from iakg.errors import KGError, ValidationError
-from iakg.present.text import RENDERERS, render
+from iakg.present.text import RENDERERS, render, say
 from iakg.rdf import reasoning
 from iakg.registry import Registry
 
@@ -157,7 +157,8 @@ def graph_options() -> argparse.ArgumentParser:
     common.add_argument("--format", choices=RENDERERS, default="table", metavar="FORMAT",  # listed only for help
                         help="output format: %(choices)s (default: table)")
     common.add_argument("--wide", action="store_true",
-                        help="tables as wide as their content (default: on a terminal, cells wrap to fit it)")
+                        help="tables and text as wide as their content (default: they wrap to fit the terminal, "
+                             "or COLUMNS when it is set; output to a pipe or file without COLUMNS is not wrapped)")
     return common
 
 
@@ -224,6 +225,6 @@ def _refuse_inconsistent(graph: Any, files: Sequence[str | Path]) -> None:
     report = graph.validate(changed=files)
     if not report.conforms:
         for violation in report.violations:
-            print(violation, file=sys.stderr)
-        print("iakg: the data added with --data breaks the shapes; no answer was given", file=sys.stderr)
+            say(str(violation), sys.stderr)
+        say("iakg: the data added with --data breaks the shapes; no answer was given", sys.stderr)
         raise ValidationError(report)

@@ -79,7 +79,9 @@ def _query(args: argparse.Namespace) -> int:
 
 
 def _queries_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--format", choices=["table", "json"], default="table",
+                   help="table: name, title and parameters; json: every query with its title, description, "
+                        "form, parameters and example (default: table)")
 
 
 @command("queries", "list the query catalogue", _queries_options)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from itertools import zip_longest
-from typing import Any
+from typing import Any, TextIO
 
 from iakg.domain.model import Recommendation, to_dict
 from iakg.rdf.namespaces import curie
@@ -29,26 +30,42 @@ def defuse(cell: str) -> str:
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
-#: Width tables are fitted to (wrapping cells); None leaves them as wide as their content (``--wide``).
-#: The CLI sets it from the terminal (100 columns when the output is not a terminal).
+#: Width tables and prose are fitted to (wrapping cells and lines); None leaves them as wide as their content
+#: (``--wide``, or output to a pipe or file with no COLUMNS). The CLI sets it with :func:`terminal_width`.
 WIDTH: int | None = None
+
+
+def terminal_width(stream: TextIO) -> int | None:
+    """The width to fit human-readable text to on ``stream``: ``COLUMNS`` when it is set (a whole number > 0),
+    else the terminal's when ``stream`` is one, else None (as wide as the content, for programs that read it)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if stream.isatty():
+        import shutil  # (with zlib, bz2, lzma: only when printing to a terminal)
+
+        return shutil.get_terminal_size((100, 24)).columns
+    return None
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | None = None) -> str:
     """A plain-text table with aligned columns. Wider than ``width`` (or ``WIDTH``), its widest columns wrap
-    between words; a word (an IRI, a number) is never split, so what is shown can be copied. When the words
-    themselves cannot fit side by side, each row is shown as a record instead: one ``name  value`` line per
-    column, wrapped to the width (as psql's expanded display)."""
+    between words, headers too (a column is narrowed below its header only when nothing else can give); a word
+    (an IRI, a number, a word of a header) is never split, so what is shown can be copied, and every header
+    starts where its column does. When the words themselves cannot fit side by side, each row is shown as a
+    record instead: one ``name  value`` line per column, wrapped to the width (as psql's expanded display)."""
     cells = [[printable(_cell(v)) for v in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    names = [printable(_cell(h)) for h in headers]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(names)]
     limit = width if width is not None else WIDTH
     if limit and widths and sum(widths) + 2 * (len(widths) - 1) > limit:
-        floor = [max([min(len(h), 12)] + [_longest_word(r[i]) for r in cells]) for i, h in enumerate(headers)]
+        floor = [max([_longest_word(h)] + [_longest_word(r[i]) for r in cells]) for i, h in enumerate(names)]
+        whole = [max(f, len(h)) for f, h in zip(floor, names)]  # the header on one line
         budget = limit - 2 * (len(widths) - 1)
         if sum(floor) > budget:
-            return records(headers, cells, limit)
+            return records(names, cells, limit)
         while sum(widths) > budget:
-            widest = max(range(len(widths)), key=lambda k: (widths[k] > floor[k], widths[k]))
+            widest = max(range(len(widths)), key=lambda k: (widths[k] > whole[k], widths[k] > floor[k], widths[k]))
             widths[widest] -= 1
     line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
 
@@ -57,7 +74,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | No
                  for c, w in zip(row, widths)]
         return [line([v or "" for v in values]) for values in zip_longest(*parts)]
 
-    out = [line(headers), line(["-" * w for w in widths])] + [x for r in cells for x in lines(r)]
+    out = lines(names) + [line(["-" * w for w in widths])] + [x for r in cells for x in lines(r)]
     return "\n".join(out)
 
 
@@ -131,7 +148,8 @@ def _table(answer: Any, headers: Sequence[str], rows: Sequence[Sequence[Any]], t
 
 
 def fit(text: str, width: int | None = None) -> str:
-    """Prose fitted to ``width`` (or ``WIDTH``): a longer line wraps, continuing two spaces further in."""
+    """Prose fitted to ``width`` (or ``WIDTH``): a longer line wraps between words, continuing two spaces further
+    in (a word longer than the width, such as an IRI, is kept whole so that it can be copied)."""
     limit = width if width is not None else WIDTH
     if not limit:
         return text
@@ -144,8 +162,24 @@ def fit(text: str, width: int | None = None) -> str:
             continue
         indent = line[:len(line) - len(line.lstrip())]
         out += textwrap.wrap(line.strip(), limit, initial_indent=indent, subsequent_indent=indent + "  ",
-                             break_on_hyphens=False)
+                             break_on_hyphens=False, break_long_words=False)
     return "\n".join(out)
+
+
+def say(message: str, stream: TextIO | None = None) -> None:
+    """Print human-readable ``message`` fitted to the reader: on standard output to ``WIDTH`` (the terminal, or
+    ``COLUMNS``; a pipe without COLUMNS gets it whole); on standard error (diagnostics) to the terminal only
+    when it is one, so that a log or a program reading the errors gets one line per message."""
+    import sys
+
+    if stream is None or stream is sys.stdout:
+        print(fit(message), file=stream)
+        return
+    if stream.isatty():
+        import shutil
+
+        message = fit(message, shutil.get_terminal_size((100, 24)).columns)
+    print(message, file=stream, flush=True)
 
 
 @renderer("json")

@@ -4,7 +4,8 @@ publishing a graph already validated does not validate it again.
 The digest hashes the package version, the validator's source, the shapes and the name and bytes of every
 input file: any change to the data, the shapes or the validating code is a new digest. Records are empty
 files named by digest in ``$IAKG_CACHE_DIR/validated`` (else ``$XDG_CACHE_HOME/iakg/validated``, else
-``~/.cache/iakg/validated``).
+``~/.cache/iakg/validated``). ``IAKG_NO_VALIDATION_RECORD=1`` turns them off: nothing is read or written there,
+and every export, build, serve and publish validates.
 Only a conforming graph is recorded; a record that cannot be read or written only costs a validation.
 """
 
@@ -39,14 +40,19 @@ def digest(files: Iterable[Path | str]) -> str | None:
     return found.removeprefix(PREFIX)  # a file name
 
 
+def enabled() -> bool:
+    """Whether records are kept (not when ``IAKG_NO_VALIDATION_RECORD`` is set to anything but "" or "0")."""
+    return os.environ.get("IAKG_NO_VALIDATION_RECORD", "") in ("", "0")
+
+
 def validated(key: str | None) -> bool:
     """Whether a graph of this digest passed validation before."""
-    return key is not None and (folder() / key).is_file()
+    return key is not None and enabled() and (folder() / key).is_file()
 
 
 def remember(key: str | None) -> None:
     """Record that the graph of this digest conforms (silently nothing if the folder is not writable)."""
-    if key is None:
+    if key is None or not enabled():
         return
     try:
         folder().mkdir(parents=True, exist_ok=True)

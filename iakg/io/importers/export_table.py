@@ -87,9 +87,10 @@ def heading(number: int, s: dict[str, Any], vocab: Vocabulary) -> str:
     if s["phase"]:
         scheme = _scheme_of(vocab, s["phase"])
         found = vocab.concept(scheme, phase_text) if phase_text else None
-        parts.append(phase_text if found is not None and found.iri == s["phase"] else str(s["phaseLabel"] or ""))
+        phase = phase_text if found is not None and found.iri == s["phase"] else str(s["phaseLabel"] or "")
+        parts.append(phase[:1].upper() + phase[1:])  # a sentence of the heading: "... recurrence. Surveillance."
     elif phase_text:
-        parts.append(phase_text)
+        parts.append(phase_text[:1].upper() + phase_text[1:])
     return f"Variant {number}: " + ". ".join(p for p in parts if p) + "."
 
 
