@@ -250,6 +250,23 @@ def test_coverage_counts_each_outcome_and_prefills_a_template(tmp_path, capsys):
     assert ",Usually appropriate" not in table  # no rating is ever filled in
 
 
+def test_coverage_counts_a_patient_the_source_does_not_cover(tmp_path, capsys):
+    """A reason placing the patient outside the source (a child, a pregnancy) is a decision of its own kind,
+    "not-covered": coverage had no outcome for it and stopped with a KeyError on the first such order."""
+    from iakg.cds.coverage import _OUTCOME
+    from iakg.cds.decide import KINDS
+
+    assert set(_OUTCOME) == set(KINDS)  # every kind of decision is counted somewhere
+    orders = tmp_path / "orders.csv"
+    orders.write_text('order,reason\niakgd:dotatate-pet-ct,"pNET resected, 15 y/o, NED, surveillance pls"\n'
+                      'iakgd:ct-abdomen-pelvis-with-iv-contrast,"pregnant, s/p pNET resection, surveillance"\n',
+                      encoding="utf-8")
+    assert main(["coverage", str(orders), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["counts"] == {"scored": 0, "need-more-info": 0, "no-criteria": 2, "not-recognised": 0}
+    assert all(u["why"].startswith("not covered") for u in report["unmatched"])
+
+
 def test_coverage_refuses_unusable_input_with_a_location(tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("order,ageGroup\n36813-4,teenager\n", encoding="utf-8")

@@ -7,8 +7,9 @@ facts``; ``true``/``false`` or a value's notation). Each order is decided as the
 order (``iakg.cds.decide``): coded facts first, the reason's text read when they do not decide.
 
 Outcomes: **scored** (a scenario that applies rates the procedure), **need-more-info** (scenarios rate it but
-facts that decide are missing), **no-criteria** (nothing in the graph applies, or the scenario that applies
-does not rate the procedure), **not-recognised** (the order is not a procedure the graph or the mapping
+facts that decide are missing), **no-criteria** (nothing in the graph applies, the patient is outside what the
+source covers, or the scenario that applies does not rate the procedure), **not-recognised** (the order is not a
+procedure the graph or the mapping
 knows). Orders scored only with facts read from text are counted apart: those facts still need confirming.
 The reasons of the orders not scored are grouped (digits masked, so "2019" and "2021" fall together) and the
 most frequent are returned with what the resolver made of them, for an author to write the missing guidance.
@@ -23,7 +24,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from iakg.cds.decide import MISSING, NO_CRITERIA, RATED, UNMAPPED, UNRATED, Decision, decide
+from iakg.cds.decide import (
+    MISSING,
+    NO_CRITERIA,
+    NOT_COVERED_KIND,
+    RATED,
+    UNMAPPED,
+    UNRATED,
+    Decision,
+    decide,
+)
 from iakg.cds.fhir import URI_SYSTEM, Facts
 from iakg.cds.graph import GraphView
 from iakg.cds.mapping import Mapping
@@ -40,8 +50,9 @@ from iakg.errors import InputError
 from iakg.rdf.engine import QueryEngine
 from iakg.rdf.namespaces import PREFIXES
 
+#: a decision's kind -> the coverage outcome (a patient the source does not cover: nothing in the graph applies)
 _OUTCOME = {RATED: SCORED, MISSING: NEED_MORE_INFO, NO_CRITERIA: NO_CRITERIA_APPLY, UNRATED: NO_CRITERIA_APPLY,
-            UNMAPPED: NOT_RECOGNISED}
+            NOT_COVERED_KIND: NO_CRITERIA_APPLY, UNMAPPED: NOT_RECOGNISED}
 ORDER_COLUMNS = ("order", "order code", "order_code", "code", "procedure")
 REASON_COLUMNS = ("reason", "reason for exam", "reason_for_exam", "reason text", "indication")
 #: the longest CSV field read (a reason is a line or two)

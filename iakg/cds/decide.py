@@ -60,6 +60,8 @@ RATED, UNRATED, MISSING, NO_CRITERIA, UNMAPPED = "rated", "unrated", "missing", 
 #: error whichever values they take (2**4 matches of a patient at most)
 MAX_OPEN = 4
 NOT_COVERED_KIND = "not-covered"
+#: every kind a decision may be (each outcome table, e.g. coverage's, names them all)
+KINDS = (RATED, UNRATED, MISSING, NOT_COVERED_KIND, NO_CRITERIA, UNMAPPED)
 
 
 @dataclass(frozen=True)
