@@ -13,8 +13,8 @@ ASK as CSV or TSV is written as ``iakg query`` writes it (``iakg.present.results
 
 Resources: ``/id/...``, ``/query/<name>``, ``/ontology``, ``/dataset`` and the version IRIs ``/ontology/<version>`` and
 ``/dataset/<version>`` answer the DESCRIBE of ``https://w3id.org/iakg/<path>`` in the pages' RDF formats
-(Turtle, JSON-LD, N-Triples, RDF/XML); a dataset version the graph does not describe answers what
-``releases/releases.json`` records of it (``iakg.io.releases.description``). When the client prefers
+(Turtle, JSON-LD, N-Triples, RDF/XML); a recorded dataset version answers what ``releases/releases.json``
+records of it too (``iakg.io.releases.description``), alone for a version the graph does not describe. When the client prefers
 ``text/html`` and the serving options hold a ``resource_html`` callable (``(request, iri) -> Response |
 None``), that callable answers instead.
 """
@@ -227,8 +227,8 @@ def resource_routes(ctx: ServeContext) -> list[Route]:
 
     async def describe(request: Request, iri: str, query: str = "describe-resource", bound: str = "resource",
                        release: str | None = None) -> Response:
-        """The description of ``iri`` (or of what ``query`` finds with it bound to ``bound``); when the graph
-        knows nothing of it, the records' description of dataset release ``release`` if there is one."""
+        """The description of ``iri`` (or of what ``query`` finds with it bound to ``bound``), with the records'
+        description of dataset release ``release`` if there is one (the only one, for a release before this)."""
         html = ctx.options.resource_html
         wanted = negotiate(request.headers.get("accept"), offered)
         if wanted is None:
@@ -248,8 +248,8 @@ def resource_routes(ctx: ServeContext) -> list[Route]:
                                              request.client.host if request.client else "")
         if status != 200:
             return Response(body, status, media_type=kind)
-        if not body.strip() and release is not None:
-            body = await run_in_threadpool(_recorded, release)
+        if release is not None:  # what the records say of the version too (the current one is also described)
+            body = body.rstrip(b"\n") + b"\n" + await run_in_threadpool(_recorded, release)
         if not body.strip():
             return error(404, f"nothing is known about <{iri}>")
         return Response(await run_in_threadpool(document, body, writer[wanted]), media_type=wanted,
@@ -259,8 +259,9 @@ def resource_routes(ctx: ServeContext) -> list[Route]:
         return await describe(request, BASE + urllib.parse.unquote(request.url.path.lstrip("/")))
 
     async def versioned(request: Request) -> Response:
-        """A version IRI: the ontology or dataset whose ``owl:versionIRI`` it is; else, for a dataset version
-        released before (an ``owl:priorVersion``), what ``releases/releases.json`` records of it."""
+        """A version IRI: the ontology or dataset whose ``owl:versionIRI`` it is, and for a recorded dataset
+        version (this one, or one released before: an ``owl:priorVersion``) what ``releases/releases.json``
+        records of it."""
         iri = BASE + urllib.parse.unquote(request.url.path.lstrip("/"))
         release = request.path_params["version"] if request.url.path.startswith("/dataset/") else None
         return await describe(request, iri, "describe-version", "version", release)
