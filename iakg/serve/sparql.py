@@ -14,9 +14,9 @@ ASK as CSV or TSV is written as ``iakg query`` writes it (``iakg.present.results
 Resources: ``/id/...``, ``/query/<name>``, ``/ontology``, ``/dataset`` and the version IRIs ``/ontology/<version>`` and
 ``/dataset/<version>`` answer the DESCRIBE of ``https://w3id.org/iakg/<path>`` in the pages' RDF formats
 (Turtle, JSON-LD, N-Triples, RDF/XML); a recorded dataset version answers what ``releases/releases.json``
-records of it too (``iakg.io.releases.description``), alone for a version the graph does not describe. When the client prefers
-``text/html`` and the serving options hold a ``resource_html`` callable (``(request, iri) -> Response |
-None``), that callable answers instead.
+records of it too (``iakg.io.releases.description``), alone for a version the graph does not describe. When
+the client prefers ``text/html`` and the serving options hold a ``resource_html`` callable (``(request, iri) ->
+Response | None``), that callable answers instead.
 """
 
 from __future__ import annotations
