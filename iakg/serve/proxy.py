@@ -162,12 +162,13 @@ class Proxy:
                 return 503, b"the query engine failed and is being restarted; retry\n", TEXT
         return 503, b"the query engine is restarting; retry shortly\n", TEXT
 
-    async def _connection(self, url: str, host: str, port: int) -> tuple[_Connection, bool]:
-        """A kept-alive connection to the engine at ``url`` (an idle one if there is one), and whether it was."""
+    async def _connection(self, url: str, host: str, port: int, reuse: bool = True) -> tuple[_Connection, bool]:
+        """A kept-alive connection to the engine at ``url`` (an idle one if there is one and ``reuse``), and
+        whether it was."""
         if self._idle_url != url:
             await self.close()
             self._idle_url = url
-        while self._idle:
+        while reuse and self._idle:
             connection = self._idle.pop()
             if connection.open:
                 return connection, True
@@ -190,7 +191,9 @@ class Proxy:
                    f"Content-Type: application/sparql-query\r\nAccept: {accept}\r\n"
                    f"Content-Length: {len(data)}\r\n\r\n").encode("latin-1") + data
         for fresh in (False, True):
-            connection, reused = await self._connection(url, host, port)
+            # the retry is on a new connection: the idle ones may all be stale (the engine closed them, or
+            # they belong to one that was restarted), and a second stale one must not read as "engine gone"
+            connection, reused = await self._connection(url, host, port, reuse=not fresh)
             loop = asyncio.get_running_loop()
             started = loop.time()
             timer = loop.call_later(self.timeout_s + 2, connection.close)
@@ -204,6 +207,7 @@ class Proxy:
                 if loop.time() - started >= self.timeout_s:
                     return self._timed_out(generation, who)
                 if reused and not fresh:
+                    await self.close()  # the others idle beside it are as likely stale
                     continue  # an idle connection the engine had closed meanwhile: once more on a new one
                 raise
             finally:
