@@ -31,9 +31,10 @@ def levels_with_their_bands(graph: Any, iri: str, out: list[dict[str, Any]]) -> 
 def pitfalls_of(graph: Any, procedure: str) -> list[dict[str, Any]]:
     """The pitfalls the source names about ordering ``procedure`` (``order-pitfalls``), one entry per pitfall
     text with the scenarios it is named in (``(iri, label)``): critical ones first."""
-    labels = {s.iri: s.label for s in graph.scenarios()}
+    rows = graph.run("order-pitfalls", procedure=IRI(procedure))
+    labels = {s.iri: s.label for iri in {r["scenario"] for r in rows} for s in graph.scenarios(iri)}
     found: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in graph.run("order-pitfalls", procedure=IRI(procedure)):
+    for row in rows:
         key = (row["pitfallLabel"], row["consequence"], row["critical"], row["quote"], row["instead"])
         entry = found.setdefault(key, {**row, "scenarios": []})
         entry["scenarios"].append((row["scenario"], labels.get(row["scenario"])))
